@@ -1,0 +1,127 @@
+#!/usr/bin/env node
+import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
+import { Command, Option } from 'commander';
+import { ConfigError, loadConfig, type Config, type ConfigFlags } from './config.js';
+import { Engine } from './docker/engine.js';
+import { createLogger, type Logger } from './logger.js';
+import { createServer, SERVER_NAME, SERVER_VERSION } from './server.js';
+import { explicitOnly } from './tools/confirm.js';
+import { annotationsFor } from './tools/defineTool.js';
+import { errorResult, invokeTool, type ToolResult } from './tools/invoke.js';
+import { enabledTools, UnknownToolsetError } from './tools/registry.js';
+
+function addCommonOptions(cmd: Command): Command {
+  return cmd
+    .option('--read-only', 'list and run only tools that change nothing')
+    .option('--toolsets <list>', 'comma-separated toolsets to enable (containers,images,networks,volumes,stacks,operations)')
+    .option('--disable-destructive', 'do not offer destructive tools at all')
+    .addOption(new Option('--scope <scope>', 'objects mutating tools may touch').choices(['managed', 'all']))
+    .option('--engine-timeout <ms>', 'deadline for one Docker Engine call, in milliseconds')
+    .option('--log-level <level>', 'pino log level for stderr logs (default info)');
+}
+
+function setup(opts: ConfigFlags): { config: Config; log: Logger } {
+  const config = loadConfig(process.env, opts);
+  return { config, log: createLogger(config.logLevel) };
+}
+
+async function serveStdio(opts: ConfigFlags): Promise<void> {
+  const { config, log } = setup(opts);
+  const { server, cleanup } = createServer(config, log);
+  const transport = new StdioServerTransport();
+  let closing = false;
+  const shutdown = async (why: string) => {
+    if (closing) return;
+    closing = true;
+    log.info({ why }, 'shutting down');
+    await cleanup().catch(() => undefined);
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.stdin.on('end', () => void shutdown('stdin closed'));
+  await server.connect(transport);
+  log.info({ transport: 'stdio', version: SERVER_VERSION }, 'server ready');
+}
+
+function printTools(opts: ConfigFlags & { json?: boolean }): void {
+  const config = loadConfig(process.env, opts);
+  const tools = enabledTools(config);
+  if (opts.json) {
+    const rows = tools.map((t) => ({
+      name: t.name,
+      toolset: t.toolset,
+      kind: t.kind,
+      title: t.title,
+      description: t.description,
+      annotations: annotationsFor(t.kind, t.title),
+    }));
+    process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    return;
+  }
+  const width = Math.max(...tools.map((t) => t.name.length));
+  for (const t of tools) process.stdout.write(`${t.name.padEnd(width)}  ${t.toolset.padEnd(10)}  ${t.kind.padEnd(11)}  ${t.title}\n`);
+}
+
+async function callTool(name: string, json: string | undefined, opts: ConfigFlags): Promise<number> {
+  const { config, log } = setup(opts);
+  const tool = enabledTools(config).find((t) => t.name === name);
+  let result: ToolResult;
+  if (!tool) {
+    result = errorResult('invalid_input', `No tool "${name}" is enabled; run \`${SERVER_NAME} tools\` to list them.`);
+  } else {
+    let args: unknown;
+    try {
+      args = json ? JSON.parse(json) : {};
+    } catch (err) {
+      result = errorResult('invalid_input', `Arguments are not valid JSON: ${(err as Error).message}`);
+      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      return 1;
+    }
+    const ctrl = new AbortController();
+    process.on('SIGINT', () => ctrl.abort());
+    const out = await invokeTool(tool, args, {
+      engine: new Engine(config, log),
+      config,
+      log,
+      signal: ctrl.signal,
+      progress: (p, total, message) => log.info({ progress: p, total, message }, 'progress'),
+      confirm: explicitOnly,
+    });
+    result = 'inputRequired' in out ? errorResult('failed', 'The tool asked for input, which the shell cannot give.') : out;
+  }
+  if (result.isError) {
+    process.stdout.write(`${JSON.stringify({ error: { kind: (result._meta?.['io.docker-orchestration-mcp/error'] as { kind: string } | undefined)?.kind, message: result.content[0]?.text } }, null, 2)}\n`);
+    return 1;
+  }
+  process.stdout.write(`${JSON.stringify(result.structuredContent, null, 2)}\n`);
+  return 0;
+}
+
+const program = new Command()
+  .name(SERVER_NAME)
+  .description('MCP server for deploying and operating Docker containers, networks, volumes and stacks')
+  .version(SERVER_VERSION);
+
+addCommonOptions(program.command('serve', { isDefault: true }).description('run the MCP server on stdio (default)')).action(
+  async (opts: ConfigFlags) => serveStdio(opts),
+);
+
+addCommonOptions(program.command('tools').description('list the tools this configuration offers'))
+  .option('--json', 'print tool metadata as JSON')
+  .action((opts: ConfigFlags & { json?: boolean }) => printTools(opts));
+
+addCommonOptions(program.command('call').description('run one tool and print its structured result').argument('<tool>').argument('[json]', 'arguments as a JSON object')).action(
+  async (tool: string, json: string | undefined, opts: ConfigFlags) => {
+    process.exitCode = await callTool(tool, json, opts);
+  },
+);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof ConfigError || err instanceof UnknownToolsetError) {
+    console.error(`${SERVER_NAME}: ${err.message}`);
+    process.exit(2);
+  }
+  console.error(err);
+  process.exit(1);
+});

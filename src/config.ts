@@ -1,0 +1,91 @@
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/** Every setting of the server, read in one place (flags over env over defaults). */
+export interface Config {
+  docker: DockerConfig;
+  /** Default deadline for one Engine call. */
+  engineTimeoutMs: number;
+  readOnly: boolean;
+  /** Toolsets to expose; empty means all. */
+  toolsets: string[];
+  disableDestructive: boolean;
+  /** Mutating tools act only on objects labelled as managed by this server unless `all`. */
+  scope: 'managed' | 'all';
+  logLevel: string;
+  /** Identifies this server instance in labels and history. */
+  instanceLabel: string;
+}
+
+export interface DockerConfig {
+  /** DOCKER_HOST as given (unix://, tcp://, ssh://, npipe://), undefined for the local socket. */
+  host?: string;
+  tlsVerify: boolean;
+  certPath?: string;
+}
+
+export type Env = Record<string, string | undefined>;
+
+/** Flags that the CLI passes; each overrides its environment variable. */
+export interface ConfigFlags {
+  readOnly?: boolean;
+  toolsets?: string;
+  disableDestructive?: boolean;
+  scope?: string;
+  engineTimeout?: string;
+  logLevel?: string;
+}
+
+function bool(v: string | undefined): boolean | undefined {
+  if (v === undefined || v === '') return undefined;
+  return /^(1|true|yes|on)$/i.test(v);
+}
+
+function list(v: string | undefined): string[] {
+  return (v ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
+  const scope = flags.scope ?? env.DOM_SCOPE ?? 'managed';
+  if (scope !== 'managed' && scope !== 'all') throw new ConfigError(`--scope must be "managed" or "all", not "${scope}"`);
+  const timeoutRaw = flags.engineTimeout ?? env.DOM_ENGINE_TIMEOUT_MS ?? '30000';
+  const engineTimeoutMs = Number(timeoutRaw);
+  if (!Number.isInteger(engineTimeoutMs) || engineTimeoutMs < 100) {
+    throw new ConfigError(`engine timeout must be a whole number of milliseconds >= 100, not "${timeoutRaw}"`);
+  }
+  const docker: DockerConfig = {
+    tlsVerify: bool(env.DOCKER_TLS_VERIFY) ?? false,
+  };
+  if (env.DOCKER_HOST) docker.host = env.DOCKER_HOST;
+  const certPath = env.DOCKER_CERT_PATH || (docker.tlsVerify ? join(env.HOME ?? homedir(), '.docker') : undefined);
+  if (certPath) docker.certPath = certPath;
+  return {
+    docker,
+    engineTimeoutMs,
+    readOnly: flags.readOnly ?? bool(env.DOM_READ_ONLY) ?? false,
+    toolsets: list(flags.toolsets ?? env.DOM_TOOLSETS),
+    disableDestructive: flags.disableDestructive ?? bool(env.DOM_DISABLE_DESTRUCTIVE) ?? false,
+    scope,
+    logLevel: flags.logLevel ?? env.DOM_LOG_LEVEL ?? 'info',
+    instanceLabel: env.DOM_INSTANCE ?? 'default',
+  };
+}
+
+/** Reads TLS material for a tcp+TLS DOCKER_HOST; kept here so only config touches the filesystem for settings. */
+export function readTlsFiles(certPath: string): { ca: Buffer; cert: Buffer; key: Buffer } {
+  try {
+    return {
+      ca: readFileSync(join(certPath, 'ca.pem')),
+      cert: readFileSync(join(certPath, 'cert.pem')),
+      key: readFileSync(join(certPath, 'key.pem')),
+    };
+  } catch (err) {
+    throw new ConfigError(`DOCKER_TLS_VERIFY is set but TLS files could not be read from ${certPath}: ${(err as Error).message}`);
+  }
+}

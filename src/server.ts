@@ -1,0 +1,110 @@
+import { McpServer, type ServerContext, type StandardSchemaWithJSON } from '@modelcontextprotocol/server';
+import type { z } from 'zod';
+import type { Config } from './config.js';
+import { Engine } from './docker/engine.js';
+import type { Logger } from './logger.js';
+import { createConfirmer } from './tools/confirm.js';
+import { annotationsFor, type AnyTool, type Progress, type ToolContext } from './tools/defineTool.js';
+import { invokeTool } from './tools/invoke.js';
+import { enabledTools } from './tools/registry.js';
+
+export const SERVER_NAME = 'docker-orchestration-mcp';
+export const SERVER_VERSION = '0.1.0';
+
+/**
+ * Advertises the zod schema in tools/list but lets every argument object through the
+ * SDK, so that our own validation answers bad input with an `invalid_input` tool error
+ * that names each field, the same in MCP and in the CLI.
+ */
+function listedSchema(schema: z.ZodObject): StandardSchemaWithJSON {
+  const std = schema['~standard'] as unknown as StandardSchemaWithJSON['~standard'];
+  return {
+    '~standard': {
+      version: 1,
+      vendor: 'docker-orchestration-mcp',
+      validate: (value: unknown) => ({ value }),
+      jsonSchema: std.jsonSchema,
+    },
+  } as StandardSchemaWithJSON;
+}
+
+function progressFor(ctx: ServerContext, log: Logger): Progress {
+  const token = ctx.mcpReq._meta?.progressToken;
+  let step = 0;
+  return (progress, total, message) => {
+    if (token === undefined) return;
+    // Progress must increase with every notification; fall back to a step counter.
+    step = Math.max(step + 1, progress);
+    const params: Record<string, unknown> = { progressToken: token, progress: step };
+    if (total !== undefined && total >= step) params.total = total;
+    if (message) params.message = message;
+    ctx.mcpReq.notify({ method: 'notifications/progress', params }).catch((err: unknown) => log.debug({ err }, 'progress notification failed'));
+  };
+}
+
+export interface CreatedServer {
+  server: McpServer;
+  engine: Engine;
+  tools: AnyTool[];
+  cleanup: () => Promise<void>;
+}
+
+/** Builds one MCP server with the tools the configuration allows. Transports live elsewhere. */
+export function createServer(config: Config, log: Logger, engine = new Engine(config, log)): CreatedServer {
+  const server = new McpServer(
+    { name: SERVER_NAME, version: SERVER_VERSION },
+    {
+      capabilities: { tools: {}, logging: {} },
+      instructions:
+        'Deploy and operate Docker containers. Lists are compact; use get_container_info for detail. Destructive tools (remove_*) need confirm: true unless the client supports elicitation.',
+    },
+  );
+  const tools = enabledTools(config);
+  for (const tool of tools) {
+    server.registerTool(
+      tool.name,
+      {
+        title: tool.title,
+        description: tool.description,
+        inputSchema: listedSchema(tool.input),
+        outputSchema: tool.output,
+        annotations: annotationsFor(tool.kind, tool.title),
+      },
+      async (args: unknown, ctx: ServerContext) => {
+        const toolCtx: ToolContext = {
+          engine,
+          config,
+          log,
+          signal: ctx.mcpReq.signal,
+          progress: progressFor(ctx, log),
+          confirm: createConfirmer({
+            clientCanElicit: () => Boolean(server.server.getClientCapabilities()?.elicitation),
+            elicit: async (summary) => {
+              const res = await ctx.mcpReq.elicitInput({
+                mode: 'form',
+                message: `${summary}\nConfirm?`,
+                requestedSchema: {
+                  type: 'object',
+                  properties: { confirm: { type: 'boolean', title: 'Confirm', description: summary } },
+                  required: ['confirm'],
+                },
+              });
+              return res.action === 'accept' && res.content?.confirm === true;
+            },
+          }),
+        };
+        const result = await invokeTool(tool, args, toolCtx);
+        if ('inputRequired' in result) return result.inputRequired as never;
+        return result as never;
+      },
+    );
+  }
+  return {
+    server,
+    engine,
+    tools,
+    cleanup: async () => {
+      await server.close();
+    },
+  };
+}

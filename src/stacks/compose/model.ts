@@ -1,0 +1,140 @@
+import type { ContainerSpec } from '../../docker/containerSpec.js';
+import type { EngineHealthcheck, MountMapping, PortMapping, RestartPolicy } from '../../docker/specParsers.js';
+
+export const DEPENDS_CONDITIONS = ['service_started', 'service_healthy', 'service_completed_successfully'] as const;
+export type DependsCondition = (typeof DEPENDS_CONDITIONS)[number];
+
+export interface ServiceDependency {
+  service: string;
+  condition: DependsCondition;
+}
+
+/*
+ * The file as validated: every value checked and typed, but names still the file's keys
+ * (volume and network names not yet prefixed with the project) and profiles not yet applied.
+ */
+
+export interface ServiceNetworkRef {
+  /** The key under top-level `networks` (or "default"). */
+  key: string;
+  aliases: string[];
+}
+
+/** A mount whose `source`, for type "volume", is the key under top-level `volumes`. */
+export type ServiceMount = MountMapping;
+
+export interface ServiceDefinition {
+  name: string;
+  image: string;
+  command?: string[];
+  entrypoint?: string[];
+  /** env_file values, then `environment` over them; `KEY` without a value already resolved. */
+  env: Record<string, string>;
+  ports: PortMapping[];
+  mounts: ServiceMount[];
+  networks: ServiceNetworkRef[];
+  dependsOn: ServiceDependency[];
+  healthcheck?: EngineHealthcheck;
+  restart?: RestartPolicy;
+  memoryBytes?: number;
+  nanoCpus?: number;
+  replicas: number;
+  labels: Record<string, string>;
+  containerName?: string;
+  hostname?: string;
+  workingDir?: string;
+  user?: string;
+  init?: boolean;
+  stopTimeoutSec?: number;
+  stopSignal?: string;
+  /** "host:ip", sorted. */
+  extraHosts: string[];
+  profiles: string[];
+}
+
+export interface NetworkDefinition {
+  key: string;
+  /** Explicit `name:`; the Engine name is then used as is. */
+  name?: string;
+  external: boolean;
+  driver?: string;
+  driverOpts: Record<string, string>;
+  internal: boolean;
+  attachable: boolean;
+  labels: Record<string, string>;
+}
+
+export interface VolumeDefinition {
+  key: string;
+  name?: string;
+  external: boolean;
+  driver?: string;
+  driverOpts: Record<string, string>;
+  labels: Record<string, string>;
+}
+
+export interface ComposeFile {
+  /** Top-level `name`, if any. */
+  name?: string;
+  services: ServiceDefinition[];
+  networks: NetworkDefinition[];
+  volumes: VolumeDefinition[];
+}
+
+/*
+ * The project as it is to be deployed: active services only, Engine names resolved,
+ * Compose and managed labels added, a config hash per service.
+ */
+
+export interface ProjectNetwork {
+  key: string;
+  /** The Engine name: `${project}_${key}` unless external or named explicitly. */
+  name: string;
+  /** External networks must exist already; they are never created or removed. */
+  external: boolean;
+  driver?: string;
+  driverOpts: Record<string, string>;
+  internal: boolean;
+  attachable: boolean;
+  /** User labels plus Compose's project/network labels and ours. Empty for external networks. */
+  labels: Record<string, string>;
+}
+
+export interface ProjectVolume {
+  key: string;
+  name: string;
+  external: boolean;
+  driver?: string;
+  driverOpts: Record<string, string>;
+  labels: Record<string, string>;
+}
+
+export interface ComposeService {
+  name: string;
+  replicas: number;
+  dependsOn: ServiceDependency[];
+  /**
+   * The container every replica is created from, without `name` and without the
+   * container-number / config-hash labels (see containerSpecFor).
+   */
+  spec: ContainerSpec;
+  /** Set when the file fixes `container_name` (then replicas is 1). */
+  containerName?: string;
+  /** sha256 of the service's normalised definition; stored in the config-hash label. */
+  configHash: string;
+}
+
+export interface ComposeProject {
+  name: string;
+  workingDir?: string;
+  /** Active services, in file order. */
+  services: ComposeService[];
+  /** Services left out because none of their profiles is enabled. */
+  inactiveServices: string[];
+  /** Networks and volumes used by the active services. */
+  networks: ProjectNetwork[];
+  volumes: ProjectVolume[];
+  /** Start order: every service's dependencies are in an earlier level; a level can start in parallel. */
+  levels: string[][];
+  warnings: string[];
+}

@@ -1,0 +1,129 @@
+import { posix } from 'node:path';
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
+import { ToolError } from '../../docker/errors.js';
+import { composeError, type ComposeIssue, type KeyPath, type Locate } from './issues.js';
+
+/** The YAML as plain data, plus a way to find the line of any key path in it. */
+export interface ParsedYaml {
+  data: unknown;
+  locate: Locate;
+}
+
+/** Guards against alias bombs ("billion laughs"). */
+const MAX_ALIAS_COUNT = 100;
+
+/**
+ * Parses one YAML document, keeping positions so later errors can name lines.
+ * Merge keys (`<<: *anchor`) are honoured as Compose does. Invalid YAML throws invalid_input
+ * listing every syntax error with its line.
+ */
+export function parseComposeYaml(text: string): ParsedYaml {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const issues: ComposeIssue[] = doc.errors.map((e) => ({
+      path: '',
+      line: lineCounter.linePos(e.pos[0]).line,
+      message: e.message,
+    }));
+    throw composeError(issues, 'Invalid YAML');
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    throw new ToolError('invalid_input', `Invalid YAML: ${(err as Error).message}`);
+  }
+  return { data, locate: (path) => locateLine(doc, lineCounter, path) };
+}
+
+function keyOf(node: unknown): string | undefined {
+  if (isScalar(node)) return String(node.value);
+  return typeof node === 'string' || typeof node === 'number' ? String(node) : undefined;
+}
+
+function startOf(node: unknown): number | undefined {
+  const range = (node as { range?: [number, number, number] } | null)?.range;
+  return range?.[0];
+}
+
+/**
+ * The line of the deepest node along `path` that exists: for a mapping entry the line of its
+ * key, for a sequence item the line of the item. Keys that came from a merge (`<<`) are not in
+ * the source under that mapping, so they resolve to the mapping's own line.
+ */
+function locateLine(doc: Document, lineCounter: LineCounter, path: KeyPath): number | undefined {
+  let node: unknown = doc.contents;
+  let offset = startOf(node);
+  for (const seg of path) {
+    if (isAlias(node)) node = node.resolve(doc);
+    if (isMap(node)) {
+      const pair = node.items.find((p) => keyOf(p.key) === String(seg));
+      if (!pair) break;
+      offset = startOf(pair.key) ?? offset;
+      node = pair.value;
+    } else if (isSeq(node) && typeof seg === 'number') {
+      const item: unknown = node.items[seg];
+      if (item === undefined) break;
+      offset = startOf(item) ?? offset;
+      node = item;
+    } else break;
+  }
+  return offset === undefined ? undefined : lineCounter.linePos(offset).line;
+}
+
+/** Reads a text file; returns undefined when it does not exist. Injected so this library stays pure. */
+export type ReadFile = (path: string) => string | undefined;
+
+const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+
+function unquoteDouble(body: string): string {
+  return body.replace(/\\(["\\nrt$])/g, (_, c: string) => ({ n: '\n', r: '\r', t: '\t' })[c] ?? c);
+}
+
+/**
+ * Parses a `.env` / env_file text: `KEY=VALUE` lines, `#` comments, blank lines, an optional
+ * `export ` prefix, 'single' (literal) and "double" (\n, \", \\ escapes) quoted values, and
+ * ` # comments` after unquoted values. No variable expansion. Throws invalid_input naming the line.
+ */
+export function parseDotEnv(text: string, source = '.env'): Record<string, string> {
+  const values: Record<string, string> = {};
+  const lines = text.split(/\r?\n/);
+  lines.forEach((raw, index) => {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) return;
+    const body = line.startsWith('export ') ? line.slice(7).trimStart() : line;
+    const eq = body.indexOf('=');
+    const key = (eq < 0 ? body : body.slice(0, eq)).trim();
+    const where = `${source} line ${index + 1}`;
+    if (eq < 0 || !ENV_KEY.test(key)) {
+      throw new ToolError('invalid_input', `${where}: expected KEY=VALUE, got ${JSON.stringify(raw)}.`);
+    }
+    const rest = body.slice(eq + 1).trim();
+    const quote = rest[0];
+    if (quote === '"' || quote === "'") {
+      const end = quote === "'" ? rest.indexOf("'", 1) : closingDoubleQuote(rest);
+      if (end < 0) throw new ToolError('invalid_input', `${where}: unterminated ${quote} quote.`);
+      const inner = rest.slice(1, end);
+      values[key] = quote === '"' ? unquoteDouble(inner) : inner;
+    } else {
+      values[key] = rest.replace(/\s+#.*$/, '');
+    }
+  });
+  return values;
+}
+
+function closingDoubleQuote(s: string): number {
+  for (let i = 1; i < s.length; i++) {
+    if (s[i] === '\\') i++;
+    else if (s[i] === '"') return i;
+  }
+  return -1;
+}
+
+/** The `.env` file beside a Compose file, or {} if there is none. */
+export function loadDotEnvFile(projectDir: string, readFile: ReadFile): Record<string, string> {
+  const path = posix.join(projectDir, '.env');
+  const text = readFile(path);
+  return text === undefined ? {} : parseDotEnv(text, path);
+}

@@ -1,0 +1,361 @@
+import { posix } from 'node:path';
+import { ToolError, isToolError } from '../../docker/errors.js';
+import { COMPOSE_CONFIG_HASH } from '../../docker/labels.js';
+import {
+  isIpAddress,
+  parseCommand,
+  parseCpus,
+  parseDuration,
+  parseHealthcheck,
+  parseMemory,
+  parsePort,
+  parseRestart,
+  parseVolume,
+  type HealthcheckInput,
+  type PortObject,
+  type VolumeObject,
+} from '../../docker/specParsers.js';
+import type { InterpolationEnv } from './interpolate.js';
+import type { PathSegment } from './issues.js';
+import * as K from './keys.js';
+import { DEPENDS_CONDITIONS, type DependsCondition, type ServiceDefinition, type ServiceDependency, type ServiceNetworkRef } from './model.js';
+import { parseDotEnv, type ReadFile } from './parse.js';
+import { isRecord, type FieldReader } from './reader.js';
+
+type Path = readonly PathSegment[];
+
+/** What a service may refer to, and how to reach files. */
+export interface ServiceContext {
+  read: FieldReader;
+  /** The interpolation environment: `environment: [KEY]` without a value takes it from here. */
+  env: InterpolationEnv;
+  serviceNames: ReadonlySet<string>;
+  networkKeys: ReadonlySet<string>;
+  volumeKeys: ReadonlySet<string>;
+  /** Directory that relative bind mounts and env_file paths are resolved against. */
+  workingDir?: string;
+  readFile?: ReadFile;
+}
+
+export const SERVICE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+/** Label prefixes Compose and this server write themselves. */
+const RESERVED_LABEL_PREFIXES = ['com.docker.compose.', 'io.docker-orchestration-mcp.'];
+
+/** Validates one entry under `services` into a ServiceDefinition; undefined if it is unusable. */
+export function validateService(name: string, raw: unknown, ctx: ServiceContext): ServiceDefinition | undefined {
+  const { read } = ctx;
+  const path = ['services', name];
+  if (!SERVICE_NAME.test(name)) read.add(path, `invalid service name "${name}": use letters, digits, "_", "." or "-"`);
+  const svc = read.map(raw, path);
+  if (!svc) return undefined;
+  read.keys(svc, path, K.SERVICE_KEYS, K.SERVICE_UNSUPPORTED);
+  if ('build' in svc) read.add([...path, 'build'], '"build" is not supported: images are not built here; set "image" to an existing image');
+
+  const at = (key: string): Path => [...path, key];
+  const image = svc.image === undefined ? undefined : read.string(svc.image, at('image'), { nonEmpty: true });
+  if (svc.image === undefined) read.add(path, '"image" is required (images are not built here)');
+
+  const def: ServiceDefinition = {
+    name,
+    image: image ?? '',
+    env: {},
+    ports: [],
+    mounts: [],
+    networks: [],
+    dependsOn: [],
+    replicas: 1,
+    labels: {},
+    extraHosts: [],
+    profiles: [],
+  };
+  if (svc.command !== undefined) def.command = commandOf(svc.command, at('command'), read);
+  if (svc.entrypoint !== undefined) def.entrypoint = commandOf(svc.entrypoint, at('entrypoint'), read);
+  def.env = environmentOf(svc, path, ctx);
+  if (svc.ports !== undefined) def.ports = portsOf(svc.ports, at('ports'), read);
+  if (svc.volumes !== undefined) def.mounts = mountsOf(svc.volumes, at('volumes'), ctx);
+  def.networks = svc.networks === undefined ? [{ key: 'default', aliases: [] }] : networksOf(svc.networks, at('networks'), ctx);
+  if (svc.depends_on !== undefined) def.dependsOn = dependsOnOf(name, svc.depends_on, at('depends_on'), ctx);
+  if (svc.healthcheck !== undefined) assign(def, 'healthcheck', healthcheckOf(svc.healthcheck, at('healthcheck'), read));
+  if (svc.restart !== undefined) {
+    const r = read.string(svc.restart, at('restart'));
+    if (r !== undefined) assign(def, 'restart', read.attempt(at('restart'), () => parseRestart(r)));
+  }
+  applyResources(def, svc, path, read);
+  if (svc.labels !== undefined) def.labels = labelsOf(svc.labels, at('labels'), read);
+  if (svc.container_name !== undefined) {
+    const n = read.string(svc.container_name, at('container_name'));
+    if (n !== undefined && !CONTAINER_NAME.test(n)) read.add(at('container_name'), `invalid container name "${n}"`);
+    else if (n !== undefined && def.replicas > 1) read.add(at('container_name'), `cannot be used with ${def.replicas} replicas: container names are unique`);
+    else assign(def, 'containerName', n);
+  }
+  for (const [key, field] of [['hostname', 'hostname'], ['working_dir', 'workingDir'], ['user', 'user'], ['stop_signal', 'stopSignal']] as const) {
+    if (svc[key] !== undefined) assign(def, field, read.string(svc[key], at(key), { numbers: true, nonEmpty: true }));
+  }
+  if (svc.working_dir !== undefined && def.workingDir !== undefined && !def.workingDir.startsWith('/')) {
+    read.add(at('working_dir'), 'must be an absolute path in the container');
+  }
+  if (svc.init !== undefined) assign(def, 'init', read.bool(svc.init, at('init')));
+  if (svc.stop_grace_period !== undefined) {
+    const grace = svc.stop_grace_period as string | number;
+    const ms = read.attempt(at('stop_grace_period'), () => parseDuration(grace, 'stop_grace_period'));
+    if (ms !== undefined) def.stopTimeoutSec = Math.ceil(ms / 1000);
+  }
+  if (svc.extra_hosts !== undefined) def.extraHosts = extraHostsOf(svc.extra_hosts, at('extra_hosts'), read);
+  if (svc.profiles !== undefined) def.profiles = read.list(svc.profiles, at('profiles')) ?? [];
+  return def;
+}
+
+/** Sets an optional field only when the reader produced a value. */
+function assign<T, F extends keyof T>(target: T, field: F, value: T[F] | undefined): void {
+  if (value !== undefined) target[field] = value;
+}
+
+function commandOf(value: unknown, path: Path, read: FieldReader): string[] | undefined {
+  const cmd = read.stringOrList(value, path);
+  return cmd === undefined ? undefined : read.attempt(path, () => parseCommand(cmd, path.at(-1) as string));
+}
+
+function environmentOf(svc: Record<string, unknown>, path: Path, ctx: ServiceContext): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (svc.env_file !== undefined) {
+    const files = ctx.read.stringOrList(svc.env_file, [...path, 'env_file']);
+    const list = typeof files === 'string' ? [files] : (files ?? []);
+    list.forEach((file, i) => {
+      const at = typeof files === 'string' ? [...path, 'env_file'] : [...path, 'env_file', i];
+      Object.assign(env, readEnvFile(file, at, ctx));
+    });
+  }
+  if (svc.environment !== undefined) {
+    const values = ctx.read.keyValues(svc.environment, [...path, 'environment']) ?? {};
+    for (const [key, value] of Object.entries(values)) {
+      // `KEY` alone passes the variable through from the environment; unset means left out.
+      const resolved = value ?? ctx.env[key];
+      if (resolved !== undefined) env[key] = resolved;
+    }
+  }
+  return env;
+}
+
+function readEnvFile(file: string, path: Path, ctx: ServiceContext): Record<string, string> {
+  if (!ctx.readFile) {
+    ctx.read.add(path, `cannot read env_file "${file}": this Compose source has no file access (give it as a file)`);
+    return {};
+  }
+  const full = resolveHostPath(file, ctx);
+  if (full === undefined) {
+    ctx.read.add(path, `cannot resolve "${file}": relative paths need the project directory`);
+    return {};
+  }
+  const text = ctx.readFile(full);
+  if (text === undefined) {
+    ctx.read.add(path, `env_file "${full}" not found`);
+    return {};
+  }
+  return ctx.read.attempt(path, () => parseDotEnv(text, full)) ?? {};
+}
+
+/** Absolute paths as they are; `~/` from HOME; relative ones against the project directory. */
+function resolveHostPath(p: string, ctx: ServiceContext): string | undefined {
+  if (p.startsWith('/')) return posix.normalize(p);
+  if (p === '~' || p.startsWith('~/')) {
+    const home = ctx.env.HOME;
+    return home ? posix.join(home, p.slice(1)) : undefined;
+  }
+  return ctx.workingDir === undefined ? undefined : posix.resolve(ctx.workingDir, p);
+}
+
+function portsOf(value: unknown, path: Path, read: FieldReader) {
+  if (!Array.isArray(value)) {
+    read.add(path, 'expected a list of ports');
+    return [];
+  }
+  return value.flatMap((item: unknown, i) => {
+    const at = [...path, i];
+    if (isRecord(item)) read.keys(item, at, K.PORT_KEYS, K.PORT_UNSUPPORTED);
+    else if (typeof item !== 'string' && typeof item !== 'number') {
+      read.add(at, 'expected "HOST:CONTAINER", a port number or a mapping with target');
+      return [];
+    }
+    const port = read.attempt(at, () => parsePort(item as string | number | PortObject));
+    return port ? [port] : [];
+  });
+}
+
+function mountsOf(value: unknown, path: Path, ctx: ServiceContext) {
+  const { read } = ctx;
+  if (!Array.isArray(value)) {
+    read.add(path, 'expected a list of volumes');
+    return [];
+  }
+  return value.flatMap((item: unknown, i) => {
+    const at = [...path, i];
+    if (isRecord(item)) read.keys(item, at, K.SERVICE_VOLUME_KEYS, K.SERVICE_VOLUME_UNSUPPORTED);
+    else if (typeof item !== 'string') {
+      read.add(at, 'expected "SOURCE:TARGET[:ro]" or a mapping with type, source, target');
+      return [];
+    }
+    const resolveBind = (p: string) => {
+      const full = resolveHostPath(p, ctx);
+      if (full === undefined) throw new ToolError('invalid_input', `cannot resolve bind source "${p}": relative paths need the project directory`);
+      return full;
+    };
+    const mount = read.attempt(at, () => parseVolume(item as string | VolumeObject, 'volume', resolveBind));
+    if (!mount) return [];
+    if (mount.type === 'volume' && mount.source !== undefined && !ctx.volumeKeys.has(mount.source)) {
+      read.add(at, `volume "${mount.source}" is not declared under the top-level "volumes"`);
+      return [];
+    }
+    return [mount];
+  });
+}
+
+function networksOf(value: unknown, path: Path, ctx: ServiceContext): ServiceNetworkRef[] {
+  const { read } = ctx;
+  const refs: ServiceNetworkRef[] = [];
+  const add = (key: string, aliases: string[], at: Path) => {
+    if (key !== 'default' && !ctx.networkKeys.has(key)) read.add(at, `network "${key}" is not declared under the top-level "networks"`);
+    else refs.push({ key, aliases });
+  };
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => {
+      const key = read.string(item, [...path, i]);
+      if (key !== undefined) add(key, [], [...path, i]);
+    });
+  } else if (isRecord(value)) {
+    for (const [key, cfg] of Object.entries(value)) {
+      const at = [...path, key];
+      const opts = read.map(cfg, at);
+      if (!opts) continue;
+      read.keys(opts, at, K.SERVICE_NETWORK_KEYS, K.SERVICE_NETWORK_UNSUPPORTED);
+      const aliases = opts.aliases === undefined ? [] : (read.list(opts.aliases, [...at, 'aliases']) ?? []);
+      add(key, aliases, at);
+    }
+  } else read.add(path, 'expected a list of network names or a mapping of networks');
+  return refs;
+}
+
+function dependsOnOf(self: string, value: unknown, path: Path, ctx: ServiceContext): ServiceDependency[] {
+  const { read } = ctx;
+  const deps: ServiceDependency[] = [];
+  const add = (service: string, condition: DependsCondition, at: Path) => {
+    if (service === self) read.add(at, `dependency cycle: ${self} -> ${self}`);
+    else if (!ctx.serviceNames.has(service)) read.add(at, `unknown service "${service}"`);
+    else deps.push({ service, condition });
+  };
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => {
+      const service = read.string(item, [...path, i]);
+      if (service !== undefined) add(service, 'service_started', [...path, i]);
+    });
+  } else if (isRecord(value)) {
+    for (const [service, cfg] of Object.entries(value)) {
+      const at = [...path, service];
+      const opts = read.map(cfg, at);
+      if (!opts) continue;
+      read.keys(opts, at, K.DEPENDS_ON_KEYS, K.DEPENDS_ON_UNSUPPORTED);
+      const condition = opts.condition ?? 'service_started';
+      if (!DEPENDS_CONDITIONS.includes(condition as DependsCondition)) {
+        read.add([...at, 'condition'], `expected one of ${DEPENDS_CONDITIONS.join(', ')}, got ${JSON.stringify(condition)}`);
+      } else add(service, condition as DependsCondition, at);
+    }
+  } else read.add(path, 'expected a list of service names or a mapping of service: {condition}');
+  return deps;
+}
+
+function healthcheckOf(value: unknown, path: Path, read: FieldReader) {
+  const hc = read.map(value, path);
+  if (!hc) return undefined;
+  read.keys(hc, path, K.HEALTHCHECK_KEYS, K.HEALTHCHECK_UNSUPPORTED);
+  const input: HealthcheckInput = {};
+  if (hc.disable !== undefined) assign(input, 'disable', read.bool(hc.disable, [...path, 'disable']));
+  if (hc.test !== undefined) assign(input, 'test', read.stringOrList(hc.test, [...path, 'test']));
+  if (hc.retries !== undefined) assign(input, 'retries', read.int(hc.retries, [...path, 'retries'], 0));
+  for (const key of ['interval', 'timeout', 'start_period'] as const) {
+    const v = hc[key];
+    if (v === undefined) continue;
+    if (typeof v === 'string' || typeof v === 'number') input[key] = v;
+    else read.add([...path, key], 'expected a duration like "10s" or "1m30s"');
+  }
+  if (!input.disable && input.test === undefined) {
+    read.add(path, '"test" is required unless "disable: true"');
+    return undefined;
+  }
+  try {
+    return parseHealthcheck(input);
+  } catch (err) {
+    if (!isToolError(err)) throw err;
+    // The parser names the field ("healthcheck.interval"); point the issue at that key.
+    const field = /healthcheck\.(\w+)/.exec(err.message)?.[1];
+    read.add(field ? [...path, field] : path, err.message);
+    return undefined;
+  }
+}
+
+/** deploy.replicas, deploy.resources.limits and the older mem_limit / cpus. */
+function applyResources(def: ServiceDefinition, svc: Record<string, unknown>, path: Path, read: FieldReader): void {
+  let memory: unknown = svc.mem_limit;
+  let cpus: unknown = svc.cpus;
+  if (svc.deploy !== undefined) {
+    const at = [...path, 'deploy'];
+    const deploy = read.map(svc.deploy, at) ?? {};
+    read.keys(deploy, at, K.DEPLOY_KEYS, K.DEPLOY_UNSUPPORTED);
+    if (deploy.replicas !== undefined) assign(def, 'replicas', read.int(deploy.replicas, [...at, 'replicas'], 1));
+    const resources = deploy.resources === undefined ? {} : (read.map(deploy.resources, [...at, 'resources']) ?? {});
+    read.keys(resources, [...at, 'resources'], K.RESOURCES_KEYS, K.RESOURCES_UNSUPPORTED);
+    const limitsPath = [...at, 'resources', 'limits'];
+    const limits = resources.limits === undefined ? {} : (read.map(resources.limits, limitsPath) ?? {});
+    read.keys(limits, limitsPath, K.LIMITS_KEYS, K.LIMITS_UNSUPPORTED);
+    if (limits.memory !== undefined) {
+      if (memory !== undefined) read.add([...limitsPath, 'memory'], 'set either mem_limit or deploy.resources.limits.memory, not both');
+      memory = limits.memory;
+    }
+    if (limits.cpus !== undefined) {
+      if (cpus !== undefined) read.add([...limitsPath, 'cpus'], 'set either cpus or deploy.resources.limits.cpus, not both');
+      cpus = limits.cpus;
+    }
+  }
+  const where = (key: string, limitsKey: string): Path =>
+    svc[key] !== undefined ? [...path, key] : [...path, 'deploy', 'resources', 'limits', limitsKey];
+  if (memory !== undefined) assign(def, 'memoryBytes', read.attempt(where('mem_limit', 'memory'), () => parseMemory(memory as string | number)));
+  if (cpus !== undefined) assign(def, 'nanoCpus', read.attempt(where('cpus', 'cpus'), () => parseCpus(cpus as string | number)));
+}
+
+function labelsOf(value: unknown, path: Path, read: FieldReader): Record<string, string> {
+  const labels = read.keyValues(value, path) ?? {};
+  const out: Record<string, string> = {};
+  for (const [key, v] of Object.entries(labels)) {
+    if (RESERVED_LABEL_PREFIXES.some((p) => key.startsWith(p)) || key === COMPOSE_CONFIG_HASH) {
+      read.add([...path, key], `label "${key}" is reserved: it is set by the stack deployer`);
+    } else out[key] = v ?? '';
+  }
+  return out;
+}
+
+/** `["host:ip"]`, `["host=ip"]` or `{host: ip}` -> sorted "host:ip". */
+function extraHostsOf(value: unknown, path: Path, read: FieldReader): string[] {
+  const entries: [string, string | null, Path][] = [];
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => {
+      const s = read.string(item, [...path, i]);
+      if (s === undefined) return;
+      const sep = s.includes('=') ? s.indexOf('=') : s.indexOf(':');
+      entries.push(sep < 0 ? [s, null, [...path, i]] : [s.slice(0, sep), s.slice(sep + 1), [...path, i]]);
+    });
+  } else if (isRecord(value)) {
+    for (const [host, ip] of Object.entries(value)) {
+      entries.push([host, read.string(ip, [...path, host]) ?? null, [...path, host]]);
+    }
+  } else {
+    read.add(path, 'expected a list of "HOST:IP" or a mapping of HOST: IP');
+    return [];
+  }
+  const out: string[] = [];
+  for (const [host, ip, at] of entries) {
+    const addr = ip?.replace(/^\[(.*)\]$/, '$1');
+    if (!host || !addr || (addr !== 'host-gateway' && !isIpAddress(addr))) {
+      read.add(at, `expected HOST:IP with an IP address or host-gateway, got ${JSON.stringify(ip === null ? host : `${host}:${ip}`)}`);
+    } else out.push(`${host}:${addr}`);
+  }
+  return out.sort();
+}

@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import {
+  inspectContainer,
+  removeContainer,
+  restartContainer,
+  startContainer,
+  stopContainer,
+  target,
+} from '../../docker/containers.js';
+import { ToolError } from '../../docker/errors.js';
+import { assertInScope } from '../../policy/scope.js';
+import { defineTool, type ToolContext } from '../defineTool.js';
+import { confirmArg, destructiveOutcome, idArg } from '../schemas.js';
+
+const stateAnswer = z.object({
+  id: z.string(),
+  name: z.string(),
+  state: z.string(),
+  health: z.string().optional(),
+  message: z.string(),
+});
+
+async function stateOf(ctx: ToolContext, id: string, message: string): Promise<{ data: z.infer<typeof stateAnswer>; text: string }> {
+  const c = await inspectContainer(ctx.engine, id, ctx.signal);
+  const data: z.infer<typeof stateAnswer> = { id: c.Id.slice(0, 12), name: c.Name.replace(/^\//, ''), state: c.State.Status, message };
+  if (c.State.Health?.Status) data.health = c.State.Health.Status;
+  return { data, text: `${message} (${data.name}: ${data.state}${data.health ? `, ${data.health}` : ''})` };
+}
+
+/** Inspects the container and checks the ownership scope before anything changes. */
+async function ownedContainer(ctx: ToolContext, id: string) {
+  const c = await inspectContainer(ctx.engine, id, ctx.signal);
+  assertInScope(ctx.config, c.Config.Labels, target(c.Name.replace(/^\//, '')));
+  return c;
+}
+
+export const startContainerTool = defineTool({
+  name: 'start_container',
+  title: 'Start container',
+  description: 'Start a stopped container. Starting a running container is not an error.',
+  toolset: 'containers',
+  kind: 'update',
+  input: z.object({ id: idArg }),
+  output: stateAnswer,
+  async handler({ id }, ctx) {
+    const c = await ownedContainer(ctx, id);
+    const outcome = await startContainer(ctx.engine, c.Id, ctx.signal);
+    return stateOf(ctx, c.Id, outcome === 'started' ? 'Started' : 'Already running');
+  },
+});
+
+export const stopContainerTool = defineTool({
+  name: 'stop_container',
+  title: 'Stop container',
+  description: 'Stop a running container: SIGTERM (or its stop signal), then SIGKILL after `timeout` seconds.',
+  toolset: 'containers',
+  kind: 'update',
+  input: z.object({
+    id: idArg,
+    timeout: z.number().int().min(0).max(3600).optional().describe('Seconds to wait before killing (default 10).'),
+  }),
+  output: stateAnswer,
+  async handler({ id, timeout }, ctx) {
+    const c = await ownedContainer(ctx, id);
+    if (!c.State.Running) {
+      throw new ToolError('conflict', `Container "${c.Name.replace(/^\//, '')}" is not running (state: ${c.State.Status}); nothing to stop.`);
+    }
+    await stopContainer(ctx.engine, c.Id, timeout ?? 10, ctx.signal);
+    return stateOf(ctx, c.Id, 'Stopped');
+  },
+});
+
+export const restartContainerTool = defineTool({
+  name: 'restart_container',
+  title: 'Restart container',
+  description: 'Restart a container (stop with `timeout`, then start). Works on stopped containers too.',
+  toolset: 'containers',
+  kind: 'update',
+  input: z.object({
+    id: idArg,
+    timeout: z.number().int().min(0).max(3600).optional().describe('Seconds to wait before killing on stop (default 10).'),
+  }),
+  output: stateAnswer,
+  async handler({ id, timeout }, ctx) {
+    const c = await ownedContainer(ctx, id);
+    await restartContainer(ctx.engine, c.Id, timeout ?? 10, ctx.signal);
+    return stateOf(ctx, c.Id, 'Restarted');
+  },
+});
+
+export const removeContainerTool = defineTool({
+  name: 'remove_container',
+  title: 'Remove container',
+  description:
+    'Remove a container. A running container is refused unless `force` is true. `volumes` also removes its anonymous volumes (named volumes are kept). Destructive: needs confirmation.',
+  toolset: 'containers',
+  kind: 'destructive',
+  input: z.object({
+    id: idArg,
+    force: z.boolean().optional().describe('Kill and remove a running container.'),
+    volumes: z.boolean().optional().describe('Also remove anonymous volumes attached to it.'),
+    confirm: confirmArg,
+  }),
+  output: z.object({ id: z.string(), name: z.string(), ...destructiveOutcome }),
+  async handler({ id, force, volumes, confirm }, ctx) {
+    const c = await ownedContainer(ctx, id);
+    const name = c.Name.replace(/^\//, '');
+    if (c.State.Running && !force) {
+      throw new ToolError('conflict', `Container "${name}" is running: stop it first, or pass force: true to kill and remove it.`);
+    }
+    const summary = `Remove container "${name}" (${c.State.Status}, image ${c.Config.Image})${volumes ? ' and its anonymous volumes' : ''}.`;
+    const base = { id: c.Id.slice(0, 12), name };
+    if (!(await ctx.confirm(confirm, summary))) {
+      const message = `Not confirmed; nothing changed. Would: ${summary} Call again with confirm: true to do it.`;
+      return { data: { ...base, done: false, message }, text: message };
+    }
+    await removeContainer(ctx.engine, c.Id, { force: force ?? false, volumes: volumes ?? false }, ctx.signal);
+    const message = `Removed container "${name}".`;
+    return { data: { ...base, done: true, message }, text: message };
+  },
+});

@@ -1,0 +1,57 @@
+import type { z } from 'zod';
+import { ToolError, type ErrorKind } from '../docker/errors.js';
+import { InputRequiredSignal } from './confirm.js';
+import type { AnyTool, ToolContext } from './defineTool.js';
+
+export interface ToolResult {
+  [key: string]: unknown;
+  content: { type: 'text'; text: string }[];
+  structuredContent?: Record<string, unknown>;
+  isError?: boolean;
+  _meta?: Record<string, unknown>;
+}
+
+export const ERROR_META_KEY = 'io.docker-orchestration-mcp/error';
+
+function issuesText(err: z.ZodError): string {
+  return err.issues
+    .slice(0, 8)
+    .map((i) => {
+      const path = i.path.length ? i.path.map(String).join('.') : 'arguments';
+      return `${path}: ${i.message}`;
+    })
+    .join('; ');
+}
+
+export function errorResult(kind: ErrorKind, message: string): ToolResult {
+  return {
+    content: [{ type: 'text', text: `Error (${kind}): ${message}` }],
+    isError: true,
+    _meta: { [ERROR_META_KEY]: { kind } },
+  };
+}
+
+/**
+ * Validates arguments, runs the handler and shapes the answer: structuredContent plus a
+ * short text, or a tool error with a stable kind. Never throws for a tool's own failure.
+ */
+export async function invokeTool(tool: AnyTool, rawArgs: unknown, ctx: ToolContext): Promise<ToolResult | { inputRequired: unknown }> {
+  const parsed = tool.input.safeParse(rawArgs ?? {});
+  if (!parsed.success) {
+    return errorResult('invalid_input', `Invalid arguments for ${tool.name}: ${issuesText(parsed.error)}.`);
+  }
+  const started = Date.now();
+  try {
+    const answer = await tool.handler(parsed.data, ctx);
+    ctx.log.info({ tool: tool.name, ms: Date.now() - started }, 'tool call');
+    return { content: [{ type: 'text', text: answer.text }], structuredContent: answer.data as Record<string, unknown> };
+  } catch (err) {
+    if (err instanceof InputRequiredSignal) return { inputRequired: err.result };
+    if (err instanceof ToolError) {
+      ctx.log.info({ tool: tool.name, ms: Date.now() - started, kind: err.kind, msg: err.message }, 'tool error');
+      return errorResult(err.kind, err.message);
+    }
+    ctx.log.error({ tool: tool.name, err }, 'unexpected tool failure');
+    return errorResult('failed', `${tool.name} failed unexpectedly: ${(err as Error)?.message ?? String(err)}`);
+  }
+}
