@@ -1,21 +1,20 @@
 import type { Config } from '../config.js';
-import { deployContainerTool } from './containers/deploy.js';
-import { getContainerInfoTool, getContainerLogsTool, listContainersTool } from './containers/inspect.js';
-import { removeContainerTool, restartContainerTool, startContainerTool, stopContainerTool } from './containers/lifecycle.js';
+import { containerTools } from './containers/index.js';
 import { TOOLSETS, type AnyTool } from './defineTool.js';
-import { getSystemInfoTool } from './system.js';
+import { imageTools } from './images/index.js';
+import { networkTools } from './networks/index.js';
+import { operationsTools } from './operations/index.js';
+import { stackTools } from './stacks/index.js';
+import { volumeTools } from './volumes/index.js';
 
-/** Every tool this server has, in the order they are listed. */
+/** Every tool this server has, in the order they are listed. Each toolset owns its index.ts. */
 export const ALL_TOOLS: AnyTool[] = [
-  deployContainerTool,
-  listContainersTool,
-  getContainerInfoTool,
-  startContainerTool,
-  stopContainerTool,
-  restartContainerTool,
-  removeContainerTool,
-  getContainerLogsTool,
-  getSystemInfoTool,
+  ...containerTools,
+  ...imageTools,
+  ...networkTools,
+  ...volumeTools,
+  ...stackTools,
+  ...operationsTools,
 ];
 
 export class UnknownToolsetError extends Error {}

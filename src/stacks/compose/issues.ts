@@ -28,7 +28,8 @@ export function formatPath(path: KeyPath): string {
 }
 
 export function formatIssue(issue: ComposeIssue): string {
-  const where = [issue.path, issue.line !== undefined ? `(line ${issue.line})` : ''].filter(Boolean).join(' ');
+  const line = issue.line === undefined ? '' : issue.path ? ` (line ${issue.line})` : `line ${issue.line}`;
+  const where = issue.path + line;
   return where ? `${where}: ${issue.message}` : issue.message;
 }
 

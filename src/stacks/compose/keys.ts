@@ -24,6 +24,15 @@ export const SERVICE_UNSUPPORTED = [
   'userns_mode', 'uts', 'volumes_from',
 ] as const;
 
+/** What to do instead, for unsupported keys people often use. */
+export const SERVICE_UNSUPPORTED_HINTS: Readonly<Record<string, string>> = {
+  build: 'images are not built here; set "image" to an existing image',
+  network_mode: 'use "networks"',
+  links: 'services on a shared network reach each other by service name',
+  scale: 'use deploy.replicas',
+  expose: 'services on a shared network reach every port; use "ports" to publish',
+};
+
 export const PORT_KEYS = ['target', 'published', 'host_ip', 'protocol'] as const;
 export const PORT_UNSUPPORTED = ['mode', 'name', 'app_protocol'] as const;
 

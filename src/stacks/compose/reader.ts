@@ -39,11 +39,18 @@ export class FieldReader {
    * support are "not supported", anything else is "unknown" (with a spelling hint). Extension
    * keys (`x-...`) are Compose's way to carry data Compose itself ignores, so they pass.
    */
-  keys(obj: Record<string, unknown>, path: Path, supported: readonly string[], unsupported: readonly string[] = []): void {
+  keys(
+    obj: Record<string, unknown>,
+    path: Path,
+    supported: readonly string[],
+    unsupported: readonly string[] = [],
+    hints: Readonly<Record<string, string>> = {},
+  ): void {
     for (const key of Object.keys(obj)) {
       if (supported.includes(key) || key.startsWith('x-')) continue;
       if (unsupported.includes(key)) {
-        this.add([...path, key], `"${key}" is not supported`);
+        const hint = hints[key];
+        this.add([...path, key], `"${key}" is not supported${hint ? `: ${hint}` : ''}`);
       } else {
         const hint = closestKey(key, supported);
         this.add([...path, key], `unknown key "${key}"${hint ? ` (did you mean "${hint}"?)` : ''}`);

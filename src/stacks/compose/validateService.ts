@@ -49,8 +49,7 @@ export function validateService(name: string, raw: unknown, ctx: ServiceContext)
   if (!SERVICE_NAME.test(name)) read.add(path, `invalid service name "${name}": use letters, digits, "_", "." or "-"`);
   const svc = read.map(raw, path);
   if (!svc) return undefined;
-  read.keys(svc, path, K.SERVICE_KEYS, K.SERVICE_UNSUPPORTED);
-  if ('build' in svc) read.add([...path, 'build'], '"build" is not supported: images are not built here; set "image" to an existing image');
+  read.keys(svc, path, K.SERVICE_KEYS, K.SERVICE_UNSUPPORTED, K.SERVICE_UNSUPPORTED_HINTS);
 
   const at = (key: string): Path => [...path, key];
   const image = svc.image === undefined ? undefined : read.string(svc.image, at('image'), { nonEmpty: true });

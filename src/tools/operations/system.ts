@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { OUR_API_VERSION } from '../docker/engine.js';
-import { defineTool } from './defineTool.js';
-import { bytes } from './render.js';
+import { OUR_API_VERSION } from '../../docker/engine.js';
+import { defineTool } from '../defineTool.js';
+import { bytes } from '../render.js';
 
 interface DockerInfo {
   ServerVersion?: string;

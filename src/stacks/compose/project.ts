@@ -1,0 +1,253 @@
+import type { ContainerSpec } from '../../docker/containerSpec.js';
+import { ToolError } from '../../docker/errors.js';
+import {
+  COMPOSE_CONFIG_HASH,
+  COMPOSE_NETWORK,
+  COMPOSE_NUMBER,
+  COMPOSE_ONEOFF,
+  COMPOSE_PROJECT,
+  COMPOSE_SERVICE,
+  COMPOSE_VERSION,
+  COMPOSE_VOLUME,
+  LABEL_MANAGED,
+} from '../../docker/labels.js';
+import { buildGraph, findCycle, formatCycle, topologicalLevels } from './graph.js';
+import { serviceConfigHash } from './hash.js';
+import { interpolateData, type InterpolationEnv } from './interpolate.js';
+import { IssueCollector } from './issues.js';
+import type {
+  ComposeFile,
+  ComposeProject,
+  ComposeService,
+  NetworkDefinition,
+  ProjectNetwork,
+  ProjectVolume,
+  ServiceDefinition,
+  VolumeDefinition,
+} from './model.js';
+import { loadDotEnvFile, parseComposeYaml, type ReadFile } from './parse.js';
+import { validateComposeFile } from './validate.js';
+
+/** Compose's rule for project names. */
+export const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
+/** The Compose version written in labels: the docker-compose release whose `ps`/`down` we target. */
+export const COMPOSE_VERSION_VALUE = '1.29.2';
+
+export interface LoadProjectOptions {
+  /** The Compose YAML. */
+  text: string;
+  /** Overrides the file's top-level `name`; one of the two is required. */
+  projectName?: string;
+  /** Variables for interpolation (and for `environment: [KEY]` without a value). */
+  env?: InterpolationEnv;
+  /** Enabled profiles; "*" enables all. Services without `profiles` are always active. */
+  profiles?: readonly string[];
+  /** The project directory: relative bind mounts, env_file and `.env` are resolved against it. */
+  workingDir?: string;
+  /** Reads env_file and `.env`; without it those cannot be used. */
+  readFile?: ReadFile;
+  /** Read `.env` in workingDir for interpolation (default true when readFile and workingDir are given); `env` wins over it. */
+  dotEnv?: boolean;
+}
+
+/**
+ * Compose text -> the project to deploy: parse (with lines), interpolate, validate the supported
+ * subset, apply profiles, resolve Engine names and labels, hash each service and order services by
+ * depends_on. Every problem is reported in one invalid_input ToolError (details.errors lists
+ * {path, line, message}). Pure apart from `readFile`.
+ */
+export function loadProject(opts: LoadProjectOptions): ComposeProject {
+  if (opts.projectName !== undefined) checkProjectName(opts.projectName);
+  const parsed = parseComposeYaml(opts.text);
+  const issues = new IssueCollector(parsed.locate);
+  const warnings: string[] = [];
+
+  const dotEnv =
+    (opts.dotEnv ?? true) && opts.readFile && opts.workingDir !== undefined ? loadDotEnvFile(opts.workingDir, opts.readFile) : {};
+  const env: InterpolationEnv = { ...dotEnv, ...opts.env };
+  const data = interpolateData(parsed.data, env, issues, warnings);
+  issues.throwIfAny();
+
+  const file = validateComposeFile(data, {
+    issues,
+    env,
+    ...(opts.workingDir !== undefined ? { workingDir: opts.workingDir } : {}),
+    ...(opts.readFile ? { readFile: opts.readFile } : {}),
+  });
+  const name = opts.projectName ?? file.name;
+  if (name === undefined) issues.add([], 'a project name is required: give one or set the top-level "name"');
+  else if (opts.projectName === undefined && !PROJECT_NAME.test(name)) issues.add(['name'], projectNameProblem(name));
+
+  const cycle = findCycle(buildGraph(file.services));
+  if (cycle) issues.add(['services', cycle[0] as string, 'depends_on'], `dependency cycle: ${formatCycle(cycle)}`);
+
+  const { active, inactive } = splitByProfiles(file.services, opts.profiles ?? []);
+  checkActiveDependencies(active, file.services, issues);
+  if (file.services.length > 0 && active.length === 0) {
+    issues.add(['services'], `no service is active: enable one of the profiles ${listProfiles(file.services)}`);
+  }
+  issues.throwIfAny();
+
+  return buildProject(name as string, file, active, inactive, opts.workingDir, warnings);
+}
+
+function projectNameProblem(name: string): string {
+  return `invalid project name "${name}": use lowercase letters, digits, "_" and "-", starting with a letter or digit`;
+}
+
+function checkProjectName(name: string): void {
+  if (!PROJECT_NAME.test(name)) throw new ToolError('invalid_input', `${projectNameProblem(name)}.`);
+}
+
+function isActive(service: ServiceDefinition, enabled: readonly string[]): boolean {
+  return service.profiles.length === 0 || enabled.includes('*') || service.profiles.some((p) => enabled.includes(p));
+}
+
+function splitByProfiles(services: ServiceDefinition[], enabled: readonly string[]) {
+  return {
+    active: services.filter((s) => isActive(s, enabled)),
+    inactive: services.filter((s) => !isActive(s, enabled)).map((s) => s.name),
+  };
+}
+
+function listProfiles(services: ServiceDefinition[]): string {
+  return [...new Set(services.flatMap((s) => s.profiles))].map((p) => `"${p}"`).join(', ');
+}
+
+/** A service may not depend on one that its profiles leave out. */
+function checkActiveDependencies(active: ServiceDefinition[], all: ServiceDefinition[], issues: IssueCollector): void {
+  const names = new Set(active.map((s) => s.name));
+  for (const service of active) {
+    for (const dep of service.dependsOn) {
+      if (names.has(dep.service)) continue;
+      const profiles = all.find((s) => s.name === dep.service)?.profiles ?? [];
+      issues.add(
+        ['services', service.name, 'depends_on', dep.service],
+        `depends on "${dep.service}", which is not active: enable one of its profiles (${profiles.join(', ')})`,
+      );
+    }
+  }
+}
+
+function buildProject(
+  project: string,
+  file: ComposeFile,
+  active: ServiceDefinition[],
+  inactiveServices: string[],
+  workingDir: string | undefined,
+  warnings: string[],
+): ComposeProject {
+  const usedNetworks = new Set(active.flatMap((s) => s.networks.map((n) => n.key)));
+  const usedVolumes = new Set(active.flatMap((s) => s.mounts.flatMap((m) => (m.type === 'volume' && m.source ? [m.source] : []))));
+  const declaredNetworks = new Map(file.networks.map((n) => [n.key, n]));
+  const networks = [...usedNetworks].map((key) => projectNetwork(project, declaredNetworks.get(key) ?? implicitNetwork(key)));
+  const volumes = file.volumes.filter((v) => usedVolumes.has(v.key)).map((v) => projectVolume(project, v));
+  const networkNames = new Map(networks.map((n) => [n.key, n.name]));
+  const volumeNames = new Map(volumes.map((v) => [v.key, v.name]));
+
+  const services = active.map((def) => projectService(project, def, networkNames, volumeNames));
+  const result: ComposeProject = {
+    name: project,
+    services,
+    inactiveServices,
+    networks,
+    volumes,
+    levels: topologicalLevels(buildGraph(services)),
+    warnings,
+  };
+  if (workingDir !== undefined) result.workingDir = workingDir;
+  return result;
+}
+
+function implicitNetwork(key: string): NetworkDefinition {
+  return { key, external: false, driverOpts: {}, internal: false, attachable: false, labels: {} };
+}
+
+function engineName(project: string, def: NetworkDefinition | VolumeDefinition): string {
+  return def.name ?? (def.external ? def.key : `${project}_${def.key}`);
+}
+
+function projectNetwork(project: string, def: NetworkDefinition): ProjectNetwork {
+  const net: ProjectNetwork = {
+    key: def.key,
+    name: engineName(project, def),
+    external: def.external,
+    driverOpts: def.driverOpts,
+    internal: def.internal,
+    attachable: def.attachable,
+    labels: def.external ? {} : { ...def.labels, ...composeObjectLabels(project), [COMPOSE_NETWORK]: def.key },
+  };
+  if (def.driver !== undefined) net.driver = def.driver;
+  return net;
+}
+
+function projectVolume(project: string, def: VolumeDefinition): ProjectVolume {
+  const vol: ProjectVolume = {
+    key: def.key,
+    name: engineName(project, def),
+    external: def.external,
+    driverOpts: def.driverOpts,
+    labels: def.external ? {} : { ...def.labels, ...composeObjectLabels(project), [COMPOSE_VOLUME]: def.key },
+  };
+  if (def.driver !== undefined) vol.driver = def.driver;
+  return vol;
+}
+
+function composeObjectLabels(project: string): Record<string, string> {
+  return { [COMPOSE_PROJECT]: project, [COMPOSE_VERSION]: COMPOSE_VERSION_VALUE, [LABEL_MANAGED]: 'true' };
+}
+
+function projectService(
+  project: string,
+  def: ServiceDefinition,
+  networkNames: ReadonlyMap<string, string>,
+  volumeNames: ReadonlyMap<string, string>,
+): ComposeService {
+  const spec: ContainerSpec = {
+    image: def.image,
+    env: def.env,
+    ports: def.ports,
+    mounts: def.mounts.map((m) => (m.type === 'volume' && m.source ? { ...m, source: volumeNames.get(m.source) ?? m.source } : m)),
+    // Compose makes the service name an alias on every network, so other services reach it by name.
+    networks: def.networks
+      .map((n) => ({ name: networkNames.get(n.key) ?? n.key, aliases: [...new Set([def.name, ...n.aliases])] }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+    labels: {
+      ...def.labels,
+      ...composeObjectLabels(project),
+      [COMPOSE_SERVICE]: def.name,
+      [COMPOSE_ONEOFF]: 'False',
+    },
+    extraHosts: def.extraHosts,
+  };
+  const optional = ['command', 'entrypoint', 'restart', 'memoryBytes', 'nanoCpus', 'healthcheck', 'hostname', 'workingDir', 'user', 'init', 'stopTimeoutSec', 'stopSignal'] as const;
+  for (const key of optional) {
+    if (def[key] !== undefined) Object.assign(spec, { [key]: def[key] });
+  }
+  const service: ComposeService = {
+    name: def.name,
+    replicas: def.replicas,
+    dependsOn: def.dependsOn,
+    spec,
+    configHash: serviceConfigHash(spec, def.containerName),
+  };
+  if (def.containerName !== undefined) service.containerName = def.containerName;
+  return service;
+}
+
+/** `container_name` if set, else Compose's `${project}-${service}-${n}`. */
+export function containerNameFor(project: string, service: Pick<ComposeService, 'name' | 'containerName'>, number: number): string {
+  return service.containerName ?? `${project}-${service.name}-${number}`;
+}
+
+/** The full spec of replica `number` (1-based) of a service: its name and per-container labels added. */
+export function containerSpecFor(project: ComposeProject, serviceName: string, number: number): ContainerSpec {
+  const service = project.services.find((s) => s.name === serviceName);
+  if (!service) throw new ToolError('not_found', `Service "${serviceName}" is not an active service of stack "${project.name}".`);
+  if (!Number.isInteger(number) || number < 1) throw new ToolError('invalid_input', `Container number must be a whole number >= 1, got ${number}.`);
+  const spec = structuredClone(service.spec);
+  spec.name = containerNameFor(project.name, service, number);
+  spec.labels[COMPOSE_NUMBER] = String(number);
+  spec.labels[COMPOSE_CONFIG_HASH] = service.configHash;
+  return spec;
+}

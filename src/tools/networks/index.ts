@@ -1,0 +1,3 @@
+import type { AnyTool } from '../defineTool.js';
+
+export const networkTools: AnyTool[] = [];

@@ -1,0 +1,140 @@
+import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport as V1StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUSYBOX, cleanupByLabel, docker, TEST_LABEL } from './engine.js';
+import { CLI, startClient, uniqueName, type TestClient } from './mcpClient.js';
+
+const exec = promisify(execFile);
+const run = uniqueName('protocol');
+const SEED_TOOLS = [
+  'deploy_container',
+  'list_containers',
+  'get_container_info',
+  'start_container',
+  'stop_container',
+  'restart_container',
+  'remove_container',
+  'get_container_logs',
+  'get_system_info',
+];
+
+let mcp: TestClient;
+beforeAll(async () => {
+  mcp = await startClient();
+});
+afterAll(async () => {
+  await mcp?.close();
+  await cleanupByLabel(run);
+});
+
+describe('MCP surface', () => {
+  it('lists every tool with an output schema and annotations derived from its kind', async () => {
+    const { tools } = await mcp.client.listTools();
+    const names = tools.map((t) => t.name);
+    for (const n of SEED_TOOLS) expect(names).toContain(n);
+    for (const t of tools) {
+      expect(t.outputSchema, t.name).toBeDefined();
+      expect(t.annotations?.readOnlyHint, t.name).toBeTypeOf('boolean');
+      expect(t.inputSchema.type).toBe('object');
+    }
+    const byName = Object.fromEntries(tools.map((t) => [t.name, t]));
+    expect(byName.list_containers?.annotations).toMatchObject({ readOnlyHint: true, destructiveHint: false, idempotentHint: true });
+    expect(byName.remove_container?.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true });
+    expect(byName.deploy_container?.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false, idempotentHint: false });
+  });
+
+  it('--read-only lists only read tools', async () => {
+    const ro = await startClient({ args: ['--read-only'] });
+    try {
+      const { tools } = await ro.client.listTools();
+      expect(tools.every((t) => t.annotations?.readOnlyHint === true)).toBe(true);
+      expect(tools.map((t) => t.name)).toContain('list_containers');
+      expect(tools.map((t) => t.name)).not.toContain('deploy_container');
+    } finally {
+      await ro.close();
+    }
+  });
+
+  it('a 2025-era client (SDK 1.x Client) lists and calls tools', async () => {
+    const transport = new V1StdioClientTransport({
+      command: process.execPath,
+      args: [CLI],
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', DOM_LOG_LEVEL: 'warn' },
+      stderr: 'pipe',
+    });
+    const client = new V1Client({ name: 'v1-client', version: '1.0.0' });
+    await client.connect(transport);
+    try {
+      const { tools } = await client.listTools();
+      expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining(SEED_TOOLS));
+      const info = await client.callTool({ name: 'get_system_info', arguments: {} });
+      expect(info.isError).toBeFalsy();
+      expect((info.structuredContent as { engine: { apiVersionInUse: string } }).engine.apiVersionInUse).toMatch(/^1\.\d+$/);
+      const name = uniqueName('v1');
+      const deployed = await client.callTool({
+        name: 'deploy_container',
+        arguments: { image: BUSYBOX, name, init: true, command: ['sleep', '600'], labels: { [TEST_LABEL]: run } },
+      });
+      expect(deployed.isError).toBeFalsy();
+      expect((deployed.structuredContent as { state: string }).state).toBe('running');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('stdout carries only protocol: logs are JSON on stderr', async () => {
+    await mcp.ok('get_system_info', {});
+    const lines = mcp.stderr().split('\n').filter(Boolean);
+    for (const l of lines) expect(() => JSON.parse(l)).not.toThrow();
+  });
+});
+
+describe('CLI', () => {
+  it('`tools` lists the tools and `call` runs one with the same validation', async () => {
+    const list = await exec(process.execPath, [CLI, 'tools']);
+    for (const n of SEED_TOOLS) expect(list.stdout).toContain(n);
+    const info = await exec(process.execPath, [CLI, 'call', 'get_system_info'], { env: { ...process.env, DOM_LOG_LEVEL: 'warn' } });
+    expect(JSON.parse(info.stdout).engine.version).toBeTruthy();
+    const bad = await exec(process.execPath, [CLI, 'call', 'deploy_container', '{"image":""}']).catch((e: { code: number; stdout: string }) => e);
+    expect(bad).toMatchObject({ code: 1 });
+    expect(JSON.parse((bad as { stdout: string }).stdout).error.kind).toBe('invalid_input');
+  });
+});
+
+describe('context economy', () => {
+  it('a listing of 50 containers stays under 8 KB of text', async () => {
+    const label = `${TEST_LABEL}=${run}`;
+    const names = Array.from({ length: 50 }, (_, i) => `${run}-bulk-${String(i).padStart(2, '0')}`);
+    // Created directly for speed; the listing under test is the tool's.
+    await Promise.all(
+      names.map(async (name) => {
+        const c = await docker.createContainer({
+          name,
+          Image: BUSYBOX,
+          Cmd: ['sleep', '600'],
+          Labels: { [TEST_LABEL]: run, 'io.docker-orchestration-mcp.managed': 'true' },
+          HostConfig: { Init: true },
+        });
+        await c.start();
+      }),
+    );
+    const r = await mcp.call('list_containers', { filters: { label: [label] }, limit: 50 });
+    const sc = r.structuredContent as { containers: unknown[]; total: number };
+    expect(sc.containers.length).toBe(50);
+    const text = r.content[0]?.text ?? '';
+    expect(Buffer.byteLength(text)).toBeLessThan(8 * 1024);
+    expect(Buffer.byteLength(JSON.stringify(sc))).toBeLessThan(12 * 1024);
+
+    const first = await mcp.ok<{ containers: { name: string }[]; nextCursor?: string }>('list_containers', { filters: { label: [label] }, limit: 20 });
+    expect(first.containers).toHaveLength(20);
+    const second = await mcp.ok<{ containers: { name: string }[]; nextCursor?: string }>('list_containers', {
+      filters: { label: [label] },
+      limit: 40,
+      cursor: first.nextCursor,
+    });
+    expect((second.containers[0]?.name ?? '') > (first.containers.at(-1)?.name ?? '')).toBe(true);
+    expect(first.containers.length + second.containers.length).toBeGreaterThanOrEqual(50);
+  });
+});
