@@ -16,6 +16,16 @@ export interface Config {
   logLevel: string;
   /** Identifies this server instance in labels and history. */
   instanceLabel: string;
+  /** Folder of Docker's config.json (DOCKER_CONFIG, default ~/.docker), read for registry credentials. */
+  dockerConfigDir: string;
+  /** Registry credentials per registry host from DOM_REGISTRY_AUTH (JSON); never shown to the model. */
+  registryAuth: Record<string, RegistryCredential>;
+}
+
+export interface RegistryCredential {
+  username?: string;
+  password?: string;
+  identitytoken?: string;
 }
 
 export interface DockerConfig {
@@ -74,7 +84,21 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
     scope,
     logLevel: flags.logLevel ?? env.DOM_LOG_LEVEL ?? 'info',
     instanceLabel: env.DOM_INSTANCE ?? 'default',
+    dockerConfigDir: env.DOCKER_CONFIG || join(env.HOME ?? homedir(), '.docker'),
+    registryAuth: parseRegistryAuth(env.DOM_REGISTRY_AUTH),
   };
+}
+
+function parseRegistryAuth(raw: string | undefined): Record<string, RegistryCredential> {
+  if (!raw) return {};
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch {
+    throw new ConfigError('DOM_REGISTRY_AUTH must be JSON: {"registry.example:5000": {"username": "...", "password": "..."}}');
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new ConfigError('DOM_REGISTRY_AUTH must be a JSON object keyed by registry host');
+  return v as Record<string, RegistryCredential>;
 }
 
 /** Reads TLS material for a tcp+TLS DOCKER_HOST; kept here so only config touches the filesystem for settings. */
