@@ -6,6 +6,7 @@ import { Engine } from './docker/engine.js';
 import { createLogger, type Logger } from './logger.js';
 import { createServer, SERVER_NAME, SERVER_VERSION } from './server.js';
 import { explicitOnly } from './tools/confirm.js';
+import { HttpConfigError, isLoopback, startHttpServer } from './transports/http.js';
 import { annotationsFor } from './tools/defineTool.js';
 import { errorResult, invokeTool, type ToolResult } from './tools/invoke.js';
 import { enabledTools, UnknownToolsetError } from './tools/registry.js';
@@ -25,18 +26,71 @@ function setup(opts: ConfigFlags): { config: Config; log: Logger } {
   return { config, log: createLogger(config.logLevel) };
 }
 
+interface ServeFlags extends ConfigFlags {
+  transport?: string;
+  host?: string;
+  port?: string;
+  allowedHosts?: string;
+  allowedOrigins?: string;
+  maxBody?: string;
+  maxConcurrent?: string;
+}
+
+function list(v: string | undefined): string[] {
+  return (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+function onShutdown(log: Logger, stop: () => Promise<void>): (why: string) => Promise<void> {
+  let closing = false;
+  return async (why) => {
+    if (closing) return;
+    closing = true;
+    log.info({ why }, 'shutting down');
+    await stop().catch((err: unknown) => log.warn({ err }, 'error during shutdown'));
+    process.exit(0);
+  };
+}
+
+async function serveHttp(opts: ServeFlags): Promise<void> {
+  const { config, log } = setup(opts);
+  const host = opts.host ?? '127.0.0.1';
+  const port = Number(opts.port ?? 8808);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port must be 0..65535, not "${opts.port}"`);
+  if (!config.httpToken) {
+    throw new ConfigError(
+      `HTTP transport needs a bearer token${isLoopback(host) ? '' : ` (refusing to bind ${host} without one)`}: set DOM_HTTP_TOKEN or pass --token-file FILE.`,
+    );
+  }
+  const engine = new Engine(config, log);
+  const running = await startHttpServer(
+    {
+      host,
+      port,
+      token: config.httpToken,
+      allowedHosts: list(opts.allowedHosts),
+      allowedOrigins: list(opts.allowedOrigins),
+      maxBodyBytes: Number(opts.maxBody ?? 4 * 1024 * 1024),
+      maxConcurrent: Number(opts.maxConcurrent ?? 32),
+    },
+    () => createServer(config, log, engine).server,
+    log,
+  );
+  const shutdown = onShutdown(log, running.close);
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+async function serve(opts: ServeFlags): Promise<void> {
+  const transport = opts.transport ?? 'stdio';
+  if (transport === 'http') return serveHttp(opts);
+  return serveStdio(opts);
+}
+
 async function serveStdio(opts: ConfigFlags): Promise<void> {
   const { config, log } = setup(opts);
   const { server, cleanup } = createServer(config, log);
   const transport = new StdioServerTransport();
-  let closing = false;
-  const shutdown = async (why: string) => {
-    if (closing) return;
-    closing = true;
-    log.info({ why }, 'shutting down');
-    await cleanup().catch(() => undefined);
-    process.exit(0);
-  };
+  const shutdown = onShutdown(log, cleanup);
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.stdin.on('end', () => void shutdown('stdin closed'));
@@ -103,9 +157,16 @@ const program = new Command()
   .description('MCP server for deploying and operating Docker containers, networks, volumes and stacks')
   .version(SERVER_VERSION);
 
-addCommonOptions(program.command('serve', { isDefault: true }).description('run the MCP server on stdio (default)')).action(
-  async (opts: ConfigFlags) => serveStdio(opts),
-);
+addCommonOptions(program.command('serve', { isDefault: true }).description('run the MCP server (stdio by default)'))
+  .addOption(new Option('--transport <transport>', 'stdio or http (Streamable HTTP at /mcp)').choices(['stdio', 'http']))
+  .option('--host <host>', 'HTTP bind address (default 127.0.0.1)')
+  .option('--port <port>', 'HTTP port (default 8808; 0 picks a free one)')
+  .option('--token-file <file>', 'file holding the HTTP bearer token (or set DOM_HTTP_TOKEN)')
+  .option('--allowed-hosts <list>', 'extra Host header names the HTTP transport accepts')
+  .option('--allowed-origins <list>', 'extra Origin host names the HTTP transport accepts')
+  .option('--max-body <bytes>', 'largest HTTP request body (default 4 MiB)')
+  .option('--max-concurrent <n>', 'most HTTP requests served at once (default 32)')
+  .action(async (opts: ServeFlags) => serve(opts));
 
 addCommonOptions(program.command('tools').description('list the tools this configuration offers'))
   .option('--json', 'print tool metadata as JSON')
@@ -118,7 +179,7 @@ addCommonOptions(program.command('call').description('run one tool and print its
 );
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  if (err instanceof ConfigError || err instanceof UnknownToolsetError) {
+  if (err instanceof ConfigError || err instanceof UnknownToolsetError || err instanceof HttpConfigError) {
     console.error(`${SERVER_NAME}: ${err.message}`);
     process.exit(2);
   }

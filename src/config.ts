@@ -20,6 +20,8 @@ export interface Config {
   dockerConfigDir: string;
   /** Registry credentials per registry host from DOM_REGISTRY_AUTH (JSON); never shown to the model. */
   registryAuth: Record<string, RegistryCredential>;
+  /** Bearer token for the HTTP transport (DOM_HTTP_TOKEN or --token-file). */
+  httpToken?: string;
 }
 
 export interface RegistryCredential {
@@ -45,6 +47,7 @@ export interface ConfigFlags {
   scope?: string;
   engineTimeout?: string;
   logLevel?: string;
+  tokenFile?: string;
 }
 
 function bool(v: string | undefined): boolean | undefined {
@@ -86,7 +89,20 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
     instanceLabel: env.DOM_INSTANCE ?? 'default',
     dockerConfigDir: env.DOCKER_CONFIG || join(env.HOME ?? homedir(), '.docker'),
     registryAuth: parseRegistryAuth(env.DOM_REGISTRY_AUTH),
+    ...httpToken(env, flags.tokenFile),
   };
+}
+
+function httpToken(env: Env, tokenFile: string | undefined): { httpToken?: string } {
+  const file = tokenFile ?? env.DOM_HTTP_TOKEN_FILE;
+  if (file) {
+    try {
+      return { httpToken: readFileSync(file, 'utf8').trim() };
+    } catch (err) {
+      throw new ConfigError(`cannot read the HTTP token file ${file}: ${(err as Error).message}`);
+    }
+  }
+  return env.DOM_HTTP_TOKEN ? { httpToken: env.DOM_HTTP_TOKEN } : {};
 }
 
 function parseRegistryAuth(raw: string | undefined): Record<string, RegistryCredential> {
