@@ -22,6 +22,22 @@ export interface Config {
   registryAuth: Record<string, RegistryCredential>;
   /** Bearer token for the HTTP transport (DOM_HTTP_TOKEN or --token-file). */
   httpToken?: string;
+  policy: PolicyConfig;
+}
+
+/** The container policy's settings; see src/policy/containerPolicy.ts. */
+export interface PolicyConfig {
+  /** Bind mounts of the Docker socket, /, /etc, /root, /var/lib/docker, /proc, /sys, /dev, /boot. */
+  allowSensitiveMounts: boolean;
+  /** When non-empty, bind mounts must lie under one of these host folders. */
+  allowedBindRoots: string[];
+  /** Joining the host's network namespace (network "host"). */
+  allowHostNetwork: boolean;
+  /** When non-empty, image references must match one of these globs ("registry:5000/*", "nginx:*"). */
+  allowedImages: string[];
+  /** Limits applied to containers created without their own. */
+  defaultMemory?: string;
+  defaultCpus?: string;
 }
 
 export interface RegistryCredential {
@@ -90,6 +106,14 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
     dockerConfigDir: env.DOCKER_CONFIG || join(env.HOME ?? homedir(), '.docker'),
     registryAuth: parseRegistryAuth(env.DOM_REGISTRY_AUTH),
     ...httpToken(env, flags.tokenFile),
+    policy: {
+      allowSensitiveMounts: bool(env.DOM_ALLOW_SENSITIVE_MOUNTS) ?? false,
+      allowedBindRoots: list(env.DOM_ALLOWED_BIND_ROOTS),
+      allowHostNetwork: bool(env.DOM_ALLOW_HOST_NETWORK) ?? false,
+      allowedImages: list(env.DOM_ALLOWED_IMAGES),
+      ...(env.DOM_DEFAULT_MEMORY ? { defaultMemory: env.DOM_DEFAULT_MEMORY } : {}),
+      ...(env.DOM_DEFAULT_CPUS ? { defaultCpus: env.DOM_DEFAULT_CPUS } : {}),
+    },
   };
 }
 

@@ -10,6 +10,7 @@ import {
 import { ToolError } from '../../docker/errors.js';
 import { ensureImage } from '../../docker/images.js';
 import { healthOf, publishedPorts, shortId } from '../../docker/projections.js';
+import { checkContainerSpec, withDefaultLimits } from '../../policy/containerPolicy.js';
 import { defineTool, type ToolContext } from '../defineTool.js';
 import { deployContainerInput, toContainerSpec } from './deploySpec.js';
 
@@ -50,7 +51,8 @@ export const deployContainerTool = defineTool({
     waitedMs: z.number(),
   }),
   async handler(args, ctx) {
-    const spec = toContainerSpec(args, ctx.config.instanceLabel);
+    const spec = withDefaultLimits(ctx.config.policy, toContainerSpec(args, ctx.config.instanceLabel));
+    checkContainerSpec(ctx.config.policy, spec, `container ${spec.name ?? spec.image}`);
     const { pulled } = await ensureImage(ctx.engine, spec.image, args.pull ?? 'missing', {
       signal: ctx.signal,
       onProgress: (p) => ctx.progress(p.current, p.total || undefined, `pull ${spec.image}: ${p.message}`),
