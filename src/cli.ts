@@ -3,6 +3,7 @@ import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig, type Config, type ConfigFlags } from './config.js';
 import { Engine } from './docker/engine.js';
+import { memoryHistory } from './history/port.js';
 import { createLogger, type Logger } from './logger.js';
 import { createServer, SERVER_NAME, SERVER_VERSION } from './server.js';
 import { explicitOnly } from './tools/confirm.js';
@@ -141,6 +142,8 @@ async function callTool(name: string, json: string | undefined, opts: ConfigFlag
       signal: ctrl.signal,
       progress: (p, total, message) => log.info({ progress: p, total, message }, 'progress'),
       confirm: explicitOnly,
+      history: memoryHistory(),
+      who: 'cli',
     });
     result = 'inputRequired' in out ? errorResult('failed', 'The tool asked for input, which the shell cannot give.') : out;
   }

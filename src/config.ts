@@ -23,6 +23,8 @@ export interface Config {
   /** Bearer token for the HTTP transport (DOM_HTTP_TOKEN or --token-file). */
   httpToken?: string;
   policy: PolicyConfig;
+  /** SQLite file of the deployment history (DOM_HISTORY_PATH, --history-path); ":memory:" keeps none. */
+  historyPath: string;
 }
 
 /** The container policy's settings; see src/policy/containerPolicy.ts. */
@@ -64,6 +66,7 @@ export interface ConfigFlags {
   engineTimeout?: string;
   logLevel?: string;
   tokenFile?: string;
+  historyPath?: string;
 }
 
 function bool(v: string | undefined): boolean | undefined {
@@ -106,6 +109,8 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
     dockerConfigDir: env.DOCKER_CONFIG || join(env.HOME ?? homedir(), '.docker'),
     registryAuth: parseRegistryAuth(env.DOM_REGISTRY_AUTH),
     ...httpToken(env, flags.tokenFile),
+    historyPath:
+      flags.historyPath ?? env.DOM_HISTORY_PATH ?? join(env.XDG_DATA_HOME || join(env.HOME ?? homedir(), '.local', 'share'), 'docker-orchestration-mcp', 'history.db'),
     policy: {
       allowSensitiveMounts: bool(env.DOM_ALLOW_SENSITIVE_MOUNTS) ?? false,
       allowedBindRoots: list(env.DOM_ALLOWED_BIND_ROOTS),

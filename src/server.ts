@@ -2,6 +2,7 @@ import { McpServer, type ServerContext, type StandardSchemaWithJSON } from '@mod
 import type { z } from 'zod';
 import type { Config } from './config.js';
 import { Engine } from './docker/engine.js';
+import { memoryHistory, type HistoryPort } from './history/port.js';
 import type { Logger } from './logger.js';
 import { createConfirmer } from './tools/confirm.js';
 import { annotationsFor, type AnyTool, type Progress, type ToolContext } from './tools/defineTool.js';
@@ -42,6 +43,11 @@ function progressFor(ctx: ServerContext, log: Logger): Progress {
   };
 }
 
+function clientName(server: McpServer): string {
+  const info = server.server.getClientVersion();
+  return info ? `${info.name}/${info.version}` : 'mcp-client';
+}
+
 export interface CreatedServer {
   server: McpServer;
   engine: Engine;
@@ -50,7 +56,7 @@ export interface CreatedServer {
 }
 
 /** Builds one MCP server with the tools the configuration allows. Transports live elsewhere. */
-export function createServer(config: Config, log: Logger, engine = new Engine(config, log)): CreatedServer {
+export function createServer(config: Config, log: Logger, engine = new Engine(config, log), history: HistoryPort = memoryHistory()): CreatedServer {
   const server = new McpServer(
     { name: SERVER_NAME, version: SERVER_VERSION },
     {
@@ -77,6 +83,8 @@ export function createServer(config: Config, log: Logger, engine = new Engine(co
           log,
           signal: ctx.mcpReq.signal,
           progress: progressFor(ctx, log),
+          history,
+          who: clientName(server),
           confirm: createConfirmer({
             clientCanElicit: () => Boolean(server.server.getClientCapabilities()?.elicitation),
             elicit: async (summary) => {

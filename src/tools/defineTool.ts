@@ -2,6 +2,7 @@ import type { ToolAnnotations } from '@modelcontextprotocol/server';
 import type { z } from 'zod';
 import type { Config } from '../config.js';
 import type { Engine } from '../docker/engine.js';
+import type { HistoryPort } from '../history/port.js';
 import type { Logger } from '../logger.js';
 import type { Confirmer } from './confirm.js';
 
@@ -41,6 +42,10 @@ export interface ToolContext {
   signal: AbortSignal;
   progress: Progress;
   confirm: Confirmer;
+  /** Where deployments, removals and heals are recorded. */
+  history: HistoryPort;
+  /** Who is calling, for the history: the MCP client's name and version, or "cli". */
+  who: string;
 }
 
 export interface ToolAnswer<O> {

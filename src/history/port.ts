@@ -1,0 +1,104 @@
+/**
+ * What the rest of the server needs from the deployment history: record a deployment
+ * (deploy, remove, heal) with its steps, and list past ones. The SQLite store implements
+ * it; `memoryHistory()` serves tests and the CLI's one-shot calls.
+ */
+
+export type DeploymentKind = 'deploy_stack' | 'remove_stack' | 'deploy_container' | 'remove_container' | 'heal';
+export type DeploymentOutcome = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'dry_run' | 'not_confirmed';
+
+export interface StepRecord {
+  /** e.g. "create web-1", "wait healthy db", "pull nginx:1.27" */
+  name: string;
+  service?: string;
+  durationMs: number;
+  outcome: 'ok' | 'failed' | 'skipped';
+  error?: string;
+}
+
+export interface DeploymentStart {
+  kind: DeploymentKind;
+  /** Stack or container name. */
+  target: string;
+  stack?: string;
+  /** compose | file:PATH | template:NAME | container */
+  source?: string;
+  /** Who asked: the MCP client's name/version, or "cli". */
+  who: string;
+  /** The tool arguments, secrets already masked by the caller. */
+  inputs: unknown;
+  plan?: unknown;
+}
+
+export interface DeploymentHandle {
+  readonly id: string;
+  step(step: StepRecord): void;
+  setPlan(plan: unknown): void;
+  finish(outcome: Exclude<DeploymentOutcome, 'running'>, error?: string): void;
+}
+
+export interface DeploymentEntry extends DeploymentStart {
+  id: string;
+  startedAt: string;
+  finishedAt?: string;
+  durationMs?: number;
+  outcome: DeploymentOutcome;
+  error?: string;
+  steps: StepRecord[];
+}
+
+export interface HistoryQuery {
+  stack?: string;
+  target?: string;
+  kind?: DeploymentKind;
+  outcome?: DeploymentOutcome;
+  /** Only entries started at or after this time (ms since epoch). */
+  sinceMs?: number;
+  limit: number;
+  cursor?: string;
+}
+
+export interface HistoryPage {
+  entries: DeploymentEntry[];
+  nextCursor?: string;
+}
+
+export interface HistoryPort {
+  begin(start: DeploymentStart): DeploymentHandle;
+  list(query: HistoryQuery): HistoryPage;
+  close(): void;
+}
+
+/** A history kept in memory only (lost on exit). */
+export function memoryHistory(): HistoryPort {
+  const entries: DeploymentEntry[] = [];
+  let seq = 0;
+  return {
+    begin(start) {
+      const started = Date.now();
+      const entry: DeploymentEntry = { ...start, id: String(++seq), startedAt: new Date(started).toISOString(), outcome: 'running', steps: [] };
+      entries.push(entry);
+      return {
+        id: entry.id,
+        step: (s) => void entry.steps.push(s),
+        setPlan: (plan) => void (entry.plan = plan),
+        finish(outcome, error) {
+          entry.outcome = outcome;
+          entry.finishedAt = new Date().toISOString();
+          entry.durationMs = Date.now() - started;
+          if (error) entry.error = error;
+        },
+      };
+    },
+    list(q) {
+      const matching = entries
+        .filter((e) => (!q.stack || e.stack === q.stack) && (!q.target || e.target === q.target) && (!q.kind || e.kind === q.kind))
+        .filter((e) => (!q.outcome || e.outcome === q.outcome) && (!q.sinceMs || Date.parse(e.startedAt) >= q.sinceMs))
+        .reverse();
+      const start = q.cursor ? Number(q.cursor) : 0;
+      const page = matching.slice(start, start + q.limit);
+      return start + q.limit < matching.length ? { entries: page, nextCursor: String(start + q.limit) } : { entries: page };
+    },
+    close() {},
+  };
+}
