@@ -1,0 +1,492 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import {
+  createContainer,
+  inspectContainer,
+  removeContainer,
+  startContainer,
+  stopContainer,
+  waitForContainer,
+  type WaitResult,
+} from '../docker/containers.js';
+import type { Engine } from '../docker/engine.js';
+import { ToolError } from '../docker/errors.js';
+import { ensureImage, type PullPolicy } from '../docker/images.js';
+import { sleep } from '../util/timeout.js';
+import { containerSpecFor, type ComposeProject, type ComposeService, type ContainerAction, type Plan } from './compose/index.js';
+import { projectFilter } from './engineState.js';
+import type { DeploymentHandle, StepOutcome } from './recorder.js';
+
+/** Applies a plan to the Engine along the depends_on graph, and rolls back what it changed on failure. */
+
+export type WaitMode = 'healthy' | 'running' | 'none';
+/** What a dependent (or the final wait) needs from a service. */
+type Readiness = 'started' | 'running' | 'healthy' | 'completed';
+
+export interface ApplyOptions {
+  engine: Engine;
+  log: Logger;
+  signal: AbortSignal;
+  /** One call per step, when it begins. */
+  progress: (current: number, total: number, message: string) => void;
+  wait: WaitMode;
+  /** Budget for every wait (dependency gates and the final wait), from the start of the apply. */
+  timeoutMs: number;
+  pull: PullPolicy;
+  /** Added to every container after containerSpecFor, so they stay out of the config hash. */
+  extraLabels: Record<string, string>;
+  recorder: DeploymentHandle;
+  /** Last log lines and health output of a failed container, for the answer. */
+  describeFailure?: (id: string) => Promise<string>;
+}
+
+export interface StepReport {
+  name: string;
+  durationMs: number;
+  outcome: StepOutcome;
+  detail?: string;
+}
+
+export interface ServiceReport {
+  service: string;
+  containers: { name: string; id: string; action: ContainerAction['action'] }[];
+  /** ms from the start of the apply until the service met its final condition. */
+  readyMs?: number;
+  condition: Readiness;
+}
+
+export interface ApplyResult {
+  steps: StepReport[];
+  services: ServiceReport[];
+  /** ms from the start of the apply until every service met its condition. */
+  timeToReadyMs: number;
+  durationMs: number;
+}
+
+interface Backup {
+  id: string;
+  originalName: string;
+  currentName: string;
+  wasRunning: boolean;
+}
+
+interface Failure {
+  service?: string;
+  containerId?: string;
+  message: string;
+  kind: 'failed' | 'timeout';
+}
+
+class StepFailed extends Error {
+  constructor(readonly failure: Failure) {
+    super(failure.message);
+  }
+}
+
+const STOP_TIMEOUT_DEFAULT_S = 10;
+
+function shortId(id: string): string {
+  return id.slice(0, 12);
+}
+
+/** How long a stop may take before the Engine kills the container. */
+function stopTimeout(service: ComposeService | undefined): number {
+  return service?.spec.stopTimeoutSec ?? STOP_TIMEOUT_DEFAULT_S;
+}
+
+function hasHealthcheck(service: ComposeService): boolean {
+  const test = service.spec.healthcheck?.Test;
+  return !!test && test.length > 0 && test[0] !== 'NONE';
+}
+
+export class StackApplier {
+  private readonly started = Date.now();
+  private readonly steps: StepReport[] = [];
+  private readonly services: Map<string, ComposeService>;
+  private readonly ids = new Map<string, { number: number; id: string; name: string; action: ContainerAction['action'] }[]>();
+  private readonly readyAt = new Map<string, number>();
+  private readonly memo = new Map<string, Promise<void>>();
+  private readonly backups: Backup[] = [];
+  private readonly restartedExisting: string[] = [];
+  private readonly createdNetworks: string[] = [];
+  private readonly createdVolumes: string[] = [];
+  private readonly preExisting: Set<string>;
+  private readonly halt = new AbortController();
+  private readonly signal: AbortSignal;
+  private readonly deadline: number;
+  private stepNo = 0;
+  private readonly totalSteps: number;
+  private failure?: Failure;
+
+  constructor(
+    private readonly project: ComposeProject,
+    private readonly plan: Plan,
+    private readonly o: ApplyOptions,
+  ) {
+    this.services = new Map(project.services.map((s) => [s.name, s]));
+    this.preExisting = new Set(plan.containers.flatMap((c) => (c.id ? [c.id] : [])));
+    this.signal = AbortSignal.any([o.signal, this.halt.signal]);
+    this.deadline = this.started + o.timeoutMs;
+    this.totalSteps =
+      this.imagesToEnsure().length +
+      plan.networks.filter((n) => n.action === 'create').length +
+      plan.volumes.filter((v) => v.action === 'create').length +
+      plan.containers.filter((c) => c.action !== 'keep').length +
+      (o.wait === 'none' ? 0 : project.services.length);
+  }
+
+  private imagesToEnsure(): string[] {
+    const images = this.plan.containers
+      .filter((c) => c.action === 'create' || c.action === 'recreate')
+      .map((c) => this.services.get(c.service)?.spec.image)
+      .filter((i): i is string => !!i);
+    return [...new Set(images)];
+  }
+
+  /** Runs one step: a progress notification when it begins, its duration recorded when it ends. */
+  private async step<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    this.o.progress(++this.stepNo, Math.max(this.totalSteps, this.stepNo), name);
+    const t0 = Date.now();
+    try {
+      const r = await fn();
+      this.record({ name, durationMs: Date.now() - t0, outcome: 'ok' });
+      return r;
+    } catch (err) {
+      this.record({ name, durationMs: Date.now() - t0, outcome: 'failed', detail: (err as Error).message.split('\n')[0] ?? '' });
+      throw err;
+    }
+  }
+
+  private record(s: StepReport): void {
+    this.steps.push(s);
+    this.o.recorder.step(s.name, s.durationMs, s.outcome, s.detail);
+  }
+
+  private fail(f: Failure): never {
+    if (!this.failure) {
+      this.failure = f;
+      this.halt.abort(new Error(f.message));
+    }
+    throw new StepFailed(f);
+  }
+
+  async run(): Promise<ApplyResult> {
+    try {
+      await this.ensureImages();
+      await this.createResources();
+      await this.retireRemovals();
+      await this.startServices();
+      await this.finalWait();
+      await this.verifyStillUp();
+    } catch (err) {
+      await this.rollbackAndThrow(err);
+    }
+    await this.cleanupAfterSuccess();
+    const services: ServiceReport[] = this.project.services.map((s) => {
+      const r: ServiceReport = {
+        service: s.name,
+        containers: (this.ids.get(s.name) ?? []).map((c) => ({ name: c.name, id: shortId(c.id), action: c.action })),
+        condition: this.finalCondition(s),
+      };
+      const at = this.readyAt.get(`${s.name}:${r.condition}`);
+      if (at !== undefined) r.readyMs = at - this.started;
+      return r;
+    });
+    const readyTimes = services.map((s) => s.readyMs ?? 0);
+    return {
+      steps: this.steps,
+      services,
+      timeToReadyMs: Math.max(0, ...readyTimes),
+      durationMs: Date.now() - this.started,
+    };
+  }
+
+  private async ensureImages(): Promise<void> {
+    await Promise.all(
+      this.imagesToEnsure().map((image) =>
+        this.step(`image ${image}`, () => ensureImage(this.o.engine, image, this.o.pull, { signal: this.signal })).catch((err: unknown) =>
+          this.fail({ message: `image ${image}: ${(err as Error).message}`, kind: 'failed' }),
+        ),
+      ),
+    );
+  }
+
+  private async createResources(): Promise<void> {
+    for (const n of this.plan.networks.filter((a) => a.action === 'create')) {
+      const def = this.project.networks.find((x) => x.name === n.name);
+      if (!def) continue;
+      await this.step(`create network ${n.name}`, async () => {
+        await this.o.engine.call(
+          'create network',
+          (d) =>
+            d.createNetwork({
+              Name: def.name,
+              Driver: def.driver ?? 'bridge',
+              Internal: def.internal,
+              Attachable: def.attachable,
+              Options: def.driverOpts,
+              Labels: { ...def.labels, ...this.o.extraLabels },
+              CheckDuplicate: true,
+            }),
+          { target: `network "${def.name}"`, signal: this.signal },
+        );
+        this.createdNetworks.push(def.name);
+      });
+    }
+    for (const v of this.plan.volumes.filter((a) => a.action === 'create')) {
+      const def = this.project.volumes.find((x) => x.name === v.name);
+      if (!def) continue;
+      await this.step(`create volume ${v.name}`, async () => {
+        await this.o.engine.call(
+          'create volume',
+          (d) => d.createVolume({ Name: def.name, Driver: def.driver ?? 'local', DriverOpts: def.driverOpts, Labels: { ...def.labels, ...this.o.extraLabels } }),
+          { target: `volume "${def.name}"`, signal: this.signal },
+        );
+        this.createdVolumes.push(def.name);
+      });
+    }
+  }
+
+  /** Containers the file no longer wants: stopped and renamed aside now, removed once the deploy succeeded. */
+  private async retireRemovals(): Promise<void> {
+    for (const c of this.plan.containers.filter((a) => a.action === 'remove')) {
+      await this.step(`retire ${c.name} (${c.reason})`, () => this.setAside(c.id as string, c.name, this.services.get(c.service)));
+    }
+  }
+
+  /** Stops a container and renames it to a backup name, remembering how to restore it. */
+  private async setAside(id: string, name: string, service: ComposeService | undefined): Promise<void> {
+    const info = await inspectContainer(this.o.engine, id, this.signal);
+    const backup: Backup = { id, originalName: name, currentName: name, wasRunning: info.State.Running };
+    this.backups.push(backup);
+    if (info.State.Running) await stopContainer(this.o.engine, id, stopTimeout(service), this.signal);
+    const backupName = `${name}-backup-${randomBytes(3).toString('hex')}`;
+    await this.o.engine.call('rename', (d) => d.getContainer(id).rename({ name: backupName }), { target: `container "${name}"`, signal: this.signal });
+    backup.currentName = backupName;
+  }
+
+  private startServices(): Promise<void> {
+    return this.settle(this.project.services.map((s) => this.startService(s.name)));
+  }
+
+  /** Waits for every promise; rethrows the first failure (the root cause) once all have settled. */
+  private async settle(promises: Promise<unknown>[]): Promise<void> {
+    const results = await Promise.allSettled(promises);
+    const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (rejected) throw this.failure ? new StepFailed(this.failure) : rejected.reason;
+  }
+
+  private once(key: string, fn: () => Promise<void>): Promise<void> {
+    let p = this.memo.get(key);
+    if (!p) {
+      p = fn();
+      p.catch(() => undefined);
+      this.memo.set(key, p);
+    }
+    return p;
+  }
+
+  /** Gates on the dependencies' conditions, then brings every replica of the service to its planned state. */
+  private startService(name: string): Promise<void> {
+    return this.once(`${name}:started`, async () => {
+      const service = this.services.get(name) as ComposeService;
+      await Promise.all(service.dependsOn.map((d) => this.ready(d.service, conditionOf(d.condition))));
+      const actions = this.plan.containers.filter((c) => c.service === name && c.action !== 'remove');
+      const list: { number: number; id: string; name: string; action: ContainerAction['action'] }[] = [];
+      this.ids.set(name, list);
+      await Promise.all(
+        actions.map(async (a) => {
+          const id = await this.applyReplica(service, a);
+          list.push({ number: a.number, id, name: a.name, action: a.action });
+        }),
+      );
+      list.sort((x, y) => x.number - y.number);
+      this.readyAt.set(`${name}:started`, Date.now());
+    });
+  }
+
+  private async applyReplica(service: ComposeService, a: ContainerAction): Promise<string> {
+    const fail = (err: unknown, id?: string): never =>
+      this.fail({ service: service.name, message: `${a.action} ${a.name}: ${(err as Error).message}`, kind: 'failed', ...(id ? { containerId: id } : {}) });
+    if (a.action === 'keep') return a.id as string;
+    if (a.action === 'start') {
+      return this.step(`start ${a.name} (${a.reason})`, async () => {
+        await startContainer(this.o.engine, a.id as string, this.signal);
+        this.restartedExisting.push(a.id as string);
+        return a.id as string;
+      }).catch((err: unknown) => fail(err, a.id));
+    }
+    const label = a.action === 'recreate' ? `recreate ${a.name} (${a.reason})` : `create ${a.name}`;
+    let id: string | undefined;
+    return this.step(label, async () => {
+      if (a.action === 'recreate') await this.setAside(a.id as string, a.name, service);
+      const spec = containerSpecFor(this.project, service.name, a.number);
+      Object.assign(spec.labels, this.o.extraLabels);
+      id = await createContainer(this.o.engine, spec, this.signal);
+      await startContainer(this.o.engine, id, this.signal);
+      return id;
+    }).catch((err: unknown) => fail(err, id));
+  }
+
+  /** Resolves when every container of the service meets `cond`; fails the deploy naming the service otherwise. */
+  private ready(name: string, cond: Readiness): Promise<void> {
+    return this.once(`${name}:${cond}`, async () => {
+      await this.startService(name);
+      if (cond !== 'started') {
+        const containers = this.ids.get(name) ?? [];
+        const label = cond === 'completed' ? 'complete successfully' : `be ${cond}`;
+        await this.step(`wait for ${name} to ${label}`, () => Promise.all(containers.map((c) => this.waitOne(name, c.id, c.name, cond))));
+      }
+      this.readyAt.set(`${name}:${cond}`, Date.now());
+    });
+  }
+
+  private async waitOne(service: string, id: string, name: string, cond: Exclude<Readiness, 'started'>): Promise<void> {
+    const remaining = Math.max(0, this.deadline - Date.now());
+    let r: WaitResult;
+    try {
+      r = cond === 'completed' ? await this.waitCompleted(id, remaining) : await waitForContainer(this.o.engine, id, cond, remaining, this.signal);
+    } catch (err) {
+      return this.fail({ service, containerId: id, message: `${name}: ${(err as Error).message}`, kind: 'failed' });
+    }
+    if (!r.reached) {
+      const what = cond === 'completed' ? 'complete successfully' : `become ${cond}`;
+      const timedOut = r.reason?.startsWith('not ') ?? false;
+      this.fail({
+        service,
+        containerId: id,
+        kind: timedOut ? 'timeout' : 'failed',
+        message: `service "${service}" (${name}) did not ${what}: ${timedOut ? `not ${cond} within the ${Math.round(this.o.timeoutMs / 1000)} s timeout (state ${r.state}${r.health ? `, health ${r.health}` : ''})` : (r.reason ?? r.state)}`,
+      });
+    }
+  }
+
+  private async waitCompleted(id: string, timeoutMs: number): Promise<WaitResult> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const c = await inspectContainer(this.o.engine, id, this.signal);
+      const st = c.State;
+      if (!st.Running && (st.Status === 'exited' || st.Status === 'dead')) {
+        return st.ExitCode === 0
+          ? { reached: true, state: st.Status }
+          : { reached: false, state: st.Status, reason: `the container exited with code ${st.ExitCode}` };
+      }
+      if (Date.now() >= deadline) return { reached: false, state: st.Status, reason: `not completed after ${Math.round(timeoutMs / 1000)} s` };
+      await sleep(Math.min(250, Math.max(0, deadline - Date.now())), this.signal);
+    }
+  }
+
+  private finalCondition(s: ComposeService): Readiness {
+    const oneShot = this.project.services.some((x) => x.dependsOn.some((d) => d.service === s.name && d.condition === 'service_completed_successfully'));
+    if (oneShot) return 'completed';
+    if (this.o.wait === 'none') return 'started';
+    return this.o.wait === 'healthy' && hasHealthcheck(s) ? 'healthy' : 'running';
+  }
+
+  private finalWait(): Promise<void> {
+    if (this.o.wait === 'none') return Promise.resolve();
+    return this.settle(
+      this.project.services.map((s) => this.ready(s.name, this.finalCondition(s))),
+    );
+  }
+
+  /** A container that crashed right after starting must not pass as deployed. */
+  private async verifyStillUp(): Promise<void> {
+    if (this.o.wait === 'none') return;
+    for (const s of this.project.services) {
+      if (this.finalCondition(s) === 'completed') continue;
+      for (const c of this.ids.get(s.name) ?? []) {
+        const info = await inspectContainer(this.o.engine, c.id, this.signal);
+        if (!info.State.Running) {
+          this.fail({ service: s.name, containerId: c.id, kind: 'failed', message: `service "${s.name}" (${c.name}) stopped right after starting: exit code ${info.State.ExitCode}` });
+        }
+      }
+    }
+  }
+
+  private async cleanupAfterSuccess(): Promise<void> {
+    const quiet = (what: string) => (err: unknown) => this.o.log.warn({ err, what }, 'cleanup after stack deploy failed');
+    for (const b of this.backups) {
+      await removeContainer(this.o.engine, b.id, { force: true, volumes: false }).catch(quiet(`remove ${b.currentName}`));
+    }
+    for (const n of this.plan.networks.filter((a) => a.action === 'remove')) {
+      await this.step(`remove network ${n.name} (${n.reason})`, () =>
+        this.o.engine.call('remove network', (d) => d.getNetwork(n.id ?? n.name).remove(), { target: `network "${n.name}"` }),
+      ).catch(quiet(`remove network ${n.name}`));
+    }
+    for (const v of this.plan.volumes.filter((a) => a.action === 'remove')) {
+      await this.step(`remove volume ${v.name} (${v.reason})`, () =>
+        this.o.engine.call('remove volume', (d) => d.getVolume(v.name).remove(), { target: `volume "${v.name}"` }),
+      ).catch(quiet(`remove volume ${v.name}`));
+    }
+  }
+
+  /** Undoes what this deploy changed: new objects removed, set-aside containers restored. Never uses the caller's signal. */
+  private async rollbackAndThrow(err: unknown): Promise<never> {
+    const cancelled = this.o.signal.aborted;
+    const failure: Failure = this.failure ?? (err instanceof StepFailed ? err.failure : { message: (err as Error)?.message ?? String(err), kind: 'failed' });
+    let context = '';
+    if (failure.containerId && this.o.describeFailure) context = await this.o.describeFailure(failure.containerId).catch(() => '');
+    const t0 = Date.now();
+    const undone: string[] = [];
+    const problems: string[] = [];
+    const engine = this.o.engine;
+    const attempt = async (what: string, fn: () => Promise<unknown>) => {
+      try {
+        await fn();
+        undone.push(what);
+      } catch (e) {
+        problems.push(`${what}: ${(e as Error).message}`);
+      }
+    };
+    // Every container of the project that did not exist before this deploy goes, including one
+    // whose create was in flight when the deploy stopped.
+    const now = await engine.call('list containers of stack', (d) => d.listContainers({ all: true, filters: projectFilter(this.project.name) })).catch(() => []);
+    const backupIds = new Set(this.backups.map((b) => b.id));
+    for (const c of now) {
+      if (this.preExisting.has(c.Id) || backupIds.has(c.Id)) continue;
+      const name = (c.Names?.[0] ?? c.Id).replace(/^\//, '');
+      await attempt(`removed new container ${name}`, () => removeContainer(engine, c.Id, { force: true, volumes: true }));
+    }
+    for (const b of [...this.backups].reverse()) {
+      await attempt(`restored ${b.originalName}`, async () => {
+        if (b.currentName !== b.originalName) {
+          await engine.call('rename', (d) => d.getContainer(b.id).rename({ name: b.originalName }), { target: `container "${b.currentName}"` });
+          b.currentName = b.originalName;
+        }
+        if (b.wasRunning) await startContainer(engine, b.id);
+      });
+    }
+    for (const id of this.restartedExisting) {
+      await attempt(`stopped ${shortId(id)} again`, () => stopContainer(engine, id, 1));
+    }
+    for (const n of this.createdNetworks) await attempt(`removed network ${n}`, () => engine.call('remove network', (d) => d.getNetwork(n).remove(), { target: `network "${n}"` }));
+    for (const v of this.createdVolumes) await attempt(`removed volume ${v}`, () => engine.call('remove volume', (d) => d.getVolume(v).remove(), { target: `volume "${v}"` }));
+    this.record({ name: 'rollback', durationMs: Date.now() - t0, outcome: problems.length ? 'failed' : 'rolled back', detail: undone.join('; ') });
+
+    const head = cancelled
+      ? `Deploy of stack "${this.project.name}" was cancelled`
+      : `Deploy of stack "${this.project.name}" failed${failure.service ? ` at service "${failure.service}"` : ''}`;
+    const lines = [`${head}: ${failure.message}.`];
+    lines.push(
+      undone.length || problems.length
+        ? `Rolled back: ${undone.length ? undone.join('; ') : 'nothing to undo'}${problems.length ? `. Could NOT undo: ${problems.join('; ')}` : ''}.`
+        : 'Nothing had been changed yet.',
+    );
+    if (context) lines.push(context);
+    throw new ToolError(cancelled ? 'failed' : failure.kind, lines.join('\n'), {
+      ...(failure.service ? { service: failure.service } : {}),
+      rolledBack: undone,
+      rollbackProblems: problems,
+      steps: this.steps,
+    });
+  }
+}
+
+function conditionOf(c: 'service_started' | 'service_healthy' | 'service_completed_successfully'): Readiness {
+  return c === 'service_healthy' ? 'healthy' : c === 'service_completed_successfully' ? 'completed' : 'started';
+}
+
+export function applyPlan(project: ComposeProject, plan: Plan, options: ApplyOptions): Promise<ApplyResult> {
+  return new StackApplier(project, plan, options).run();
+}

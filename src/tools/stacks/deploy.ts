@@ -1,0 +1,187 @@
+import { z } from 'zod';
+import { ToolError } from '../../docker/errors.js';
+import { assertInScope } from '../../policy/scope.js';
+import { applyPlan, type ApplyResult } from '../../stacks/apply.js';
+import { loadProject, planDeployment, type Plan } from '../../stacks/compose/index.js';
+import { actualState, containerName, stackObjects } from '../../stacks/engineState.js';
+import { preflight } from '../../stacks/preflight.js';
+import { readFileOrUndefined, resolveSource } from '../../stacks/source.js';
+import { COMPOSE_CONFIG_FILES, COMPOSE_WORKING_DIR, LABEL_INSTANCE, LABEL_SOURCE } from '../../docker/labels.js';
+import { maskEnvMap } from '../../util/mask.js';
+import { failureContext } from '../containers/deploy.js';
+import { defineTool } from '../defineTool.js';
+import { stackNameArg, stackRecorder } from './shared.js';
+
+const DEFAULT_TIMEOUT_S = 180;
+
+const actionRow = z.object({ action: z.string(), name: z.string(), reason: z.string() });
+const planSchema = z.object({
+  summary: z.object({ create: z.number(), recreate: z.number(), start: z.number(), keep: z.number(), remove: z.number() }),
+  changes: z.boolean(),
+  levels: z.array(z.array(z.string())),
+  containers: z.array(actionRow.extend({ service: z.string() })),
+  networks: z.array(actionRow),
+  volumes: z.array(actionRow),
+});
+
+function planView(plan: Plan): z.infer<typeof planSchema> {
+  return {
+    summary: plan.summary,
+    changes: plan.changes,
+    levels: plan.levels,
+    containers: plan.containers.map((c) => ({ action: c.action, service: c.service, name: c.name, reason: c.reason })),
+    networks: plan.networks.map((n) => ({ action: n.action, name: n.name, reason: n.reason })),
+    volumes: plan.volumes.map((v) => ({ action: v.action, name: v.name, reason: v.reason })),
+  };
+}
+
+function planText(plan: Plan): string {
+  const s = plan.summary;
+  const counts = `create ${s.create}, recreate ${s.recreate}, start ${s.start}, keep ${s.keep}, remove ${s.remove}`;
+  const lines = plan.containers.filter((c) => c.action !== 'keep').map((c) => `  ${c.action} ${c.name}: ${c.reason}`);
+  const res = [...plan.networks, ...plan.volumes].filter((r) => r.action === 'create' || r.action === 'remove').map((r) => `  ${r.action} ${r.name}: ${r.reason}`);
+  return [`containers: ${counts}`, ...res, ...lines].join('\n');
+}
+
+const output = z.object({
+  stack: z.string(),
+  source: z.string(),
+  dryRun: z.boolean(),
+  plan: planSchema,
+  services: z
+    .array(
+      z.object({
+        service: z.string(),
+        condition: z.string(),
+        readyMs: z.number().optional(),
+        containers: z.array(z.object({ name: z.string(), id: z.string(), action: z.string() })),
+      }),
+    )
+    .optional(),
+  timeToHealthyMs: z.number().optional().describe('From the start of the deploy until every service met its wait condition.'),
+  durationMs: z.number().optional(),
+  steps: z.array(z.object({ name: z.string(), durationMs: z.number(), outcome: z.string() })).optional(),
+  warnings: z.array(z.string()),
+  inactiveServices: z.array(z.string()),
+  deploymentId: z.string().optional(),
+});
+
+export const deployStackTool = defineTool({
+  name: 'deploy_application_stack',
+  title: 'Deploy application stack',
+  description:
+    'Deploy or update a multi-container stack from Compose YAML (`compose`), a Compose file on the server (`file`, with `.env` beside it) or a shipped template (`template` + `variables`; see list_stack_templates). Plans first (a redeploy only recreates changed services and keeps named volumes; `dry_run` returns the plan), then starts services in depends_on order, independent ones in parallel, and waits until services with a healthcheck are healthy and the rest running. On failure everything this deploy changed is rolled back and the answer names the failing service with its last log lines.',
+  toolset: 'stacks',
+  kind: 'create',
+  input: z.object({
+    name: stackNameArg,
+    compose: z.string().max(1_000_000).optional().describe('Compose YAML text.'),
+    file: z.string().max(4096).optional().describe('Path of a Compose file readable by the server; relative binds, env_file and .env resolve beside it.'),
+    template: z.string().max(100).optional().describe('Name of a shipped template (list_stack_templates).'),
+    variables: z.record(z.string(), z.string()).optional().describe('Template variables, e.g. {"NGINX_PORT": "8080"}.'),
+    env: z.record(z.string(), z.string()).optional().describe('Variables for ${VAR} interpolation (over .env).'),
+    profiles: z.array(z.string().min(1)).optional().describe('Compose profiles to enable ("*" for all).'),
+    dry_run: z.boolean().optional().describe('Only return the plan; change nothing.'),
+    wait: z.enum(['healthy', 'running', 'none']).optional().describe('healthy (default): services with a healthcheck healthy, others running.'),
+    timeout: z.number().int().min(1).max(3600).optional().describe(`Seconds to wait for the stack (default ${DEFAULT_TIMEOUT_S}).`),
+    pull: z.enum(['missing', 'always', 'never']).optional().describe('Image pull policy (default missing).'),
+  }),
+  output,
+  async handler(args, ctx) {
+    const source = resolveSource(args);
+    const env = { ...source.variables, ...(args.env ?? {}) };
+    const project = loadProject({
+      text: source.text,
+      projectName: args.name,
+      env,
+      profiles: args.profiles ?? [],
+      ...(source.workingDir !== undefined ? { workingDir: source.workingDir } : {}),
+      readFile: readFileOrUndefined,
+      dotEnv: source.kind === 'file',
+    });
+
+    const objects = await stackObjects(ctx.engine, project.name, ctx.signal);
+    for (const c of objects.containers) assertInScope(ctx.config, c.Labels, `container "${containerName(c)}" of stack "${project.name}"`);
+    const plan = planDeployment(project, actualState(objects));
+    const base = {
+      stack: project.name,
+      source: source.label,
+      plan: planView(plan),
+      warnings: project.warnings,
+      inactiveServices: project.inactiveServices,
+    };
+    if (args.dry_run) {
+      return { data: { ...base, dryRun: true }, text: `Plan for stack "${project.name}" (dry run, nothing changed):\n${planText(plan)}` };
+    }
+
+    const host = ctx.config.docker.host;
+    await preflight(ctx.engine, project, plan, { engineIsLocal: !host || host.startsWith('unix://'), signal: ctx.signal });
+
+    const handle = stackRecorder.start({
+      stack: project.name,
+      source: source.label,
+      who: `mcp:${ctx.config.instanceLabel}`,
+      inputs: {
+        name: args.name,
+        source: source.label,
+        composeDigest: source.digest,
+        variables: maskEnvMap(args.variables),
+        env: maskEnvMap(args.env),
+        profiles: args.profiles ?? [],
+        wait: args.wait ?? 'healthy',
+        timeout: args.timeout ?? DEFAULT_TIMEOUT_S,
+      },
+      plan,
+    });
+    const extraLabels: Record<string, string> = { [LABEL_INSTANCE]: ctx.config.instanceLabel, [LABEL_SOURCE]: source.label };
+    if (source.workingDir) extraLabels[COMPOSE_WORKING_DIR] = source.workingDir;
+    if (source.configFile) extraLabels[COMPOSE_CONFIG_FILES] = source.configFile;
+
+    let result: ApplyResult;
+    try {
+      result = await applyPlan(project, plan, {
+        engine: ctx.engine,
+        log: ctx.log,
+        signal: ctx.signal,
+        progress: (current, total, message) => ctx.progress(current, total, message),
+        wait: args.wait ?? 'healthy',
+        timeoutMs: (args.timeout ?? DEFAULT_TIMEOUT_S) * 1000,
+        pull: args.pull ?? 'missing',
+        extraLabels,
+        recorder: handle,
+        describeFailure: (id) => failureContext(ctx, id),
+      });
+    } catch (err) {
+      handle.finish(ctx.signal.aborted ? 'cancelled' : 'rolled back', (err as Error).message);
+      throw err instanceof ToolError ? err : new ToolError('failed', (err as Error).message);
+    }
+    handle.finish(plan.changes ? 'succeeded' : 'no changes');
+
+    const data = {
+      ...base,
+      dryRun: false,
+      services: result.services,
+      timeToHealthyMs: result.timeToReadyMs,
+      durationMs: result.durationMs,
+      steps: result.steps.map((s) => ({ name: s.name, durationMs: s.durationMs, outcome: s.outcome })),
+      deploymentId: handle.id,
+    };
+    const s = plan.summary;
+    const head = plan.changes
+      ? `Deployed stack "${project.name}" from ${source.label}: ${s.create} created, ${s.recreate} recreated, ${s.start} started, ${s.keep} unchanged, ${s.remove} removed.`
+      : `Stack "${project.name}" is up to date: nothing changed (${s.keep} containers kept).`;
+    const svc = result.services.map(
+      (r) => `  ${r.service}: ${r.condition}${r.readyMs !== undefined ? ` after ${(r.readyMs / 1000).toFixed(1)} s` : ''} (${r.containers.map((c) => c.name).join(', ')})`,
+    );
+    const steps = result.steps.map((st) => `  ${st.name}: ${st.durationMs} ms${st.outcome === 'ok' ? '' : ` (${st.outcome})`}`);
+    const text = [
+      head,
+      `Time to healthy: ${(result.timeToReadyMs / 1000).toFixed(1)} s (total ${(result.durationMs / 1000).toFixed(1)} s).`,
+      'Services:',
+      ...svc,
+      ...(steps.length ? ['Steps:', ...steps] : []),
+      ...project.warnings.map((w) => `Warning: ${w}`),
+    ].join('\n');
+    return { data, text };
+  },
+});

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { removeContainer } from '../../docker/containers.js';
+import { ToolError } from '../../docker/errors.js';
+import { assertInScope } from '../../policy/scope.js';
+import { containerName, stackObjects } from '../../stacks/engineState.js';
+import { defineTool } from '../defineTool.js';
+import { confirmArg, destructiveOutcome } from '../schemas.js';
+import { stackNameArg } from './shared.js';
+
+const STOP_GRACE_MS = 60_000;
+
+export const removeStackTool = defineTool({
+  name: 'remove_stack',
+  title: 'Remove stack',
+  description:
+    'Stop and remove every container and network of a stack. Named volumes are kept unless `volumes` is true. Destructive: needs confirmation.',
+  toolset: 'stacks',
+  kind: 'destructive',
+  input: z.object({
+    name: stackNameArg,
+    volumes: z.boolean().optional().describe('Also remove the stack\'s named volumes (their data is lost).'),
+    confirm: confirmArg,
+  }),
+  output: z.object({
+    name: z.string(),
+    containers: z.array(z.string()),
+    networks: z.array(z.string()),
+    volumes: z.array(z.string()),
+    ...destructiveOutcome,
+  }),
+  async handler({ name, volumes, confirm }, ctx) {
+    const objects = await stackObjects(ctx.engine, name, ctx.signal);
+    if (objects.containers.length === 0 && objects.networks.length === 0 && objects.volumes.length === 0) {
+      throw new ToolError('not_found', `No stack named "${name}": list_stacks shows the stacks on this Engine.`);
+    }
+    for (const c of objects.containers) assertInScope(ctx.config, c.Labels, `container "${containerName(c)}" of stack "${name}"`);
+    for (const n of objects.networks) assertInScope(ctx.config, n.Labels, `network "${n.Name}" of stack "${name}"`);
+    if (volumes) for (const v of objects.volumes) assertInScope(ctx.config, v.Labels, `volume "${v.Name}" of stack "${name}"`);
+
+    const containers = objects.containers.map(containerName).sort();
+    const networks = objects.networks.map((n) => n.Name).sort();
+    const vols = volumes ? objects.volumes.map((v) => v.Name).sort() : [];
+    const kept = volumes ? [] : objects.volumes.map((v) => v.Name);
+    const summary = `Remove stack "${name}": containers ${containers.join(', ') || '(none)'}; networks ${networks.join(', ') || '(none)'}${
+      volumes ? `; volumes ${vols.join(', ') || '(none)'} (data lost)` : kept.length ? `; volumes ${kept.join(', ')} are kept` : ''
+    }.`;
+    const base = { name, containers, networks, volumes: vols };
+    if (!(await ctx.confirm(confirm, summary))) {
+      const message = `Not confirmed; nothing changed. Would: ${summary} Call again with confirm: true to do it.`;
+      return { data: { ...base, done: false, message }, text: message };
+    }
+
+    ctx.progress(1, 3, `stopping ${containers.length} containers`);
+    // Graceful stop with each container's own stop timeout, all at once, then removal.
+    await Promise.all(
+      objects.containers
+        .filter((c) => c.State === 'running' || c.State === 'restarting' || c.State === 'paused')
+        .map((c) =>
+          ctx.engine
+            .call('stop', (d) => d.getContainer(c.Id).stop(), { target: `container "${containerName(c)}"`, timeoutMs: ctx.engine.timeoutMs + STOP_GRACE_MS })
+            .catch(() => undefined),
+        ),
+    );
+    await Promise.all(objects.containers.map((c) => removeContainer(ctx.engine, c.Id, { force: true, volumes: true })));
+    ctx.progress(2, 3, `removing ${networks.length} networks`);
+    for (const n of objects.networks) {
+      await ctx.engine.call('remove network', (d) => d.getNetwork(n.Id).remove(), { target: `network "${n.Name}"` });
+    }
+    if (volumes) {
+      ctx.progress(3, 3, `removing ${vols.length} volumes`);
+      for (const v of objects.volumes) await ctx.engine.call('remove volume', (d) => d.getVolume(v.Name).remove(), { target: `volume "${v.Name}"` });
+    }
+    const message = `Removed stack "${name}": ${containers.length} containers, ${networks.length} networks${
+      volumes ? `, ${vols.length} volumes` : kept.length ? `; kept volumes ${kept.join(', ')}` : ''
+    }.`;
+    return { data: { ...base, done: true, message }, text: message };
+  },
+});
