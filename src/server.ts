@@ -1,10 +1,18 @@
-import { McpServer, type ServerContext, type StandardSchemaWithJSON } from '@modelcontextprotocol/server';
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  inputRequired,
+  inputResponse,
+  McpServer,
+  type ClientCapabilities,
+  type ServerContext,
+  type StandardSchemaWithJSON,
+} from '@modelcontextprotocol/server';
 import type { z } from 'zod';
 import type { Config } from './config.js';
 import { Engine } from './docker/engine.js';
 import { memoryHistory, type HistoryPort } from './history/port.js';
 import type { Logger } from './logger.js';
-import { createConfirmer } from './tools/confirm.js';
+import { createConfirmer, InputRequiredSignal, type Confirmer } from './tools/confirm.js';
 import { annotationsFor, type AnyTool, type Progress, type ToolContext } from './tools/defineTool.js';
 import { invokeTool } from './tools/invoke.js';
 import { enabledTools } from './tools/registry.js';
@@ -48,6 +56,39 @@ function clientName(server: McpServer): string {
   return info ? `${info.name}/${info.version}` : 'mcp-client';
 }
 
+const CONFIRM_KEY = 'confirm';
+
+/**
+ * Confirmation through MCP elicitation: on 2026-era requests as an input_required round
+ * (the client asks the user and retries the call), on 2025-era connections as a pushed
+ * elicitation/create request. Clients without elicitation fall back to `confirm: true`.
+ */
+function confirmerFor(server: McpServer, ctx: ServerContext): Confirmer {
+  const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
+  const modernCaps = envelope?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined;
+  const caps = modernCaps ?? server.server.getClientCapabilities();
+  const requestedSchema = (summary: string) => ({
+    type: 'object' as const,
+    properties: { confirm: { type: 'boolean' as const, title: 'Confirm', description: summary } },
+    required: ['confirm'],
+  });
+  return createConfirmer({
+    clientCanElicit: () => Boolean(caps?.elicitation),
+    elicit: async (summary) => {
+      const message = `${summary}\nConfirm?`;
+      if (modernCaps) {
+        const answer = inputResponse(ctx.mcpReq.inputResponses, CONFIRM_KEY);
+        if (answer.kind === 'elicit') return answer.action === 'accept' && answer.content?.confirm === true;
+        throw new InputRequiredSignal(
+          inputRequired({ inputRequests: { [CONFIRM_KEY]: inputRequired.elicit({ message, requestedSchema: requestedSchema(summary) }) } }),
+        );
+      }
+      const res = await ctx.mcpReq.elicitInput({ mode: 'form', message, requestedSchema: requestedSchema(summary) });
+      return res.action === 'accept' && res.content?.confirm === true;
+    },
+  });
+}
+
 export interface CreatedServer {
   server: McpServer;
   engine: Engine;
@@ -85,21 +126,7 @@ export function createServer(config: Config, log: Logger, engine = new Engine(co
           progress: progressFor(ctx, log),
           history,
           who: clientName(server),
-          confirm: createConfirmer({
-            clientCanElicit: () => Boolean(server.server.getClientCapabilities()?.elicitation),
-            elicit: async (summary) => {
-              const res = await ctx.mcpReq.elicitInput({
-                mode: 'form',
-                message: `${summary}\nConfirm?`,
-                requestedSchema: {
-                  type: 'object',
-                  properties: { confirm: { type: 'boolean', title: 'Confirm', description: summary } },
-                  required: ['confirm'],
-                },
-              });
-              return res.action === 'accept' && res.content?.confirm === true;
-            },
-          }),
+          confirm: confirmerFor(server, ctx),
         };
         const result = await invokeTool(tool, args, toolCtx);
         if ('inputRequired' in result) return result.inputRequired as never;

@@ -22,7 +22,9 @@ export interface TestClient {
 }
 
 /** Spawns the built server over stdio with the SDK v2 Client, the way Claude Desktop does. */
-export async function startClient(opts: { env?: Record<string, string>; args?: string[] } = {}): Promise<TestClient> {
+export async function startClient(
+  opts: { env?: Record<string, string>; args?: string[]; elicit?: (message: string) => { action: 'accept' | 'decline' | 'cancel'; content?: Record<string, unknown> } } = {},
+): Promise<TestClient> {
   let stderr = '';
   const transport = new StdioClientTransport({
     command: process.execPath,
@@ -33,7 +35,14 @@ export async function startClient(opts: { env?: Record<string, string>; args?: s
   transport.stderr?.on('data', (d: Buffer) => {
     stderr += d.toString();
   });
-  const client = new Client({ name: 'dom-integration-test', version: '1.0.0' });
+  const client = new Client(
+    { name: 'dom-integration-test', version: '1.0.0' },
+    opts.elicit ? { capabilities: { elicitation: { form: {} } } } : undefined,
+  );
+  if (opts.elicit) {
+    const answer = opts.elicit;
+    client.setRequestHandler('elicitation/create', async (req) => answer((req.params as { message: string }).message) as never);
+  }
   await client.connect(transport);
   const call: TestClient['call'] = async (name, args = {}, o = {}) =>
     (await client.callTool({ name, arguments: args }, { timeout: 180_000, ...(o.onprogress ? { onprogress: o.onprogress } : {}) })) as CallResult;

@@ -91,6 +91,41 @@ describe('MCP surface', () => {
   });
 });
 
+describe('confirmation through elicitation', () => {
+  async function deployVictim(): Promise<string> {
+    const name = uniqueName('victim');
+    await mcp.ok('deploy_container', { image: BUSYBOX, name, init: true, command: ['sleep', '600'], labels: { [TEST_LABEL]: run } });
+    return name;
+  }
+
+  it('a client that accepts the form confirms a removal without confirm: true', async () => {
+    const name = await deployVictim();
+    const asked: string[] = [];
+    const c = await startClient({ elicit: (m) => (asked.push(m), { action: 'accept', content: { confirm: true } }) });
+    try {
+      const r = await c.ok<{ done: boolean }>('remove_container', { id: name, force: true });
+      expect(r.done).toBe(true);
+      expect(asked[0]).toMatch(new RegExp(`Remove container "${name}"`));
+      await expect(docker.getContainer(name).inspect()).rejects.toMatchObject({ statusCode: 404 });
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('a declined form changes nothing and says what would have happened', async () => {
+    const name = await deployVictim();
+    const c = await startClient({ elicit: () => ({ action: 'decline' }) });
+    try {
+      const r = await c.ok<{ done: boolean; message: string }>('remove_container', { id: name, force: true });
+      expect(r.done).toBe(false);
+      expect(r.message).toMatch(/Would: Remove container/);
+      expect((await docker.getContainer(name).inspect()).State.Running).toBe(true);
+    } finally {
+      await c.close();
+    }
+  });
+});
+
 describe('CLI', () => {
   it('`tools` lists the tools and `call` runs one with the same validation', async () => {
     const list = await exec(process.execPath, [CLI, 'tools']);
