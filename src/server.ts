@@ -15,6 +15,7 @@ import type { Logger } from './logger.js';
 import { createConfirmer, InputRequiredSignal, type Confirmer } from './tools/confirm.js';
 import { annotationsFor, type AnyTool, type Progress, type ToolContext } from './tools/defineTool.js';
 import { invokeTool } from './tools/invoke.js';
+import { registerContainerLogs } from './resources/containerLogs.js';
 import { enabledTools } from './tools/registry.js';
 
 export const SERVER_NAME = 'docker-orchestration-mcp';
@@ -101,7 +102,7 @@ export function createServer(config: Config, log: Logger, engine = new Engine(co
   const server = new McpServer(
     { name: SERVER_NAME, version: SERVER_VERSION },
     {
-      capabilities: { tools: {}, logging: {} },
+      capabilities: { tools: {}, logging: {}, resources: {} },
       instructions:
         'Deploy and operate Docker containers. Lists are compact; use get_container_info for detail. Destructive tools (remove_*) need confirm: true unless the client supports elicitation.',
     },
@@ -134,6 +135,7 @@ export function createServer(config: Config, log: Logger, engine = new Engine(co
       },
     );
   }
+  if (tools.some((t) => t.name === 'get_container_logs')) registerContainerLogs(server, engine);
   return {
     server,
     engine,

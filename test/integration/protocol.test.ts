@@ -91,6 +91,23 @@ describe('MCP surface', () => {
   });
 });
 
+describe('resources', () => {
+  it('container logs as a resource template', async () => {
+    const name = uniqueName('logres');
+    await mcp.ok('deploy_container', { image: BUSYBOX, name, init: true, command: ['sh', '-c', 'echo resource-line; sleep 600'], labels: { [TEST_LABEL]: run } });
+    const templates = await mcp.client.listResourceTemplates();
+    expect(templates.resourceTemplates.map((t) => t.uriTemplate)).toContain('docker://containers/{id}/logs');
+    let text = '';
+    for (let i = 0; i < 25 && !text.includes('resource-line'); i++) {
+      const r = await mcp.client.readResource({ uri: `docker://containers/${name}/logs` });
+      text = (r.contents[0] as { text?: string }).text ?? '';
+      if (!text.includes('resource-line')) await new Promise((res) => setTimeout(res, 200));
+    }
+    expect(text).toContain('resource-line');
+    await expect(mcp.client.readResource({ uri: 'docker://containers/no-such-thing-xyz/logs' })).rejects.toThrow();
+  });
+});
+
 describe('confirmation through elicitation', () => {
   async function deployVictim(): Promise<string> {
     const name = uniqueName('victim');
