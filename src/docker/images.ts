@@ -1,3 +1,4 @@
+import type Docker from 'dockerode';
 import type { Readable } from 'node:stream';
 import type { Engine } from './engine.js';
 import { ToolError } from './errors.js';
@@ -102,4 +103,151 @@ export async function ensureImage(
   }
   await pullImage(engine, ref, opts);
   return { pulled: true };
+}
+
+// ---------------------------------------------------------------------------
+// Listing, removal and authenticated pulls (images toolset).
+
+export interface ImageRow {
+  id: string;
+  tags: string[];
+  digests: string[];
+  sizeBytes: number;
+  created: string;
+  /** Containers (running or not) created from this image. */
+  containers: number;
+  dangling: boolean;
+}
+
+export interface ImageUser {
+  id: string;
+  name: string;
+  state: string;
+  managed: boolean;
+}
+
+interface ListedImage {
+  Id: string;
+  RepoTags?: string[] | null;
+  RepoDigests?: string[] | null;
+  Size: number;
+  Created: number;
+}
+
+/** Compact image row. Pure. */
+export function imageRow(i: ListedImage, containers: number): ImageRow {
+  const tags = (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>');
+  return {
+    id: i.Id.replace(/^sha256:/, '').slice(0, 12),
+    tags,
+    digests: (i.RepoDigests ?? []).filter((d) => !d.startsWith('<none>')),
+    sizeBytes: i.Size,
+    created: new Date(i.Created * 1000).toISOString(),
+    containers,
+    dangling: tags.length === 0,
+  };
+}
+
+/** Container list -> image id -> users. One Engine call for all images. */
+async function usersByImage(engine: Engine, signal?: AbortSignal): Promise<Map<string, ImageUser[]>> {
+  const containers = await engine.call('list containers', (d) => d.listContainers({ all: true }), { signal });
+  const map = new Map<string, ImageUser[]>();
+  for (const c of containers) {
+    const user: ImageUser = {
+      id: c.Id.slice(0, 12),
+      name: (c.Names?.[0] ?? c.Id).replace(/^\//, ''),
+      state: c.State,
+      managed: c.Labels?.['io.docker-orchestration-mcp.managed'] === 'true',
+    };
+    map.set(c.ImageID, [...(map.get(c.ImageID) ?? []), user]);
+  }
+  return map;
+}
+
+export interface ImageFilters {
+  all?: boolean;
+  reference?: string[];
+  dangling?: boolean;
+  label?: string[];
+}
+
+export async function listImages(engine: Engine, f: ImageFilters, signal?: AbortSignal): Promise<ImageRow[]> {
+  const filters: Record<string, string[]> = {};
+  if (f.reference?.length) filters.reference = f.reference;
+  if (f.dangling !== undefined) filters.dangling = [String(f.dangling)];
+  if (f.label?.length) filters.label = f.label;
+  const [images, users] = await Promise.all([
+    engine.call('list images', (d) => d.listImages({ all: f.all ?? false, filters }) as Promise<ListedImage[]>, { signal }),
+    usersByImage(engine, signal),
+  ]);
+  return images.map((i) => imageRow(i, users.get(i.Id)?.length ?? 0));
+}
+
+export async function inspectImage(engine: Engine, ref: string, signal?: AbortSignal): Promise<Docker.ImageInspectInfo> {
+  if (!ref || !ref.trim()) throw new ToolError('invalid_input', 'id is empty: give an image reference (name:tag) or id.');
+  return engine.call('inspect image', (d) => d.getImage(ref).inspect(), {
+    target: ref,
+    signal,
+    notFound: `no image "${ref}" here (list_images shows what exists; pull_image fetches one)`,
+  });
+}
+
+/** Containers created from the image with this full id (sha256:...). */
+export async function imageUsers(engine: Engine, imageId: string, signal?: AbortSignal): Promise<ImageUser[]> {
+  return ((await usersByImage(engine, signal)).get(imageId) ?? []).sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * Whether removing `ref` only drops one of several tags (the image itself stays), the way
+ * `docker rmi` treats a tag shared with other references. Pure.
+ */
+export function removalOnlyUntags(ref: string, repoTags: string[] | undefined): boolean {
+  const tags = (repoTags ?? []).filter((t) => t !== '<none>:<none>');
+  if (tags.length < 2) return false;
+  if (ref.includes('@') || /^(sha256:)?[a-f0-9]{12,64}$/.test(ref)) return false;
+  return tags.includes(withDefaultTag(ref)) || tags.includes(ref);
+}
+
+export interface RemoveImageResult {
+  untagged: string[];
+  deleted: string[];
+}
+
+export async function removeImage(engine: Engine, ref: string, opts: { force: boolean; prune: boolean }, signal?: AbortSignal): Promise<RemoveImageResult> {
+  const res = (await engine.call('remove image', (d) => d.getImage(ref).remove({ force: opts.force, noprune: !opts.prune }), {
+    target: ref,
+    signal,
+  })) as unknown as { Untagged?: string; Deleted?: string }[] | undefined;
+  const out: RemoveImageResult = { untagged: [], deleted: [] };
+  for (const r of res ?? []) {
+    if (r.Untagged) out.untagged.push(r.Untagged);
+    if (r.Deleted) out.deleted.push(r.Deleted.replace(/^sha256:/, '').slice(0, 12));
+  }
+  return out;
+}
+
+/** Names the registry part of an error and the way out. Pure. */
+export function classifyPullError(err: ToolError, ref: string, registry: string, authNote?: string): ToolError {
+  const msg = err.message;
+  if (err.kind === 'timeout' || /^Cancelled/.test(msg)) return err;
+  const full = withDefaultTag(ref);
+  let engineSaid = msg;
+  for (const prefix of [`Cannot pull image ${full}: `, `Cannot pull ${full}: `, 'the Docker Engine reported: ']) {
+    if (engineSaid.startsWith(prefix)) engineSaid = engineSaid.slice(prefix.length);
+  }
+  engineSaid = engineSaid.replace(/\s*Check registry credentials \(Docker config or environment\)\.$/, '');
+  if (!/[.!?]$/.test(engineSaid.trim())) engineSaid = `${engineSaid.trim()}.`;
+  if (/no basic auth credentials|unauthorized|authentication required|access (to the resource )?is denied|pull access denied|denied|incorrect username or password/i.test(msg)) {
+    return new ToolError(
+      'denied',
+      `Registry ${registry} refused to pull ${ref}: ${engineSaid.trim()} Give this server credentials for ${registry} in Docker's config.json "auths" (DOCKER_CONFIG or ~/.docker) or in DOM_REGISTRY_AUTH; credentials are never passed as tool arguments.${authNote ? ` ${authNote}` : ''}`,
+    );
+  }
+  if (/manifest unknown|not found|does not exist|repository name not known/i.test(msg)) {
+    return new ToolError('not_found', `Image ${ref} was not found in registry ${registry}: check the repository name and tag. (${engineSaid.trim()})`);
+  }
+  if (/connection refused|no such host|i\/o timeout|dial tcp|network is unreachable|tls|server gave http response|context deadline exceeded/i.test(msg)) {
+    return new ToolError('failed', `Registry ${registry} is unreachable from the Docker Engine: ${engineSaid.trim()} Check the registry address, that it runs, and the Engine's network/proxy settings.`);
+  }
+  return err;
 }

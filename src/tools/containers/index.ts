@@ -1,7 +1,9 @@
 import type { AnyTool } from '../defineTool.js';
 import { deployContainerTool } from './deploy.js';
+import { execInContainerTool } from './exec.js';
 import { getContainerInfoTool, getContainerLogsTool, listContainersTool } from './inspect.js';
 import { removeContainerTool, restartContainerTool, startContainerTool, stopContainerTool } from './lifecycle.js';
+import { getContainerStatsTool } from './stats.js';
 
 export const containerTools: AnyTool[] = [
   deployContainerTool,
@@ -12,4 +14,6 @@ export const containerTools: AnyTool[] = [
   restartContainerTool,
   removeContainerTool,
   getContainerLogsTool,
+  getContainerStatsTool,
+  execInContainerTool,
 ];

@@ -1,3 +1,4 @@
 import type { AnyTool } from '../defineTool.js';
+import { createVolumeTool, listVolumesTool, removeVolumeTool } from './volumes.js';
 
-export const volumeTools: AnyTool[] = [];
+export const volumeTools: AnyTool[] = [createVolumeTool, listVolumesTool, removeVolumeTool];

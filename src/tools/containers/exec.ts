@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import { inspectContainer, target } from '../../docker/containers.js';
+import { ToolError } from '../../docker/errors.js';
+import { execInContainer } from '../../docker/exec.js';
+import { assertInScope } from '../../policy/scope.js';
+import { maskValue } from '../../util/mask.js';
+import { defineTool } from '../defineTool.js';
+import { confirmArg, destructiveOutcome, idArg } from '../schemas.js';
+
+const MAX_EXEC_BYTES = 1024 * 1024;
+const TIMEOUT_PREVIEW = 2048;
+
+function quote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+function lastBytes(s: string, n: number): string {
+  return s.length > n ? `…${s.slice(-n)}` : s;
+}
+
+export const execInContainerTool = defineTool({
+  name: 'exec_in_container',
+  title: 'Run command in container',
+  description:
+    'Run a command inside a running container (no shell unless you call one: ["sh", "-c", "..."]), with working_dir, env and user. Returns the exit code and stdout/stderr kept apart, each capped at max_bytes (oldest output cut, `truncated` set). A command still running after `timeout` seconds returns a `timeout` error with the output so far; it may keep running in the container. Destructive: needs confirmation.',
+  toolset: 'containers',
+  kind: 'destructive',
+  input: z.object({
+    id: idArg.describe('Container name or id (it must be running).'),
+    command: z.array(z.string().max(32_768)).min(1, 'command is empty: give the program and its arguments').max(256).describe('Program and arguments, e.g. ["wget", "-qO-", "http://web/"].'),
+    working_dir: z.string().max(4096).optional().describe('Absolute directory to run in (default: the container\'s).'),
+    env: z.record(z.string().max(256), z.string().max(32_768)).optional().describe('Extra environment variables for this command.'),
+    user: z.string().max(256).optional().describe('"user", "uid", "user:group" or "uid:gid" (default: the container\'s user).'),
+    timeout: z.number().min(0.1).max(3600).optional().describe('Seconds before the answer returns a timeout (default 30).'),
+    max_bytes: z.number().int().min(256).max(MAX_EXEC_BYTES).optional().describe('Byte cap per stream (default 65536).'),
+    confirm: confirmArg,
+  }),
+  output: z.object({
+    id: z.string(),
+    name: z.string(),
+    command: z.array(z.string()),
+    ...destructiveOutcome,
+    exitCode: z.number().optional(),
+    stdout: z.string().optional(),
+    stderr: z.string().optional(),
+    truncated: z.boolean().optional(),
+    droppedBytes: z.number().optional(),
+    durationMs: z.number().optional(),
+  }),
+  async handler(a, ctx) {
+    const c = await inspectContainer(ctx.engine, a.id, ctx.signal);
+    const name = c.Name.replace(/^\//, '');
+    assertInScope(ctx.config, c.Config.Labels, target(name));
+    if (!c.State.Running || c.State.Paused) {
+      throw new ToolError(
+        'conflict',
+        `Container "${name}" is ${c.State.Paused ? 'paused' : `not running (state: ${c.State.Status})`}: commands run only in a running container. ${c.State.Paused ? 'Unpause' : 'Start'} it first (start_container).`,
+      );
+    }
+    const shown = a.command.map(quote).join(' ');
+    const envShown = Object.entries(a.env ?? {}).map(([k, v]) => `${k}=${maskValue(k, v)}`);
+    const summary = `Run \`${shown}\` in container "${name}"${a.user ? ` as ${a.user}` : ''}${a.working_dir ? ` in ${a.working_dir}` : ''}${envShown.length ? ` with env ${envShown.join(' ')}` : ''}.`;
+    const base = { id: c.Id.slice(0, 12), name, command: a.command };
+    if (!(await ctx.confirm(a.confirm, summary))) {
+      const message = `Not confirmed; nothing ran. Would: ${summary} Call again with confirm: true to do it.`;
+      return { data: { ...base, done: false, message }, text: message };
+    }
+    const timeoutMs = Math.round((a.timeout ?? 30) * 1000);
+    const r = await execInContainer(ctx.engine, c.Id, {
+      cmd: a.command,
+      timeoutMs,
+      maxBytes: a.max_bytes ?? 64 * 1024,
+      signal: ctx.signal,
+      ...(a.working_dir ? { workingDir: a.working_dir } : {}),
+      ...(a.env ? { env: a.env } : {}),
+      ...(a.user ? { user: a.user } : {}),
+    });
+    if (r.timedOut) {
+      const parts = [
+        `Timed out after ${timeoutMs / 1000} s: \`${shown}\` in container "${name}" had not finished. The Engine cannot stop an exec, so it may still be running there (stop it with another exec such as ["pkill", ...] or restart the container); raise timeout for long commands.`,
+      ];
+      if (r.stdout) parts.push(`stdout so far: ${lastBytes(r.stdout, TIMEOUT_PREVIEW)}`);
+      if (r.stderr) parts.push(`stderr so far: ${lastBytes(r.stderr, TIMEOUT_PREVIEW)}`);
+      throw new ToolError('timeout', parts.join('\n'));
+    }
+    const exitCode = r.exitCode ?? -1;
+    const message = `\`${shown}\` exited with code ${exitCode} in ${r.durationMs} ms.`;
+    const data = { ...base, done: true, message, exitCode, stdout: r.stdout, stderr: r.stderr, truncated: r.truncated, droppedBytes: r.droppedBytes, durationMs: r.durationMs };
+    const text = [
+      message,
+      r.truncated ? `[truncated: ${r.droppedBytes} older bytes not shown; raise max_bytes]` : '',
+      `--- stdout ---\n${r.stdout || '(empty)'}`,
+      `--- stderr ---\n${r.stderr || '(empty)'}`,
+    ]
+      .filter(Boolean)
+      .join('\n');
+    return { data, text };
+  },
+});

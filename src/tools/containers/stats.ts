@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { inspectContainer, listContainers } from '../../docker/containers.js';
+import { ToolError } from '../../docker/errors.js';
+import { sampleStats } from '../../docker/stats.js';
+import { defineTool } from '../defineTool.js';
+import { bytes } from '../render.js';
+
+const SAMPLE_INTERVAL_MS = 1000;
+
+const statsRowSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  cpuPercent: z.number().optional().describe('100 = one full CPU core.'),
+  memoryBytes: z.number().optional().describe('Usage without page cache.'),
+  memoryLimitBytes: z.number().optional(),
+  memoryPercent: z.number().optional(),
+  pids: z.number().optional(),
+  networkRxBytes: z.number().optional(),
+  networkTxBytes: z.number().optional(),
+  blockReadBytes: z.number().optional(),
+  blockWriteBytes: z.number().optional(),
+});
+
+export const getContainerStatsTool = defineTool({
+  name: 'get_container_stats',
+  title: 'Container resource usage',
+  description:
+    'CPU % (from two samples about 1 s apart), memory used/limit/%, network and block I/O, pids: for one container, or for all running ones (optionally one stack), all sampled in parallel so the answer takes about a second.',
+  toolset: 'containers',
+  kind: 'read',
+  input: z.object({
+    id: z.string().min(1).max(256).optional().describe('Container name or id; omit for all running containers.'),
+    stack: z.string().max(256).optional().describe('Only containers of this stack (Compose project), when id is omitted.'),
+    limit: z.number().int().min(1).max(200).optional().describe('At most this many containers when id is omitted (default 50).'),
+  }),
+  output: z.object({
+    containers: z.array(statsRowSchema),
+    skipped: z.array(z.object({ name: z.string(), reason: z.string() })),
+    total: z.number(),
+    sampledMs: z.number(),
+  }),
+  async handler({ id, stack, limit }, ctx) {
+    let targets: { id: string; name: string }[];
+    let total: number;
+    if (id) {
+      const c = await inspectContainer(ctx.engine, id, ctx.signal);
+      const name = c.Name.replace(/^\//, '');
+      if (!c.State.Running) {
+        throw new ToolError('conflict', `Container "${name}" is not running (state: ${c.State.Status}): stats exist only for running containers. Start it first.`);
+      }
+      targets = [{ id: c.Id, name }];
+      total = 1;
+    } else {
+      const rows = await listContainers(ctx.engine, { all: false, ...(stack ? { stack } : {}) }, ctx.signal);
+      total = rows.length;
+      targets = rows.slice(0, limit ?? 50).map((r) => ({ id: r.id, name: r.name }));
+    }
+    const started = Date.now();
+    const { rows, skipped } = await sampleStats(ctx.engine, targets, SAMPLE_INTERVAL_MS, ctx.signal);
+    const data = { containers: rows, skipped, total, sampledMs: Date.now() - started };
+    const lines = rows.map((r) => {
+      const cpu = r.cpuPercent === undefined ? '?' : `${r.cpuPercent.toFixed(1)}%`;
+      const mem = `${bytes(r.memoryBytes)}${r.memoryLimitBytes ? ` / ${bytes(r.memoryLimitBytes)} (${r.memoryPercent}%)` : ''}`;
+      return `${r.name}  cpu ${cpu}  mem ${mem}  net ${bytes(r.networkRxBytes)}↓ ${bytes(r.networkTxBytes)}↑  io ${bytes(r.blockReadBytes)}r ${bytes(r.blockWriteBytes)}w  pids ${r.pids ?? '?'}`;
+    });
+    if (skipped.length) lines.push(`skipped: ${skipped.map((s) => s.name).join(', ')} (stopped meanwhile)`);
+    if (targets.length < total) lines.push(`(${targets.length} of ${total} running containers; raise limit for more)`);
+    return { data, text: lines.length ? lines.join('\n') : 'No running containers.' };
+  },
+});

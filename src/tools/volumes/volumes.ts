@@ -1,0 +1,117 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { ToolError } from '../../docker/errors.js';
+import { managedLabels } from '../../docker/labels.js';
+import { listNames } from '../../docker/networks.js';
+import { createVolume, inspectVolume, listVolumes, removeVolume, volumeTarget, volumeUsers } from '../../docker/volumes.js';
+import { assertInScope } from '../../policy/scope.js';
+import { defineTool } from '../defineTool.js';
+import { pagingInput, paginate } from '../paging.js';
+import { moreHint } from '../render.js';
+import { confirmArg, destructiveOutcome, idArg } from '../schemas.js';
+
+const volumeRowSchema = z.object({
+  name: z.string(),
+  driver: z.string(),
+  scope: z.string(),
+  created: z.string().optional(),
+  managed: z.boolean(),
+  stack: z.string().optional(),
+  usedBy: z.array(z.string()).describe('Containers (running or stopped) that mount it, at most 20.'),
+  usedByCount: z.number(),
+});
+
+export const createVolumeTool = defineTool({
+  name: 'create_volume',
+  title: 'Create volume',
+  description:
+    'Create a named volume (driver "local" by default, driver options, labels). Data in it outlives the containers that mount it. A name already taken is refused.',
+  toolset: 'volumes',
+  kind: 'create',
+  input: z.object({
+    name: z.string().min(2).max(255).optional().describe('Volume name (default: a generated "vol-xxxxxxxx").'),
+    driver: z.string().min(1).max(128).optional().describe('Volume driver (default "local").'),
+    driver_opts: z.record(z.string().max(256), z.string().max(4096)).optional().describe('Driver options, e.g. local tmpfs: {"type": "tmpfs", "device": "tmpfs", "o": "size=64m"}.'),
+    labels: z.record(z.string().min(1).max(256), z.string().max(4096)).optional().describe('Labels to set; the managed label is added.'),
+  }),
+  output: z.object({ name: z.string(), driver: z.string(), mountpoint: z.string(), labels: z.record(z.string(), z.string()) }),
+  async handler(a, ctx) {
+    const name = a.name ?? `vol-${randomBytes(4).toString('hex')}`;
+    const v = await createVolume(
+      ctx.engine,
+      {
+        name,
+        driver: a.driver ?? 'local',
+        driverOpts: a.driver_opts ?? {},
+        labels: { ...(a.labels ?? {}), ...managedLabels(ctx.config.instanceLabel) },
+      },
+      ctx.signal,
+    );
+    const data = { name: v.Name, driver: v.Driver, mountpoint: v.Mountpoint, labels: v.Labels ?? {} };
+    return { data, text: `Created ${data.driver} volume "${data.name}". Mount it with volumes: ["${data.name}:/path/in/container"].` };
+  },
+});
+
+export const listVolumesTool = defineTool({
+  name: 'list_volumes',
+  title: 'List volumes',
+  description: 'List volumes as compact rows: name, driver, created, managed, stack, and which containers use each. Filter by name, driver, label, dangling (unused) or stack; page with limit and cursor.',
+  toolset: 'volumes',
+  kind: 'read',
+  input: z.object({
+    filters: z
+      .object({
+        name: z.array(z.string().max(256)).optional().describe('Substring match on the name.'),
+        driver: z.string().max(128).optional(),
+        label: z.array(z.string().max(512)).optional().describe('"key" or "key=value".'),
+        dangling: z.boolean().optional().describe('true: only volumes no container uses.'),
+        stack: z.string().max(256).optional().describe('Only volumes of this stack (Compose project).'),
+      })
+      .optional(),
+    ...pagingInput,
+  }),
+  output: z.object({ volumes: z.array(volumeRowSchema), total: z.number(), nextCursor: z.string().optional() }),
+  async handler({ filters, limit, cursor }, ctx) {
+    const rows = await listVolumes(ctx.engine, filters ?? {}, ctx.signal);
+    const page = paginate(rows, (r) => r.name, limit ?? 50, cursor);
+    const data: { volumes: typeof page.items; total: number; nextCursor?: string } = { volumes: page.items, total: page.total };
+    if (page.nextCursor) data.nextCursor = page.nextCursor;
+    const text = page.items.length
+      ? page.items
+          .map((r) => `${r.name}  ${r.driver}${r.stack ? `  stack=${r.stack}` : ''}  ${r.usedByCount ? `used by ${r.usedBy.join(',')}` : 'unused'}`)
+          .join('\n') + moreHint(page.items.length, page.total, page.nextCursor)
+      : 'No volumes match.';
+    return { data, text };
+  },
+});
+
+export const removeVolumeTool = defineTool({
+  name: 'remove_volume',
+  title: 'Remove volume',
+  description:
+    'Remove a named volume and its data. Refused while any container (running or stopped) uses it; the answer names them. Destructive: needs confirmation.',
+  toolset: 'volumes',
+  kind: 'destructive',
+  input: z.object({ id: idArg.describe('Volume name.'), confirm: confirmArg }),
+  output: z.object({ name: z.string(), ...destructiveOutcome }),
+  async handler({ id, confirm }, ctx) {
+    const v = await inspectVolume(ctx.engine, id, ctx.signal);
+    assertInScope(ctx.config, v.Labels, volumeTarget(v.Name));
+    const users = await volumeUsers(ctx.engine, v.Name, ctx.signal);
+    if (users.length) {
+      throw new ToolError(
+        'conflict',
+        `Volume "${v.Name}" is in use by ${users.length} container(s): ${listNames(users.map((u) => `${u.name} (${u.state})`))}. Remove those containers first (the data stays until the volume is removed).`,
+        { users: users.map((u) => u.name) },
+      );
+    }
+    const summary = `Remove volume "${v.Name}" (driver ${v.Driver}) and all data in it.`;
+    if (!(await ctx.confirm(confirm, summary))) {
+      const message = `Not confirmed; nothing changed. Would: ${summary} Call again with confirm: true to do it.`;
+      return { data: { name: v.Name, done: false, message }, text: message };
+    }
+    await removeVolume(ctx.engine, v.Name, ctx.signal);
+    const message = `Removed volume "${v.Name}".`;
+    return { data: { name: v.Name, done: true, message }, text: message };
+  },
+});
