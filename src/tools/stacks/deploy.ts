@@ -10,7 +10,7 @@ import { COMPOSE_CONFIG_FILES, COMPOSE_WORKING_DIR, LABEL_INSTANCE, LABEL_SOURCE
 import { maskEnvMap } from '../../util/mask.js';
 import { failureContext } from '../containers/deploy.js';
 import { defineTool } from '../defineTool.js';
-import { stackNameArg, stackRecorder } from './shared.js';
+import { historyRecorder, stackNameArg } from './shared.js';
 
 const DEFAULT_TIMEOUT_S = 180;
 
@@ -110,29 +110,28 @@ export const deployStackTool = defineTool({
       warnings: project.warnings,
       inactiveServices: project.inactiveServices,
     };
+    const inputs = {
+      name: args.name,
+      source: source.label,
+      composeDigest: source.digest,
+      variables: maskEnvMap(args.variables),
+      env: maskEnvMap(args.env),
+      profiles: args.profiles ?? [],
+      dryRun: args.dry_run ?? false,
+      wait: args.wait ?? 'healthy',
+      timeout: args.timeout ?? DEFAULT_TIMEOUT_S,
+    };
+    const recorder = historyRecorder(ctx.history);
+    const record = () => recorder.start({ stack: project.name, source: source.label, who: ctx.who, inputs, plan });
     if (args.dry_run) {
+      record().finish('dry run');
       return { data: { ...base, dryRun: true }, text: `Plan for stack "${project.name}" (dry run, nothing changed):\n${planText(plan)}` };
     }
 
     const host = ctx.config.docker.host;
     await preflight(ctx.engine, project, plan, { engineIsLocal: !host || host.startsWith('unix://'), signal: ctx.signal });
 
-    const handle = stackRecorder.start({
-      stack: project.name,
-      source: source.label,
-      who: `mcp:${ctx.config.instanceLabel}`,
-      inputs: {
-        name: args.name,
-        source: source.label,
-        composeDigest: source.digest,
-        variables: maskEnvMap(args.variables),
-        env: maskEnvMap(args.env),
-        profiles: args.profiles ?? [],
-        wait: args.wait ?? 'healthy',
-        timeout: args.timeout ?? DEFAULT_TIMEOUT_S,
-      },
-      plan,
-    });
+    const handle = record();
     const extraLabels: Record<string, string> = { [LABEL_INSTANCE]: ctx.config.instanceLabel, [LABEL_SOURCE]: source.label };
     if (source.workingDir) extraLabels[COMPOSE_WORKING_DIR] = source.workingDir;
     if (source.configFile) extraLabels[COMPOSE_CONFIG_FILES] = source.configFile;

@@ -50,29 +50,42 @@ export const removeStackTool = defineTool({
       return { data: { ...base, done: false, message }, text: message };
     }
 
-    ctx.progress(1, 3, `stopping ${containers.length} containers`);
-    // Graceful stop with each container's own stop timeout, all at once, then removal.
-    await Promise.all(
-      objects.containers
-        .filter((c) => c.State === 'running' || c.State === 'restarting' || c.State === 'paused')
-        .map((c) =>
-          ctx.engine
-            .call('stop', (d) => d.getContainer(c.Id).stop(), { target: `container "${containerName(c)}"`, timeoutMs: ctx.engine.timeoutMs + STOP_GRACE_MS })
-            .catch(() => undefined),
-        ),
-    );
-    await Promise.all(objects.containers.map((c) => removeContainer(ctx.engine, c.Id, { force: true, volumes: true })));
-    ctx.progress(2, 3, `removing ${networks.length} networks`);
-    for (const n of objects.networks) {
-      await ctx.engine.call('remove network', (d) => d.getNetwork(n.Id).remove(), { target: `network "${n.Name}"` });
+    const record = ctx.history.begin({ kind: 'remove_stack', target: name, stack: name, who: ctx.who, inputs: { name, volumes: volumes ?? false } });
+    const t0 = Date.now();
+    try {
+      await removeObjects();
+    } catch (err) {
+      record.finish('failed', (err as Error).message);
+      throw err;
     }
-    if (volumes) {
-      ctx.progress(3, 3, `removing ${vols.length} volumes`);
-      for (const v of objects.volumes) await ctx.engine.call('remove volume', (d) => d.getVolume(v.Name).remove(), { target: `volume "${v.Name}"` });
-    }
+    record.step({ name: `remove ${containers.length} containers, ${networks.length} networks, ${vols.length} volumes`, durationMs: Date.now() - t0, outcome: 'ok' });
+    record.finish('succeeded');
     const message = `Removed stack "${name}": ${containers.length} containers, ${networks.length} networks${
       volumes ? `, ${vols.length} volumes` : kept.length ? `; kept volumes ${kept.join(', ')}` : ''
     }.`;
     return { data: { ...base, done: true, message }, text: message };
+
+    async function removeObjects(): Promise<void> {
+      ctx.progress(1, 3, `stopping ${containers.length} containers`);
+      // Graceful stop with each container's own stop timeout, all at once, then removal.
+      await Promise.all(
+        objects.containers
+          .filter((c) => c.State === 'running' || c.State === 'restarting' || c.State === 'paused')
+          .map((c) =>
+            ctx.engine
+              .call('stop', (d) => d.getContainer(c.Id).stop(), { target: `container "${containerName(c)}"`, timeoutMs: ctx.engine.timeoutMs + STOP_GRACE_MS })
+              .catch(() => undefined),
+          ),
+      );
+      await Promise.all(objects.containers.map((c) => removeContainer(ctx.engine, c.Id, { force: true, volumes: true })));
+      ctx.progress(2, 3, `removing ${networks.length} networks`);
+      for (const n of objects.networks) {
+        await ctx.engine.call('remove network', (d) => d.getNetwork(n.Id).remove(), { target: `network "${n.Name}"` });
+      }
+      if (volumes) {
+        ctx.progress(3, 3, `removing ${vols.length} volumes`);
+        for (const v of objects.volumes) await ctx.engine.call('remove volume', (d) => d.getVolume(v.Name).remove(), { target: `volume "${v.Name}"` });
+      }
+    }
   },
 });

@@ -1,0 +1,233 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorKind, errorText, freePort, startClient, uniqueName, type TestClient } from './mcpClient.js';
+import { containerId, execIn, IMAGES, projectObjects, removeProject } from './stacksHelpers.js';
+
+/*
+ * The seed's milestone: nginx + postgres (named volume) + redis on app-network, health-gated,
+ * deployed from the template and from a Compose file, against the real Engine over MCP stdio.
+ */
+
+let mcp: TestClient;
+const projects: string[] = [];
+const tmp = mkdtempSync(join(tmpdir(), 'dom-stacks-'));
+
+function project(prefix = 't'): string {
+  const name = uniqueName(prefix);
+  projects.push(name);
+  return name;
+}
+
+beforeAll(async () => {
+  mcp = await startClient();
+});
+
+afterAll(async () => {
+  await mcp?.close();
+  await Promise.all(projects.map(removeProject));
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+interface DeployAnswer {
+  stack: string;
+  dryRun: boolean;
+  plan: { summary: Record<string, number>; changes: boolean; containers: { action: string; service: string; name: string; reason: string }[] };
+  services: { service: string; condition: string; readyMs?: number; containers: { name: string; id: string; action: string }[] }[];
+  timeToHealthyMs: number;
+  steps: { name: string; durationMs: number; outcome: string }[];
+}
+
+interface StatusAnswer {
+  health: string;
+  services: number;
+  running: number;
+  serviceStatus: { service: string; state: string; containers: { name: string; state: string; health?: string; ports: string[]; restarts: number }[] }[];
+  networks: string[];
+  volumes: string[];
+}
+
+async function psql(container: string, sql: string): Promise<string> {
+  const r = await execIn(container, ['psql', '-U', 'postgres', '-d', 'app', '-tAc', sql]);
+  expect(r.exitCode, r.output).toBe(0);
+  return r.output.trim();
+}
+
+describe('the milestone web stack', () => {
+  it('deploys from the template: all healthy, page answers, data survives a redeploy, only the changed service is recreated', async () => {
+    const name = project();
+    const port = await freePort();
+    const variables = { ...IMAGES, POSTGRES_PASSWORD: 's3cret-pw', NGINX_PORT: String(port), NETWORK_NAME: `${name}-app-network` };
+
+    const progress: string[] = [];
+    const r = await mcp.call('deploy_application_stack', { name, template: 'web-stack', variables }, { onprogress: (p) => progress.push(p.message ?? '') });
+    expect(r.isError, errorText(r)).toBeFalsy();
+    const first = r.structuredContent as unknown as DeployAnswer;
+    expect(first.plan.summary).toMatchObject({ create: 3, recreate: 0, keep: 0 });
+    expect(first.timeToHealthyMs).toBeGreaterThan(0);
+    expect(first.timeToHealthyMs).toBeLessThan(180_000);
+    expect(errorText(r)).toMatch(/Time to healthy: \d+\.\d s/);
+    console.log(`milestone stack (template) time to healthy: ${first.timeToHealthyMs} ms`);
+    expect(first.services.map((s) => [s.service, s.condition])).toEqual([
+      ['db', 'healthy'],
+      ['cache', 'healthy'],
+      ['web', 'healthy'],
+    ]);
+    // nginx waits for both: it becomes ready after db and cache.
+    const ready = Object.fromEntries(first.services.map((s) => [s.service, s.readyMs ?? 0]));
+    expect(ready.web).toBeGreaterThanOrEqual(Math.max(ready.db ?? 0, ready.cache ?? 0));
+    expect(progress).toEqual(expect.arrayContaining([`create ${name}-db-1`, `create ${name}-web-1`, 'wait for db to be healthy', 'wait for web to be healthy']));
+    expect(first.steps.every((s) => s.outcome === 'ok' && s.durationMs >= 0)).toBe(true);
+
+    const page = await fetch(`http://127.0.0.1:${port}/`);
+    expect(await page.text()).toContain('hello from nginx');
+
+    const status = await mcp.ok<StatusAnswer>('get_stack_status', { name });
+    expect(status.health).toBe('healthy');
+    expect(status.running).toBe(3);
+    expect(status.networks).toEqual([`${name}-app-network`]);
+    expect(status.volumes).toEqual([`${name}_db-data`]);
+    for (const s of status.serviceStatus) expect(s.containers[0]?.health).toBe('healthy');
+    expect(status.serviceStatus.find((s) => s.service === 'web')?.containers[0]?.ports).toEqual([`127.0.0.1:${port}->80/tcp`]);
+
+    const list = await mcp.ok<{ stacks: { name: string; services: number; running: number; health: string; source?: string }[] }>('list_stacks', {
+      filters: { name },
+    });
+    expect(list.stacks).toEqual([expect.objectContaining({ name, services: 3, running: 3, health: 'healthy', source: 'template:web-stack' })]);
+
+    // cache and web reach each other by service name on app-network.
+    const db = `${name}-db-1`;
+    await psql(db, 'CREATE TABLE notes (body text); INSERT INTO notes VALUES (\'survives redeploys\');');
+    const ids = { db: await containerId(db), cache: await containerId(`${name}-cache-1`), web: await containerId(`${name}-web-1`) };
+
+    // Unchanged redeploy: nothing recreated, the same containers.
+    const again = await mcp.ok<DeployAnswer>('deploy_application_stack', { name, template: 'web-stack', variables });
+    expect(again.plan.changes).toBe(false);
+    expect(again.plan.summary).toMatchObject({ create: 0, recreate: 0, keep: 3 });
+    expect(await containerId(db)).toBe(ids.db);
+    expect(await containerId(`${name}-web-1`)).toBe(ids.web);
+
+    // Change one service's env: only it is recreated; its data is in the named volume.
+    const changed = await mcp.ok<DeployAnswer>('deploy_application_stack', { name, template: 'web-stack', variables: { ...variables, POSTGRES_DB: 'app2' } });
+    expect(changed.plan.summary).toMatchObject({ recreate: 1, keep: 2 });
+    expect(changed.plan.containers.find((c) => c.action === 'recreate')).toMatchObject({ service: 'db', reason: 'config changed' });
+    expect(await containerId(db)).not.toBe(ids.db);
+    expect(await containerId(`${name}-cache-1`)).toBe(ids.cache);
+    expect(await containerId(`${name}-web-1`)).toBe(ids.web);
+    expect(await psql(db, 'SELECT body FROM notes')).toBe('survives redeploys');
+    expect(await projectObjects(name)).toMatchObject({ containers: [`${name}-cache-1`, db, `${name}-web-1`] });
+
+    // Removal keeps the volume unless asked.
+    const notConfirmed = await mcp.ok<{ done: boolean }>('remove_stack', { name });
+    expect(notConfirmed.done).toBe(false);
+    const removed = await mcp.ok<{ done: boolean }>('remove_stack', { name, confirm: true });
+    expect(removed.done).toBe(true);
+    expect(await projectObjects(name)).toEqual({ containers: [], networks: [], volumes: [`${name}_db-data`] });
+    await mcp.ok('remove_stack', { name, volumes: true, confirm: true });
+    expect(await projectObjects(name)).toEqual({ containers: [], networks: [], volumes: [] });
+  });
+
+  it('deploys the same stack from a Compose file with .env beside it, and docker-compose 1.29 sees and removes it', async () => {
+    const name = project();
+    const port = await freePort();
+    const dir = join(tmp, name);
+    execFileSync('mkdir', ['-p', dir]);
+    const template = readFileSync(new URL('../../templates/web-stack.yml', import.meta.url), 'utf8');
+    const file = join(dir, 'docker-compose.yml');
+    writeFileSync(file, template);
+    const env = { ...IMAGES, POSTGRES_PASSWORD: 'file-pw', NGINX_PORT: String(port), NETWORK_NAME: `${name}-app-network` };
+    writeFileSync(join(dir, '.env'), Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
+
+    const dry = await mcp.ok<DeployAnswer>('deploy_application_stack', { name, file, dry_run: true });
+    expect(dry.dryRun).toBe(true);
+    expect(dry.plan.summary).toMatchObject({ create: 3 });
+    expect(await projectObjects(name)).toEqual({ containers: [], networks: [], volumes: [] });
+
+    const deployed = await mcp.ok<DeployAnswer>('deploy_application_stack', { name, file, timeout: 170 });
+    console.log(`milestone stack (file) time to healthy: ${deployed.timeToHealthyMs} ms`);
+    expect(deployed.services.every((s) => s.condition === 'healthy')).toBe(true);
+    expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toContain('hello from nginx');
+
+    const compose = (...args: string[]) => execFileSync('docker-compose', ['-f', file, '-p', name, ...args], { cwd: dir, encoding: 'utf8', stdio: 'pipe' });
+    const ps = compose('ps');
+    for (const s of ['db', 'cache', 'web']) expect(ps).toContain(`${name}-${s}-1`);
+    expect(ps).toMatch(/Up \(healthy\)/);
+    expect(compose('ps', '--services').split('\n').filter(Boolean).sort()).toEqual(['cache', 'db', 'web']);
+
+    compose('down', '--volumes', '--timeout', '5');
+    expect(await projectObjects(name)).toEqual({ containers: [], networks: [], volumes: [] });
+  });
+});
+
+describe('failures roll back', () => {
+  const busyboxStack = (opts: { port: number; healthy: boolean; version: string }) => `
+services:
+  app:
+    image: dom-test/busybox:1
+    command: ["httpd", "-f", "-p", "80", "-h", "/www"]
+    init: true
+    environment:
+      VERSION: "${opts.version}"
+    ports: ["127.0.0.1:${opts.port}:80"]
+    volumes: [appdata:/data]
+    networks: [back]
+    healthcheck:
+      test: ${opts.healthy ? '["CMD-SHELL", "wget -q -O- http://127.0.0.1/ >/dev/null"]' : '["CMD-SHELL", "echo database not reachable >&2; exit 1"]'}
+      interval: 1s
+      timeout: 2s
+      retries: 2
+    stop_grace_period: 1s
+  sidecar:
+    image: dom-test/busybox:1
+    command: ["sleep", "3600"]
+    init: true
+    networks: [back]
+    stop_grace_period: 1s
+networks:
+  back:
+volumes:
+  appdata:
+`;
+
+  it('a service that never becomes healthy: named with its health output, nothing of the deploy remains', async () => {
+    const name = project();
+    const port = await freePort();
+    const r = await mcp.call('deploy_application_stack', { name, compose: busyboxStack({ port, healthy: false, version: '1' }), timeout: 60 });
+    expect(r.isError).toBe(true);
+    expect(errorKind(r)).toBe('failed');
+    const text = errorText(r);
+    expect(text).toContain('service "app"');
+    expect(text).toMatch(/unhealthy|healthcheck failed/);
+    expect(text).toContain('database not reachable');
+    expect(text).toMatch(/Rolled back: .*removed new container/);
+    expect(await projectObjects(name)).toEqual({ containers: [], networks: [], volumes: [] });
+  });
+
+  it('an update that fails leaves the previous version running', async () => {
+    const name = project();
+    const port = await freePort();
+    const v1 = await mcp.ok<DeployAnswer>('deploy_application_stack', { name, compose: busyboxStack({ port, healthy: true, version: '1' }) });
+    expect(v1.services.find((s) => s.service === 'app')?.condition).toBe('healthy');
+    const before = await containerId(`${name}-app-1`);
+    const sidecar = await containerId(`${name}-sidecar-1`);
+
+    const r = await mcp.call('deploy_application_stack', { name, compose: busyboxStack({ port, healthy: false, version: '2' }), timeout: 60 });
+    expect(r.isError).toBe(true);
+    expect(errorText(r)).toContain('service "app"');
+    expect(errorText(r)).toContain(`restored ${name}-app-1`);
+
+    expect(await containerId(`${name}-app-1`)).toBe(before);
+    expect(await containerId(`${name}-sidecar-1`)).toBe(sidecar);
+    const status = await mcp.ok<StatusAnswer>('get_stack_status', { name });
+    expect(status.serviceStatus.map((s) => [s.service, s.containers.map((c) => c.state)])).toEqual([
+      ['app', ['running']],
+      ['sidecar', ['running']],
+    ]);
+    expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toContain('hello from busybox');
+    const env = await execIn(`${name}-app-1`, ['env']);
+    expect(env.output).toContain('VERSION=1');
+    expect((await projectObjects(name)).containers).toEqual([`${name}-app-1`, `${name}-sidecar-1`]);
+  });
+});
