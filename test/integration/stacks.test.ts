@@ -230,4 +230,72 @@ volumes:
     expect(env.output).toContain('VERSION=1');
     expect((await projectObjects(name)).containers).toEqual([`${name}-app-1`, `${name}-sidecar-1`]);
   });
+
+  it('a cancelled deploy is rolled back', async () => {
+    const name = project();
+    const port = await freePort();
+    const ctrl = new AbortController();
+    const call = mcp.client
+      .callTool({ name: 'deploy_application_stack', arguments: { name, compose: busyboxStack({ port, healthy: false, version: '1' }).replace('retries: 2', 'retries: 1000'), timeout: 120 } }, { signal: ctrl.signal })
+      .catch((e: unknown) => e);
+    // Cancel once the containers exist.
+    for (let i = 0; i < 100 && (await projectObjects(name)).containers.length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+    expect((await projectObjects(name)).containers.length).toBe(2);
+    ctrl.abort();
+    await call;
+    let left = await projectObjects(name);
+    for (let i = 0; i < 100 && left.containers.length + left.networks.length + left.volumes.length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      left = await projectObjects(name);
+    }
+    expect(left).toEqual({ containers: [], networks: [], volumes: [] });
+  });
 });
+
+describe('more stacks', () => {
+  it('microservices template: gateway after the services, queue healthy first; one-shot job gates with service_completed_successfully', async () => {
+    const name = project();
+    const port = await freePort();
+    const deployed = await mcp.ok<DeployAnswer>('deploy_application_stack', {
+      name,
+      template: 'microservices',
+      variables: { GATEWAY_IMAGE: IMAGES.NGINX_IMAGE, API_IMAGE: IMAGES.NGINX_IMAGE, WORKER_IMAGE: IMAGES.REDIS_IMAGE, REDIS_IMAGE: IMAGES.REDIS_IMAGE, GATEWAY_PORT: String(port) },
+    });
+    expect(deployed.services.map((s) => [s.service, s.condition])).toEqual([
+      ['queue', 'healthy'],
+      ['api', 'running'],
+      ['worker', 'running'],
+      ['gateway', 'running'],
+    ]);
+    expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toContain('hello from nginx');
+    // The worker reaches the queue by service name on the internal backend network.
+    const ping = await execIn(`${name}-worker-1`, ['redis-cli', '-h', 'queue', 'ping']);
+    expect(ping.output.trim()).toBe('PONG');
+    await mcp.ok('remove_stack', { name, volumes: true, confirm: true });
+
+    const jobs = project();
+    const compose = `
+services:
+  migrate:
+    image: dom-test/busybox:1
+    command: ["sh", "-c", "sleep 1; echo migrated"]
+  app:
+    image: dom-test/busybox:1
+    command: ["sleep", "3600"]
+    init: true
+    deploy:
+      replicas: 2
+    depends_on:
+      migrate:
+        condition: service_completed_successfully
+`;
+    const r = await mcp.ok<DeployAnswer>('deploy_application_stack', { name: jobs, compose });
+    expect(r.services.find((s) => s.service === 'migrate')?.condition).toBe('completed');
+    const app = r.services.find((s) => s.service === 'app');
+    expect(app?.containers.map((c) => c.name)).toEqual([`${jobs}-app-1`, `${jobs}-app-2`]);
+    expect(app?.readyMs).toBeGreaterThanOrEqual(r.services.find((s) => s.service === 'migrate')?.readyMs ?? 0);
+    const status = await mcp.ok<StatusAnswer>('get_stack_status', { name: jobs });
+    expect(status.serviceStatus.find((s) => s.service === 'migrate')?.containers[0]?.state).toBe('exited');
+  });
+});
+
