@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ToolError } from '../../../src/docker/errors.js';
+import type { ToolError } from '../../../src/docker/errors.js';
 import { loadProject } from '../../../src/stacks/compose/index.js';
 import { resolveSource } from '../../../src/stacks/source.js';
 import { aggregateHealth } from '../../../src/stacks/status.js';
