@@ -2,6 +2,7 @@ import type Docker from 'dockerode';
 import type { Engine } from './engine.js';
 import { ToolError } from './errors.js';
 import { COMPOSE_PROJECT, isManaged } from './labels.js';
+import { knownDrivers } from './networks.js';
 
 /** Named volumes on the Engine: create/list/remove and which containers use each. */
 
@@ -61,6 +62,10 @@ export async function createVolume(engine: Engine, spec: VolumeSpec, signal?: Ab
   // The Engine answers "created" for a name that exists (and ignores the new options): say so instead.
   if (await volumeExists(engine, spec.name, signal)) {
     throw new ToolError('conflict', `A volume named "${spec.name}" already exists: choose another name, or use the existing one (list_volumes).`);
+  }
+  const drivers = await knownDrivers(engine, 'Volume', signal);
+  if (drivers.length && !drivers.includes(spec.driver)) {
+    throw new ToolError('invalid_input', `Cannot create volume "${spec.name}": unknown volume driver "${spec.driver}". This Engine has: ${drivers.join(', ')}.`);
   }
   const body = { Name: spec.name, Driver: spec.driver, DriverOpts: spec.driverOpts, Labels: spec.labels };
   try {
