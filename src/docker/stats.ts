@@ -1,10 +1,10 @@
-import { sleep } from '../util/timeout.js';
+import type { Readable } from 'node:stream';
 import { target } from './containers.js';
 import type { Engine } from './engine.js';
 import { ToolError } from './errors.js';
 import { statsSample, type StatsSample } from './projections.js';
 
-/** Resource usage of running containers: CPU % from two samples, taken for all containers in parallel. */
+/** Resource usage of running containers: CPU % from two samples ~1 s apart, taken for all containers in parallel. */
 
 export interface StatsRow extends StatsSample {
   id: string;
@@ -17,36 +17,63 @@ function hasPrevious(s: RawStats): boolean {
   return !!s.precpu_stats?.system_cpu_usage;
 }
 
-async function sampleOnce(engine: Engine, id: string, signal?: AbortSignal): Promise<RawStats> {
-  return engine.call('read stats of', (d) => d.getContainer(id).stats({ stream: false }) as unknown as Promise<RawStats>, {
-    target: target(id),
-    signal,
-  });
+/**
+ * Reads the Engine's stats stream until a frame carries a previous CPU reading: the Engine
+ * samples every second and fills `precpu_stats` from its last sample, so the second frame
+ * gives CPU % over a real ~1 s window (the first frame, and one-shot stats, have none).
+ */
+async function sampleTwice(engine: Engine, id: string, maxFrames: number, signal?: AbortSignal): Promise<StatsSample> {
+  return engine.call(
+    'read stats of',
+    async (d, sig) => {
+      const stream = (await d.getContainer(id).stats({ stream: true, abortSignal: sig } as { stream: true })) as unknown as Readable;
+      return new Promise<StatsSample>((resolve, reject) => {
+        let rest = '';
+        let first: RawStats | undefined;
+        let frames = 0;
+        const done = (v: StatsSample) => {
+          stream.destroy();
+          resolve(v);
+        };
+        stream.on('data', (chunk: Buffer) => {
+          rest += chunk.toString('utf8');
+          let nl: number;
+          while ((nl = rest.indexOf('\n')) >= 0) {
+            const line = rest.slice(0, nl).trim();
+            rest = rest.slice(nl + 1);
+            if (!line) continue;
+            let frame: RawStats;
+            try {
+              frame = JSON.parse(line) as RawStats;
+            } catch {
+              continue;
+            }
+            frames++;
+            if (hasPrevious(frame)) return done(statsSample(frame));
+            if (first && frames >= maxFrames) return done(statsSample(frame, first));
+            first ??= frame;
+          }
+        });
+        stream.on('error', reject);
+        // A container that stops ends the stream: answer with what we have.
+        stream.on('close', () => (first ? resolve(statsSample(first)) : reject(new ToolError('conflict', `container "${id}" stopped while sampling`))));
+      });
+    },
+    { target: target(id), signal },
+  );
 }
 
 /**
- * One row per container. Each gets a first sample; when the Engine did not fill the frame's
- * previous CPU reading (one-shot stats), a second sample `intervalMs` later gives the CPU %.
- * All containers are sampled at the same time, so the whole answer takes about one interval.
+ * One row per container, all sampled in parallel: the whole answer takes the Engine's two
+ * sampling ticks (1-2 s) however many containers there are.
  */
 export async function sampleStats(
   engine: Engine,
   containers: { id: string; name: string }[],
-  intervalMs: number,
   signal?: AbortSignal,
 ): Promise<{ rows: StatsRow[]; skipped: { name: string; reason: string }[] }> {
   const results = await Promise.allSettled(
-    containers.map(async (c) => {
-      const first = await sampleOnce(engine, c.id, signal);
-      let sample: StatsSample;
-      if (hasPrevious(first)) {
-        sample = statsSample(first);
-      } else {
-        await sleep(intervalMs, signal);
-        sample = statsSample(await sampleOnce(engine, c.id, signal), first);
-      }
-      return { id: c.id.slice(0, 12), name: c.name, ...sample };
-    }),
+    containers.map(async (c) => ({ id: c.id.slice(0, 12), name: c.name, ...(await sampleTwice(engine, c.id, 3, signal)) })),
   );
   const rows: StatsRow[] = [];
   const skipped: { name: string; reason: string }[] = [];

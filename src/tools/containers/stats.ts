@@ -5,8 +5,6 @@ import { sampleStats } from '../../docker/stats.js';
 import { defineTool } from '../defineTool.js';
 import { bytes } from '../render.js';
 
-const SAMPLE_INTERVAL_MS = 1000;
-
 const statsRowSchema = z.object({
   id: z.string(),
   name: z.string(),
@@ -25,7 +23,7 @@ export const getContainerStatsTool = defineTool({
   name: 'get_container_stats',
   title: 'Container resource usage',
   description:
-    'CPU % (from two samples about 1 s apart), memory used/limit/%, network and block I/O, pids: for one container, or for all running ones (optionally one stack), all sampled in parallel so the answer takes about a second.',
+    'CPU % (from two Engine samples 1 s apart), memory used/limit/%, network and block I/O, pids: for one container, or for all running ones (optionally one stack), all sampled in parallel so the answer takes 1-2 s.',
   toolset: 'containers',
   kind: 'read',
   input: z.object({
@@ -56,7 +54,7 @@ export const getContainerStatsTool = defineTool({
       targets = rows.slice(0, limit ?? 50).map((r) => ({ id: r.id, name: r.name }));
     }
     const started = Date.now();
-    const { rows, skipped } = await sampleStats(ctx.engine, targets, SAMPLE_INTERVAL_MS, ctx.signal);
+    const { rows, skipped } = await sampleStats(ctx.engine, targets, ctx.signal);
     const data = { containers: rows, skipped, total, sampledMs: Date.now() - started };
     const lines = rows.map((r) => {
       const cpu = r.cpuPercent === undefined ? '?' : `${r.cpuPercent.toFixed(1)}%`;
