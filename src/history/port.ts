@@ -48,6 +48,8 @@ export interface DeploymentEntry extends DeploymentStart {
 }
 
 export interface HistoryQuery {
+  /** Only the deployment with this id. */
+  id?: string;
   stack?: string;
   target?: string;
   kind?: DeploymentKind;
@@ -67,6 +69,21 @@ export interface HistoryPort {
   begin(start: DeploymentStart): DeploymentHandle;
   list(query: HistoryQuery): HistoryPage;
   close(): void;
+}
+
+/**
+ * The history store cannot be opened (corrupt, not a database, unwritable, newer schema).
+ * Raised at startup so the server refuses to run rather than lose records silently.
+ */
+export class HistoryOpenError extends Error {
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`cannot open the deployment history at ${path}: ${reason}`, options);
+    this.name = 'HistoryOpenError';
+  }
 }
 
 /** A history kept in memory only (lost on exit). */
@@ -92,7 +109,7 @@ export function memoryHistory(): HistoryPort {
     },
     list(q) {
       const matching = entries
-        .filter((e) => (!q.stack || e.stack === q.stack) && (!q.target || e.target === q.target) && (!q.kind || e.kind === q.kind))
+        .filter((e) => (!q.id || e.id === q.id) && (!q.stack || e.stack === q.stack) && (!q.target || e.target === q.target) && (!q.kind || e.kind === q.kind))
         .filter((e) => (!q.outcome || e.outcome === q.outcome) && (!q.sinceMs || Date.parse(e.startedAt) >= q.sinceMs))
         .reverse();
       const start = q.cursor ? Number(q.cursor) : 0;
