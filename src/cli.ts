@@ -3,7 +3,8 @@ import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig, type Config, type ConfigFlags } from './config.js';
 import { Engine } from './docker/engine.js';
-import { memoryHistory } from './history/port.js';
+import { HistoryOpenError, memoryHistory, type HistoryPort } from './history/port.js';
+import { openSqliteHistory } from './history/sqliteHistory.js';
 import { createLogger, type Logger } from './logger.js';
 import { createServer, SERVER_NAME, SERVER_VERSION } from './server.js';
 import { explicitOnly } from './tools/confirm.js';
@@ -19,12 +20,18 @@ function addCommonOptions(cmd: Command): Command {
     .option('--disable-destructive', 'do not offer destructive tools at all')
     .addOption(new Option('--scope <scope>', 'objects mutating tools may touch').choices(['managed', 'all']))
     .option('--engine-timeout <ms>', 'deadline for one Docker Engine call, in milliseconds')
-    .option('--log-level <level>', 'pino log level for stderr logs (default info)');
+    .option('--log-level <level>', 'pino log level for stderr logs (default info)')
+    .option('--history-path <file>', 'SQLite file of the deployment history (or DOM_HISTORY_PATH); ":memory:" keeps none');
 }
 
 function setup(opts: ConfigFlags): { config: Config; log: Logger } {
   const config = loadConfig(process.env, opts);
   return { config, log: createLogger(config.logLevel) };
+}
+
+/** The deployment history, opened once per process; throws HistoryOpenError (exit 2) when unusable. */
+function openHistory(config: Config, log: Logger): HistoryPort {
+  return config.historyPath === ':memory:' ? memoryHistory() : openSqliteHistory(config.historyPath, log);
 }
 
 interface ServeFlags extends ConfigFlags {
@@ -63,6 +70,7 @@ async function serveHttp(opts: ServeFlags): Promise<void> {
     );
   }
   const engine = new Engine(config, log);
+  const history = openHistory(config, log);
   const running = await startHttpServer(
     {
       host,
@@ -73,10 +81,13 @@ async function serveHttp(opts: ServeFlags): Promise<void> {
       maxBodyBytes: Number(opts.maxBody ?? 4 * 1024 * 1024),
       maxConcurrent: Number(opts.maxConcurrent ?? 32),
     },
-    () => createServer(config, log, engine).server,
+    () => createServer(config, log, engine, history).server,
     log,
   );
-  const shutdown = onShutdown(log, running.close);
+  const shutdown = onShutdown(log, async () => {
+    await running.close();
+    history.close();
+  });
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }
@@ -89,9 +100,13 @@ async function serve(opts: ServeFlags): Promise<void> {
 
 async function serveStdio(opts: ConfigFlags): Promise<void> {
   const { config, log } = setup(opts);
-  const { server, cleanup } = createServer(config, log);
+  const history = openHistory(config, log);
+  const { server, cleanup } = createServer(config, log, undefined, history);
   const transport = new StdioServerTransport();
-  const shutdown = onShutdown(log, cleanup);
+  const shutdown = onShutdown(log, async () => {
+    await cleanup();
+    history.close();
+  });
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.stdin.on('end', () => void shutdown('stdin closed'));
@@ -135,6 +150,7 @@ async function callTool(name: string, json: string | undefined, opts: ConfigFlag
     }
     const ctrl = new AbortController();
     process.on('SIGINT', () => ctrl.abort());
+    const history = openHistory(config, log);
     const out = await invokeTool(tool, args, {
       engine: new Engine(config, log),
       config,
@@ -142,9 +158,9 @@ async function callTool(name: string, json: string | undefined, opts: ConfigFlag
       signal: ctrl.signal,
       progress: (p, total, message) => log.info({ progress: p, total, message }, 'progress'),
       confirm: explicitOnly,
-      history: memoryHistory(),
+      history,
       who: 'cli',
-    });
+    }).finally(() => history.close());
     result = 'inputRequired' in out ? errorResult('failed', 'The tool asked for input, which the shell cannot give.') : out;
   }
   if (result.isError) {
@@ -182,7 +198,7 @@ addCommonOptions(program.command('call').description('run one tool and print its
 );
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  if (err instanceof ConfigError || err instanceof UnknownToolsetError || err instanceof HttpConfigError) {
+  if (err instanceof ConfigError || err instanceof UnknownToolsetError || err instanceof HttpConfigError || err instanceof HistoryOpenError) {
     console.error(`${SERVER_NAME}: ${err.message}`);
     process.exit(2);
   }

@@ -10,11 +10,17 @@ import {
 import { ToolError } from '../../docker/errors.js';
 import { ensureImage } from '../../docker/images.js';
 import { healthOf, publishedPorts, shortId } from '../../docker/projections.js';
+import { recorded, timedStep } from '../../history/record.js';
 import { checkContainerSpec, withDefaultLimits } from '../../policy/containerPolicy.js';
+import { maskEnvMap } from '../../util/mask.js';
 import { defineTool, type ToolContext } from '../defineTool.js';
 import { deployContainerInput, toContainerSpec } from './deploySpec.js';
 
 const LOG_LINES_ON_FAILURE = 20;
+
+function stringEnv(env: Record<string, string | number | boolean>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)]));
+}
 
 /** The last log lines and health output of a container, for an error message. */
 export async function failureContext(ctx: ToolContext, id: string): Promise<string> {
@@ -53,33 +59,42 @@ export const deployContainerTool = defineTool({
   async handler(args, ctx) {
     const spec = withDefaultLimits(ctx.config.policy, toContainerSpec(args, ctx.config.instanceLabel));
     checkContainerSpec(ctx.config.policy, spec, `container ${spec.name ?? spec.image}`);
-    const { pulled } = await ensureImage(ctx.engine, spec.image, args.pull ?? 'missing', {
-      signal: ctx.signal,
-      onProgress: (p) => ctx.progress(p.current, p.total || undefined, `pull ${spec.image}: ${p.message}`),
-    });
-    const id = await createContainer(ctx.engine, spec, ctx.signal);
-    const started = Date.now();
-    try {
-      await startContainer(ctx.engine, id, ctx.signal);
-      const wait = args.wait ?? 'running';
-      if (wait !== 'none') {
-        ctx.progress(0, undefined, `waiting for ${spec.name ?? shortId(id)} to be ${wait}`);
-        const r = await waitForContainer(ctx.engine, id, wait, (args.timeout ?? 60) * 1000, ctx.signal);
-        if (!r.reached) {
-          const why = await failureContext(ctx, id);
-          throw new ToolError(
-            r.reason?.startsWith('not ') ? 'timeout' : 'failed',
-            `Container ${spec.name ?? shortId(id)} did not become ${wait}: ${r.reason ?? r.state}. It was removed.${why ? `\n${why}` : ''}`,
-          );
-        }
-      }
-    } catch (err) {
-      // Never leave half a deployment: the container we created goes.
-      await removeContainer(ctx.engine, id, { force: true, volumes: true }).catch((e: unknown) =>
-        ctx.log.warn({ err: e, id }, 'could not remove container after failed deploy'),
+    const inputs = args.env ? { ...args, env: maskEnvMap(stringEnv(args.env)) } : args;
+    const record = { kind: 'deploy_container', target: spec.name ?? spec.image, source: 'container', who: ctx.who, inputs } as const;
+    const { id, pulled, started } = await recorded(ctx.history, record, ctx.signal, async (h) => {
+      const { pulled } = await timedStep(h, `pull ${spec.image}`, () =>
+        ensureImage(ctx.engine, spec.image, args.pull ?? 'missing', {
+          signal: ctx.signal,
+          onProgress: (p) => ctx.progress(p.current, p.total || undefined, `pull ${spec.image}: ${p.message}`),
+        }),
       );
-      throw err;
-    }
+      const id = await timedStep(h, 'create', () => createContainer(ctx.engine, spec, ctx.signal));
+      const started = Date.now();
+      try {
+        await timedStep(h, 'start', () => startContainer(ctx.engine, id, ctx.signal));
+        const wait = args.wait ?? 'running';
+        if (wait !== 'none') {
+          ctx.progress(0, undefined, `waiting for ${spec.name ?? shortId(id)} to be ${wait}`);
+          await timedStep(h, `wait ${wait}`, async () => {
+            const r = await waitForContainer(ctx.engine, id, wait, (args.timeout ?? 60) * 1000, ctx.signal);
+            if (!r.reached) {
+              const why = await failureContext(ctx, id);
+              throw new ToolError(
+                r.reason?.startsWith('not ') ? 'timeout' : 'failed',
+                `Container ${spec.name ?? shortId(id)} did not become ${wait}: ${r.reason ?? r.state}. It was removed.${why ? `\n${why}` : ''}`,
+              );
+            }
+          });
+        }
+      } catch (err) {
+        // Never leave half a deployment: the container we created goes.
+        await timedStep(h, 'remove (rollback)', () => removeContainer(ctx.engine, id, { force: true, volumes: true })).catch((e: unknown) =>
+          ctx.log.warn({ err: e, id }, 'could not remove container after failed deploy'),
+        );
+        throw err;
+      }
+      return { id, pulled, started };
+    });
     const c = await inspectContainer(ctx.engine, id, ctx.signal);
     const data: {
       id: string;

@@ -8,6 +8,7 @@ import {
   target,
 } from '../../docker/containers.js';
 import { ToolError } from '../../docker/errors.js';
+import { recorded, timedStep } from '../../history/record.js';
 import { assertInScope } from '../../policy/scope.js';
 import { defineTool, type ToolContext } from '../defineTool.js';
 import { confirmArg, destructiveOutcome, idArg } from '../schemas.js';
@@ -110,11 +111,15 @@ export const removeContainerTool = defineTool({
     }
     const summary = `Remove container "${name}" (${c.State.Status}, image ${c.Config.Image})${volumes ? ' and its anonymous volumes' : ''}.`;
     const base = { id: c.Id.slice(0, 12), name };
+    const record = { kind: 'remove_container', target: name, source: 'container', who: ctx.who, inputs: { id, force, volumes, confirm } } as const;
     if (!(await ctx.confirm(confirm, summary))) {
       const message = `Not confirmed; nothing changed. Would: ${summary} Call again with confirm: true to do it.`;
+      ctx.history.begin(record).finish('not_confirmed', message);
       return { data: { ...base, done: false, message }, text: message };
     }
-    await removeContainer(ctx.engine, c.Id, { force: force ?? false, volumes: volumes ?? false }, ctx.signal);
+    await recorded(ctx.history, record, ctx.signal, (h) =>
+      timedStep(h, 'remove', () => removeContainer(ctx.engine, c.Id, { force: force ?? false, volumes: volumes ?? false }, ctx.signal)),
+    );
     const message = `Removed container "${name}".`;
     return { data: { ...base, done: true, message }, text: message };
   },

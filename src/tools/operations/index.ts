@@ -1,4 +1,5 @@
 import type { AnyTool } from '../defineTool.js';
+import { getDeploymentHistoryTool } from './history.js';
 import { getSystemInfoTool } from './system.js';
 
-export const operationsTools: AnyTool[] = [getSystemInfoTool];
+export const operationsTools: AnyTool[] = [getSystemInfoTool, getDeploymentHistoryTool];
