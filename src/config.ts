@@ -40,6 +40,8 @@ export interface PolicyConfig {
   /** Limits applied to containers created without their own. */
   defaultMemory?: string;
   defaultCpus?: string;
+  /** The most containers one stack may run (services x replicas). */
+  maxContainersPerStack: number;
 }
 
 export interface RegistryCredential {
@@ -116,6 +118,7 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
       allowedBindRoots: list(env.DOM_ALLOWED_BIND_ROOTS),
       allowHostNetwork: bool(env.DOM_ALLOW_HOST_NETWORK) ?? false,
       allowedImages: list(env.DOM_ALLOWED_IMAGES),
+      maxContainersPerStack: positiveInt(env.DOM_MAX_STACK_CONTAINERS, 'DOM_MAX_STACK_CONTAINERS', 100),
       ...(env.DOM_DEFAULT_MEMORY ? { defaultMemory: env.DOM_DEFAULT_MEMORY } : {}),
       ...(env.DOM_DEFAULT_CPUS ? { defaultCpus: env.DOM_DEFAULT_CPUS } : {}),
     },
@@ -132,6 +135,13 @@ function httpToken(env: Env, tokenFile: string | undefined): { httpToken?: strin
     }
   }
   return env.DOM_HTTP_TOKEN ? { httpToken: env.DOM_HTTP_TOKEN } : {};
+}
+
+function positiveInt(raw: string | undefined, name: string, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`${name} must be a whole number >= 1, not "${raw}"`);
+  return n;
 }
 
 function parseRegistryAuth(raw: string | undefined): Record<string, RegistryCredential> {

@@ -13,6 +13,7 @@ import type { Engine } from '../docker/engine.js';
 import { ToolError } from '../docker/errors.js';
 import { ensureImage, type PullPolicy } from '../docker/images.js';
 import { sleep } from '../util/timeout.js';
+import type { ContainerSpec } from '../docker/containerSpec.js';
 import { containerSpecFor, type ComposeProject, type ComposeService, type ContainerAction, type Plan } from './compose/index.js';
 import { projectFilter } from './engineState.js';
 import type { DeploymentHandle, StepOutcome } from './recorder.js';
@@ -35,6 +36,8 @@ export interface ApplyOptions {
   pull: PullPolicy;
   /** Added to every container after containerSpecFor, so they stay out of the config hash. */
   extraLabels: Record<string, string>;
+  /** Last adjustments before create (e.g. the policy's default limits); also outside the hash. */
+  finishSpec?: (spec: ContainerSpec) => ContainerSpec;
   recorder: DeploymentHandle;
   /** Last log lines and health output of a failed container, for the answer. */
   describeFailure?: (id: string) => Promise<string>;
@@ -320,8 +323,9 @@ export class StackApplier {
     let id: string | undefined;
     return this.step(label, async () => {
       if (a.action === 'recreate') await this.setAside(a.id as string, a.name, service);
-      const spec = containerSpecFor(this.project, service.name, a.number);
-      Object.assign(spec.labels, this.o.extraLabels);
+      const base = containerSpecFor(this.project, service.name, a.number);
+      Object.assign(base.labels, this.o.extraLabels);
+      const spec = this.o.finishSpec ? this.o.finishSpec(base) : base;
       id = await createContainer(this.o.engine, spec, this.signal);
       await startContainer(this.o.engine, id, this.signal);
       return id;

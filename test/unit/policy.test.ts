@@ -5,7 +5,7 @@ import { checkContainerSpec, withDefaultLimits } from '../../src/policy/containe
 import { assertInScope } from '../../src/policy/scope.js';
 import { loadConfig } from '../../src/config.js';
 
-const open: PolicyConfig = { allowSensitiveMounts: false, allowedBindRoots: [], allowHostNetwork: false, allowedImages: [] };
+const open: PolicyConfig = { allowSensitiveMounts: false, allowedBindRoots: [], allowHostNetwork: false, allowedImages: [], maxContainersPerStack: 100 };
 
 function spec(over: Partial<ContainerSpec> = {}): ContainerSpec {
   return { image: 'nginx:1.27', env: {}, ports: [], mounts: [], networks: [], labels: {}, extraHosts: [], ...over };

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { ToolError } from '../../docker/errors.js';
 import { assertInScope } from '../../policy/scope.js';
 import { applyPlan, type ApplyResult } from '../../stacks/apply.js';
-import { loadProject, planDeployment, type Plan } from '../../stacks/compose/index.js';
+import { containerSpecFor, loadProject, planDeployment, type ComposeProject, type Plan } from '../../stacks/compose/index.js';
+import { checkContainerSpec, withDefaultLimits } from '../../policy/containerPolicy.js';
+import type { Config } from '../../config.js';
 import { actualState, containerName, stackObjects } from '../../stacks/engineState.js';
 import { preflight } from '../../stacks/preflight.js';
 import { readFileOrUndefined, resolveSource } from '../../stacks/source.js';
@@ -100,6 +102,8 @@ export const deployStackTool = defineTool({
       dotEnv: source.kind === 'file',
     });
 
+    checkStackPolicy(ctx.config, project);
+
     const objects = await stackObjects(ctx.engine, project.name, ctx.signal);
     for (const c of objects.containers) assertInScope(ctx.config, c.Labels, `container "${containerName(c)}" of stack "${project.name}"`);
     const plan = planDeployment(project, actualState(objects));
@@ -147,6 +151,7 @@ export const deployStackTool = defineTool({
         timeoutMs: (args.timeout ?? DEFAULT_TIMEOUT_S) * 1000,
         pull: args.pull ?? 'missing',
         extraLabels,
+        finishSpec: (spec) => withDefaultLimits(ctx.config.policy, spec),
         recorder: handle,
         describeFailure: (id) => failureContext(ctx, id),
       });
@@ -184,3 +189,19 @@ export const deployStackTool = defineTool({
     return { data, text };
   },
 });
+
+/** The container policy for every service, and the cap on containers per stack, before any Engine call. */
+function checkStackPolicy(config: Config, project: ComposeProject): void {
+  let count = 0;
+  for (const service of project.services) {
+    checkContainerSpec(config.policy, containerSpecFor(project, service.name, 1), `stack "${project.name}" service "${service.name}"`);
+    count += service.replicas;
+  }
+  const max = config.policy.maxContainersPerStack;
+  if (count > max) {
+    throw new ToolError(
+      'denied',
+      `Refused by policy (max-containers-per-stack): stack "${project.name}" would run ${count} containers, more than ${max}. To allow it, start the server with DOM_MAX_STACK_CONTAINERS=${count} or more.`,
+    );
+  }
+}
