@@ -2,7 +2,8 @@ import { Client } from '@modelcontextprotocol/client';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1HttpTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, freePort } from './mcpClient.js';
@@ -98,6 +99,18 @@ describe('Streamable HTTP transport', () => {
     } finally {
       await client.close();
     }
+  });
+
+  it('good token works from the MCP Inspector CLI; no token fails there too', async () => {
+    const inspector = new URL('../../node_modules/.bin/mcp-inspector', import.meta.url).pathname;
+    const run = promisify(execFile);
+    const args = ['--cli', base, '--transport', 'http'];
+    const ok = await run(inspector, [...args, '--header', `Authorization: Bearer ${TOKEN}`, '--method', 'tools/call', '--tool-name', 'get_system_info'], {
+      timeout: 60_000,
+    });
+    expect(JSON.parse(ok.stdout).structuredContent.engine.version).toBeTruthy();
+    const denied = await run(inspector, [...args, '--method', 'tools/list'], { timeout: 60_000 }).catch((e: { stdout: string; stderr: string }) => e);
+    expect(`${(denied as { stdout: string }).stdout}${(denied as { stderr: string }).stderr}`).toMatch(/Unauthorized/);
   });
 
   it('refuses to start without a token', async () => {
