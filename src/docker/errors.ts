@@ -52,6 +52,9 @@ function engineMessage(e: EngineErrorShape): string {
   if (json && typeof json === 'object' && 'message' in json && typeof json.message === 'string') return json.message;
   if (typeof json === 'string' && json.trim()) return json.trim();
   if (Buffer.isBuffer(json)) return json.toString('utf8').trim();
+  // Stream endpoints (pull, logs) leave json null; the Engine's text is only in the message.
+  const detail = /^\(HTTP code \d+\) [^-]*- (.+)$/s.exec(e.message ?? '')?.[1]?.trim();
+  if (detail) return detail;
   return e.reason ?? e.message ?? 'unknown error';
 }
 
