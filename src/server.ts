@@ -16,6 +16,7 @@ import { createConfirmer, InputRequiredSignal, type Confirmer } from './tools/co
 import { annotationsFor, type AnyTool, type Progress, type ToolContext } from './tools/defineTool.js';
 import { invokeTool } from './tools/invoke.js';
 import { registerContainerLogs } from './resources/containerLogs.js';
+import { registerStackResources } from './resources/stacks.js';
 import { enabledTools } from './tools/registry.js';
 
 export const SERVER_NAME = 'docker-orchestration-mcp';
@@ -102,7 +103,7 @@ export function createServer(config: Config, log: Logger, engine = new Engine(co
   const server = new McpServer(
     { name: SERVER_NAME, version: SERVER_VERSION },
     {
-      capabilities: { tools: {}, logging: {}, resources: {} },
+      capabilities: { tools: {}, logging: {}, resources: {}, prompts: {} },
       instructions:
         'Deploy and operate Docker containers. Lists are compact; use get_container_info for detail. Destructive tools (remove_*) need confirm: true unless the client supports elicitation.',
     },
@@ -136,6 +137,7 @@ export function createServer(config: Config, log: Logger, engine = new Engine(co
     );
   }
   if (tools.some((t) => t.name === 'get_container_logs')) registerContainerLogs(server, engine);
+  if (tools.some((t) => t.name === 'deploy_application_stack')) registerStackResources(server, engine);
   return {
     server,
     engine,

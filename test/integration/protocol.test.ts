@@ -108,6 +108,28 @@ describe('resources', () => {
   });
 });
 
+describe('stack templates as resources and prompts', () => {
+  it('lists a prompt per template and renders it with variables', async () => {
+    const { prompts } = await mcp.client.listPrompts();
+    expect(prompts.map((p) => p.name)).toEqual(expect.arrayContaining(['deploy-web-stack', 'deploy-web-db', 'deploy-microservices']));
+    const p = await mcp.client.getPrompt({ name: 'deploy-web-stack', arguments: { stack_name: 'shop', NGINX_PORT: '8081' } });
+    const text = (p.messages[0]?.content as { text: string }).text;
+    expect(text).toContain('deploy_application_stack');
+    expect(text).toContain('"NGINX_PORT":"8081"');
+    expect(text).toMatch(/POSTGRES_PASSWORD/);
+  });
+
+  it('serves template Compose text and stack status as resources', async () => {
+    const { resources } = await mcp.client.listResources();
+    expect(resources.map((r) => r.uri)).toContain('docker-orchestration-mcp://templates/web-stack');
+    const t = await mcp.client.readResource({ uri: 'docker-orchestration-mcp://templates/web-stack' });
+    expect((t.contents[0] as { text: string }).text).toMatch(/services:/);
+    const templates = await mcp.client.listResourceTemplates();
+    expect(templates.resourceTemplates.map((x) => x.uriTemplate)).toContain('docker://stacks/{name}');
+    await expect(mcp.client.readResource({ uri: 'docker://stacks/no-such-stack-xyz' })).rejects.toThrow();
+  });
+});
+
 describe('confirmation through elicitation', () => {
   async function deployVictim(): Promise<string> {
     const name = uniqueName('victim');
