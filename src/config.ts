@@ -23,8 +23,20 @@ export interface Config {
   /** Bearer token for the HTTP transport (DOM_HTTP_TOKEN or --token-file). */
   httpToken?: string;
   policy: PolicyConfig;
+  /** The self-healing watcher (--self-heal / DOM_SELF_HEAL). */
+  selfHeal: SelfHealConfig;
   /** SQLite file of the deployment history (DOM_HISTORY_PATH, --history-path); ":memory:" keeps none. */
   historyPath: string;
+}
+
+/** Settings of the self-healing watcher; see src/health/. */
+export interface SelfHealConfig {
+  enabled: boolean;
+  /** Restarts allowed per container within `windowMs` before it is reported as crash-looping. */
+  maxRestarts: number;
+  windowMs: number;
+  /** First delay before a restart; doubles with every restart inside the window. */
+  backoffMs: number;
 }
 
 /** The container policy's settings; see src/policy/containerPolicy.ts. */
@@ -69,6 +81,7 @@ export interface ConfigFlags {
   logLevel?: string;
   tokenFile?: string;
   historyPath?: string;
+  selfHeal?: boolean;
 }
 
 function bool(v: string | undefined): boolean | undefined {
@@ -111,6 +124,12 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
     dockerConfigDir: env.DOCKER_CONFIG || join(env.HOME ?? homedir(), '.docker'),
     registryAuth: parseRegistryAuth(env.DOM_REGISTRY_AUTH),
     ...httpToken(env, flags.tokenFile),
+    selfHeal: {
+      enabled: flags.selfHeal ?? bool(env.DOM_SELF_HEAL) ?? false,
+      maxRestarts: positiveInt(env.DOM_SELF_HEAL_MAX_RESTARTS, 'DOM_SELF_HEAL_MAX_RESTARTS', 3),
+      windowMs: positiveInt(env.DOM_SELF_HEAL_WINDOW_MS, 'DOM_SELF_HEAL_WINDOW_MS', 10 * 60_000),
+      backoffMs: positiveInt(env.DOM_SELF_HEAL_BACKOFF_MS, 'DOM_SELF_HEAL_BACKOFF_MS', 1000),
+    },
     historyPath:
       flags.historyPath ?? env.DOM_HISTORY_PATH ?? join(env.XDG_DATA_HOME || join(env.HOME ?? homedir(), '.local', 'share'), 'docker-orchestration-mcp', 'history.db'),
     policy: {
