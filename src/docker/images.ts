@@ -185,6 +185,8 @@ export async function listImages(engine: Engine, f: ImageFilters, signal?: Abort
 
 export async function inspectImage(engine: Engine, ref: string, signal?: AbortSignal): Promise<Docker.ImageInspectInfo> {
   if (!ref || !ref.trim()) throw new ToolError('invalid_input', 'id is empty: give an image reference (name:tag) or id.');
+  // The reference becomes part of the Engine URL: only well-formed references get there.
+  assertImageRef(ref);
   return engine.call('inspect image', (d) => d.getImage(ref).inspect(), {
     target: ref,
     signal,

@@ -11,6 +11,18 @@ export function networkTarget(id: string): string {
   return `network "${id}"`;
 }
 
+const OBJECT_REF = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+/**
+ * Names and ids of containers, networks and volumes go into Engine URL paths: anything beyond
+ * Docker's name alphabet (a "/" or "..") is refused before it can reach the socket.
+ */
+export function assertObjectRef(id: string, what: string): void {
+  if (!OBJECT_REF.test(id) || id.length > 256) {
+    throw new ToolError('invalid_input', `"${id.slice(0, 80)}" is not a valid ${what} name or id: use letters, digits, "_", "." or "-" (a full id, an id prefix or the name).`);
+  }
+}
+
 /** "a, b, c and 4 more": names of the objects in the way, bounded for the answer. */
 export function listNames(names: string[], max = 10): string {
   const shown = names.slice(0, max).map((n) => `"${n}"`);
@@ -164,6 +176,7 @@ export async function createNetwork(engine: Engine, spec: NetworkSpec, signal?: 
 }
 
 export async function inspectNetwork(engine: Engine, id: string, signal?: AbortSignal): Promise<Docker.NetworkInspectInfo> {
+  assertObjectRef(id, 'network');
   return engine.call('inspect', (d) => d.getNetwork(id).inspect() as Promise<Docker.NetworkInspectInfo>, { target: networkTarget(id), signal });
 }
 

@@ -2,7 +2,7 @@ import type Docker from 'dockerode';
 import type { Engine } from './engine.js';
 import { ToolError } from './errors.js';
 import { COMPOSE_PROJECT, isManaged } from './labels.js';
-import { knownDrivers } from './networks.js';
+import { assertObjectRef, knownDrivers } from './networks.js';
 
 /** Named volumes on the Engine: create/list/remove and which containers use each. */
 
@@ -44,6 +44,7 @@ export interface VolumeRow {
 }
 
 export async function inspectVolume(engine: Engine, name: string, signal?: AbortSignal): Promise<Docker.VolumeInspectInfo> {
+  assertObjectRef(name, 'volume');
   return engine.call('inspect', (d) => d.getVolume(name).inspect(), { target: volumeTarget(name), signal });
 }
 

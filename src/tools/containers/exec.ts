@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { inspectContainer, target } from '../../docker/containers.js';
 import { ToolError } from '../../docker/errors.js';
+import { assertObjectRef } from '../../docker/networks.js';
 import { execInContainer } from '../../docker/exec.js';
 import { assertInScope } from '../../policy/scope.js';
 import { maskValue } from '../../util/mask.js';
@@ -48,6 +49,7 @@ export const execInContainerTool = defineTool({
     durationMs: z.number().optional(),
   }),
   async handler(a, ctx) {
+    assertObjectRef(a.id, 'container');
     const c = await inspectContainer(ctx.engine, a.id, ctx.signal);
     const name = c.Name.replace(/^\//, '');
     assertInScope(ctx.config, c.Config.Labels, target(name));

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { inspectContainer, listContainers } from '../../docker/containers.js';
 import { ToolError } from '../../docker/errors.js';
+import { assertObjectRef } from '../../docker/networks.js';
 import { sampleStats } from '../../docker/stats.js';
 import { defineTool } from '../defineTool.js';
 import { bytes } from '../render.js';
@@ -41,6 +42,7 @@ export const getContainerStatsTool = defineTool({
     let targets: { id: string; name: string }[];
     let total: number;
     if (id) {
+      assertObjectRef(id, 'container');
       const c = await inspectContainer(ctx.engine, id, ctx.signal);
       const name = c.Name.replace(/^\//, '');
       if (!c.State.Running) {

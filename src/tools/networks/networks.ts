@@ -3,6 +3,7 @@ import { inspectContainer, target } from '../../docker/containers.js';
 import { ToolError } from '../../docker/errors.js';
 import { managedLabels } from '../../docker/labels.js';
 import {
+  assertObjectRef,
   attachedNames,
   connectContainer,
   createNetwork,
@@ -176,6 +177,7 @@ export const connectContainerToNetworkTool = defineTool({
   }),
   output: connectionAnswer,
   async handler(a, ctx) {
+    assertObjectRef(a.container, 'container');
     const [c, n] = await Promise.all([inspectContainer(ctx.engine, a.container, ctx.signal), inspectNetwork(ctx.engine, a.network, ctx.signal)]);
     const cname = c.Name.replace(/^\//, '');
     assertInScope(ctx.config, c.Config.Labels, target(cname));
@@ -214,6 +216,7 @@ export const disconnectContainerFromNetworkTool = defineTool({
   }),
   output: connectionAnswer,
   async handler(a, ctx) {
+    assertObjectRef(a.container, 'container');
     const [c, n] = await Promise.all([inspectContainer(ctx.engine, a.container, ctx.signal), inspectNetwork(ctx.engine, a.network, ctx.signal)]);
     const cname = c.Name.replace(/^\//, '');
     assertInScope(ctx.config, c.Config.Labels, target(cname));
