@@ -1,0 +1,220 @@
+import type { Config, PolicyConfig } from '../config.js';
+import type { Engine } from '../docker/engine.js';
+import { ToolError } from '../docker/errors.js';
+import type { PullPolicy } from '../docker/images.js';
+import { COMPOSE_PROJECT, COMPOSE_SERVICE } from '../docker/labels.js';
+import { withDefaultLimits } from '../policy/containerPolicy.js';
+import { assertInScope } from '../policy/scope.js';
+import { containerSpecFor, loadProject, planDeployment, type ComposeProject, type Plan } from '../stacks/compose/index.js';
+import { actualState, containerName, stackObjects } from '../stacks/engineState.js';
+import { readFileOrUndefined, resolveSource, type SourceInput } from '../stacks/source.js';
+import {
+  containerPortFindings,
+  duplicatePortFindings,
+  engineCapacity,
+  imageFacts,
+  imageFindings,
+  listAllContainers,
+  nameFindings,
+  objectExists,
+  processPortFindings,
+  type WantedName,
+  type WantedPort,
+} from './engineChecks.js';
+import { sortFindings, type Finding } from './finding.js';
+import {
+  composeFindings,
+  limitFindings,
+  policyFindings,
+  practiceFindings,
+  projectWarningFindings,
+  serviceFields,
+  stackMemoryFinding,
+  stackSizeFindings,
+} from './specChecks.js';
+
+export interface StackCheckOptions {
+  policy: PolicyConfig;
+  pull: PullPolicy;
+  /** The Engine runs on this machine, so a port another process listens on here is taken for it too. */
+  engineIsLocal: boolean;
+  signal?: AbortSignal;
+}
+
+/** Host ports the services that this plan starts or (re)creates publish. */
+function wantedPorts(project: ComposeProject, plan: Plan): WantedPort[] {
+  const changing = new Set(plan.containers.filter((c) => c.action === 'create' || c.action === 'recreate' || c.action === 'start').map((c) => c.service));
+  return project.services
+    .filter((s) => changing.has(s.name))
+    .flatMap((s) =>
+      s.spec.ports.flatMap((p, i) =>
+        p.hostPort === undefined ? [] : [{ service: s.name, field: `services.${s.name}.ports[${i}]`, hostIp: p.hostIp ?? '', hostPort: p.hostPort, protocol: p.protocol }],
+      ),
+    );
+}
+
+/** Container names the plan creates; a recreate replaces its own container under the same name. */
+function wantedNames(project: ComposeProject, plan: Plan): WantedName[] {
+  return plan.containers
+    .filter((c) => c.action === 'create' || c.action === 'recreate')
+    .map((c) => {
+      const w: WantedName = { service: c.service, name: c.name };
+      if (c.id) w.replaces = c.id;
+      if (project.services.find((s) => s.name === c.service)?.containerName !== undefined) w.field = `services.${c.service}.container_name`;
+      return w;
+    });
+}
+
+/**
+ * The checks against the Engine for a loaded project and its plan, run before anything is created
+ * (deploy_application_stack's preflight, and configuration_validation): external networks and
+ * volumes, images, host ports (other containers of any stack, other processes), container names,
+ * limits against the Engine's capacity, and the good-practice warnings. Nothing is changed.
+ */
+export async function checkStackOnEngine(engine: Engine, project: ComposeProject, plan: Plan, opts: StackCheckOptions): Promise<Finding[]> {
+  const { signal } = opts;
+  const specs = project.services.map((s) => withDefaultLimits(opts.policy, s.spec));
+  const hasLimits = specs.some((s) => s.memoryBytes !== undefined || s.nanoCpus !== undefined);
+  const externalNetworks = plan.networks.filter((a) => a.action === 'external');
+  const externalVolumes = plan.volumes.filter((a) => a.action === 'external');
+
+  const [netExists, volExists, containers, images, capacity] = await Promise.all([
+    Promise.all(externalNetworks.map((n) => objectExists(engine, 'network', n.name, signal))),
+    Promise.all(externalVolumes.map((v) => objectExists(engine, 'volume', v.name, signal))),
+    listAllContainers(engine, signal),
+    imageFacts(engine, opts.pull === 'always' ? [] : project.services.map((s) => s.spec.image), signal),
+    hasLimits ? engineCapacity(engine, signal) : Promise.resolve(undefined),
+  ]);
+
+  const findings: Finding[] = [];
+  externalNetworks.forEach((n, i) => {
+    if (netExists[i]) return;
+    findings.push({
+      severity: 'error',
+      code: 'network',
+      field: `networks.${n.key ?? n.name}`,
+      message: `external network "${n.name}" does not exist`,
+      fix: `Create it first (create_network name "${n.name}") or drop "external" so the stack creates its own.`,
+    });
+  });
+  externalVolumes.forEach((v, i) => {
+    if (volExists[i]) return;
+    findings.push({
+      severity: 'error',
+      code: 'volume',
+      field: `volumes.${v.key ?? v.name}`,
+      message: `external volume "${v.name}" does not exist`,
+      fix: `Create it first (create_volume name "${v.name}") or drop "external" so the stack creates its own.`,
+    });
+  });
+
+  for (const s of project.services) findings.push(...imageFindings(s.spec.image, images.get(s.spec.image), opts.pull, serviceFields(s.name)));
+
+  const wanted = wantedPorts(project, plan);
+  findings.push(...duplicatePortFindings(wanted));
+  const released = new Set(plan.containers.filter((c) => c.action === 'recreate' || c.action === 'remove').flatMap((c) => (c.id ? [c.id] : [])));
+  const running = containers.filter((c) => c.State === 'running' || c.State === 'restarting' || c.State === 'paused');
+  const byContainers = containerPortFindings(wanted, running, {
+    released,
+    isSelf: (c, w) => c.Labels?.[COMPOSE_PROJECT] === project.name && c.Labels?.[COMPOSE_SERVICE] === w.service,
+  });
+  findings.push(...byContainers.findings);
+  if (opts.engineIsLocal) {
+    // A service whose containers already hold the port (kept, or recreated by this deploy) is no conflict.
+    const holdsIt = (w: WantedPort) => byContainers.held.has(w) || plan.containers.some((c) => c.service === w.service && (c.action === 'recreate' || c.action === 'keep'));
+    findings.push(...(await processPortFindings(wanted, holdsIt)));
+  }
+
+  findings.push(...nameFindings(wantedNames(project, plan), containers));
+
+  project.services.forEach((s, i) => {
+    const spec = specs[i];
+    if (!spec) return;
+    const fields = serviceFields(s.name);
+    if (capacity) findings.push(...limitFindings(spec, capacity, fields));
+    findings.push(...practiceFindings(spec, fields, images.get(s.spec.image)?.healthcheck ?? false));
+  });
+  // The sum matters only when no single service is already over the Engine's memory.
+  if (capacity && !findings.some((f) => f.code === 'limits' && f.severity === 'error')) findings.push(...stackMemoryFinding(project, specs, capacity));
+  return findings;
+}
+
+/** The policy for every service and the cap on containers per stack, as findings. */
+export function stackPolicyFindings(policy: PolicyConfig, project: ComposeProject): Finding[] {
+  return [
+    ...project.services.flatMap((s) =>
+      policyFindings(policy, containerSpecFor(project, s.name, 1), `stack "${project.name}" service "${s.name}"`, serviceFields(s.name)),
+    ),
+    ...stackSizeFindings(policy, project),
+  ];
+}
+
+export interface StackValidationInput extends SourceInput {
+  name: string;
+  env?: Record<string, string> | undefined;
+  profiles?: string[] | undefined;
+  pull?: PullPolicy | undefined;
+}
+
+export interface StackValidation {
+  stack: string;
+  source: string;
+  findings: Finding[];
+  /** Services found, when the Compose input could be loaded. */
+  services: string[];
+}
+
+/**
+ * Everything deploy_application_stack would check, without changing anything. Bad input (no
+ * source, two sources, a missing file or unknown template) is a ToolError; a Compose file with
+ * problems is not: each problem is an error finding with its key path and line.
+ */
+export async function validateStack(
+  engine: Engine,
+  config: Config,
+  input: StackValidationInput,
+  opts: { engineIsLocal: boolean; signal?: AbortSignal },
+): Promise<StackValidation> {
+  const source = resolveSource(input);
+  const result: StackValidation = { stack: input.name, source: source.label, findings: [], services: [] };
+  let project: ComposeProject;
+  try {
+    project = loadProject({
+      text: source.text,
+      projectName: input.name,
+      env: { ...source.variables, ...(input.env ?? {}) },
+      profiles: input.profiles ?? [],
+      ...(source.workingDir !== undefined ? { workingDir: source.workingDir } : {}),
+      readFile: readFileOrUndefined,
+      dotEnv: source.kind === 'file',
+    });
+  } catch (err) {
+    if (err instanceof ToolError && err.kind === 'invalid_input') {
+      result.findings = composeFindings(err);
+      return result;
+    }
+    throw err;
+  }
+  result.services = project.services.map((s) => s.name);
+
+  const findings: Finding[] = [...projectWarningFindings(project), ...stackPolicyFindings(config.policy, project)];
+  const objects = await stackObjects(engine, project.name, opts.signal);
+  for (const c of objects.containers) {
+    try {
+      assertInScope(config, c.Labels, `container "${containerName(c)}" of stack "${project.name}"`);
+    } catch (err) {
+      if (!(err instanceof ToolError)) throw err;
+      findings.push({
+        severity: 'error',
+        code: 'policy',
+        message: err.message.split(' Start the server')[0] ?? err.message,
+        fix: 'Use another stack name, or ask the operator to start the server with --scope all (DOM_SCOPE=all).',
+      });
+      break;
+    }
+  }
+  const plan = planDeployment(project, actualState(objects));
+  findings.push(...(await checkStackOnEngine(engine, project, plan, { policy: config.policy, pull: input.pull ?? 'missing', engineIsLocal: opts.engineIsLocal, ...(opts.signal ? { signal: opts.signal } : {}) })));
+  result.findings = sortFindings(findings);
+  return result;
+}
