@@ -5,6 +5,7 @@ import { toCreateBody, type ContainerSpec } from './containerSpec.js';
 import type { Engine } from './engine.js';
 import { ToolError } from './errors.js';
 import { containerRow, type ContainerRow } from './projections.js';
+import { assertObjectRef } from './refs.js';
 import { readSplitOutput, type SplitOutput } from './streams.js';
 
 /** Container operations on the Engine, each one bounded by a deadline. */
@@ -15,6 +16,7 @@ export function target(id: string): string {
 
 export async function inspectContainer(engine: Engine, id: string, signal?: AbortSignal): Promise<Docker.ContainerInspectInfo> {
   if (!id || !id.trim()) throw new ToolError('invalid_input', 'id is empty: give a container name, id or id prefix.');
+  assertObjectRef(id, 'container');
   return engine.call('inspect', (d) => d.getContainer(id).inspect(), { target: target(id), signal });
 }
 

@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import { isIP } from 'node:net';
 import type { Engine } from './engine.js';
+import { assertObjectRef } from './refs.js';
 import { ToolError } from './errors.js';
 import { COMPOSE_PROJECT, isManaged } from './labels.js';
 import { shortId } from './projections.js';
@@ -11,17 +12,6 @@ export function networkTarget(id: string): string {
   return `network "${id}"`;
 }
 
-const OBJECT_REF = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
-
-/**
- * Names and ids of containers, networks and volumes go into Engine URL paths: anything beyond
- * Docker's name alphabet (a "/" or "..") is refused before it can reach the socket.
- */
-export function assertObjectRef(id: string, what: string): void {
-  if (!OBJECT_REF.test(id) || id.length > 256) {
-    throw new ToolError('invalid_input', `"${id.slice(0, 80)}" is not a valid ${what} name or id: use letters, digits, "_", "." or "-" (a full id, an id prefix or the name).`);
-  }
-}
 
 /** "a, b, c and 4 more": names of the objects in the way, bounded for the answer. */
 export function listNames(names: string[], max = 10): string {

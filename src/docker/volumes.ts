@@ -2,7 +2,8 @@ import type Docker from 'dockerode';
 import type { Engine } from './engine.js';
 import { ToolError } from './errors.js';
 import { COMPOSE_PROJECT, isManaged } from './labels.js';
-import { assertObjectRef, knownDrivers } from './networks.js';
+import { knownDrivers } from './networks.js';
+import { assertObjectRef } from './refs.js';
 
 /** Named volumes on the Engine: create/list/remove and which containers use each. */
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { inspectContainer, target } from '../../docker/containers.js';
 import { ToolError } from '../../docker/errors.js';
-import { assertObjectRef } from '../../docker/networks.js';
+import { assertObjectRef } from '../../docker/refs.js';
 import { execInContainer } from '../../docker/exec.js';
 import { assertInScope } from '../../policy/scope.js';
 import { maskValue } from '../../util/mask.js';

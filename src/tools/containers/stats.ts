@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { inspectContainer, listContainers } from '../../docker/containers.js';
 import { ToolError } from '../../docker/errors.js';
-import { assertObjectRef } from '../../docker/networks.js';
+import { assertObjectRef } from '../../docker/refs.js';
 import { sampleStats } from '../../docker/stats.js';
 import { defineTool } from '../defineTool.js';
 import { bytes } from '../render.js';

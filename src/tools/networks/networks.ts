@@ -3,7 +3,6 @@ import { inspectContainer, target } from '../../docker/containers.js';
 import { ToolError } from '../../docker/errors.js';
 import { managedLabels } from '../../docker/labels.js';
 import {
-  assertObjectRef,
   attachedNames,
   connectContainer,
   createNetwork,
@@ -14,6 +13,7 @@ import {
   networkTarget,
   removeNetwork,
 } from '../../docker/networks.js';
+import { assertObjectRef } from '../../docker/refs.js';
 import { assertInScope } from '../../policy/scope.js';
 import { defineTool } from '../defineTool.js';
 import { pagingInput, paginate } from '../paging.js';
