@@ -1,5 +1,6 @@
 import type { AnyTool } from '../defineTool.js';
 import { getDeploymentHistoryTool } from './history.js';
 import { getSystemInfoTool } from './system.js';
+import { configurationValidationTool } from './validate.js';
 
-export const operationsTools: AnyTool[] = [getSystemInfoTool, getDeploymentHistoryTool];
+export const operationsTools: AnyTool[] = [getSystemInfoTool, getDeploymentHistoryTool, configurationValidationTool];

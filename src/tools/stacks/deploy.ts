@@ -7,6 +7,7 @@ import { checkContainerSpec, withDefaultLimits } from '../../policy/containerPol
 import type { Config } from '../../config.js';
 import { actualState, containerName, stackObjects } from '../../stacks/engineState.js';
 import { preflight } from '../../stacks/preflight.js';
+import { compactWarnings } from '../../validation/index.js';
 import { readFileOrUndefined, resolveSource } from '../../stacks/source.js';
 import { COMPOSE_CONFIG_FILES, COMPOSE_WORKING_DIR, LABEL_INSTANCE, LABEL_SOURCE } from '../../docker/labels.js';
 import { maskEnvMap } from '../../util/mask.js';
@@ -133,7 +134,14 @@ export const deployStackTool = defineTool({
     }
 
     const host = ctx.config.docker.host;
-    await preflight(ctx.engine, project, plan, { engineIsLocal: !host || host.startsWith('unix://'), signal: ctx.signal });
+    // configuration_validation's checks; throws listing the errors, before anything is created.
+    const notes = await preflight(ctx.engine, project, plan, {
+      engineIsLocal: !host || host.startsWith('unix://'),
+      policy: ctx.config.policy,
+      pull: args.pull ?? 'missing',
+      signal: ctx.signal,
+    });
+    const warnings = [...project.warnings, ...compactWarnings(notes)];
 
     const handle = record();
     const extraLabels: Record<string, string> = { [LABEL_INSTANCE]: ctx.config.instanceLabel, [LABEL_SOURCE]: source.label };
@@ -163,6 +171,7 @@ export const deployStackTool = defineTool({
 
     const data = {
       ...base,
+      warnings,
       dryRun: false,
       services: result.services,
       timeToHealthyMs: result.timeToReadyMs,
@@ -184,7 +193,7 @@ export const deployStackTool = defineTool({
       'Services:',
       ...svc,
       ...(steps.length ? ['Steps:', ...steps] : []),
-      ...project.warnings.map((w) => `Warning: ${w}`),
+      ...warnings.map((w) => `Warning: ${w}`),
     ].join('\n');
     return { data, text };
   },

@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { ToolError } from '../../docker/errors.js';
+import { countBySeverity, SEVERITIES, validateContainerSpec, validateStack, type Finding } from '../../validation/index.js';
+import { deployContainerInput, toContainerSpec } from '../containers/deploySpec.js';
+import { defineTool } from '../defineTool.js';
+import { stackNameArg } from '../stacks/shared.js';
+
+const stackInput = z
+  .object({
+    name: stackNameArg,
+    compose: z.string().max(1_000_000).optional().describe('Compose YAML text.'),
+    file: z.string().max(4096).optional().describe('Path of a Compose file readable by the server (.env beside it is read).'),
+    template: z.string().max(100).optional().describe('Name of a shipped template (list_stack_templates).'),
+    variables: z.record(z.string(), z.string()).optional().describe('Template variables.'),
+    env: z.record(z.string(), z.string()).optional().describe('Variables for ${VAR} interpolation (over .env).'),
+    profiles: z.array(z.string().min(1)).optional().describe('Compose profiles to enable ("*" for all).'),
+    pull: z.enum(['missing', 'always', 'never']).optional().describe('The pull policy the deploy would use (default missing).'),
+  })
+  .describe('A stack as deploy_application_stack takes it: `name` plus exactly one of `compose`, `file` or `template` (+ `variables`).');
+
+const findingSchema = z.object({
+  severity: z.enum(SEVERITIES),
+  code: z.string().describe('compose, dependency, interpolation, image, port, name, network, volume, limits, policy, spec, healthcheck, restart, tag, resources'),
+  service: z.string().optional(),
+  field: z.string().optional().describe('Compose key path (services.web.ports[0]) or deploy_container argument (ports[0]).'),
+  message: z.string(),
+  fix: z.string(),
+});
+
+const SEVERITY_LABEL = { error: 'ERROR', warning: 'WARN', info: 'INFO' } as const;
+
+function findingLine(f: Finding): string {
+  const where = [f.service !== undefined ? `service "${f.service}"` : '', f.field ? `(${f.field})` : ''].filter(Boolean).join(' ');
+  return `${SEVERITY_LABEL[f.severity]} ${where ? `${where}: ` : ''}${f.message.replace(/\.$/, '')}. Fix: ${f.fix}`;
+}
+
+export const configurationValidationTool = defineTool({
+  name: 'configuration_validation',
+  title: 'Validate a deployment before running it',
+  description:
+    'Check a container spec (`container`: the arguments of deploy_container) or a stack (`stack`: name + compose/file/template as for deploy_application_stack) without changing anything. Reports findings with severity, service, field, message and fix: Compose schema and interpolation errors (with lines), dependency cycles and unknown services, images missing with pull "never" (missing images that would be pulled are a warning; no registry is contacted), host ports already taken by containers of any stack or by other processes, container name conflicts, missing external networks/volumes, limits above what the Engine has, policy violations, and warnings for no healthcheck, no restart policy, `latest`/missing tag and no resource limits. `valid` is true when there is no error.',
+  toolset: 'operations',
+  kind: 'read',
+  input: z.object({
+    container: deployContainerInput.optional().describe('A container spec, exactly as deploy_container takes it.'),
+    stack: stackInput.optional(),
+  }),
+  output: z.object({
+    target: z.enum(['container', 'stack']),
+    name: z.string().describe('The stack name, or the container name (or image when unnamed).'),
+    source: z.string().optional().describe('Where the stack came from: inline, file:PATH or template:NAME.'),
+    services: z.array(z.string()).optional().describe('Active services, when the Compose input could be loaded.'),
+    valid: z.boolean().describe('No error findings: a deploy would pass these checks.'),
+    counts: z.object({ error: z.number(), warning: z.number(), info: z.number() }),
+    findings: z.array(findingSchema).describe('Errors first, then warnings, then info.'),
+  }),
+  async handler(args, ctx) {
+    if ((args.container === undefined) === (args.stack === undefined)) {
+      throw new ToolError(
+        'invalid_input',
+        args.container === undefined
+          ? 'Give what to validate: `container` (deploy_container arguments) or `stack` ({name, compose | file | template}).'
+          : 'Give either `container` or `stack`, not both: validate one at a time.',
+      );
+    }
+    const host = ctx.config.docker.host;
+    const engineIsLocal = !host || host.startsWith('unix://');
+
+    let head: { target: 'container' | 'stack'; name: string; source?: string; services?: string[] };
+    let findings: Finding[];
+    if (args.container) {
+      const input = args.container;
+      const result = await validateContainerSpec(ctx.engine, ctx.config.policy, () => toContainerSpec(input, ctx.config.instanceLabel), {
+        pull: input.pull ?? 'missing',
+        engineIsLocal,
+        signal: ctx.signal,
+      });
+      head = { target: 'container', name: input.name ?? input.image };
+      findings = result.findings;
+    } else {
+      const s = args.stack as z.infer<typeof stackInput>;
+      const result = await validateStack(ctx.engine, ctx.config, s, { engineIsLocal, signal: ctx.signal });
+      head = { target: 'stack', name: result.stack, source: result.source, ...(result.services.length ? { services: result.services } : {}) };
+      findings = result.findings;
+    }
+    const counts = countBySeverity(findings);
+    const valid = counts.error === 0;
+    const what = head.target === 'stack' ? `Stack "${head.name}"${head.source ? ` (${head.source})` : ''}` : `Container ${head.name}`;
+    const text = [
+      `${what}: ${valid ? 'valid' : 'NOT valid'} (${counts.error} errors, ${counts.warning} warnings, ${counts.info} info).`,
+      ...findings.map(findingLine),
+    ].join('\n');
+    return { data: { ...head, valid, counts, findings }, text };
+  },
+});
