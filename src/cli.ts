@@ -5,6 +5,7 @@ import { ConfigError, loadConfig, type Config, type ConfigFlags } from './config
 import { Engine } from './docker/engine.js';
 import { HistoryOpenError, memoryHistory, type HistoryPort } from './history/port.js';
 import { openSqliteHistory } from './history/sqliteHistory.js';
+import { maybeStartWatcher } from './health/wire.js';
 import { createLogger, type Logger } from './logger.js';
 import { createServer, SERVER_NAME, SERVER_VERSION } from './server.js';
 import { explicitOnly } from './tools/confirm.js';
@@ -101,9 +102,12 @@ async function serve(opts: ServeFlags): Promise<void> {
 async function serveStdio(opts: ConfigFlags): Promise<void> {
   const { config, log } = setup(opts);
   const history = openHistory(config, log);
-  const { server, cleanup } = createServer(config, log, undefined, history);
+  const engine = new Engine(config, log);
+  const { server, cleanup } = createServer(config, log, engine, history);
+  const watcher = maybeStartWatcher(config, engine, history, log);
   const transport = new StdioServerTransport();
   const shutdown = onShutdown(log, async () => {
+    await watcher?.stop();
     await cleanup();
     history.close();
   });
@@ -185,6 +189,7 @@ addCommonOptions(program.command('serve', { isDefault: true }).description('run 
   .option('--allowed-origins <list>', 'extra Origin host names the HTTP transport accepts')
   .option('--max-body <bytes>', 'largest HTTP request body (default 4 MiB)')
   .option('--max-concurrent <n>', 'most HTTP requests served at once (default 32)')
+  .option('--self-heal', 'run the self-healing watcher: restart managed containers that die or turn unhealthy (or DOM_SELF_HEAL=1)')
   .action(async (opts: ServeFlags) => serve(opts));
 
 addCommonOptions(program.command('tools').description('list the tools this configuration offers'))
