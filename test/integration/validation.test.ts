@@ -297,3 +297,13 @@ describe('deploy_application_stack runs the same checks before creating anything
     expect(await projectObjects(name)).toEqual({ containers: [], networks: [], volumes: [] });
   });
 });
+
+describe('deploy_container runs the host-port check before creating anything', () => {
+  it('a port held by another container: conflict, no container created', async () => {
+    const name = uniqueName('port-clash');
+    const r = await mcp.call('deploy_container', { image: BUSYBOX, name, command: ['sleep', '60'], ports: [`127.0.0.1:${holderPort}:80`], labels: { [TEST_LABEL]: run } });
+    expect(errorKind(r)).toBe('conflict');
+    expect(errorText(r)).toMatch(new RegExp(`nothing was changed:\\n- \\(ports\\[0\\]\\): host port ${holderPort}/tcp is already published by container "${holderName}"`));
+    expect(await docker.listContainers({ all: true, filters: { name: [name] } })).toEqual([]);
+  });
+});

@@ -13,6 +13,7 @@ import { healthOf, publishedPorts, shortId } from '../../docker/projections.js';
 import { recorded, timedStep } from '../../history/record.js';
 import { checkContainerSpec, withDefaultLimits } from '../../policy/containerPolicy.js';
 import { maskEnvMap } from '../../util/mask.js';
+import { checkContainerOnEngine, formatFinding } from '../../validation/index.js';
 import { defineTool, type ToolContext } from '../defineTool.js';
 import { deployContainerInput, toContainerSpec } from './deploySpec.js';
 
@@ -59,6 +60,14 @@ export const deployContainerTool = defineTool({
   async handler(args, ctx) {
     const spec = withDefaultLimits(ctx.config.policy, toContainerSpec(args, ctx.config.instanceLabel));
     checkContainerSpec(ctx.config.policy, spec, `container ${spec.name ?? spec.image}`);
+    // configuration_validation's host-port check: the Engine would only notice at start, after create.
+    const host = ctx.config.docker.host;
+    const taken = (
+      await checkContainerOnEngine(ctx.engine, spec, { pull: args.pull ?? 'missing', engineIsLocal: !host || host.startsWith('unix://'), signal: ctx.signal, only: new Set(['port'] as const) })
+    ).filter((f) => f.severity === 'error');
+    if (taken.length) {
+      throw new ToolError('conflict', `Cannot deploy container ${spec.name ?? spec.image}; nothing was changed:\n${taken.map((f) => `- ${formatFinding(f)}. ${f.fix}`).join('\n')}`);
+    }
     const inputs = args.env ? { ...args, env: maskEnvMap(stringEnv(args.env)) } : args;
     const record = { kind: 'deploy_container', target: spec.name ?? spec.image, source: 'container', who: ctx.who, inputs } as const;
     const { id, pulled, started } = await recorded(ctx.history, record, ctx.signal, async (h) => {
