@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node' } },
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node', sequence: { groupOrder: 0 } } },
       {
         test: {
           name: 'integration',
@@ -14,6 +14,8 @@ export default defineConfig({
           globalSetup: ['test/integration/globalSetup.ts'],
           fileParallelism: true,
           maxWorkers: 2,
+          // Unit tests first; integration tests after them, two files at a time.
+          sequence: { groupOrder: 1 },
         },
       },
     ],
