@@ -10,8 +10,15 @@ const run = uniqueName('health');
 const labels = { [TEST_LABEL]: run };
 const dir = mkdtempSync(join(tmpdir(), 'dom-health-it-'));
 
+const stacks: string[] = [];
+
 afterAll(async () => {
   await cleanupByLabel(run);
+  // Stack networks carry the project label, not the test label.
+  for (const stack of stacks) {
+    const nets = await docker.listNetworks({ filters: { label: [`com.docker.compose.project=${stack}`] } });
+    await Promise.all(nets.map((n) => docker.getNetwork(n.Id).remove().catch(() => undefined)));
+  }
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -149,6 +156,7 @@ describe('health_monitoring', () => {
 
   it('starts a failed stack service, leaves a finished one-off container alone, and refuses unmanaged ones', async () => {
     const stack = uniqueName('hm-stack');
+    stacks.push(stack);
     const compose = `services:\n  api:\n    image: ${BUSYBOX}\n    command: ["sleep", "600"]\n    init: true\n    stop_grace_period: 1s\n    labels:\n      ${TEST_LABEL}: ${run}\n`;
     await client.ok('deploy_application_stack', { name: stack, compose, wait: 'none' });
     const [api] = await docker.listContainers({ all: true, filters: { label: [`com.docker.compose.project=${stack}`] } });
@@ -180,7 +188,7 @@ describe('health_monitoring', () => {
 
     const missing = await client.call('health_monitoring', { target: uniqueName('no-such') });
     expect(missing.isError).toBe(true);
-    await client.ok('remove_stack', { name: stack, confirm: true });
+    expect(await client.ok('remove_stack', { name: stack, confirm: true })).toMatchObject({ done: true });
   });
 });
 
