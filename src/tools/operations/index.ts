@@ -1,6 +1,7 @@
 import type { AnyTool } from '../defineTool.js';
 import { getDeploymentHistoryTool } from './history.js';
+import { healthMonitoringTool } from './health.js';
 import { getSystemInfoTool } from './system.js';
 import { configurationValidationTool } from './validate.js';
 
-export const operationsTools: AnyTool[] = [getSystemInfoTool, getDeploymentHistoryTool, configurationValidationTool];
+export const operationsTools: AnyTool[] = [getSystemInfoTool, getDeploymentHistoryTool, configurationValidationTool, healthMonitoringTool];
