@@ -32,3 +32,16 @@ export const destructiveOutcome = {
   done: z.boolean().describe('false when the action was not confirmed and nothing changed'),
   message: z.string(),
 };
+
+/** One resource-usage sample (see statsSample in src/docker/projections.ts). */
+export const statsSampleShape = {
+  cpuPercent: z.number().optional().describe('100 = one full CPU core.'),
+  memoryBytes: z.number().optional().describe('Usage without page cache.'),
+  memoryLimitBytes: z.number().optional(),
+  memoryPercent: z.number().optional(),
+  pids: z.number().optional(),
+  networkRxBytes: z.number().optional(),
+  networkTxBytes: z.number().optional(),
+  blockReadBytes: z.number().optional(),
+  blockWriteBytes: z.number().optional(),
+};

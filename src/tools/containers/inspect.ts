@@ -5,7 +5,7 @@ import { toUnixSeconds } from '../../util/time.js';
 import { defineTool } from '../defineTool.js';
 import { pagingInput, paginate } from '../paging.js';
 import { bytes, containerLine, moreHint } from '../render.js';
-import { containerRowSchema, idArg } from '../schemas.js';
+import { containerRowSchema, idArg, statsSampleShape } from '../schemas.js';
 
 export const listContainersTool = defineTool({
   name: 'list_containers',
@@ -87,19 +87,7 @@ const detailSchema = z.object({
   stack: z.string().optional(),
   service: z.string().optional(),
   managed: z.boolean(),
-  stats: z
-    .object({
-      cpuPercent: z.number().optional(),
-      memoryBytes: z.number().optional(),
-      memoryLimitBytes: z.number().optional(),
-      memoryPercent: z.number().optional(),
-      pids: z.number().optional(),
-      networkRxBytes: z.number().optional(),
-      networkTxBytes: z.number().optional(),
-      blockReadBytes: z.number().optional(),
-      blockWriteBytes: z.number().optional(),
-    })
-    .optional(),
+  stats: z.object(statsSampleShape).optional(),
 });
 
 export const getContainerInfoTool = defineTool({

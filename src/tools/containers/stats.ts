@@ -5,20 +5,9 @@ import { assertObjectRef } from '../../docker/refs.js';
 import { sampleStats } from '../../docker/stats.js';
 import { defineTool } from '../defineTool.js';
 import { bytes } from '../render.js';
+import { statsSampleShape } from '../schemas.js';
 
-const statsRowSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  cpuPercent: z.number().optional().describe('100 = one full CPU core.'),
-  memoryBytes: z.number().optional().describe('Usage without page cache.'),
-  memoryLimitBytes: z.number().optional(),
-  memoryPercent: z.number().optional(),
-  pids: z.number().optional(),
-  networkRxBytes: z.number().optional(),
-  networkTxBytes: z.number().optional(),
-  blockReadBytes: z.number().optional(),
-  blockWriteBytes: z.number().optional(),
-});
+const statsRowSchema = z.object({ id: z.string(), name: z.string(), ...statsSampleShape });
 
 export const getContainerStatsTool = defineTool({
   name: 'get_container_stats',
