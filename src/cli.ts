@@ -85,7 +85,9 @@ async function serveHttp(opts: ServeFlags): Promise<void> {
     () => createServer(config, log, engine, history).server,
     log,
   );
+  const watcher = maybeStartWatcher(config, engine, history, log);
   const shutdown = onShutdown(log, async () => {
+    await watcher?.stop();
     await running.close();
     history.close();
   });
