@@ -98,9 +98,23 @@ export function readSplitOutput(stream: Readable, tty: boolean, maxBytes: number
   });
 }
 
-/** Parses a stream of newline-delimited JSON objects, calling `onObject` for each. */
-export function forEachJsonLine(stream: Readable, onObject: (obj: Record<string, unknown>) => void): Promise<void> {
+/**
+ * Parses a stream of newline-delimited JSON objects, calling `onObject` for each line that
+ * parses (others are skipped: progress and event streams are advisory). Resolves when the
+ * stream ends or closes, rejects when it fails.
+ */
+export function forEachJsonLine<T = Record<string, unknown>>(stream: Readable, onObject: (obj: T) => void): Promise<'ended' | 'closed'> {
   let rest = '';
+  const emit = (line: string) => {
+    if (!line) return;
+    let obj: T;
+    try {
+      obj = JSON.parse(line) as T;
+    } catch {
+      return;
+    }
+    onObject(obj);
+  };
   return new Promise((resolve, reject) => {
     stream.setEncoding('utf8');
     stream.on('data', (chunk: string) => {
@@ -109,26 +123,15 @@ export function forEachJsonLine(stream: Readable, onObject: (obj: Record<string,
       while ((nl = rest.indexOf('\n')) >= 0) {
         const line = rest.slice(0, nl).trim();
         rest = rest.slice(nl + 1);
-        if (line) {
-          try {
-            onObject(JSON.parse(line) as Record<string, unknown>);
-          } catch {
-            // A partial or non-JSON line is skipped: progress streams are advisory.
-          }
-        }
+        emit(line);
       }
     });
     stream.on('error', reject);
     stream.on('end', () => {
-      const line = rest.trim();
-      if (line) {
-        try {
-          onObject(JSON.parse(line) as Record<string, unknown>);
-        } catch {
-          /* ignored, as above */
-        }
-      }
-      resolve();
+      emit(rest.trim());
+      rest = '';
+      resolve('ended');
     });
+    stream.on('close', () => resolve('closed'));
   });
 }

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { forEachJsonLine } from '../docker/streams.js';
 import type { Config } from '../config.js';
 import { inspectContainer } from '../docker/containers.js';
 import type { Engine } from '../docker/engine.js';
@@ -114,38 +115,6 @@ export function restartDelay(backoffMs: number, restartsInWindow: number, trigge
   return trigger === 'die' ? Math.max(d, SETTLE_MS) : d;
 }
 
-/** Lines of NDJSON from a stream; resolves when the stream ends, closes or fails. */
-function followLines(stream: Readable, onObject: (o: EngineEvent) => void): Promise<string> {
-  return new Promise((resolve) => {
-    let rest = '';
-    let done = false;
-    const finish = (why: string) => {
-      if (done) return;
-      done = true;
-      resolve(why);
-    };
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => {
-      rest += chunk;
-      let nl: number;
-      while ((nl = rest.indexOf('\n')) >= 0) {
-        const line = rest.slice(0, nl).trim();
-        rest = rest.slice(nl + 1);
-        if (!line) continue;
-        let ev: EngineEvent;
-        try {
-          ev = JSON.parse(line) as EngineEvent;
-        } catch {
-          continue;
-        }
-        onObject(ev);
-      }
-    });
-    stream.on('end', () => finish('ended'));
-    stream.on('close', () => finish('closed'));
-    stream.on('error', (e) => finish(`error: ${e.message}`));
-  });
-}
 
 /**
  * Starts the self-healing watcher. Contract:
@@ -348,7 +317,7 @@ export function startSelfHealWatcher(opts: SelfHealWatcherOptions): SelfHealWatc
         }
         everConnected = true;
         delay = RECONNECT_MIN_MS;
-        why = await followLines(s, onEvent);
+        why = await forEachJsonLine<EngineEvent>(s, onEvent).catch((e: Error) => `error: ${e.message}`);
       } catch (err) {
         why = `cannot connect: ${(err as Error).message}`;
       }
