@@ -98,7 +98,7 @@ async function heals(client: TestClient, target: string): Promise<Entry[]> {
 describe('health_monitoring', () => {
   let client: TestClient;
   beforeAll(async () => {
-    client = await startClient({ env: { DOM_HISTORY_PATH: ':memory:', DOM_INSTANCE: uniqueName('hm') } });
+    client = await startClient({ env: { DOM_HISTORY_PATH: ':memory:', DOM_INSTANCE: uniqueName('dom-test-hm') } });
   });
   afterAll(async () => client?.close());
 
@@ -197,7 +197,7 @@ describe('self-healing watcher (serve --self-heal)', () => {
   beforeAll(async () => {
     client = await startClient({
       args: ['--self-heal'],
-      env: { DOM_HISTORY_PATH: ':memory:', DOM_INSTANCE: uniqueName('watch'), DOM_SELF_HEAL_BACKOFF_MS: '200', DOM_SELF_HEAL_MAX_RESTARTS: '2', DOM_LOG_LEVEL: 'info' },
+      env: { DOM_HISTORY_PATH: ':memory:', DOM_INSTANCE: uniqueName('dom-test-watch'), DOM_SELF_HEAL_BACKOFF_MS: '200', DOM_SELF_HEAL_MAX_RESTARTS: '2', DOM_LOG_LEVEL: 'info' },
     });
     await until('watcher connected', async () => client.stderr().includes('self-heal watcher following Engine events'));
   });
@@ -308,7 +308,7 @@ describe('self-healing watcher across an Engine connection loss', () => {
     await listen();
     client = await startClient({
       args: ['--self-heal'],
-      env: { DOCKER_HOST: `unix://${sock}`, DOM_HISTORY_PATH: ':memory:', DOM_INSTANCE: uniqueName('recon'), DOM_SELF_HEAL_BACKOFF_MS: '200', DOM_LOG_LEVEL: 'info' },
+      env: { DOCKER_HOST: `unix://${sock}`, DOM_HISTORY_PATH: ':memory:', DOM_INSTANCE: uniqueName('dom-test-recon'), DOM_SELF_HEAL_BACKOFF_MS: '200', DOM_LOG_LEVEL: 'info' },
     });
   });
   afterAll(async () => {

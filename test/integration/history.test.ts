@@ -135,7 +135,7 @@ describe('deployment history over MCP, persisted across server processes', () =>
     const transport = new StdioClientTransport({
       command: process.execPath,
       args: [CLI, 'serve'],
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', DOM_LOG_LEVEL: 'warn', ...env },
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', DOM_LOG_LEVEL: 'warn', DOM_INSTANCE: 'dom-test', ...env },
       stderr: 'pipe',
     });
     const client = new Client({ name: 'dom-integration-test', version: '1.0.0' });

@@ -5,6 +5,9 @@ import { randomBytes } from 'node:crypto';
 
 export const CLI = new URL('../../dist/cli.js', import.meta.url).pathname;
 
+/** Servers started by tests label what they create with this instance (or one starting with it), so CI can clean up after a killed run. */
+export const TEST_INSTANCE = 'dom-test';
+
 export interface CallResult {
   isError?: boolean;
   content: { type: string; text?: string }[];
@@ -29,7 +32,7 @@ export async function startClient(
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [CLI, 'serve', ...(opts.args ?? [])],
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', DOM_LOG_LEVEL: 'warn', ...(opts.env ?? {}) },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', DOM_LOG_LEVEL: 'warn', DOM_INSTANCE: TEST_INSTANCE, ...(opts.env ?? {}) },
     stderr: 'pipe',
   });
   transport.stderr?.on('data', (d: Buffer) => {
