@@ -1,0 +1,149 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { BenchConfig } from '../config.js';
+import { PREFIX, waitProject } from '../lib/engine.js';
+import { freePort, mustCall, ourStdio, type Conn } from '../lib/mcp.js';
+import { run } from '../lib/proc.js';
+import { ratio, summarize, timed, type Summary } from '../lib/stats.js';
+
+export const TEMPLATE = new URL('../../templates/web-stack.yml', import.meta.url).pathname;
+const WAIT_TIMEOUT_MS = 300_000;
+
+export interface PhaseResult {
+  ours: Summary;
+  compose: Summary;
+  /** ours median / docker-compose median (< 1: we are faster). */
+  ratio: number;
+  oursSamples: number[];
+  composeSamples: number[];
+  /** Server-reported time to healthy (deploy_application_stack's timeToHealthyMs), when present. */
+  oursServerReported?: Summary;
+}
+
+export interface DeployResult {
+  runs: number;
+  phases: Record<string, PhaseResult>;
+  notes: string[];
+}
+
+/** One stack under test, deployed by us or by docker-compose. */
+interface Side {
+  deploy(vars: Record<string, string>): Promise<number | undefined>;
+  remove(): Promise<void>;
+}
+
+export function composeEnv(vars: Record<string, string>): NodeJS.ProcessEnv {
+  // docker-compose interpolates the same ${VAR:-default} text itself.
+  return { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...(process.env.DOCKER_HOST ? { DOCKER_HOST: process.env.DOCKER_HOST } : {}), ...vars };
+}
+
+/** docker-compose 1.29 with a project directory of its own: `up -d` then the same wait. */
+export function composeSide(project: string, composeText: string, expected: number): Side & { dir: string } {
+  const dir = mkdtempSync(join(tmpdir(), `${PREFIX}-compose-`));
+  const file = join(dir, 'docker-compose.yml');
+  writeFileSync(file, composeText);
+  return {
+    dir,
+    async deploy(vars) {
+      await run('docker-compose', ['-p', project, '-f', file, 'up', '-d'], { env: composeEnv(vars), cwd: dir });
+      await waitProject(project, expected, WAIT_TIMEOUT_MS);
+      return undefined;
+    },
+    async remove() {
+      await run('docker-compose', ['-p', project, '-f', file, 'down', '-v', '--remove-orphans'], { env: composeEnv({}), cwd: dir, allowFail: true });
+    },
+  };
+}
+
+export function ourSide(conn: Conn, name: string, source: { template: string } | { compose: string }): Side {
+  return {
+    async deploy(vars) {
+      const args = 'template' in source ? { name, template: source.template, variables: vars } : { name, compose: source.compose, env: vars };
+      const r = await mustCall(conn, 'deploy_application_stack', { ...args, wait: 'healthy', timeout: WAIT_TIMEOUT_MS / 1000 });
+      const sc = r.structuredContent as { timeToHealthyMs?: number } | undefined;
+      return sc?.timeToHealthyMs;
+    },
+    async remove() {
+      await mustCall(conn, 'remove_stack', { name, volumes: true, confirm: true });
+    },
+  };
+}
+
+function hex(): string {
+  return randomBytes(3).toString('hex');
+}
+
+/** Section 3: the milestone stack (web-stack template) against docker-compose + the same wait. */
+export async function deploySuite(cfg: BenchConfig, log: (s: string) => void): Promise<DeployResult> {
+  const notes: string[] = [];
+  const templateText = readFileSync(TEMPLATE, 'utf8');
+  const samples: Record<string, { ours: number[]; compose: number[]; server: number[] }> = {};
+  const add = (phase: string, side: 'ours' | 'compose', ms: number) => {
+    samples[phase] ??= { ours: [], compose: [], server: [] };
+    samples[phase][side].push(ms);
+  };
+  const conn = await ourStdio();
+  const dirs: string[] = [];
+  try {
+    for (let i = 0; i < cfg.deployRuns; i++) {
+      // Alternate which side goes first from run to run.
+      const order: ('ours' | 'compose')[] = i % 2 === 0 ? ['ours', 'compose'] : ['compose', 'ours'];
+      for (const who of order) {
+        const id = hex();
+        const vars: Record<string, string> = {
+          NGINX_IMAGE: cfg.nginxImage,
+          POSTGRES_IMAGE: cfg.postgresImage,
+          REDIS_IMAGE: cfg.redisImage,
+          POSTGRES_PASSWORD: `bench-${id}-pw`,
+          NGINX_PORT: String(await freePort()),
+          NGINX_BIND: '127.0.0.1',
+          NETWORK_NAME: `${PREFIX}-net-${id}`,
+        };
+        let side: Side;
+        if (who === 'ours') side = ourSide(conn, `${PREFIX}-web-${id}`, { template: 'web-stack' });
+        else {
+          const c = composeSide(`${PREFIX}cweb${id}`, templateText, 3);
+          dirs.push(c.dir);
+          side = c;
+        }
+        log(`  run ${i + 1}/${cfg.deployRuns}: ${who}`);
+        let ok = false;
+        try {
+          const fresh = await timed(() => side.deploy(vars));
+          add('fresh deploy to healthy', who, fresh.ms);
+          if (who === 'ours' && fresh.value !== undefined) samples['fresh deploy to healthy']?.server.push(fresh.value);
+          const again = await timed(() => side.deploy(vars));
+          add('unchanged redeploy', who, again.ms);
+          const changed = { ...vars, NGINX_PORT: String(await freePort()) };
+          const one = await timed(() => side.deploy(changed));
+          add('one-service change (web port)', who, one.ms);
+          ok = true;
+        } finally {
+          const rm = await timed(() => side.remove());
+          if (ok) add('remove (with volumes)', who, rm.ms);
+        }
+      }
+    }
+  } finally {
+    await conn.close().catch(() => undefined);
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  }
+  const phases: Record<string, PhaseResult> = {};
+  for (const [phase, s] of Object.entries(samples)) {
+    const ours = summarize(s.ours);
+    const compose = summarize(s.compose);
+    phases[phase] = {
+      ours,
+      compose,
+      ratio: ratio(ours.median, compose.median),
+      oursSamples: s.ours,
+      composeSamples: s.compose,
+      ...(s.server.length ? { oursServerReported: summarize(s.server) } : {}),
+    };
+  }
+  notes.push('docker-compose side: `docker-compose up -d` of the same template text (it interpolates the same variables) followed by polling the Engine every 100 ms until every container runs and every healthchecked one is healthy.');
+  notes.push('One-service change: NGINX_PORT changes, so only `web` is recreated on both sides.');
+  return { runs: cfg.deployRuns, phases, notes };
+}
