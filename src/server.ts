@@ -5,9 +5,7 @@ import {
   McpServer,
   type ClientCapabilities,
   type ServerContext,
-  type StandardSchemaWithJSON,
 } from '@modelcontextprotocol/server';
-import type { z } from 'zod';
 import type { Config } from './config.js';
 import { Engine } from './docker/engine.js';
 import { memoryHistory, type HistoryPort } from './history/port.js';
@@ -15,6 +13,7 @@ import type { Logger } from './logger.js';
 import { createConfirmer, InputRequiredSignal, type Confirmer } from './tools/confirm.js';
 import { annotationsFor, type AnyTool, type Progress, type ToolContext } from './tools/defineTool.js';
 import { invokeTool } from './tools/invoke.js';
+import { inputWireSchema, outputWireSchema } from './tools/wireSchemas.js';
 import { registerContainerLogs } from './resources/containerLogs.js';
 import { registerStackResources } from './resources/stacks.js';
 import { enabledTools } from './tools/registry.js';
@@ -22,22 +21,6 @@ import { enabledTools } from './tools/registry.js';
 export const SERVER_NAME = 'docker-orchestration-mcp';
 export const SERVER_VERSION = '0.1.0';
 
-/**
- * Advertises the zod schema in tools/list but lets every argument object through the
- * SDK, so that our own validation answers bad input with an `invalid_input` tool error
- * that names each field, the same in MCP and in the CLI.
- */
-function listedSchema(schema: z.ZodObject): StandardSchemaWithJSON {
-  const std = schema['~standard'] as unknown as StandardSchemaWithJSON['~standard'];
-  return {
-    '~standard': {
-      version: 1,
-      vendor: 'docker-orchestration-mcp',
-      validate: (value: unknown) => ({ value }),
-      jsonSchema: std.jsonSchema,
-    },
-  } as StandardSchemaWithJSON;
-}
 
 function progressFor(ctx: ServerContext, log: Logger): Progress {
   const token = ctx.mcpReq._meta?.progressToken;
@@ -115,8 +98,8 @@ export function createServer(config: Config, log: Logger, engine = new Engine(co
       {
         title: tool.title,
         description: tool.description,
-        inputSchema: listedSchema(tool.input),
-        outputSchema: tool.output,
+        inputSchema: inputWireSchema(tool.name, tool.input),
+        outputSchema: outputWireSchema(tool.name, tool.output),
         annotations: annotationsFor(tool.kind, tool.title),
       },
       async (args: unknown, ctx: ServerContext) => {

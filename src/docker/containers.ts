@@ -2,7 +2,7 @@ import type Docker from 'dockerode';
 import type { Readable } from 'node:stream';
 import { sleep } from '../util/timeout.js';
 import { toCreateBody, type ContainerSpec } from './containerSpec.js';
-import type { Engine } from './engine.js';
+import { compareApiVersions, type Engine } from './engine.js';
 import { ToolError } from './errors.js';
 import { containerRow, type ContainerRow } from './projections.js';
 import { assertObjectRef } from './refs.js';
@@ -147,11 +147,18 @@ export async function readLogs(engine: Engine, id: string, tty: boolean, o: LogO
   );
 }
 
-export async function statsOnce(engine: Engine, id: string, signal?: AbortSignal): Promise<Record<string, unknown>> {
-  return engine.call('read stats of', (d) => d.getContainer(id).stats({ stream: false }) as unknown as Promise<Record<string, unknown>>, {
-    target: target(id),
-    signal,
-  });
+/**
+ * One stats frame. The Engine answers at its next collection tick (up to ~1 s); `one-shot`
+ * (API 1.41+) skips the second tick it would otherwise wait for to fill precpu.
+ */
+export async function statsOnce(engine: Engine, id: string, opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<Record<string, unknown>> {
+  assertObjectRef(id, 'container');
+  const oneShot = compareApiVersions(engine.apiVersion ?? '1.41', '1.41') >= 0;
+  return engine.call(
+    'read stats of',
+    (d) => d.getContainer(id).stats({ stream: false, ...(oneShot ? { 'one-shot': true } : {}) } as never) as unknown as Promise<Record<string, unknown>>,
+    { target: target(id), ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) },
+  );
 }
 
 export type WaitCondition = 'running' | 'healthy';

@@ -1,4 +1,4 @@
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { withDeadline } from '../util/timeout.js';
@@ -11,6 +11,13 @@ export const OUR_API_VERSION = '1.45';
 export interface CallOptions extends Partial<ErrorContext> {
   timeoutMs?: number;
   signal?: AbortSignal;
+}
+
+let dockerode: Promise<typeof Docker> | undefined;
+
+function loadDockerode(): Promise<typeof Docker> {
+  dockerode ??= import('dockerode').then((m) => m.default);
+  return dockerode;
 }
 
 /** Compares "1.41" style versions. */
@@ -46,6 +53,8 @@ export class Engine {
   private connect(signal?: AbortSignal): Promise<Docker> {
     if (!this.pinned) {
       this.pinned = (async () => {
+        // Loaded on first use: dockerode (and its ssh/tls stack) is most of the start-up time.
+        const Docker = await loadDockerode();
         const probe = new Docker({ ...this.options, timeout: this.timeoutMs });
         void signal;
         const v = (await probe.version()) as { ApiVersion?: string };
@@ -85,6 +94,7 @@ export class Engine {
   /** A client without an inactivity timeout, for long-lived streams (events, follow). */
   async streamingClient(): Promise<Docker> {
     await this.connect();
+    const Docker = await loadDockerode();
     return new Docker({ ...this.options, version: `v${this.version}` });
   }
 }

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { ToolError } from '../docker/errors.js';
@@ -23,8 +23,13 @@ export interface StackTemplate {
   path: string;
 }
 
-/** dist/stacks -> package root/templates (also src/stacks when run from source). */
-export const TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
+/**
+ * The package's templates/ folder: two levels up from src/stacks or dist/stacks, one level
+ * up from the bundled dist/cli.js.
+ */
+export const TEMPLATES_DIR =
+  ['../../templates/', '../templates/'].map((rel) => fileURLToPath(new URL(rel, import.meta.url))).find((dir) => existsSync(dir)) ??
+  fileURLToPath(new URL('../../templates/', import.meta.url));
 
 const VARIABLE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}/g;
 

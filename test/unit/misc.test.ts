@@ -161,3 +161,16 @@ describe('tool conventions', () => {
     expect(() => toUnixSeconds('yesterday-ish', 'since')).toThrow(/not a time/);
   });
 });
+
+describe('precomputed tool schemas', () => {
+  it('the build converts schemas exactly as the SDK would (zod ~standard.jsonSchema, draft 2020-12)', async () => {
+    const { ALL_TOOLS } = await import('../../src/tools/registry.js');
+    const { z } = await import('zod');
+    for (const t of ALL_TOOLS) {
+      for (const io of ['input', 'output'] as const) {
+        const viaSdkPath = (t[io]['~standard'] as unknown as { jsonSchema: Record<string, (o: { target: string }) => unknown> }).jsonSchema[io]?.({ target: 'draft-2020-12' });
+        expect(z.toJSONSchema(t[io], { target: 'draft-2020-12', io }), `${t.name} ${io}`).toEqual(viaSdkPath);
+      }
+    }
+  });
+});

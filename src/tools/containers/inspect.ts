@@ -90,6 +90,8 @@ const detailSchema = z.object({
   stats: z.object(statsSampleShape).optional(),
 });
 
+const STATS_DEADLINE_MS = 1500;
+
 export const getContainerInfoTool = defineTool({
   name: 'get_container_info',
   title: 'Container details',
@@ -97,18 +99,25 @@ export const getContainerInfoTool = defineTool({
     'The useful subset of inspect for one container: config (env with secrets masked), state and exit code, health and its last check outputs, restart policy and count, limits, mounts, networks with aliases and IPs, ports, plus one stats sample when running.',
   toolset: 'containers',
   kind: 'read',
-  input: z.object({ id: idArg }),
+  input: z.object({
+    id: idArg,
+    stats: z.boolean().optional().describe('Include one resource-usage sample when running (default true; costs up to ~1 s).'),
+  }),
   output: detailSchema,
-  async handler({ id }, ctx) {
+  async handler({ id, stats }, ctx) {
+    // The stats sample waits for the Engine's next collection tick (~1 s): ask for it
+    // alongside the inspect, with a short deadline, and answer without it if it is late.
+    const sample =
+      stats === false
+        ? undefined
+        : statsOnce(ctx.engine, id, { signal: ctx.signal, timeoutMs: STATS_DEADLINE_MS }).catch((err: unknown) => {
+            ctx.log.debug({ err }, 'stats sample skipped');
+            return undefined;
+          });
     const c = await inspectContainer(ctx.engine, id, ctx.signal);
     const detail: z.infer<typeof detailSchema> = containerDetail(c);
-    if (c.State.Running) {
-      try {
-        detail.stats = statsSample((await statsOnce(ctx.engine, c.Id, ctx.signal)) as Parameters<typeof statsSample>[0]);
-      } catch (err) {
-        ctx.log.debug({ err }, 'stats sample failed');
-      }
-    }
+    const raw = c.State.Running ? await sample : undefined;
+    if (raw) detail.stats = statsSample(raw as Parameters<typeof statsSample>[0]);
     const s = detail.state;
     const lines = [
       `${detail.name} (${detail.id}) image ${detail.image}: ${s.status}${s.health ? `, ${s.health}` : ''}${s.running ? '' : `, exit code ${s.exitCode}`}${s.oomKilled ? ', OOM-killed' : ''}`,
