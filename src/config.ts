@@ -47,6 +47,16 @@ export interface PolicyConfig {
   allowedBindRoots: string[];
   /** Joining the host's network namespace (network "host"). */
   allowHostNetwork: boolean;
+  /** `privileged: true`. */
+  allowPrivileged: boolean;
+  /** pid/ipc/uts "host" (or another container's), and user namespaces off (userns_mode "host"). */
+  allowHostNamespaces: boolean;
+  /** Capabilities that cap_add may grant beyond Docker's default set. */
+  allowedCapabilities: string[];
+  /** Host devices passed into containers. */
+  allowDevices: boolean;
+  /** security_opt that turns confinement off (seccomp/apparmor unconfined, label disable). */
+  allowUnconfined: boolean;
   /** When non-empty, image references must match one of these globs ("registry:5000/*", "nginx:*"). */
   allowedImages: string[];
   /** Limits applied to containers created without their own. */
@@ -136,6 +146,11 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
       allowSensitiveMounts: bool(env.DOM_ALLOW_SENSITIVE_MOUNTS) ?? false,
       allowedBindRoots: list(env.DOM_ALLOWED_BIND_ROOTS),
       allowHostNetwork: bool(env.DOM_ALLOW_HOST_NETWORK) ?? false,
+      allowPrivileged: bool(env.DOM_ALLOW_PRIVILEGED) ?? false,
+      allowHostNamespaces: bool(env.DOM_ALLOW_HOST_NAMESPACES) ?? false,
+      allowedCapabilities: list(env.DOM_ALLOWED_CAPABILITIES).map((c) => c.toUpperCase().replace(/^CAP_/, '')),
+      allowDevices: bool(env.DOM_ALLOW_DEVICES) ?? false,
+      allowUnconfined: bool(env.DOM_ALLOW_UNCONFINED) ?? false,
       allowedImages: list(env.DOM_ALLOWED_IMAGES),
       maxContainersPerStack: positiveInt(env.DOM_MAX_STACK_CONTAINERS, 'DOM_MAX_STACK_CONTAINERS', 100),
       ...(env.DOM_DEFAULT_MEMORY ? { defaultMemory: env.DOM_DEFAULT_MEMORY } : {}),

@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import type { EngineHealthcheck, MountMapping, PortMapping, RestartPolicy } from './specParsers.js';
+import type { EngineHealthcheck, MountMapping, PortMapping, RestartPolicy, SecuritySettings } from './specParsers.js';
 
 /** A container as we want it, already validated and normalised. Shared by deploy_container and stacks. */
 export interface ContainerSpec {
@@ -24,6 +24,8 @@ export interface ContainerSpec {
   stopTimeoutSec?: number;
   stopSignal?: string;
   extraHosts: string[];
+  /** Privileges beyond Docker's defaults; absent for ordinary containers. */
+  security?: SecuritySettings;
 }
 
 export type CreateBody = Docker.ContainerCreateOptions;
@@ -56,6 +58,20 @@ export function toCreateBody(spec: ContainerSpec): CreateBody {
   if (spec.init !== undefined) hostConfig.Init = spec.init;
   const first = spec.networks[0];
   if (first) hostConfig.NetworkMode = first.name;
+  const sec = spec.security;
+  if (sec) {
+    if (sec.privileged !== undefined) hostConfig.Privileged = sec.privileged;
+    if (sec.capAdd) hostConfig.CapAdd = sec.capAdd;
+    if (sec.capDrop) hostConfig.CapDrop = sec.capDrop;
+    if (sec.devices) {
+      hostConfig.Devices = sec.devices.map((d) => ({ PathOnHost: d.pathOnHost, PathInContainer: d.pathInContainer, CgroupPermissions: d.permissions }));
+    }
+    if (sec.pidMode) hostConfig.PidMode = sec.pidMode;
+    if (sec.ipcMode) hostConfig.IpcMode = sec.ipcMode;
+    if (sec.utsMode) hostConfig.UTSMode = sec.utsMode;
+    if (sec.usernsMode) hostConfig.UsernsMode = sec.usernsMode;
+    if (sec.securityOpt) hostConfig.SecurityOpt = sec.securityOpt;
+  }
 
   const body: CreateBody = {
     Image: spec.image,

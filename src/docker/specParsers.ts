@@ -300,3 +300,68 @@ export function parseHealthcheck(input: HealthcheckInput, field = 'healthcheck')
   }
   return hc;
 }
+
+/** Settings that widen what a container may do on the host; the container policy vets them. */
+export interface SecuritySettings {
+  privileged?: boolean;
+  capAdd?: string[];
+  capDrop?: string[];
+  devices?: DeviceMapping[];
+  /** "host" or "container:NAME" share a namespace; checked by the policy. */
+  pidMode?: string;
+  ipcMode?: string;
+  utsMode?: string;
+  usernsMode?: string;
+  securityOpt?: string[];
+}
+
+export interface DeviceMapping {
+  pathOnHost: string;
+  pathInContainer: string;
+  permissions: string;
+}
+
+export interface SecurityInput {
+  privileged?: boolean;
+  cap_add?: string[];
+  cap_drop?: string[];
+  devices?: string[];
+  pid?: string;
+  ipc?: string;
+  uts?: string;
+  userns_mode?: string;
+  security_opt?: string[];
+}
+
+/** "/dev/x", "/dev/x:/dev/y", "/dev/x:/dev/y:rwm". */
+export function parseDevice(input: string, field = 'devices'): DeviceMapping {
+  const parts = String(input).split(':');
+  const [host, inContainer = host, perms = 'rwm'] = parts;
+  if (parts.length > 3 || !host?.startsWith('/') || !inContainer?.startsWith('/') || !/^[rwm]{1,3}$/.test(perms)) {
+    bad(field, input, '"/dev/HOST[:/dev/CONTAINER[:rwm]]"');
+  }
+  return { pathOnHost: host, pathInContainer: inContainer, permissions: perms };
+}
+
+/** Capability names as the Engine takes them: upper case, without the CAP_ prefix. */
+export function normalizeCapability(cap: string): string {
+  return String(cap).trim().toUpperCase().replace(/^CAP_/, '');
+}
+
+/** Compose-style security settings -> SecuritySettings; undefined when none is given. */
+export function parseSecurity(input: SecurityInput, field = ''): SecuritySettings | undefined {
+  const at = (f: string) => (field ? `${field}.${f}` : f);
+  const out: SecuritySettings = {};
+  if (input.privileged !== undefined) out.privileged = input.privileged;
+  if (input.cap_add?.length) out.capAdd = input.cap_add.map(normalizeCapability);
+  if (input.cap_drop?.length) out.capDrop = input.cap_drop.map(normalizeCapability);
+  if (input.devices?.length) out.devices = input.devices.map((d, i) => parseDevice(d, `${at('devices')}[${i}]`));
+  for (const [key, prop] of [['pid', 'pidMode'], ['ipc', 'ipcMode'], ['uts', 'utsMode'], ['userns_mode', 'usernsMode']] as const) {
+    const v = input[key];
+    if (v === undefined) continue;
+    if (!/^[a-zA-Z0-9:_.-]{1,200}$/.test(v)) bad(at(key), v, '"host", "private", "shareable" or "container:NAME"');
+    out[prop] = v;
+  }
+  if (input.security_opt?.length) out.securityOpt = input.security_opt;
+  return Object.keys(out).length ? out : undefined;
+}

@@ -43,7 +43,48 @@ function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${glob.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
 }
 
+/** Docker's default capability set: adding one of these changes nothing. */
+export const DEFAULT_CAPABILITIES = new Set([
+  'CHOWN', 'DAC_OVERRIDE', 'FSETID', 'FOWNER', 'MKNOD', 'NET_RAW', 'SETGID', 'SETUID', 'SETFCAP', 'SETPCAP',
+  'NET_BIND_SERVICE', 'SYS_CHROOT', 'KILL', 'AUDIT_WRITE',
+]);
+
+const UNCONFINED = /^(seccomp|apparmor|systempaths)[=:]unconfined$|^label[=:]disable$/i;
+
+function sharesNamespace(mode: string | undefined): boolean {
+  return mode === 'host' || Boolean(mode?.startsWith('container:'));
+}
+
+function checkSecurity(policy: PolicyConfig, spec: ContainerSpec, where: string): void {
+  const sec = spec.security;
+  if (!sec) return;
+  if (sec.privileged && !policy.allowPrivileged) {
+    refuse('privileged', `${where}: privileged mode gives the container every capability and every host device`, 'DOM_ALLOW_PRIVILEGED=1');
+  }
+  for (const [name, mode] of [['pid', sec.pidMode], ['ipc', sec.ipcMode], ['uts', sec.utsMode]] as const) {
+    if (sharesNamespace(mode) && !policy.allowHostNamespaces) {
+      refuse('host-namespace', `${where}: ${name} "${mode}" shares a ${name} namespace outside the container`, 'DOM_ALLOW_HOST_NAMESPACES=1');
+    }
+  }
+  if (sec.usernsMode === 'host' && !policy.allowHostNamespaces) {
+    refuse('userns-off', `${where}: userns_mode "host" turns user-namespace remapping off`, 'DOM_ALLOW_HOST_NAMESPACES=1');
+  }
+  for (const cap of sec.capAdd ?? []) {
+    if (!DEFAULT_CAPABILITIES.has(cap) && !policy.allowedCapabilities.includes(cap)) {
+      refuse('capability', `${where}: cap_add ${cap} is beyond Docker's default capabilities`, `DOM_ALLOWED_CAPABILITIES including ${cap}`);
+    }
+  }
+  if (sec.devices?.length && !policy.allowDevices) {
+    refuse('devices', `${where}: host device ${sec.devices[0]?.pathOnHost} would be passed into the container`, 'DOM_ALLOW_DEVICES=1');
+  }
+  const off = sec.securityOpt?.find((o) => UNCONFINED.test(o.trim()));
+  if (off && !policy.allowUnconfined) {
+    refuse('unconfined', `${where}: security_opt "${off}" turns confinement off`, 'DOM_ALLOW_UNCONFINED=1');
+  }
+}
+
 export function checkContainerSpec(policy: PolicyConfig, spec: ContainerSpec, where: string): void {
+  checkSecurity(policy, spec, where);
   if (policy.allowedImages.length && !policy.allowedImages.some((g) => globToRegExp(g).test(spec.image))) {
     refuse('allowed-images', `${where}: image ${spec.image} matches none of the allowed images (${policy.allowedImages.join(', ')})`, 'DOM_ALLOWED_IMAGES including it');
   }

@@ -50,6 +50,42 @@ describe('policy refusals over a real client', () => {
     }
   });
 
+  it.each([
+    ['privileged', { privileged: true }, /privileged.*DOM_ALLOW_PRIVILEGED=1/],
+    ['the host PID namespace', { pid: 'host' }, /host-namespace.*DOM_ALLOW_HOST_NAMESPACES=1/],
+    ['the host IPC namespace', { ipc: 'host' }, /host-namespace/],
+    ['the host UTS namespace', { uts: 'host' }, /host-namespace/],
+    ['user namespaces off', { userns_mode: 'host' }, /userns-off/],
+    ['a capability beyond the defaults', { cap_add: ['SYS_ADMIN'] }, /capability.*SYS_ADMIN.*DOM_ALLOWED_CAPABILITIES/],
+    ['a host device', { devices: ['/dev/fuse'] }, /devices.*DOM_ALLOW_DEVICES=1/],
+    ['seccomp unconfined', { security_opt: ['seccomp=unconfined'] }, /unconfined.*DOM_ALLOW_UNCONFINED=1/],
+  ])('%s', async (_what, extra, message) => {
+    const r = await mcp.call('deploy_container', { image: BUSYBOX, labels, command: ['sleep', '60'], ...extra });
+    expect(errorKind(r)).toBe('denied');
+    expect(errorText(r)).toMatch(message);
+  });
+
+  it('the same rules for a stack service', async () => {
+    const compose = `services:\n  agent:\n    image: ${BUSYBOX}\n    privileged: true\n    cap_add: [NET_ADMIN]\n`;
+    const r = await mcp.call('deploy_application_stack', { name: uniqueName('pol').toLowerCase(), compose });
+    expect(errorKind(r)).toBe('denied');
+    expect(errorText(r)).toMatch(/privileged.*service "agent".*DOM_ALLOW_PRIVILEGED=1/s);
+  });
+
+  it('a setting allows what it names, and the Engine gets it', async () => {
+    const allowed = await startClient({ env: { DOM_ALLOWED_CAPABILITIES: 'NET_ADMIN' } });
+    try {
+      const name = uniqueName('capok');
+      await allowed.ok('deploy_container', { image: BUSYBOX, name, labels, init: true, command: ['sleep', '600'], cap_add: ['NET_ADMIN'], cap_drop: ['MKNOD'] });
+      const hc = (await docker.getContainer(name).inspect()).HostConfig;
+      expect(hc.CapAdd).toEqual(['NET_ADMIN']);
+      expect(hc.CapDrop).toEqual(['MKNOD']);
+      await docker.getContainer(name).remove({ force: true });
+    } finally {
+      await allowed.close();
+    }
+  });
+
   it('nothing was created by the refused calls', async () => {
     const left = await docker.listContainers({ all: true, filters: { label: [`${TEST_LABEL}=${run}`] } });
     expect(left.map((c) => c.Names[0])).toEqual([`/${unmanaged}`]);

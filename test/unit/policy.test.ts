@@ -5,7 +5,7 @@ import { checkContainerSpec, withDefaultLimits } from '../../src/policy/containe
 import { assertInScope } from '../../src/policy/scope.js';
 import { loadConfig } from '../../src/config.js';
 
-const open: PolicyConfig = { allowSensitiveMounts: false, allowedBindRoots: [], allowHostNetwork: false, allowedImages: [], maxContainersPerStack: 100 };
+const open: PolicyConfig = loadConfig({}).policy;
 
 function spec(over: Partial<ContainerSpec> = {}): ContainerSpec {
   return { image: 'nginx:1.27', env: {}, ports: [], mounts: [], networks: [], labels: {}, extraHosts: [], ...over };
@@ -56,5 +56,38 @@ describe('container policy', () => {
     expect(() => assertInScope(managed, {}, 'container "x"')).toThrow(/--scope all/);
     expect(() => assertInScope(managed, { 'io.docker-orchestration-mcp.managed': 'true' }, 'x')).not.toThrow();
     expect(() => assertInScope(loadConfig({ DOM_SCOPE: 'all' }), {}, 'x')).not.toThrow();
+  });
+});
+
+describe('privileges beyond the defaults', () => {
+  const sec = (security: ContainerSpec['security']) => spec({ security });
+
+  it.each([
+    ['privileged', { privileged: true }, /privileged.*DOM_ALLOW_PRIVILEGED=1/],
+    ['pid host', { pidMode: 'host' }, /host-namespace.*pid "host".*DOM_ALLOW_HOST_NAMESPACES=1/],
+    ['ipc host', { ipcMode: 'host' }, /host-namespace.*ipc/],
+    ['uts host', { utsMode: 'host' }, /host-namespace.*uts/],
+    ['pid of another container', { pidMode: 'container:db' }, /host-namespace/],
+    ['user namespaces off', { usernsMode: 'host' }, /userns-off.*DOM_ALLOW_HOST_NAMESPACES=1/],
+    ['SYS_ADMIN', { capAdd: ['SYS_ADMIN'] }, /capability.*SYS_ADMIN.*DOM_ALLOWED_CAPABILITIES including SYS_ADMIN/],
+    ['ALL capabilities', { capAdd: ['ALL'] }, /capability.*ALL/],
+    ['a host device', { devices: [{ pathOnHost: '/dev/kvm', pathInContainer: '/dev/kvm', permissions: 'rwm' }] }, /devices.*\/dev\/kvm.*DOM_ALLOW_DEVICES=1/],
+    ['seccomp unconfined', { securityOpt: ['seccomp=unconfined'] }, /unconfined.*DOM_ALLOW_UNCONFINED=1/],
+    ['apparmor unconfined', { securityOpt: ['apparmor:unconfined'] }, /unconfined/],
+    ['SELinux labels off', { securityOpt: ['label=disable'] }, /unconfined/],
+  ])('refuses %s, naming the rule and the setting', (_what, security, message) => {
+    expect(() => checkContainerSpec(open, sec(security), 'container x')).toThrow(message);
+  });
+
+  it('allows what is harmless or configured', () => {
+    expect(() => checkContainerSpec(open, sec({ capAdd: ['NET_BIND_SERVICE'], capDrop: ['ALL'], securityOpt: ['no-new-privileges:true'], ipcMode: 'shareable' }), 'c')).not.toThrow();
+    const wide = { ...open, allowPrivileged: true, allowHostNamespaces: true, allowedCapabilities: ['SYS_ADMIN'], allowDevices: true, allowUnconfined: true };
+    expect(() =>
+      checkContainerSpec(
+        wide,
+        sec({ privileged: true, pidMode: 'host', usernsMode: 'host', capAdd: ['SYS_ADMIN'], devices: [{ pathOnHost: '/dev/null', pathInContainer: '/dev/x', permissions: 'r' }], securityOpt: ['seccomp=unconfined'] }),
+        'c',
+      ),
+    ).not.toThrow();
   });
 });

@@ -1,3 +1,4 @@
+import type { SecuritySettings } from '../../docker/specParsers.js';
 import type { ContainerSpec } from '../../docker/containerSpec.js';
 import type { EngineHealthcheck, MountMapping, PortMapping, RestartPolicy } from '../../docker/specParsers.js';
 
@@ -50,6 +51,7 @@ export interface ServiceDefinition {
   /** "host:ip", sorted. */
   extraHosts: string[];
   profiles: string[];
+  security?: SecuritySettings;
 }
 
 export interface NetworkDefinition {

@@ -220,7 +220,9 @@ function projectService(
     },
     extraHosts: def.extraHosts,
   };
-  const optional = ['command', 'entrypoint', 'restart', 'memoryBytes', 'nanoCpus', 'healthcheck', 'hostname', 'workingDir', 'user', 'init', 'stopTimeoutSec', 'stopSignal'] as const;
+  const optional = [
+    'command', 'entrypoint', 'restart', 'memoryBytes', 'nanoCpus', 'healthcheck', 'hostname', 'workingDir', 'user', 'init', 'stopTimeoutSec', 'stopSignal', 'security',
+  ] as const;
   for (const key of optional) {
     if (def[key] !== undefined) Object.assign(spec, { [key]: def[key] });
   }

@@ -10,13 +10,16 @@ import {
   parseMemory,
   parsePort,
   parseRestart,
+  parseSecurity,
   parseVolume,
   type HealthcheckInput,
+  type SecurityInput,
+  type SecuritySettings,
   type PortObject,
   type VolumeObject,
 } from '../../docker/specParsers.js';
 import type { InterpolationEnv } from './interpolate.js';
-import type { PathSegment } from './issues.js';
+import { formatPath, type PathSegment } from './issues.js';
 import * as K from './keys.js';
 import { DEPENDS_CONDITIONS, type DependsCondition, type ServiceDefinition, type ServiceDependency, type ServiceNetworkRef } from './model.js';
 import { parseDotEnv, type ReadFile } from './parse.js';
@@ -102,6 +105,7 @@ export function validateService(name: string, raw: unknown, ctx: ServiceContext)
   }
   if (svc.extra_hosts !== undefined) def.extraHosts = extraHostsOf(svc.extra_hosts, at('extra_hosts'), read);
   if (svc.profiles !== undefined) def.profiles = read.list(svc.profiles, at('profiles')) ?? [];
+  assign(def, 'security', securityOf(svc, path, read));
   return def;
 }
 
@@ -357,4 +361,18 @@ function extraHostsOf(value: unknown, path: Path, read: FieldReader): string[] {
     } else out.push(`${host}:${addr}`);
   }
   return out.sort();
+}
+
+/** privileged, cap_add, cap_drop, devices, pid, ipc, uts, userns_mode, security_opt: read here, vetted by the container policy. */
+function securityOf(svc: Record<string, unknown>, path: Path, read: FieldReader): SecuritySettings | undefined {
+  const at = (k: string): Path => [...path, k];
+  const input: SecurityInput = {};
+  if (svc.privileged !== undefined) assign(input, 'privileged', read.bool(svc.privileged, at('privileged')));
+  for (const key of ['cap_add', 'cap_drop', 'devices', 'security_opt'] as const) {
+    if (svc[key] !== undefined) assign(input, key, read.list(svc[key], at(key)));
+  }
+  for (const key of ['pid', 'ipc', 'uts', 'userns_mode'] as const) {
+    if (svc[key] !== undefined) assign(input, key, read.string(svc[key], at(key), { nonEmpty: true }));
+  }
+  return read.attempt(path, () => parseSecurity(input, formatPath(path)));
 }

@@ -11,6 +11,7 @@ import {
   parseMemory,
   parsePort,
   parseRestart,
+  parseSecurity,
   parseVolume,
 } from '../../docker/specParsers.js';
 
@@ -83,6 +84,15 @@ export const deployContainerInput = z.object({
   user: z.string().max(256).optional(),
   init: z.boolean().optional().describe('Run an init process as PID 1 (forwards signals, reaps zombies).'),
   stop_timeout: z.number().int().min(0).max(3600).optional().describe('Seconds to wait on stop before the container is killed.'),
+  privileged: z.boolean().optional().describe('Run privileged (refused by the container policy unless allowed).'),
+  cap_add: z.array(z.string().max(64)).max(64).optional().describe('Capabilities to add; beyond Docker\'s defaults only if the policy allows them.'),
+  cap_drop: z.array(z.string().max(64)).max(64).optional().describe('Capabilities to drop, e.g. ["ALL"].'),
+  devices: z.array(z.string().max(512)).max(32).optional().describe('"/dev/HOST[:/dev/CONTAINER[:rwm]]" (refused unless the policy allows devices).'),
+  pid: z.string().max(256).optional().describe('PID namespace: "host" or "container:NAME" are refused unless allowed.'),
+  ipc: z.string().max(256).optional().describe('IPC namespace ("private", "shareable"; "host" refused unless allowed).'),
+  uts: z.string().max(256).optional().describe('UTS namespace ("host" refused unless allowed).'),
+  userns_mode: z.string().max(256).optional().describe('"host" turns user-namespace remapping off (refused unless allowed).'),
+  security_opt: z.array(z.string().max(512)).max(32).optional().describe('e.g. ["no-new-privileges:true"]; unconfined profiles are refused unless allowed.'),
   pull: z.enum(['missing', 'always', 'never']).optional().describe('When to pull the image (default: missing).'),
   wait: z.enum(['none', 'running', 'healthy']).optional().describe('Return when the container is running (default) or healthy, or at once (none).'),
   timeout: z.number().min(1).max(3600).optional().describe('Seconds to wait for `wait` (default 60).'),
@@ -130,6 +140,8 @@ export function toContainerSpec(a: DeployContainerInput, instance: string, cwd =
   if (a.user) spec.user = a.user;
   if (a.init !== undefined) spec.init = a.init;
   if (a.stop_timeout !== undefined) spec.stopTimeoutSec = a.stop_timeout;
+  const security = parseSecurity(a);
+  if (security) spec.security = security;
   const seen = new Set<string>();
   for (const p of spec.ports) {
     if (p.hostPort === undefined) continue;

@@ -13,7 +13,7 @@ describe('unknown and unsupported keys', () => {
           'services:', //               1
           '  web:', //                  2
           '    image: nginx', //        3
-          '    privileged: true', //    4
+          '    tty: true', //           4
           '    imagee: x', //           5
           '    ports:', //              6
           '      - target: 80', //      7
@@ -28,7 +28,7 @@ describe('unknown and unsupported keys', () => {
     expect(issues).toEqual(
       expect.arrayContaining([
         { path: 'secrets', line: 9, message: '"secrets" is not supported' },
-        { path: 'services.web.privileged', line: 4, message: '"privileged" is not supported' },
+        { path: 'services.web.tty', line: 4, message: '"tty" is not supported' },
         { path: 'services.web.imagee', line: 5, message: 'unknown key "imagee" (did you mean "image"?)' },
         { path: 'services.web.ports[0].mode', line: 8, message: '"mode" is not supported' },
         { path: 'networks.front.ipam', line: 12, message: '"ipam" is not supported' },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PolicyConfig } from '../../../src/config.js';
+import { loadConfig, type PolicyConfig } from '../../../src/config.js';
 import type { ContainerSpec } from '../../../src/docker/containerSpec.js';
 import { ToolError } from '../../../src/docker/errors.js';
 import { loadProject } from '../../../src/stacks/compose/project.js';
@@ -17,7 +17,7 @@ import {
   stackSizeFindings,
 } from '../../../src/validation/specChecks.js';
 
-const policy: PolicyConfig = { allowSensitiveMounts: false, allowedBindRoots: [], allowHostNetwork: false, allowedImages: [], maxContainersPerStack: 100 };
+const policy: PolicyConfig = loadConfig({}).policy;
 
 function spec(over: Partial<ContainerSpec> = {}): ContainerSpec {
   return { image: 'dom-test/busybox:1', env: {}, ports: [], mounts: [], networks: [], labels: {}, extraHosts: [], ...over };
