@@ -44,15 +44,18 @@ export function composeSide(project: string, composeText: string, expected: numb
   const dir = mkdtempSync(join(tmpdir(), `${PREFIX}-compose-`));
   const file = join(dir, 'docker-compose.yml');
   writeFileSync(file, composeText);
+  // `down` must interpolate the file with the same variables (${VAR:?} ones fail otherwise).
+  let lastVars: Record<string, string> = {};
   return {
     dir,
     async deploy(vars) {
+      lastVars = vars;
       await run('docker-compose', ['-p', project, '-f', file, 'up', '-d'], { env: composeEnv(vars), cwd: dir });
       await waitProject(project, expected, WAIT_TIMEOUT_MS);
       return undefined;
     },
     async remove() {
-      await run('docker-compose', ['-p', project, '-f', file, 'down', '-v', '--remove-orphans'], { env: composeEnv({}), cwd: dir, allowFail: true });
+      await run('docker-compose', ['-p', project, '-f', file, 'down', '-v', '--remove-orphans'], { env: composeEnv(lastVars), cwd: dir, allowFail: true });
     },
   };
 }

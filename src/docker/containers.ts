@@ -37,7 +37,7 @@ export async function listContainers(engine: Engine, f: ListFilters, signal?: Ab
   if (labels.length) filters.label = labels;
   const all = f.all ?? false;
   const raw = await engine.call('list containers', (d) => d.listContainers({ all, filters }), { signal });
-  return raw.map(containerRow).sort((a, b) => a.name.localeCompare(b.name));
+  return raw.map(containerRow);
 }
 
 /**
@@ -170,7 +170,8 @@ export interface WaitResult {
   reason?: string;
 }
 
-const POLL_MS = 250;
+// Health gates decide when dependants start: poll often (an inspect costs ~1 ms).
+const POLL_MS = 100;
 
 /**
  * Polls until the container is running (and, for `healthy`, its healthcheck passes),

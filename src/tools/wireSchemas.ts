@@ -52,10 +52,13 @@ export function inputWireSchema(tool: string, schema: z.ZodObject): StandardSche
   } as StandardSchemaWithJSON;
 }
 
-/** The output schema, validated by zod as before, with its JSON Schema converted once. */
+/**
+ * The output schema, advertised as JSON Schema converted once. Answers are built by typed
+ * handlers (the compiler checks them against the same zod type) and clients validate what
+ * they receive, so the server does not parse every answer a second time on the hot path.
+ */
 export function outputWireSchema(tool: string, schema: z.ZodObject): StandardSchemaWithJSON {
-  const std = schema['~standard'] as unknown as Std;
   return {
-    '~standard': { version: 1, vendor: 'docker-orchestration-mcp', validate: std.validate, jsonSchema: memoizedConverter(tool, schema) },
+    '~standard': { version: 1, vendor: 'docker-orchestration-mcp', validate: (value: unknown) => ({ value }), jsonSchema: memoizedConverter(tool, schema) },
   } as StandardSchemaWithJSON;
 }
