@@ -102,7 +102,11 @@ export async function startHttpServer(opts: HttpOptions, factory: () => McpServe
     if (inFlight >= opts.maxConcurrent) return rpcError(res, 503, 'Too many concurrent requests; retry shortly', { 'retry-after': '1' });
 
     inFlight++;
-    res.on('close', () => inFlight--);
+    res.on('close', () => {
+      inFlight--;
+      // While shutting down, a keep-alive socket that just finished its last call goes at once.
+      if (closing) setImmediate(() => server.closeIdleConnections());
+    });
     Promise.resolve(handle(req, res)).catch((err: unknown) => {
       log.error({ err }, 'http handler failed');
       if (!res.headersSent) rpcError(res, 500, 'Internal error');

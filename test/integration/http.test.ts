@@ -6,7 +6,8 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, freePort } from './mcpClient.js';
+import { BUSYBOX, cleanupByLabel, TEST_LABEL } from './engine.js';
+import { CLI, freePort, uniqueName } from './mcpClient.js';
 
 const TOKEN = 'test-token-0123456789abcdef';
 let child: ChildProcess;
@@ -111,6 +112,54 @@ describe('Streamable HTTP transport', () => {
     expect(JSON.parse(ok.stdout).structuredContent.engine.version).toBeTruthy();
     const denied = await run(inspector, [...args, '--method', 'tools/list'], { timeout: 60_000 }).catch((e: { stdout: string; stderr: string }) => e);
     expect(`${(denied as { stdout: string }).stdout}${(denied as { stderr: string }).stderr}`).toMatch(/Unauthorized/);
+  });
+
+  it('SIGTERM lets an in-flight call finish, then exits', async () => {
+    const p2 = await freePort();
+    const run = uniqueName('graceful');
+    const srv = spawn(process.execPath, [CLI, 'serve', '--transport', 'http', '--port', String(p2)], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', DOM_HTTP_TOKEN: TOKEN, DOM_LOG_LEVEL: 'warn', DOM_HISTORY_PATH: ':memory:', DOM_INSTANCE: 'dom-test' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((resolve) => srv.on('exit', resolve));
+    const client = new Client({ name: 'graceful', version: '1.0.0' });
+    try {
+      for (let i = 0; i < 100; i++) {
+        const up = await fetch(`http://127.0.0.1:${p2}/healthz`).then((r) => r.ok).catch(() => false);
+        if (up) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${p2}/mcp`), { requestInit: { headers: { authorization: `Bearer ${TOKEN}` } } }),
+      );
+      const slow = client.callTool(
+        {
+          name: 'deploy_container',
+          arguments: {
+            image: BUSYBOX,
+            name: run,
+            labels: { [TEST_LABEL]: run },
+            init: true,
+            command: 'sh -c "sleep 2; touch /tmp/ready; sleep 600"',
+            healthcheck: { test: ['CMD', 'ls', '/tmp/ready'], interval: '300ms', retries: 30 },
+            wait: 'healthy',
+          },
+        },
+        { timeout: 60_000 },
+      );
+      await new Promise((r) => setTimeout(r, 800));
+      srv.kill('SIGTERM');
+      const r = await slow;
+      expect(r.isError).toBeFalsy();
+      expect((r.structuredContent as { health: string }).health).toBe('healthy');
+      const answered = Date.now();
+      expect(await exited).toBe(0);
+      // Idle keep-alive sockets do not hold the shutdown up.
+      expect(Date.now() - answered).toBeLessThan(2000);
+    } finally {
+      srv.kill('SIGKILL');
+      await cleanupByLabel(run);
+    }
   });
 
   it('refuses to start without a token', async () => {
