@@ -57,6 +57,23 @@ describe('MCP surface', () => {
     }
   });
 
+  it('--toolsets and --disable-destructive narrow what is offered', async () => {
+    const narrow = await startClient({ args: ['--toolsets', 'stacks,operations', '--disable-destructive'] });
+    try {
+      const names = (await narrow.client.listTools()).tools.map((t) => t.name);
+      expect(names).toContain('deploy_application_stack');
+      expect(names).toContain('get_system_info');
+      expect(names).not.toContain('list_containers');
+      expect(names).not.toContain('remove_stack');
+      expect(names).not.toContain('health_monitoring');
+    } finally {
+      await narrow.close();
+    }
+    const bad = await exec(process.execPath, [CLI, 'tools', '--toolsets', 'containers,nope']).catch((e: { code: number; stderr: string }) => e);
+    expect(bad).toMatchObject({ code: 2 });
+    expect((bad as { stderr: string }).stderr).toMatch(/unknown toolset "nope"/);
+  });
+
   it('a 2025-era client (SDK 1.x Client) lists and calls tools', async () => {
     const transport = new V1StdioClientTransport({
       command: process.execPath,
