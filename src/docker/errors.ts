@@ -47,7 +47,12 @@ export interface ErrorContext {
   conflict?: string;
 }
 
+/** The Engine's own words, without a trailing period (our messages add their own). */
 function engineMessage(e: EngineErrorShape): string {
+  return rawEngineMessage(e).trim().replace(/\.+$/, '');
+}
+
+function rawEngineMessage(e: EngineErrorShape): string {
   const json = e.json;
   if (json && typeof json === 'object' && 'message' in json && typeof json.message === 'string') return json.message;
   if (typeof json === 'string' && json.trim()) return json.trim();

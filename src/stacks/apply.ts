@@ -471,7 +471,7 @@ export class StackApplier {
     const head = cancelled
       ? `Deploy of stack "${this.project.name}" was cancelled`
       : `Deploy of stack "${this.project.name}" failed${failure.service ? ` at service "${failure.service}"` : ''}`;
-    const lines = [`${head}: ${failure.message}.`];
+    const lines = [`${head}: ${failure.message.replace(/\.+$/, '')}.`];
     lines.push(
       undone.length || problems.length
         ? `Rolled back: ${undone.length ? undone.join('; ') : 'nothing to undo'}${problems.length ? `. Could NOT undo: ${problems.join('; ')}` : ''}.`
