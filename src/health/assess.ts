@@ -27,7 +27,9 @@ export const MAX_LINE_CHARS = 200;
 export const HEALTH_LOG_ENTRIES = 3;
 export const HEALTH_OUTPUT_CHARS = 300;
 
-const ERROR_LINE = /error|fatal|panic|exception|fail/i;
+const ERROR_LINE = /\b(error|err|fatal|panic|exception|critical|crit|failed|failure|fail)\b/i;
+// A line logged at warning level is not an error, whatever words it uses.
+const WARNING_LINE = /\b(warn|warning)\b/i;
 
 export interface HealthcheckRun {
   start: string;
@@ -93,7 +95,7 @@ function realTime(t: string | undefined): string | undefined {
 /** The last `max` log lines that look like errors (error, fatal, panic, exception, fail), each capped. */
 export function errorLinesOf(text: string | undefined, max = MAX_ERROR_LINES): string[] {
   if (!text) return [];
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() && ERROR_LINE.test(l));
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() && ERROR_LINE.test(l) && !WARNING_LINE.test(l));
   return lines.slice(-max).map((l) => cut(l, MAX_LINE_CHARS));
 }
 

@@ -212,3 +212,20 @@ describe('error lines and backoff', () => {
     expect(restartDelay(500, 2, 'die')).toBe(2000);
   });
 });
+
+describe('error lines in logs', () => {
+  it('counts errors, not warnings that mention failure', async () => {
+    const { errorLinesOf } = await import('../../../src/health/assess.js');
+    const text = [
+      '1:M 25 Nov 2026 23:33:28.743 # WARNING Memory overcommit must be enabled! ... it can can also cause failures without low memory condition',
+      '2026/11/25 10:00:01 [error] 7#7: *1 open() "/x" failed (2: No such file or directory)',
+      'FATAL:  password authentication failed for user "app"',
+      'listening on 0.0.0.0:80',
+      'errorless line mentioning terrors',
+    ].join('\n');
+    expect(errorLinesOf(text)).toEqual([
+      '2026/11/25 10:00:01 [error] 7#7: *1 open() "/x" failed (2: No such file or directory)',
+      'FATAL:  password authentication failed for user "app"',
+    ]);
+  });
+});
