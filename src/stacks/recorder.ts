@@ -20,13 +20,6 @@ export interface DeploymentStart {
   plan: Plan;
 }
 
-export interface DeploymentStep {
-  name: string;
-  durationMs: number;
-  outcome: StepOutcome;
-  detail?: string;
-}
-
 export interface DeploymentHandle {
   readonly id: string;
   step(name: string, durationMs: number, outcome: StepOutcome, detail?: string): void;
