@@ -1,6 +1,7 @@
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport as V1StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { execFile } from 'node:child_process';
+import { connect, createServer as createNetServer } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUSYBOX, cleanupByLabel, docker, TEST_LABEL } from './engine.js';
@@ -179,6 +180,38 @@ describe('confirmation through elicitation', () => {
     } finally {
       await c.close();
     }
+  });
+});
+
+describe('DOCKER_HOST', () => {
+  it('tcp:// reaches the Engine (through a loopback TCP relay to the socket made by the test)', async () => {
+    const relay = createNetServer((client) => {
+      const upstream = connect('/var/run/docker.sock');
+      client.pipe(upstream).pipe(client);
+      const end = () => {
+        client.destroy();
+        upstream.destroy();
+      };
+      client.on('error', end);
+      upstream.on('error', end);
+    });
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', () => r()));
+    const port = (relay.address() as { port: number }).port;
+    const viaTcp = await startClient({ env: { DOCKER_HOST: `tcp://127.0.0.1:${port}` } });
+    try {
+      const info = await viaTcp.ok<{ engine: { version: string } }>('get_system_info', {});
+      expect(info.engine.version).toBeTruthy();
+    } finally {
+      await viaTcp.close();
+      relay.close();
+    }
+  });
+
+  it('a malformed DOCKER_HOST is a clear start-up error', async () => {
+    const bad = await exec(process.execPath, [CLI, 'call', 'get_system_info'], { env: { PATH: process.env.PATH ?? '', DOCKER_HOST: 'ftp://nowhere' } }).catch(
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+    expect(`${(bad as { stdout: string }).stdout}${(bad as { stderr: string }).stderr}`).toMatch(/DOCKER_HOST scheme "ftp:" is not supported/);
   });
 });
 
