@@ -22,12 +22,7 @@ afterAll(async () => {
   await cleanupByLabel(run);
 });
 
-async function expectToolError(tool: string, args: Record<string, unknown>, kind: string, pattern: RegExp) {
-  const r = await mcp.call(tool, args);
-  expect(r.isError, `${tool} ${JSON.stringify(args)} should fail`).toBe(true);
-  expect(errorKind(r)).toBe(kind);
-  expect(errorText(r)).toMatch(pattern);
-}
+const expectToolError = (tool: string, args: Record<string, unknown>, kind: string, pattern: RegExp) => mcp.fails(tool, args, kind, pattern);
 
 describe('bad input gets a clear tool error and the server keeps serving', () => {
   it('empty image', () => expectToolError('deploy_container', { image: '' }, 'invalid_input', /image is empty/));

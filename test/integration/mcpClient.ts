@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { createServer } from 'node:net';
@@ -20,6 +21,8 @@ export interface TestClient {
   call(name: string, args?: Record<string, unknown>, opts?: { onprogress?: (p: { progress: number; total?: number; message?: string }) => void }): Promise<CallResult>;
   /** structuredContent of a call that must succeed. */
   ok<T = Record<string, unknown>>(name: string, args?: Record<string, unknown>): Promise<T>;
+  /** Asserts a tool error of `kind` whose text matches `pattern`; returns the text. */
+  fails(name: string, args: Record<string, unknown>, kind: string, pattern: RegExp): Promise<string>;
   close(): Promise<void>;
   stderr(): string;
 }
@@ -56,6 +59,13 @@ export async function startClient(
       const r = await call(name, args);
       if (r.isError) throw new Error(`${name} failed: ${r.content[0]?.text}`);
       return r.structuredContent as never;
+    },
+    async fails(name, args, kind, pattern) {
+      const r = await call(name, args);
+      expect(r.isError, `${name} ${JSON.stringify(args).slice(0, 200)} should fail`).toBe(true);
+      expect(errorKind(r)).toBe(kind);
+      expect(errorText(r)).toMatch(pattern);
+      return errorText(r);
     },
     close: () => client.close(),
     stderr: () => stderr,

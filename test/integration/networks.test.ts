@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // Note: busybox-static's `wget -T` crashes (exit 139); the exec timeout bounds these calls instead.
 import { BUSYBOX, cleanupByLabel, docker, TEST_LABEL } from './engine.js';
-import { errorKind, errorText, startClient, uniqueName, type TestClient } from './mcpClient.js';
+import { startClient, uniqueName, type TestClient } from './mcpClient.js';
 
 const run = uniqueName('networks');
 const labels = { [TEST_LABEL]: run };
@@ -24,13 +24,7 @@ interface ExecAnswer {
   message: string;
 }
 
-async function expectToolError(tool: string, args: Record<string, unknown>, kind: string, pattern: RegExp) {
-  const r = await mcp.call(tool, args);
-  expect(r.isError, `${tool} ${JSON.stringify(args)} should fail`).toBe(true);
-  expect(errorKind(r)).toBe(kind);
-  expect(errorText(r)).toMatch(pattern);
-  return errorText(r);
-}
+const expectToolError = (tool: string, args: Record<string, unknown>, kind: string, pattern: RegExp) => mcp.fails(tool, args, kind, pattern);
 
 describe('networks and service discovery over MCP', () => {
   it('two containers on a created network reach each other by name and by alias', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUSYBOX, cleanupByLabel, docker, TEST_LABEL } from './engine.js';
-import { errorKind, errorText, startClient, uniqueName, type TestClient } from './mcpClient.js';
+import { startClient, uniqueName, type TestClient } from './mcpClient.js';
 
 const run = uniqueName('volumes');
 const labels = { [TEST_LABEL]: run };
@@ -15,13 +15,7 @@ afterAll(async () => {
   await cleanupByLabel(run);
 });
 
-async function expectToolError(tool: string, args: Record<string, unknown>, kind: string, pattern: RegExp) {
-  const r = await mcp.call(tool, args);
-  expect(r.isError, `${tool} ${JSON.stringify(args)} should fail`).toBe(true);
-  expect(errorKind(r)).toBe(kind);
-  expect(errorText(r)).toMatch(pattern);
-  return errorText(r);
-}
+const expectToolError = (tool: string, args: Record<string, unknown>, kind: string, pattern: RegExp) => mcp.fails(tool, args, kind, pattern);
 
 interface VolumeRow {
   name: string;
