@@ -8,6 +8,11 @@ export const TEST_LABEL = 'dom-test.run';
 
 export const BUSYBOX = 'dom-test/busybox:1';
 
+/** deploy_container arguments for an idle busybox container that stops at once (init forwards SIGTERM). */
+export function sleeperArgs(name: string, labels: Record<string, string>, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { image: BUSYBOX, name, command: ['sleep', '600'], init: true, stop_timeout: 1, labels, ...extra };
+}
+
 export async function engineAnswers(): Promise<boolean> {
   try {
     await docker.ping();

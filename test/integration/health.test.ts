@@ -3,7 +3,7 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUSYBOX, cleanupByLabel, docker, TEST_LABEL } from './engine.js';
+import { BUSYBOX, cleanupByLabel, docker, sleeperArgs, TEST_LABEL } from './engine.js';
 import { startClient, uniqueName, type TestClient } from './mcpClient.js';
 
 const run = uniqueName('health');
@@ -58,15 +58,7 @@ interface Entry {
   steps: { name: string; outcome: string }[];
 }
 
-const sleeper = (name: string, extra: Record<string, unknown> = {}) => ({
-  image: BUSYBOX,
-  name,
-  command: ['sleep', '600'],
-  init: true,
-  stop_timeout: 1,
-  labels,
-  ...extra,
-});
+const sleeper = (name: string, extra: Record<string, unknown> = {}) => sleeperArgs(name, labels, extra);
 
 async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BUSYBOX, cleanupByLabel, TEST_LABEL } from './engine.js';
+import { BUSYBOX, cleanupByLabel, sleeperArgs, TEST_LABEL } from './engine.js';
 import { CLI, startClient, uniqueName, type CallResult } from './mcpClient.js';
 
 const run = uniqueName('history');
@@ -37,15 +37,7 @@ interface Entry {
   inputs?: Record<string, unknown>;
 }
 
-const sleeper = (name: string, extra: Record<string, unknown> = {}) => ({
-  image: BUSYBOX,
-  name,
-  command: ['sleep', '600'],
-  init: true,
-  stop_timeout: 1,
-  labels,
-  ...extra,
-});
+const sleeper = (name: string, extra: Record<string, unknown> = {}) => sleeperArgs(name, labels, extra);
 
 function stepNames(e: Entry | undefined): string[] {
   return (e?.steps ?? []).map((s) => `${s.name}:${s.outcome}`);
