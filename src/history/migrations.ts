@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import { immediate, pragma, type DatabaseSync } from './sqlite.js';
 
 /**
  * The history's schema, as ordered migrations. Each runs once, in its own transaction, and
@@ -71,8 +71,8 @@ export class SchemaTooNewError extends Error {
 
 export class NotOurDatabaseError extends Error {}
 
-function currentVersion(db: Database): number {
-  const row = db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number | null };
+function currentVersion(db: DatabaseSync): number {
+  const row = db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as unknown as { v: number | null };
   return row.v ?? 0;
 }
 
@@ -81,18 +81,18 @@ function currentVersion(db: Database): number {
  * happens under an immediate (write-locked) transaction that re-reads the version.
  * Returns the versions before and after.
  */
-export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): { from: number; to: number } {
+export function migrate(db: DatabaseSync, migrations: readonly Migration[] = MIGRATIONS): { from: number; to: number } {
   const known = migrations.at(-1)?.version ?? 0;
-  const run = db.transaction(() => {
+  return immediate(db, () => {
     const hasVersionTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").get() !== undefined;
     if (!hasVersionTable) {
-      const appId = db.pragma('application_id', { simple: true }) as number;
-      const tables = db.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number };
+      const appId = pragma(db, 'application_id') as number;
+      const tables = db.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table'").get() as unknown as { n: number };
       if (tables.n > 0 || (appId !== 0 && appId !== APPLICATION_ID)) {
         throw new NotOurDatabaseError('it is a SQLite database, but not a deployment history (it has other tables and no schema_version)');
       }
       db.exec('CREATE TABLE schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)');
-      db.pragma(`application_id = ${APPLICATION_ID}`);
+      db.exec(`PRAGMA application_id = ${APPLICATION_ID}`);
     }
     const from = currentVersion(db);
     if (from > known) throw new SchemaTooNewError(from, known);
@@ -104,5 +104,4 @@ export function migrate(db: Database, migrations: readonly Migration[] = MIGRATI
     }
     return { from, to: Math.max(from, known) };
   });
-  return run.immediate();
 }

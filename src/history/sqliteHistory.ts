@@ -1,4 +1,3 @@
-import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -17,6 +16,7 @@ import {
   type StepRecord,
 } from './port.js';
 import { maskDeep } from './redact.js';
+import { immediate, openDatabase, pragma, sqliteErrorName, type DatabaseSync } from './sqlite.js';
 
 /** The error text of a deployment found `running` when the history is opened and its writer is gone. */
 export const INTERRUPTED_ERROR = 'server stopped before the deployment finished';
@@ -108,12 +108,12 @@ function newId(ms: number): string {
 }
 
 function describe(err: unknown): string {
-  const e = err as { code?: string; message?: string };
+  const e = err as { message?: string };
   if (e instanceof SchemaTooNewError) {
     return `it was written by a newer docker-orchestration-mcp (schema version ${e.found}; this version knows up to ${e.known}). Upgrade the server, or point DOM_HISTORY_PATH at another file.`;
   }
   if (e instanceof NotOurDatabaseError) return `${e.message}. ${HINT}`;
-  switch (e.code) {
+  switch (sqliteErrorName(err)) {
     case 'SQLITE_NOTADB':
       return `the file is not a SQLite database (or is encrypted). ${HINT}`;
     case 'SQLITE_CORRUPT':
@@ -147,16 +147,16 @@ function describe(err: unknown): string {
  */
 export function openSqliteHistory(path: string, log: Logger): HistoryPort {
   const file = resolve(path);
-  let db: Database.Database | undefined;
+  let db: DatabaseSync | undefined;
   try {
     mkdirSync(dirname(file), { recursive: true });
-    db = new Database(file, { timeout: 5000 });
-    db.pragma('busy_timeout = 5000');
-    const mode = db.pragma('journal_mode = WAL', { simple: true });
+    db = openDatabase(file);
+    db.exec('PRAGMA busy_timeout = 5000');
+    const mode = pragma(db, 'journal_mode = WAL');
     if (mode !== 'wal') log.warn({ path: file, mode }, 'history: WAL journal not available, using the default journal');
-    db.pragma('synchronous = FULL');
-    db.pragma('foreign_keys = ON');
-    const check = db.pragma('quick_check', { simple: true });
+    db.exec('PRAGMA synchronous = FULL');
+    db.exec('PRAGMA foreign_keys = ON');
+    const check = pragma(db, 'quick_check');
     if (check !== 'ok') throw Object.assign(new Error(`integrity check: ${String(check)}`), { code: 'SQLITE_CORRUPT' });
     const { from, to } = migrate(db);
     if (from !== to) log.info({ path: file, from, to }, 'history: schema migrated');
@@ -175,21 +175,21 @@ export function openSqliteHistory(path: string, log: Logger): HistoryPort {
 }
 
 /** Marks `running` records whose writer is gone as failed; the write also proves the file is writable. */
-function recoverInterrupted(db: Database.Database, log: Logger): void {
+function recoverInterrupted(db: DatabaseSync, log: Logger): void {
   const running = db
     .prepare("SELECT id, owner_host AS host, owner_pid AS pid, heartbeat_at AS heartbeat FROM deployments WHERE outcome = 'running'")
-    .all() as { id: string; host: string; pid: number; heartbeat: number }[];
+    .all() as unknown as { id: string; host: string; pid: number; heartbeat: number }[];
   const now = Date.now();
   const stale = running.filter((r) => !ownerAlive(r, now)).map((r) => r.id);
   const mark = db.prepare("UPDATE deployments SET outcome = 'failed', error = ? WHERE id = ? AND outcome = 'running'");
-  db.transaction(() => {
-    // An immediate transaction takes the write lock: on a read-only file this fails now, at startup.
+  // An immediate transaction takes the write lock: on a read-only file this fails now, at startup.
+  immediate(db, () => {
     for (const id of stale) mark.run(INTERRUPTED_ERROR, id);
-  }).immediate();
+  });
   if (stale.length) log.warn({ count: stale.length, ids: stale }, `history: marked deployments as failed: ${INTERRUPTED_ERROR}`);
 }
 
-function sqliteHistory(db: Database.Database, log: Logger): HistoryPort {
+function sqliteHistory(db: DatabaseSync, log: Logger): HistoryPort {
   const host = hostname();
   const insert = db.prepare(
     `INSERT INTO deployments (id, kind, target, stack, source, who, inputs, plan, started_at, outcome, owner_host, owner_pid, heartbeat_at)
@@ -212,7 +212,7 @@ function sqliteHistory(db: Database.Database, log: Logger): HistoryPort {
       return;
     }
     try {
-      db.transaction(fn).immediate();
+      immediate(db, fn);
     } catch (err) {
       log.error({ err, id, what }, 'history: could not record');
     }
@@ -285,14 +285,14 @@ function sqliteHistory(db: Database.Database, log: Logger): HistoryPort {
       const limit = Math.max(1, Math.floor(q.limit));
       const rows = db
         .prepare(`SELECT * FROM deployments ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at DESC, id DESC LIMIT ?`)
-        .all(...params, limit + 1) as DeploymentRow[];
+        .all(...params, limit + 1) as unknown as DeploymentRow[];
       const more = rows.length > limit;
       const page = rows.slice(0, limit);
       const steps = new Map<string, StepRecord[]>();
       if (page.length) {
         const stepRows = db
           .prepare(`SELECT * FROM steps WHERE deployment_id IN (${page.map(() => '?').join(',')}) ORDER BY deployment_id, seq`)
-          .all(...page.map((r) => r.id)) as StepRow[];
+          .all(...page.map((r) => r.id)) as unknown as StepRow[];
         for (const s of stepRows) {
           const step: StepRecord = { name: s.name, durationMs: s.duration_ms, outcome: s.outcome };
           if (s.service !== null) step.service = s.service;

@@ -1,9 +1,9 @@
-import Database from 'better-sqlite3';
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, closeSync, mkdirSync, openSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { openDatabase, pragma } from '../../../src/history/sqlite.js';
 import { ToolError } from '../../../src/docker/errors.js';
 import { HistoryOpenError, memoryHistory, type DeploymentEntry, type HistoryPort } from '../../../src/history/port.js';
 import { HEARTBEAT_MS, INTERRUPTED_ERROR, openSqliteHistory } from '../../../src/history/sqliteHistory.js';
@@ -65,8 +65,8 @@ describe('sqlite history: records', () => {
     const { h, file } = open();
     h.begin({ kind: 'heal', target: 'x', who: 't', inputs: {} });
     // Another connection sees the row at once: it was committed, not buffered.
-    const db = new Database(file, { readonly: true });
-    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    const db = openDatabase(file, { readOnly: true });
+    expect(pragma(db, 'journal_mode')).toBe('wal');
     expect(db.prepare("SELECT COUNT(*) AS n FROM deployments WHERE outcome = 'running'").get()).toEqual({ n: 1 });
     db.close();
     h.close();
@@ -228,7 +228,7 @@ describe('sqlite history: opening', () => {
 
 describe('sqlite history: deployments left running', () => {
   function runningRow(file: string, id: string, host: string, pid: number, heartbeat = Date.now()): void {
-    const db = new Database(file);
+    const db = openDatabase(file);
     db.prepare(
       `INSERT INTO deployments (id, kind, target, who, inputs, started_at, outcome, owner_host, owner_pid, heartbeat_at)
        VALUES (?, 'deploy_container', ?, 't', '{}', ?, 'running', ?, ?, ?)`,
