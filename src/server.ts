@@ -17,9 +17,10 @@ import { inputWireSchema, outputWireSchema } from './tools/wireSchemas.js';
 import { registerContainerLogs } from './resources/containerLogs.js';
 import { registerStackResources } from './resources/stacks.js';
 import { enabledTools } from './tools/registry.js';
+import { PACKAGE_VERSION } from './version.js';
 
 export const SERVER_NAME = 'docker-orchestration-mcp';
-export const SERVER_VERSION = '0.1.0';
+export const SERVER_VERSION = PACKAGE_VERSION;
 
 
 function progressFor(ctx: ServerContext, log: Logger): Progress {
