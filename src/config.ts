@@ -99,6 +99,15 @@ function bool(v: string | undefined): boolean | undefined {
   return /^(1|true|yes|on)$/i.test(v);
 }
 
+/**
+ * Expands a leading `~` or `~/` to the home folder. JSON client configurations (Claude
+ * Desktop's `env`) pass paths as written, with no shell to expand them.
+ */
+function expandHome(path: string, env: Env): string {
+  if (path === '~') return env.HOME || homedir();
+  return path.startsWith('~/') ? join(env.HOME || homedir(), path.slice(2)) : path;
+}
+
 function list(v: string | undefined): string[] {
   return (v ?? '')
     .split(',')
@@ -120,7 +129,8 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
     tlsVerify: bool(env.DOCKER_TLS_VERIFY) ?? false,
   };
   if (env.DOCKER_HOST) docker.host = env.DOCKER_HOST;
-  const certPath = env.DOCKER_CERT_PATH || (docker.tlsVerify ? join(env.HOME ?? homedir(), '.docker') : undefined);
+  const home = (path: string): string => expandHome(path, env);
+  const certPath = (env.DOCKER_CERT_PATH && home(env.DOCKER_CERT_PATH)) || (docker.tlsVerify ? join(env.HOME ?? homedir(), '.docker') : undefined);
   if (certPath) docker.certPath = certPath;
   return {
     docker,
@@ -131,20 +141,19 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
     scope,
     logLevel: flags.logLevel ?? env.DOM_LOG_LEVEL ?? 'info',
     instanceLabel: env.DOM_INSTANCE ?? 'default',
-    dockerConfigDir: env.DOCKER_CONFIG || join(env.HOME ?? homedir(), '.docker'),
+    dockerConfigDir: (env.DOCKER_CONFIG && home(env.DOCKER_CONFIG)) || join(env.HOME ?? homedir(), '.docker'),
     registryAuth: parseRegistryAuth(env.DOM_REGISTRY_AUTH),
-    ...httpToken(env, flags.tokenFile),
+    ...httpToken(env, flags.tokenFile, home),
     selfHeal: {
       enabled: flags.selfHeal ?? bool(env.DOM_SELF_HEAL) ?? false,
       maxRestarts: positiveInt(env.DOM_SELF_HEAL_MAX_RESTARTS, 'DOM_SELF_HEAL_MAX_RESTARTS', 3),
       windowMs: positiveInt(env.DOM_SELF_HEAL_WINDOW_MS, 'DOM_SELF_HEAL_WINDOW_MS', 10 * 60_000),
       backoffMs: positiveInt(env.DOM_SELF_HEAL_BACKOFF_MS, 'DOM_SELF_HEAL_BACKOFF_MS', 1000),
     },
-    historyPath:
-      flags.historyPath ?? env.DOM_HISTORY_PATH ?? join(env.XDG_DATA_HOME || join(env.HOME ?? homedir(), '.local', 'share'), 'docker-orchestration-mcp', 'history.db'),
+    historyPath: home(flags.historyPath ?? env.DOM_HISTORY_PATH ?? defaultHistoryPath(env)),
     policy: {
       allowSensitiveMounts: bool(env.DOM_ALLOW_SENSITIVE_MOUNTS) ?? false,
-      allowedBindRoots: list(env.DOM_ALLOWED_BIND_ROOTS),
+      allowedBindRoots: list(env.DOM_ALLOWED_BIND_ROOTS).map(home),
       allowHostNetwork: bool(env.DOM_ALLOW_HOST_NETWORK) ?? false,
       allowPrivileged: bool(env.DOM_ALLOW_PRIVILEGED) ?? false,
       allowHostNamespaces: bool(env.DOM_ALLOW_HOST_NAMESPACES) ?? false,
@@ -159,8 +168,13 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
   };
 }
 
-function httpToken(env: Env, tokenFile: string | undefined): { httpToken?: string } {
-  const file = tokenFile ?? env.DOM_HTTP_TOKEN_FILE;
+function defaultHistoryPath(env: Env): string {
+  return join(env.XDG_DATA_HOME || join(env.HOME ?? homedir(), '.local', 'share'), 'docker-orchestration-mcp', 'history.db');
+}
+
+function httpToken(env: Env, tokenFile: string | undefined, home: (path: string) => string): { httpToken?: string } {
+  const given = tokenFile ?? env.DOM_HTTP_TOKEN_FILE;
+  const file = given ? home(given) : undefined;
   if (file) {
     try {
       return { httpToken: readFileSync(file, 'utf8').trim() };

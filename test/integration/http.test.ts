@@ -110,7 +110,8 @@ describe('Streamable HTTP transport', () => {
       timeout: 60_000,
     });
     expect(JSON.parse(ok.stdout).structuredContent.engine.version).toBeTruthy();
-    const denied = await run(inspector, [...args, '--method', 'tools/list'], { timeout: 60_000 }).catch((e: { stdout: string; stderr: string }) => e);
+    // Inspector 2 answers a 401 by starting OAuth; --stored-auth-only makes it report the refusal instead.
+    const denied = await run(inspector, [...args, '--stored-auth-only', '--method', 'tools/list'], { timeout: 60_000 }).catch((e: { stdout: string; stderr: string }) => e);
     expect(`${(denied as { stdout: string }).stdout}${(denied as { stderr: string }).stderr}`).toMatch(/Unauthorized/);
   });
 
