@@ -9,6 +9,16 @@ mkdir -p "$work"
 
 have() { docker image inspect "$1" >/dev/null 2>&1; }
 
+# The Debian mirror apt already uses here: the first URIs: line of its sources (read at run
+# time, never written into a file). DEBIAN_MIRROR overrides it.
+debian_mirror() {
+  if [ -n "${DEBIAN_MIRROR:-}" ]; then echo "$DEBIAN_MIRROR"; return; fi
+  local src=/etc/apt/sources.list.d/debian.sources uri
+  uri=$(awk '/^URIs:/ {print $2; exit}' "$src" 2>/dev/null || true)
+  [ -n "$uri" ] || { echo "no URIs: line in $src: set DEBIAN_MIRROR to a Debian mirror" >&2; return 1; }
+  echo "$uri"
+}
+
 build_busybox() {
   have dom-test/busybox:1 && return 0
   local ctx="$work/busybox"
@@ -36,9 +46,11 @@ build_services() {
   if ! have dom-test/debian-services:1; then
     local rootfs="$work/rootfs"
     if [ ! -x "$rootfs/usr/sbin/nginx" ] || [ ! -x "$rootfs/usr/bin/redis-server" ] || [ ! -d "$rootfs/usr/lib/postgresql/15" ]; then
+      local mirror
+      mirror=$(debian_mirror)
       rm -rf "$rootfs"
       debootstrap --variant=minbase --include=nginx-light,redis-server,postgresql-15,procps \
-        bookworm "$rootfs" http://deb.debian.org/debian >"$work/debootstrap.log" 2>&1 \
+        bookworm "$rootfs" "$mirror" >"$work/debootstrap.log" 2>&1 \
         || { tail -20 "$work/debootstrap.log"; exit 1; }
       rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
     fi
