@@ -7,7 +7,10 @@
  *   BENCH_DEPLOY_RUNS, BENCH_SCALE_RUNS   runs per side (ours / docker-compose), alternating
  *   BENCH_SCALE_SERVICES=30           services in the scale stack
  *   BENCH_RSS_CALLS=1000, BENCH_COLD_RUNS   memory and cold-start section
- *   BENCH_SECTIONS=overhead,deploy,scale,memory   which sections to run
+ *   BENCH_PACKAGE_RUNS=3              runs per variant of the package section (pack, install, first answer)
+ *   BENCH_PACKAGE_BEFORE=DIR|TGZ      a built checkout or a tarball to compare with this checkout
+ *   BENCH_PACKAGE_SHARED_CACHE=1      install with npm's own cache instead of an empty one per run
+ *   BENCH_SECTIONS=overhead,deploy,scale,memory,package   which sections to run
  *   BENCH_OUT=DIR                     where results go
  *   BENCH_NO_PEER_INSTALL=1           do not npm-install the peers into bench/.peers
  */
@@ -21,6 +24,9 @@ export interface BenchConfig {
   scaleServices: number;
   rssCalls: number;
   coldRuns: number;
+  packageRuns: number;
+  packageBefore?: string;
+  packageSharedCache: boolean;
   sections: Set<string>;
   outDir: string;
   installPeers: boolean;
@@ -38,7 +44,7 @@ function int(name: string, dflt: number): number {
   return n;
 }
 
-export const SECTIONS = ['overhead', 'deploy', 'scale', 'memory'] as const;
+export const SECTIONS = ['overhead', 'deploy', 'scale', 'memory', 'package'] as const;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
   const quick = env.BENCH_QUICK === '1' || env.BENCH_QUICK === 'true';
@@ -59,6 +65,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     scaleServices: int('BENCH_SCALE_SERVICES', 30),
     rssCalls: int('BENCH_RSS_CALLS', quick ? 200 : 1000),
     coldRuns: int('BENCH_COLD_RUNS', quick ? 3 : 10),
+    packageRuns: int('BENCH_PACKAGE_RUNS', quick ? 1 : 3),
+    ...(env.BENCH_PACKAGE_BEFORE ? { packageBefore: env.BENCH_PACKAGE_BEFORE } : {}),
+    packageSharedCache: env.BENCH_PACKAGE_SHARED_CACHE === '1',
     sections,
     outDir: env.BENCH_OUT ?? new URL(quick ? './results/quick/' : './results/', import.meta.url).pathname,
     installPeers: env.BENCH_NO_PEER_INSTALL !== '1',

@@ -2,6 +2,7 @@ import type { BenchConfig } from './config.js';
 import type { Summary } from './lib/stats.js';
 import type { DeployResult, PhaseResult } from './suites/deploy.js';
 import type { OverheadResult } from './suites/overhead.js';
+import type { PackageResult } from './suites/package.js';
 import type { MemoryResult, ScaleResult } from './suites/scale.js';
 
 export interface Machine {
@@ -29,6 +30,7 @@ export interface Results {
   deploy?: DeployResult;
   scale?: ScaleResult;
   memory?: MemoryResult;
+  package?: PackageResult;
   errors: Record<string, string>;
   cleanupProblems: string[];
   durationS?: number;
@@ -159,6 +161,7 @@ export function markdown(r: Results): string {
     for (const n of r.memory.notes) L.push(`- ${n}`);
     L.push('');
   }
+  if (r.package) L.push(...packageSection(r.package));
   if (Object.keys(r.errors).length) {
     L.push('## Errors', '');
     for (const [k, v] of Object.entries(r.errors)) L.push(`- ${k}: ${v}`);
@@ -170,6 +173,33 @@ export function markdown(r: Results): string {
     L.push('');
   }
   return L.join('\n');
+}
+
+const mb = (v: number | undefined) => (v === undefined ? 'n/a' : `${(v / 1e6).toFixed(2)} MB`);
+const s3 = (v: Summary | undefined) => (v ? `${v.median.toFixed(2)} (${v.min.toFixed(2)}-${v.max.toFixed(2)})` : 'n/a');
+
+function packageSection(p: PackageResult): string[] {
+  const labels = Object.keys(p.variants);
+  const col = (f: (v: PackageResult['variants'][string]) => string) => labels.map((l) => { const v = p.variants[l]; return v ? f(v) : 'n/a'; }).join(' | ');
+  const L = [`## 5. Package: pack, install (--ignore-scripts, ${p.cache} npm cache), first answer; ${p.runs} run(s) per variant`, ''];
+  L.push(`| | ${labels.join(' | ')} |`, `|---|${labels.map(() => '---:').join('|')}|`);
+  L.push(`| tarball | ${col((v) => mb(v.tarballBytes))} |`);
+  L.push(`| unpacked (files) | ${col((v) => `${mb(v.unpackedBytes)} (${v.files ?? '?'})`)} |`);
+  L.push(`| installed node_modules (packages) | ${col((v) => `${mb(v.installedBytes)} (${v.packages ?? '?'})`)} |`);
+  L.push(`| npm pack, s: median (min-max) | ${col((v) => s3(v.pack))} |`);
+  L.push(`| npm install, s | ${col((v) => s3(v.install))} |`);
+  L.push(`| spawn to first tools/list, s | ${col((v) => s3(v.firstToolsList))} |`);
+  L.push(`| list_containers, s | ${col((v) => s3(v.listContainers))} |`);
+  L.push(`| total, s | ${col((v) => s3(v.total))} |`);
+  L.push('');
+  for (const l of labels) {
+    const v = p.variants[l];
+    if (v?.error) L.push(`- ${l} failed: ${v.error.slice(0, 300)}`);
+    if (v) L.push(`- ${l}: ${v.source}`);
+  }
+  for (const n of p.notes) L.push(`- ${n}`);
+  L.push('');
+  return L;
 }
 
 function esc(s: string): string {

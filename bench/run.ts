@@ -13,6 +13,7 @@ import { run } from './lib/proc.js';
 import { deploySvg, markdown, type Machine, type Results } from './report.js';
 import { deploySuite } from './suites/deploy.js';
 import { overheadSuite } from './suites/overhead.js';
+import { packageSuite } from './suites/package.js';
 import { memorySuite, scaleSuite } from './suites/scale.js';
 
 const log = (s: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}`);
@@ -100,6 +101,8 @@ async function main(): Promise<number> {
     if (scale) results.scale = scale;
     const memory = await section('memory', () => memorySuite(cfg, log));
     if (memory) results.memory = memory;
+    const pkg = await section('package', () => packageSuite(cfg, log));
+    if (pkg) results.package = pkg;
   } finally {
     results.cleanupProblems.push(...(await cleanup()));
   }
