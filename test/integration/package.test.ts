@@ -22,7 +22,8 @@ const bin = join(prefix, 'node_modules', '.bin', pkg.name);
 let tarball = '';
 
 beforeAll(async () => {
-  const packed = await exec('npm', ['pack', '--json', '--pack-destination', work], { cwd: root, timeout: 120_000 });
+  // --ignore-scripts: the prepack build would rewrite dist/ under the integration tests running beside this one.
+  const packed = await exec('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: root, timeout: 120_000 });
   const [info] = JSON.parse(packed.stdout) as { filename: string }[];
   tarball = join(work, info?.filename ?? '');
   mkdirSync(prefix);
