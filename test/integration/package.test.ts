@@ -52,7 +52,7 @@ describe('the npm package', () => {
     expect(stdout.trim()).toBe(pkg.version);
   });
 
-  it('starts from the installed bin over stdio and answers tools/list and list_containers', async () => {
+  it('starts from the installed bin over stdio and answers tools/list, list_containers and list_stack_templates', async () => {
     const history = join(work, 'state', 'history.db');
     let stderr = '';
     const transport = new StdioClientTransport({
@@ -74,6 +74,9 @@ describe('the npm package', () => {
       };
       expect(answer.isError ?? false).toBe(false);
       expect(Array.isArray(answer.structuredContent?.containers)).toBe(true);
+      // The templates are found beside the installed bundle.
+      const templates = (await client.callTool({ name: 'list_stack_templates', arguments: {} })) as { structuredContent?: { templates?: { name: string }[] } };
+      expect(templates.structuredContent?.templates?.map((t) => t.name)).toContain('web-stack');
     } finally {
       await client.close();
     }
