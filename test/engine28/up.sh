@@ -47,6 +47,8 @@ case "$node_dir" in
 esac
 
 # --init: processes the suite leaves behind are reaped (dockerd as PID 1 would not).
+# The node shares the host's cgroup tree (--cgroupns host): its containers go under a
+# cgroup parent of its own name, so down.sh can find what a killed node left there.
 # The exact capability set that works here (--privileged fails: no CAP_SYS_RESOURCE on this
 # machine); systempaths=unconfined or Engine 28 fails every start on "failed to disable IPv6".
 docker run -d --init --name "$name" --label "dom-test.run=$name" --label dom-test.engine28=1 \
@@ -55,7 +57,8 @@ docker run -d --init --name "$name" --label "dom-test.run=$name" --label dom-tes
   --device-cgroup-rule 'a *:* rwm' --cgroupns host -v /sys/fs/cgroup:/sys/fs/cgroup:rw \
   -v "$name-data:/var/lib/docker" -v "$outer:/run/outer" \
   -v "$checkout:$checkout" "${node_mount[@]}" -v "$docker_cli:/usr/local/bin/docker:ro" \
-  "$ENGINE28_IMAGE" dockerd -H unix:///var/run/docker.sock -H unix:///run/outer/docker.sock >/dev/null
+  "$ENGINE28_IMAGE" dockerd -H unix:///var/run/docker.sock -H unix:///run/outer/docker.sock \
+  --cgroup-parent "/$name" >/dev/null
 
 inner=(docker -H "unix://$outer/docker.sock")
 for _ in $(seq 1 60); do
