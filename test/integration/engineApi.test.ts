@@ -67,6 +67,12 @@ describe('Engine API version', () => {
     expect(Object.keys(nets).sort()).toEqual([`${name}_back`, `${name}_front`]);
     expect(nets[`${name}_front`]?.Aliases).toEqual(expect.arrayContaining(['api', 'app']));
     expect(nets[`${name}_back`]?.Aliases).toEqual(expect.arrayContaining(['store-client', 'app']));
+    // get_container_info gives the same aliases whatever the API version (no short id before 1.44)
+    const info = await mcp.ok<{ networks: { name: string; aliases: string[] }[] }>('get_container_info', { id: `${name}-app-1`, stats: false });
+    expect(info.networks.map((n) => [n.name, [...n.aliases].sort()]).sort()).toEqual([
+      [`${name}_back`, ['app', 'store-client']],
+      [`${name}_front`, ['api', 'app']],
+    ]);
     // Each alias answers on its own network only (DNS between containers the test made).
     const viaFront = await execIn(`${name}-probe-front-1`, ['wget', '-q', '-O-', 'http://api/']);
     expect(viaFront.output).toContain('hello from busybox');
