@@ -10,7 +10,7 @@ export interface ContainerSpec {
   env: Record<string, string>;
   ports: PortMapping[];
   mounts: MountMapping[];
-  /** The first network is joined at create, the others connected afterwards (API 1.41). */
+  /** All joined at create with API >= 1.44; before, the first at create and the others connected afterwards. */
   networks: { name: string; aliases: string[] }[];
   restart?: RestartPolicy;
   memoryBytes?: number;
@@ -34,8 +34,12 @@ function portKey(p: PortMapping): string {
   return `${p.containerPort}/${p.protocol}`;
 }
 
-/** The Engine's create body for a spec (without the name, which goes in the query). Pure. */
-export function toCreateBody(spec: ContainerSpec): CreateBody {
+/**
+ * The Engine's create body for a spec (without the name, which goes in the query). Pure.
+ * `multiNetwork` (API >= 1.44): every network goes into EndpointsConfig; before 1.44 the
+ * Engine refuses more than one there, so only the first does and the caller connects the rest.
+ */
+export function toCreateBody(spec: ContainerSpec, opts: { multiNetwork?: boolean } = {}): CreateBody {
   const exposed: Record<string, object> = {};
   const bindings: Record<string, { HostIp?: string; HostPort?: string }[]> = {};
   for (const p of spec.ports) {
@@ -89,7 +93,8 @@ export function toCreateBody(spec: ContainerSpec): CreateBody {
   if (spec.stopTimeoutSec !== undefined) body.StopTimeout = spec.stopTimeoutSec;
   if (spec.stopSignal) body.StopSignal = spec.stopSignal;
   if (first) {
-    body.NetworkingConfig = { EndpointsConfig: { [first.name]: { Aliases: first.aliases } } };
+    const joined = opts.multiNetwork ? spec.networks : [first];
+    body.NetworkingConfig = { EndpointsConfig: Object.fromEntries(joined.map((n) => [n.name, { Aliases: n.aliases }])) };
   }
   return body;
 }

@@ -45,22 +45,27 @@ export async function listContainers(engine: Engine, f: ListFilters, signal?: Ab
  * otherwise copy every option (env secrets included) into the query string.
  */
 export async function createContainer(engine: Engine, spec: ContainerSpec, signal?: AbortSignal): Promise<string> {
-  const body = toCreateBody(spec);
   const name = spec.name;
+  let multiNetwork = false;
   const created = await engine.call(
     'create',
     async (d) => {
+      // Decided here, once connected: the API version is known only then.
+      multiNetwork = engine.supports('multiNetworkCreate');
+      const body = toCreateBody(spec, { multiNetwork });
       const opts = { _query: name ? { name } : {}, _body: body } as unknown as Docker.ContainerCreateOptions;
       return d.createContainer(opts);
     },
     {
       target: name ? target(name) : 'container',
       signal,
-      notFound: `image ${spec.image} or network ${spec.networks[0]?.name ?? ''} not found`.trim(),
+      notFound: spec.networks.length
+        ? `image ${spec.image} or network ${spec.networks.map((n) => n.name).join(' / ')} not found`
+        : `image ${spec.image} not found`,
       conflict: `the name "${name}" is already in use by another container: choose another name or remove that container`,
     },
   );
-  for (const net of spec.networks.slice(1)) {
+  for (const net of multiNetwork ? [] : spec.networks.slice(1)) {
     await engine.call('connect to network', (d) => d.getNetwork(net.name).connect({ Container: created.id, EndpointConfig: { Aliases: net.aliases } }), {
       target: `network "${net.name}"`,
       signal,

@@ -5,8 +5,17 @@ import { withDeadline } from '../util/timeout.js';
 import { connectionOptions } from './connection.js';
 import { mapEngineError, ToolError, type ErrorContext } from './errors.js';
 
-/** Newest Engine API this server is written and tested against. */
-export const OUR_API_VERSION = '1.45';
+/**
+ * Newest Engine API this server is written and tested against (Engine 28.5 speaks 1.51).
+ * Older Engines are spoken to in their own version; where the calls differ, see API_FEATURES.
+ */
+export const OUR_API_VERSION = '1.51';
+
+/** The first API version with each behaviour this server adapts to. */
+export const API_FEATURES = {
+  /** `NetworkingConfig.EndpointsConfig` may name several networks at create (before: one, connect the rest after). */
+  multiNetworkCreate: '1.44',
+} as const;
 
 export interface CallOptions extends Partial<ErrorContext> {
   timeoutMs?: number;
@@ -25,6 +34,11 @@ export function compareApiVersions(a: string, b: string): number {
   const [amaj = 0, amin = 0] = a.split('.').map(Number);
   const [bmaj = 0, bmin = 0] = b.split('.').map(Number);
   return amaj - bmaj || amin - bmin;
+}
+
+/** The version to speak to a daemon that speaks `daemon`: the lower of it and ours. */
+export function pinApiVersion(daemon: string): string {
+  return compareApiVersions(daemon, OUR_API_VERSION) < 0 ? daemon : OUR_API_VERSION;
 }
 
 /**
@@ -50,6 +64,11 @@ export class Engine {
     return this.version;
   }
 
+  /** Whether the API version in use has `feature` (false before the first call). */
+  supports(feature: keyof typeof API_FEATURES): boolean {
+    return this.version !== undefined && compareApiVersions(this.version, API_FEATURES[feature]) >= 0;
+  }
+
   private connect(signal?: AbortSignal): Promise<Docker> {
     if (!this.pinned) {
       this.pinned = (async () => {
@@ -59,7 +78,7 @@ export class Engine {
         void signal;
         const v = (await probe.version()) as { ApiVersion?: string };
         const daemon = v.ApiVersion ?? '1.24';
-        this.version = compareApiVersions(daemon, OUR_API_VERSION) < 0 ? daemon : OUR_API_VERSION;
+        this.version = pinApiVersion(daemon);
         this.log.debug({ daemonApi: daemon, pinned: this.version }, 'engine connected');
         return new Docker({ ...this.options, version: `v${this.version}`, timeout: this.timeoutMs });
       })();

@@ -162,7 +162,9 @@ export function containerDetail(c: Docker.ContainerInspectInfo): ContainerDetail
       return v;
     }),
     networks: Object.entries(c.NetworkSettings?.Networks ?? {}).map(([name, n]) => {
-      const v: ContainerDetail['networks'][number] = { name, aliases: n.Aliases ?? [] };
+      // Before API 1.44 the Engine lists the container's short id among the aliases (from
+      // 1.44 it is in DNSNames only): left out, so the answer is the same on every Engine.
+      const v: ContainerDetail['networks'][number] = { name, aliases: (n.Aliases ?? []).filter((a: string) => a !== c.Id?.slice(0, 12)) };
       if (n.IPAddress) v.ip = n.IPAddress;
       return v;
     }),

@@ -16,9 +16,13 @@ import { heal, healRecord } from './heal.js';
  *
  * Rules (see docs in startSelfHealWatcher):
  * - `die` with a non-zero exit code (a crash, an OOM kill, `docker kill`) -> start it again,
- *   unless a `stop` or `destroy` event for it follows within SETTLE_MS (that is `docker stop`,
- *   stop_container, remove_container or a stack removal: a deliberate stop), or by the time
- *   the delay has passed it runs again (the Engine's restart policy or someone else did it).
+ *   unless it was a deliberate stop (`docker stop`, stop_container, remove_container or a
+ *   stack removal), or by the time the delay has passed it runs again (the Engine's restart
+ *   policy or someone else did it). A deliberate stop is told by the Engine's `stop` (or
+ *   `destroy`) event for the container, in either order around the `die`: Engine 20.10 sends
+ *   kill -> die -> stop, Engine 28 kill -> stop -> die. So a `die` is left alone when a `stop`
+ *   came since the container last started and at most STOP_BEFORE_DIE_MS before it, and a
+ *   pending restart is cancelled when a `stop`/`destroy` arrives after the `die`.
  *   A `die` with exit code 0 is a process that finished on its own: left alone.
  * - `health_status: unhealthy` -> restart it, if it is still running and still unhealthy.
  * - Budget: at most config.maxRestarts restarts per container within config.windowMs; the
@@ -37,6 +41,12 @@ import { heal, healRecord } from './heal.js';
 export const WATCHER_WHO = 'self-heal watcher';
 /** How long after a `die` the watcher waits for the `stop`/`destroy` event of a deliberate stop. */
 export const SETTLE_MS = 750;
+/**
+ * How long before a `die` a `stop` event still marks it as a deliberate stop (Engine 28 sends
+ * `stop` first). The Engine sends `stop` once the container has exited, so the two are close;
+ * the margin covers a busy Engine.
+ */
+export const STOP_BEFORE_DIE_MS = 5000;
 export const RECONNECT_MIN_MS = 250;
 export const RECONNECT_MAX_MS = 30_000;
 /** A `start` event this soon after the watcher started a container is the watcher's own. */
@@ -87,7 +97,7 @@ interface Tracked {
   /** Times of the watcher's restarts within the window. */
   restarts: number[];
   pending?: { timer: NodeJS.Timeout; trigger: Trigger };
-  /** Last deliberate stop (stop/destroy event). */
+  /** Last deliberate stop (stop/destroy event) since the container last started. */
   stoppedAt?: number;
   oomAt?: number;
   acting: boolean;
@@ -115,6 +125,15 @@ export function restartDelay(backoffMs: number, restartsInWindow: number, trigge
   return trigger === 'die' ? Math.max(d, SETTLE_MS) : d;
 }
 
+
+/**
+ * Whether a `die` arriving at `dieAt` ends a deliberate stop whose `stop` event came first
+ * (Engine 28's order): a stop since the container last started (a `start` clears it),
+ * shortly before the die.
+ */
+export function stoppedOnPurpose(t: { stoppedAt?: number }, dieAt: number): boolean {
+  return t.stoppedAt !== undefined && dieAt - t.stoppedAt <= STOP_BEFORE_DIE_MS;
+}
 
 /**
  * Starts the self-healing watcher. Contract:
@@ -264,6 +283,7 @@ export function startSelfHealWatcher(opts: SelfHealWatcherOptions): SelfHealWatc
       return;
     }
     if (action === 'start') {
+      t.stoppedAt = undefined;
       if (!t.acting && now >= t.ownUntil && t.crashLooping) {
         log.info({ container: t.name }, 'started by someone else: self-heal budget reset');
         t.crashLooping = undefined;
@@ -274,6 +294,10 @@ export function startSelfHealWatcher(opts: SelfHealWatcherOptions): SelfHealWatc
     // While the watcher restarts it, the restart's own kill/die/stop events pass by.
     if (t.acting || attrs[COMPOSE_ONEOFF] === 'True') return;
     if (action === 'die') {
+      if (stoppedOnPurpose(t, now)) {
+        log.debug({ container: t.name }, 'died after a deliberate stop; left alone');
+        return;
+      }
       const exitCode = Number(attrs.exitCode ?? NaN);
       const oom = t.oomAt !== undefined && now - t.oomAt < 5000;
       if (exitCode === 0 && !oom) return;

@@ -225,11 +225,31 @@ describe('self-healing watcher (serve --self-heal)', () => {
     ]);
     expect(await heals(client, unmanaged)).toEqual([]);
 
-    // a deliberate stop through the tools is not a death to heal
+    // a deliberate stop through the tools is not a death to heal (Engine 20.10 sends
+    // kill -> die -> stop, Engine 28 kill -> stop -> die: both must be recognised)
     await client.ok('stop_container', { id: managed, timeout: 1 });
     await new Promise((r) => setTimeout(r, 2000));
     expect((await inspect(managed)).State.Running).toBe(false);
     expect(await heals(client, managed)).toHaveLength(1);
+
+    // nor is `docker stop` straight at the Engine, even when the process ignores SIGTERM and
+    // the Engine has to SIGKILL it (exit code 137, like a crash)
+    const stubborn = uniqueName('w-stubborn');
+    await client.ok('deploy_container', sleeper(stubborn, { init: false }));
+    await docker.getContainer(stubborn).stop({ t: 1 });
+    expect((await inspect(stubborn)).State.ExitCode).toBe(137);
+    await new Promise((r) => setTimeout(r, 2000));
+    expect((await inspect(stubborn)).State.Running).toBe(false);
+    expect(await heals(client, stubborn)).toEqual([]);
+
+    // and a crash after such a stop and a fresh start is healed again
+    await docker.getContainer(stubborn).start();
+    const restartedBefore = (await inspect(stubborn)).State.StartedAt;
+    await docker.getContainer(stubborn).kill();
+    await until('stubborn container healed', async () => (await heals(client, stubborn)).map((e) => e.outcome).join() === 'succeeded');
+    const healed = await inspect(stubborn);
+    expect(healed.State.Running).toBe(true);
+    expect(healed.State.StartedAt).not.toBe(restartedBefore);
   });
 
   it('restarts a managed container that turns unhealthy', async () => {
