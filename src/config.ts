@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 
 /** Every setting of the server, read in one place (flags over env over defaults). */
 export interface Config {
@@ -39,10 +39,12 @@ export interface SelfHealConfig {
   backoffMs: number;
 }
 
-/** The container policy's settings; see src/policy/containerPolicy.ts. */
+/** The container policy's settings; see src/policy/hostAccess.ts and src/policy/containerPolicy.ts. */
 export interface PolicyConfig {
-  /** Bind mounts of the Docker socket, /, /etc, /root, /var/lib/docker, /proc, /sys, /dev, /boot. */
+  /** Bind mounts (and bind volumes) of sensitive host trees, the Engine socket or a folder above it. */
   allowSensitiveMounts: boolean;
+  /** Engine sockets to protect besides the default ones: the DOCKER_HOST unix socket. */
+  engineSockets: string[];
   /** When non-empty, bind mounts must lie under one of these host folders. */
   allowedBindRoots: string[];
   /** Joining the host's network namespace (network "host"). */
@@ -57,6 +59,14 @@ export interface PolicyConfig {
   allowDevices: boolean;
   /** security_opt that turns confinement off (seccomp/apparmor unconfined, label disable). */
   allowUnconfined: boolean;
+  /** Volume drivers other than local (plugins) that volumes may use. */
+  allowedVolumeDrivers: string[];
+  /** Filesystem types of local-driver volumes beyond tmpfs and binds (e.g. nfs, cifs, ext4). */
+  allowedVolumeTypes: string[];
+  /** Sysctls beyond the ones the kernel keeps per container (names, or prefixes ending in "*"). */
+  allowedSysctls: string[];
+  /** `cgroup_parent`. */
+  allowCgroupParent: boolean;
   /** When non-empty, image references must match one of these globs ("registry:5000/*", "nginx:*"). */
   allowedImages: string[];
   /** Limits applied to containers created without their own. */
@@ -108,6 +118,13 @@ function list(v: string | undefined): string[] {
 
 export class ConfigError extends Error {}
 
+/** The socket path of a `unix://` DOCKER_HOST (cleaned), else undefined. */
+function unixSocketOf(dockerHost: string | undefined): string | undefined {
+  if (!dockerHost?.startsWith('unix://')) return undefined;
+  const p = posix.normalize(dockerHost.slice('unix://'.length));
+  return p.startsWith('/') ? p : undefined;
+}
+
 export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
   const scope = flags.scope ?? env.DOM_SCOPE ?? 'managed';
   if (scope !== 'managed' && scope !== 'all') throw new ConfigError(`--scope must be "managed" or "all", not "${scope}"`);
@@ -144,6 +161,7 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
       flags.historyPath ?? env.DOM_HISTORY_PATH ?? join(env.XDG_DATA_HOME || join(env.HOME ?? homedir(), '.local', 'share'), 'docker-orchestration-mcp', 'history.db'),
     policy: {
       allowSensitiveMounts: bool(env.DOM_ALLOW_SENSITIVE_MOUNTS) ?? false,
+      engineSockets: unixSocketOf(env.DOCKER_HOST) ? [unixSocketOf(env.DOCKER_HOST) as string] : [],
       allowedBindRoots: list(env.DOM_ALLOWED_BIND_ROOTS),
       allowHostNetwork: bool(env.DOM_ALLOW_HOST_NETWORK) ?? false,
       allowPrivileged: bool(env.DOM_ALLOW_PRIVILEGED) ?? false,
@@ -152,6 +170,10 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
       allowDevices: bool(env.DOM_ALLOW_DEVICES) ?? false,
       allowUnconfined: bool(env.DOM_ALLOW_UNCONFINED) ?? false,
       allowedImages: list(env.DOM_ALLOWED_IMAGES),
+      allowedVolumeDrivers: list(env.DOM_ALLOWED_VOLUME_DRIVERS).map((d) => d.toLowerCase().replace(/:latest$/, '')),
+      allowedVolumeTypes: list(env.DOM_ALLOWED_VOLUME_TYPES).map((t) => t.toLowerCase()),
+      allowedSysctls: list(env.DOM_ALLOWED_SYSCTLS).map((k) => k.replace(/\//g, '.').toLowerCase()),
+      allowCgroupParent: bool(env.DOM_ALLOW_CGROUP_PARENT) ?? false,
       maxContainersPerStack: positiveInt(env.DOM_MAX_STACK_CONTAINERS, 'DOM_MAX_STACK_CONTAINERS', 100),
       ...(env.DOM_DEFAULT_MEMORY ? { defaultMemory: env.DOM_DEFAULT_MEMORY } : {}),
       ...(env.DOM_DEFAULT_CPUS ? { defaultCpus: env.DOM_DEFAULT_CPUS } : {}),

@@ -312,7 +312,16 @@ export interface SecuritySettings {
   ipcMode?: string;
   utsMode?: string;
   usernsMode?: string;
+  /** "host" or "private" cgroup namespace. */
+  cgroupnsMode?: string;
   securityOpt?: string[];
+  /** systempaths=unconfined: no masked or read-only /proc and /sys paths. */
+  systemPathsUnconfined?: boolean;
+  sysctls?: Record<string, string>;
+  cgroupParent?: string;
+  /** "NAME[:ro|:rw]": every mount of another container. */
+  volumesFrom?: string[];
+  deviceCgroupRules?: string[];
 }
 
 export interface DeviceMapping {
@@ -330,7 +339,12 @@ export interface SecurityInput {
   ipc?: string;
   uts?: string;
   userns_mode?: string;
+  cgroupns?: string;
   security_opt?: string[];
+  sysctls?: Record<string, string | number>;
+  cgroup_parent?: string;
+  volumes_from?: string[];
+  device_cgroup_rules?: string[];
 }
 
 /** "/dev/x", "/dev/x:/dev/y", "/dev/x:/dev/y:rwm". */
@@ -356,12 +370,16 @@ export function parseSecurity(input: SecurityInput, field = ''): SecuritySetting
   if (input.cap_add?.length) out.capAdd = input.cap_add.map(normalizeCapability);
   if (input.cap_drop?.length) out.capDrop = input.cap_drop.map(normalizeCapability);
   if (input.devices?.length) out.devices = input.devices.map((d, i) => parseDevice(d, `${at('devices')}[${i}]`));
-  for (const [key, prop] of [['pid', 'pidMode'], ['ipc', 'ipcMode'], ['uts', 'utsMode'], ['userns_mode', 'usernsMode']] as const) {
-    const v = input[key];
+  for (const [key, prop] of [['pid', 'pidMode'], ['ipc', 'ipcMode'], ['uts', 'utsMode'], ['userns_mode', 'usernsMode'], ['cgroupns', 'cgroupnsMode']] as const) {
+    const v = input[key]?.trim();
     if (v === undefined) continue;
     if (!/^[a-zA-Z0-9:_.-]{1,200}$/.test(v)) bad(at(key), v, '"host", "private", "shareable" or "container:NAME"');
     out[prop] = v;
   }
   if (input.security_opt?.length) out.securityOpt = input.security_opt;
+  if (input.sysctls && Object.keys(input.sysctls).length) out.sysctls = Object.fromEntries(Object.entries(input.sysctls).map(([k, v]) => [k, String(v)]));
+  if (input.cgroup_parent !== undefined) out.cgroupParent = input.cgroup_parent;
+  if (input.volumes_from?.length) out.volumesFrom = input.volumes_from;
+  if (input.device_cgroup_rules?.length) out.deviceCgroupRules = input.device_cgroup_rules;
   return Object.keys(out).length ? out : undefined;
 }
