@@ -1,4 +1,4 @@
-import { lstatSync, realpathSync } from 'node:fs';
+import { lstatSync, realpathSync, statSync } from 'node:fs';
 import { posix } from 'node:path';
 import { ToolError } from '../docker/errors.js';
 
@@ -110,6 +110,33 @@ export function hostPathProblem(p: HostPath, protectedList: readonly string[]): 
       if (isUnder(form, q)) return `${q} on the host${form !== p.lexical ? ` (${p.lexical} resolves to ${form})` : ''}`;
       if (isUnder(q, form)) return `${q} on the host, which ${form} contains${form !== p.lexical ? ` (${p.lexical} resolves to ${form})` : ''}`;
     }
+  }
+  return aliasProblem(p.resolved, protectedList);
+}
+
+function identity(p: string): string | undefined {
+  try {
+    const st = statSync(p);
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A host path that is (or lies under) another name for a protected folder or socket: a bind mount
+ * of /run made elsewhere on the host, a hard link to the socket. Same device and inode, other path.
+ */
+export function aliasProblem(resolved: string, protectedList: readonly string[]): string | undefined {
+  const ids = new Map<string, string>();
+  for (const q of ['/', ...protectedList]) {
+    const id = identity(q);
+    if (id && !ids.has(id)) ids.set(id, q);
+  }
+  for (let p = resolved; p !== '/'; p = posix.dirname(p)) {
+    const id = identity(p);
+    const q = id ? ids.get(id) : undefined;
+    if (q) return `${q} on the host (${p} is another name for it)`;
   }
   return undefined;
 }
