@@ -141,9 +141,11 @@ export function parseVolume(input: string | VolumeObject, field = 'volume', reso
   if (mode !== undefined) {
     const flags = mode.split(',');
     for (const f of flags) {
-      if (!['ro', 'rw', 'z', 'Z', 'nocopy', 'rprivate', 'private', 'rshared', 'shared', 'rslave', 'slave'].includes(f)) {
-        bad(field, input, 'mode ro or rw');
+      // Propagation (shared/slave) and SELinux relabelling (z/Z) reach back into the host: not supported, never dropped silently.
+      if (['z', 'Z', 'rprivate', 'private', 'rshared', 'shared', 'rslave', 'slave'].includes(f)) {
+        bad(field, input, `mode ro or rw ("${f}" is not supported: mount propagation and SELinux relabelling act on the host)`);
       }
+      if (!['ro', 'rw', 'nocopy'].includes(f)) bad(field, input, 'mode ro or rw');
     }
     readOnly = flags.includes('ro');
   }

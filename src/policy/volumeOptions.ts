@@ -20,6 +20,11 @@ export type VolumeAccess =
 
 const LOCAL_OPTION_KEYS = ['type', 'device', 'o', 'size'];
 const BIND_FLAGS = new Set(['bind', 'rbind']);
+const TMPFS_FLAGS = new Set([
+  'size', 'mode', 'uid', 'gid', 'nr_inodes', 'nr_blocks', 'huge', 'mpol', 'inode64', 'ro', 'rw', 'noexec', 'exec', 'nosuid', 'suid',
+  'nodev', 'dev', 'noatime', 'atime', 'nodiratime', 'diratime', 'relatime', 'norelatime', 'strictatime', 'nostrictatime', 'sync',
+  'async', 'dirsync', 'defaults',
+]);
 
 /** "local", "LOCAL", " local:latest " -> "local"; plugin names lower-cased without ":latest". */
 export function normaliseVolumeDriver(driver: string | undefined): string {
@@ -61,7 +66,12 @@ export function classifyVolume(driver: string | undefined, options: Record<strin
     if (!device) throw new ToolError('invalid_input', `${where}: a bind volume (o=bind) needs a device path.`);
     return { kind: 'bind', device };
   }
-  if (type === 'tmpfs') return { kind: 'none' };
+  if (type === 'tmpfs') {
+    // Only flags that shape the tmpfs itself: others (remount, move, propagation...) act on host mounts.
+    const odd = mountFlags(opts.o).filter((f) => !TMPFS_FLAGS.has(f));
+    if (odd.length) throw new ToolError('invalid_input', `${where}: mount flag(s) ${odd.map((f) => `"${f}"`).join(', ')} are not supported for a tmpfs volume (use ${[...TMPFS_FLAGS].slice(0, 6).join(', ')}, ...).`);
+    return { kind: 'none' };
+  }
   const fs: VolumeAccess = { kind: 'filesystem', type: type || '(none)' };
   if (device) fs.device = device;
   return fs;

@@ -119,6 +119,13 @@ describe('a named volume is not a bind mount in disguise', () => {
     expect(await volumeExists(name)).toBe(false);
   });
 
+  it('create_volume refuses tmpfs mount flags that act on host mounts (move, remount, propagation)', async () => {
+    const name = uniqueName('hv');
+    await mcp.fails('create_volume', { name, driver_opts: { type: 'tmpfs', device: '/etc', o: 'size=1m,move' }, labels }, 'invalid_input', /"move" are not supported/);
+    await mcp.fails('create_volume', { name, driver_opts: { type: 'tmpfs', device: 'tmpfs', o: 'remount,rshared' }, labels }, 'invalid_input', /not supported/);
+    expect(await volumeExists(name)).toBe(false);
+  });
+
   it('the same through a Compose top-level volume', async () => {
     const stack = uniqueName('hs').toLowerCase();
     const compose = `services:\n  web:\n    image: ${BUSYBOX}\n    volumes: [root:/hostroot]\nvolumes:\n  root:\n    driver_opts: {type: none, o: bind, device: /}\n`;
@@ -206,6 +213,9 @@ describe('nothing at or above the Engine socket, in any spelling', () => {
 
   it('long syntax with bind.propagation is refused, not silently dropped', () =>
     invalid('deploy_container', deploy({ volumes: [{ type: 'bind', source: join(allowedRoot, 'data'), target: '/x', bind: { propagation: 'rshared' } }] }), /bind|Unrecognized/i));
+
+  it.each(['rshared', 'shared', 'rslave', 'z', 'Z'])('short syntax mode %s (propagation or relabelling of the host folder) is refused', (mode) =>
+    invalid('deploy_container', deploy({ volumes: [`${join(allowedRoot, 'data')}:/x:ro,${mode}`] }), /not supported/));
 
   it('a control character in a path', () =>
     invalid('deploy_container', deploy({ volumes: [{ type: 'bind', source: '/var/run\u0000', target: '/x' }] }), /control characters/));
@@ -314,7 +324,9 @@ describe('privileges, capabilities, namespaces, sysctls, cgroups, devices', () =
     const binder = uniqueName('binder');
     const plain = uniqueName('plain');
     const foreign = uniqueName('notours');
+    const hostnet = uniqueName('hostnet');
     beforeAll(async () => {
+      await sharedContainer(hostnet, { NetworkMode: 'host' });
       await sharedContainer(privileged, { Privileged: true });
       await sharedContainer(binder, { Mounts: [{ Type: 'bind', Source: '/etc', Target: '/hostetc', ReadOnly: true }] });
       await sharedContainer(plain, {}, { start: true });
@@ -329,6 +341,9 @@ describe('privileges, capabilities, namespaces, sysctls, cgroups, devices', () =
 
     it('network container:X where X is privileged', () =>
       refused(mcp, 'deploy_container', deploy({ network: `container:${privileged}` }), /\(privileged\)/));
+
+    it('network container:X where X is on the host network', () =>
+      refused(mcp, 'deploy_container', deploy({ network: `container:${hostnet}` }), new RegExp(`container "${hostnet}".*host-network`)));
 
     it('pid container:X where X is privileged', () =>
       refused(mcp, 'deploy_container', deploy({ pid: `Container:${privileged}` }), /\(privileged\)/));

@@ -103,6 +103,8 @@ describe('volume options', () => {
     expect(mountFlags('uid=1000, Bind ,x-y=z')).toEqual(['uid', 'bind', 'x-y']);
     expect(() => classifyVolume('local', { o: 'size=1m', O: 'bind' }, 'v')).toThrow(/given twice/);
     expect(() => classifyVolume('local', { type: 'none', mountpoint: '/etc' }, 'v')).toThrow(/unknown local driver option/);
+    expect(() => classifyVolume('local', { type: 'tmpfs', device: '/etc', o: 'size=1m,move' }, 'v')).toThrow(/"move" are not supported for a tmpfs/);
+    expect(() => classifyVolume('local', { type: 'tmpfs', device: 'tmpfs', o: 'remount,rshared' }, 'v')).toThrow(/not supported/);
   });
 
   it('judges a bind volume like a bind mount, and hands the Engine the resolved device', () => {
