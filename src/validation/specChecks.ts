@@ -122,14 +122,20 @@ export function deniedFinding(err: ToolError, fields: Fields): Finding {
   return f;
 }
 
-/** Runs a policy check; its refusal becomes one finding. */
+/** A policy check's refusal (denied), or a value it could not take (invalid_input, not_found), as one finding. */
+function checkError(err: unknown, fields: Fields): Finding {
+  if (!(err instanceof ToolError) || !['denied', 'invalid_input', 'not_found'].includes(err.kind)) throw err;
+  if (err.kind === 'denied') return deniedFinding(err, fields);
+  return finding(fields, { severity: 'error', code: 'spec', message: err.message, fix: 'Correct the value as the message says.' });
+}
+
+/** Runs a policy check (sync or async); its refusal becomes one finding. */
 export async function refusalFindings(check: () => unknown, fields: Fields): Promise<Finding[]> {
   try {
     await check();
     return [];
   } catch (err) {
-    if (!(err instanceof ToolError) || err.kind !== 'denied') throw err;
-    return [deniedFinding(err, fields)];
+    return [checkError(err, fields)];
   }
 }
 
@@ -139,8 +145,7 @@ export function policyFindings(policy: PolicyConfig, spec: ContainerSpec, where:
     checkContainerSpec(policy, spec, where);
     return [];
   } catch (err) {
-    if (!(err instanceof ToolError) || err.kind !== 'denied') throw err;
-    return [deniedFinding(err, fields)];
+    return [checkError(err, fields)];
   }
 }
 

@@ -145,6 +145,18 @@ describe('a named volume is not a bind mount in disguise', () => {
     it('deploy_container long syntax too', () =>
       refused(mcp, 'deploy_container', deploy({ volumes: [{ type: 'volume', source: foreign, target: '/hostetc' }] }), /sensitive-bind-mount.*existing volume/));
 
+    it('configuration_validation reports it (the Engine half of the model) and creates nothing', async () => {
+      type V = { findings: { severity: string; code: string; message: string }[] };
+      const c = await mcp.ok<V>('configuration_validation', { container: { image: BUSYBOX, volumes: [`${foreign}:/hostetc`] } });
+      expect(c.findings.filter((f) => f.severity === 'error')).toEqual([expect.objectContaining({ code: 'policy', message: expect.stringMatching(/sensitive-bind-mount.*existing volume/) })]);
+      const compose = `services:\n  web:\n    image: ${BUSYBOX}\n    volumes: [x:/hostetc]\nvolumes:\n  x:\n    external: true\n    name: ${foreign}\n`;
+      const st = await mcp.ok<V>('configuration_validation', { stack: { name: uniqueName('hs').toLowerCase(), compose } });
+      expect(st.findings.filter((f) => f.severity === 'error').map((f) => f.message)).toEqual([expect.stringMatching(/sensitive-bind-mount.*existing volume/)]);
+      const odd = await mcp.ok<V>('configuration_validation', { container: { image: BUSYBOX, security_opt: ['seccomp-profile=x'] } });
+      expect(odd.findings.filter((f) => f.severity === 'error')).toEqual([expect.objectContaining({ code: 'spec', message: expect.stringMatching(/unknown security_opt/) })]);
+      await nothingLeft();
+    });
+
     it('a stack that declares it external', () =>
       refused(
         mcp,
