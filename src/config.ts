@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, posix } from 'node:path';
+import { dirname, isAbsolute, join, posix, resolve } from 'node:path';
 
 /** Every setting of the server, read in one place (flags over env over defaults). */
 export interface Config {
@@ -43,8 +43,12 @@ export interface SelfHealConfig {
 export interface PolicyConfig {
   /** Bind mounts (and bind volumes) of sensitive host trees, the Engine socket or a folder above it. */
   allowSensitiveMounts: boolean;
-  /** Engine sockets to protect besides the default ones: the DOCKER_HOST unix socket. */
-  engineSockets: string[];
+  /**
+   * Host paths to protect besides the built-in ones: the DOCKER_HOST unix socket, the Engine's TLS
+   * client keys (DOCKER_CERT_PATH), registry credentials (DOCKER_CONFIG), the history database,
+   * the HTTP token file, and DOM_PROTECTED_PATHS. Binds in, above or aliasing them are refused.
+   */
+  protectedPaths: string[];
   /** When non-empty, bind mounts must lie under one of these host folders. */
   allowedBindRoots: string[];
   /** Joining the host's network namespace (network "host"). */
@@ -139,6 +143,18 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
   if (env.DOCKER_HOST) docker.host = env.DOCKER_HOST;
   const certPath = env.DOCKER_CERT_PATH || (docker.tlsVerify ? join(env.HOME ?? homedir(), '.docker') : undefined);
   if (certPath) docker.certPath = certPath;
+  const historyPath =
+    flags.historyPath ?? env.DOM_HISTORY_PATH ?? join(env.XDG_DATA_HOME || join(env.HOME ?? homedir(), '.local', 'share'), 'docker-orchestration-mcp', 'history.db');
+  const dockerConfigDir = env.DOCKER_CONFIG || join(env.HOME ?? homedir(), '.docker');
+  const tokenFile = flags.tokenFile ?? env.DOM_HTTP_TOKEN_FILE;
+  const protectedPaths = [
+    unixSocketOf(env.DOCKER_HOST),
+    docker.certPath,
+    dockerConfigDir,
+    historyPath === ':memory:' ? undefined : dirname(historyPath),
+    tokenFile,
+    ...list(env.DOM_PROTECTED_PATHS),
+  ].flatMap((p) => (p && isAbsolute(p) ? [posix.normalize(p)] : p ? [resolve(p)] : []));
   return {
     docker,
     engineTimeoutMs,
@@ -148,7 +164,7 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
     scope,
     logLevel: flags.logLevel ?? env.DOM_LOG_LEVEL ?? 'info',
     instanceLabel: env.DOM_INSTANCE ?? 'default',
-    dockerConfigDir: env.DOCKER_CONFIG || join(env.HOME ?? homedir(), '.docker'),
+    dockerConfigDir,
     registryAuth: parseRegistryAuth(env.DOM_REGISTRY_AUTH),
     ...httpToken(env, flags.tokenFile),
     selfHeal: {
@@ -157,11 +173,10 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
       windowMs: positiveInt(env.DOM_SELF_HEAL_WINDOW_MS, 'DOM_SELF_HEAL_WINDOW_MS', 10 * 60_000),
       backoffMs: positiveInt(env.DOM_SELF_HEAL_BACKOFF_MS, 'DOM_SELF_HEAL_BACKOFF_MS', 1000),
     },
-    historyPath:
-      flags.historyPath ?? env.DOM_HISTORY_PATH ?? join(env.XDG_DATA_HOME || join(env.HOME ?? homedir(), '.local', 'share'), 'docker-orchestration-mcp', 'history.db'),
+    historyPath,
     policy: {
       allowSensitiveMounts: bool(env.DOM_ALLOW_SENSITIVE_MOUNTS) ?? false,
-      engineSockets: unixSocketOf(env.DOCKER_HOST) ? [unixSocketOf(env.DOCKER_HOST) as string] : [],
+      protectedPaths,
       allowedBindRoots: list(env.DOM_ALLOWED_BIND_ROOTS),
       allowHostNetwork: bool(env.DOM_ALLOW_HOST_NETWORK) ?? false,
       allowPrivileged: bool(env.DOM_ALLOW_PRIVILEGED) ?? false,

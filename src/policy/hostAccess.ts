@@ -164,7 +164,7 @@ export function normaliseContainerSpec(spec: ContainerSpec, fieldPrefix = ''): C
 // Decisions.
 
 function protectedFor(policy: PolicyConfig): string[] {
-  return protectedPaths(policy.engineSockets);
+  return protectedPaths(policy.protectedPaths);
 }
 
 /** A host path reaching a container, by a bind mount or a bind volume. */

@@ -93,9 +93,9 @@ export function isUnder(path: string, root: string): boolean {
   return path === root || root === '/' || path.startsWith(`${root}/`);
 }
 
-/** Each protected path as written and as resolved on this machine (/var/run is usually a link to /run). */
-export function protectedPaths(sockets: readonly string[]): string[] {
-  const all = [...SENSITIVE_TREES, ...DEFAULT_ENGINE_SOCKETS, ...sockets].map(lexicalPath);
+/** Each protected path (built-in and configured) as written and as resolved on this machine (/var/run is usually a link to /run). */
+export function protectedPaths(configured: readonly string[]): string[] {
+  const all = [...SENSITIVE_TREES, ...DEFAULT_ENGINE_SOCKETS, ...configured].map(lexicalPath);
   return [...new Set([...all, ...all.map(resolvedPath)])];
 }
 

@@ -41,6 +41,21 @@ describe('host paths', () => {
     for (const p of ['/srv/data', '/home/me/app', '/opt/other', '/tmp/x']) expect(hostPathProblem(hostPath(p, 'v'), list), p).toBeUndefined();
   });
 
+  it('protects what the configuration names: the DOCKER_HOST socket, TLS keys, registry credentials, the history, DOM_PROTECTED_PATHS', () => {
+    const c = loadConfig({
+      DOCKER_HOST: 'unix:///opt/e//docker.sock',
+      DOCKER_CERT_PATH: '/opt/certs',
+      DOCKER_CONFIG: '/opt/dockercfg',
+      DOM_HISTORY_PATH: '/var/lib/dom/history.db',
+      DOM_PROTECTED_PATHS: '/srv/secrets',
+    }).policy;
+    expect(c.protectedPaths).toEqual(['/opt/e/docker.sock', '/opt/certs', '/opt/dockercfg', '/var/lib/dom', '/srv/secrets']);
+    for (const p of ['/opt/e', '/opt/certs/key.pem', '/opt/dockercfg', '/var/lib/dom', '/var/lib', '/srv', '/srv/secrets/x']) {
+      expect(() => checkHostAccess(c, spec({ mounts: [{ type: 'bind', source: p, target: '/x', readOnly: true }] }), 'c'), p).toThrow(/sensitive-bind-mount/);
+    }
+    expect(() => checkHostAccess(c, spec({ mounts: [{ type: 'bind', source: '/srv/app', target: '/x', readOnly: true }] }), 'c')).not.toThrow();
+  });
+
   it('knows another name for a protected path (same device and inode)', () => {
     mkdirSync(join(dir, 'guarded'));
     writeFileSync(join(dir, 'guarded', 'sock'), '');
