@@ -101,11 +101,9 @@ export function normaliseVolumesFrom(raw: string, field: string): { ref: string;
   return { ref, normalised: mode ? `${ref}:${mode.toLowerCase()}` : ref };
 }
 
-function normaliseMount(m: MountMapping, field: string): MountMapping & { host?: HostPath } {
-  if (m.type !== 'bind') return m;
+function normaliseMount(m: MountMapping, field: string): MountMapping {
   // Callers resolve relative paths (deploy_container: the server's directory; Compose: the project's).
-  const host = hostPath(m.source ?? '', field);
-  return { ...m, source: host.resolved, host };
+  return m.type === 'bind' ? { ...m, source: hostPath(m.source ?? '', field).resolved } : m;
 }
 
 function normaliseSecurity(sec: SecuritySettings, field: (k: string) => string): SecuritySettings {
@@ -149,11 +147,7 @@ export function normaliseContainerSpec(spec: ContainerSpec, fieldPrefix = ''): C
   const field = (k: string) => (fieldPrefix ? `${fieldPrefix}.${k}` : k);
   const out: ContainerSpec = {
     ...spec,
-    mounts: spec.mounts.map((m, i) => {
-      const n = normaliseMount(m, `${field('volumes')}[${i}]`);
-      const { host: _host, ...mount } = n;
-      return mount;
-    }),
+    mounts: spec.mounts.map((m, i) => normaliseMount(m, `${field('volumes')}[${i}]`)),
     networks: spec.networks.map((n) => ({ ...n, name: normaliseNetworkName(n.name, field('network')) })),
   };
   if (spec.security) out.security = normaliseSecurity(spec.security, field);

@@ -1,4 +1,5 @@
 import type { Config, PolicyConfig } from '../config.js';
+import type { ContainerSpec } from '../docker/containerSpec.js';
 import type { Engine } from '../docker/engine.js';
 import { containerSpecFor, type ComposeProject } from '../stacks/compose/index.js';
 import { checkContainerSpec } from './containerPolicy.js';
@@ -15,15 +16,18 @@ function serviceWhere(project: ComposeProject, service: string): string {
   return `stack "${project.name}" service "${service}"`;
 }
 
-/** The checks that need no Engine. Returns the project with volume options normalised (a bind device resolved). */
-export function checkStackHostAccess(policy: PolicyConfig, project: ComposeProject): ComposeProject {
-  for (const service of project.services) checkContainerSpec(policy, containerSpecFor(project, service.name, 1), serviceWhere(project, service.name));
+/** The checks that need no Engine: each service's normalised spec (by name), and the project with volume options normalised (a bind device resolved). */
+function checkStatic(policy: PolicyConfig, project: ComposeProject): { project: ComposeProject; specs: Map<string, ContainerSpec> } {
+  const specs = new Map<string, ContainerSpec>();
+  for (const service of project.services) {
+    specs.set(service.name, checkContainerSpec(policy, containerSpecFor(project, service.name, 1), serviceWhere(project, service.name)));
+  }
   const volumes = project.volumes.map((v) => {
     if (v.external) return v;
     const decided = checkVolume(policy, v.driver, v.driverOpts, `stack "${project.name}" volume "${v.key}"`);
     return { ...v, driverOpts: decided.options };
   });
-  return { ...project, volumes };
+  return { project: { ...project, volumes }, specs };
 }
 
 /**
@@ -31,10 +35,7 @@ export function checkStackHostAccess(policy: PolicyConfig, project: ComposeProje
  * (external ones, and ones created earlier by anyone) and containers shared with (`container:X`).
  */
 export async function vetStack(engine: Engine, config: Config, project: ComposeProject, signal?: AbortSignal): Promise<ComposeProject> {
-  const checked = checkStackHostAccess(config.policy, project);
-  for (const service of checked.services) {
-    const spec = checkContainerSpec(config.policy, containerSpecFor(checked, service.name, 1), serviceWhere(checked, service.name));
-    await checkHostAccessOnEngine(engine, config, spec, serviceWhere(checked, service.name), signal);
-  }
-  return checked;
+  const checked = checkStatic(config.policy, project);
+  for (const [service, spec] of checked.specs) await checkHostAccessOnEngine(engine, config, spec, serviceWhere(project, service), signal);
+  return checked.project;
 }
