@@ -123,3 +123,15 @@ export async function vetContainerSpec(engine: Engine, config: Config, spec: Con
   await checkHostAccessOnEngine(engine, config, n, where, signal);
   return n;
 }
+
+/**
+ * An existing container about to be (re)started by a tool: binds are mounted again at every start,
+ * so a folder swapped for a symlink since the container was created would reach the host now. The
+ * container is judged as it is today by the same model. (Restarts the Engine makes by itself, by
+ * restart policy, do not pass here.)
+ */
+export async function vetExistingContainer(engine: Engine, config: Config, c: Docker.ContainerInspectInfo, signal?: AbortSignal): Promise<void> {
+  const where = `container "${c.Name.replace(/^\//, '')}"`;
+  const spec = checkHostAccess(config.policy, specOfContainer(c), where);
+  await checkSpecOnEngine(engine, config, spec, where, 0, signal);
+}

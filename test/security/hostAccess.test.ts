@@ -377,6 +377,34 @@ describe('privileges, capabilities, namespaces, sysctls, cgroups, devices', () =
   });
 });
 
+describe('a container judged again when it is started, restarted or exec\'d into', () => {
+  it('a bind folder swapped for a symlink to /var/run after create cannot be started', async () => {
+    const swap = join(allowedRoot, 'swap');
+    mkdirSync(swap);
+    const name = uniqueName('swapper');
+    await mcp.ok('deploy_container', deploy({ name, volumes: [`${swap}:/x`], wait: 'running' }));
+    await mcp.ok('stop_container', { id: name, timeout: 0 });
+    // What another container with that folder mounted read-write could do meanwhile:
+    rmSync(swap, { recursive: true });
+    symlinkSync('/var/run', swap);
+    for (const tool of ['start_container', 'restart_container']) {
+      const r = await mcp.call(tool, { id: name });
+      expect(errorKind(r), errorText(r)).toBe('denied');
+      expect(errorText(r)).toMatch(/sensitive-bind-mount.*resolves to \/run/);
+    }
+    expect((await docker.getContainer(name).inspect()).State.Running).toBe(false);
+    await docker.getContainer(name).remove({ force: true });
+  });
+
+  it('exec into a container with host access uses that access: refused', async () => {
+    const name = uniqueName('capsys');
+    await sharedContainer(name, { CapAdd: ['SYS_ADMIN'] }, { start: true });
+    const r = await mcp.call('exec_in_container', { id: name, command: ['true'], confirm: true });
+    expect(errorKind(r), errorText(r)).toBe('denied');
+    expect(errorText(r)).toMatch(/capability.*SYS_ADMIN/);
+  });
+});
+
 describe('the harmless forms still work', () => {
   it('a named volume without options, made by create_volume and used by deploy_container', async () => {
     const vol = uniqueName('plainvol');
