@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, isAbsolute, join, posix, resolve } from 'node:path';
 
 /** Every setting of the server, read in one place (flags over env over defaults). */
 export interface Config {
@@ -39,10 +39,16 @@ export interface SelfHealConfig {
   backoffMs: number;
 }
 
-/** The container policy's settings; see src/policy/containerPolicy.ts. */
+/** The container policy's settings; see src/policy/hostAccess.ts and src/policy/containerPolicy.ts. */
 export interface PolicyConfig {
-  /** Bind mounts of the Docker socket, /, /etc, /root, /var/lib/docker, /proc, /sys, /dev, /boot. */
+  /** Bind mounts (and bind volumes) of sensitive host trees, the Engine socket or a folder above it. */
   allowSensitiveMounts: boolean;
+  /**
+   * Host paths to protect besides the built-in ones: the DOCKER_HOST unix socket, the Engine's TLS
+   * client keys (DOCKER_CERT_PATH), registry credentials (DOCKER_CONFIG), the history database,
+   * the HTTP token file, and DOM_PROTECTED_PATHS. Binds in, above or aliasing them are refused.
+   */
+  protectedPaths: string[];
   /** When non-empty, bind mounts must lie under one of these host folders. */
   allowedBindRoots: string[];
   /** Joining the host's network namespace (network "host"). */
@@ -57,6 +63,14 @@ export interface PolicyConfig {
   allowDevices: boolean;
   /** security_opt that turns confinement off (seccomp/apparmor unconfined, label disable). */
   allowUnconfined: boolean;
+  /** Volume drivers other than local (plugins) that volumes may use. */
+  allowedVolumeDrivers: string[];
+  /** Filesystem types of local-driver volumes beyond tmpfs and binds (e.g. nfs, cifs, ext4). */
+  allowedVolumeTypes: string[];
+  /** Sysctls beyond the ones the kernel keeps per container (names, or prefixes ending in "*"). */
+  allowedSysctls: string[];
+  /** `cgroup_parent`. */
+  allowCgroupParent: boolean;
   /** When non-empty, image references must match one of these globs ("registry:5000/*", "nginx:*"). */
   allowedImages: string[];
   /** Limits applied to containers created without their own. */
@@ -117,6 +131,13 @@ function list(v: string | undefined): string[] {
 
 export class ConfigError extends Error {}
 
+/** The socket path of a `unix://` DOCKER_HOST (cleaned), else undefined. */
+function unixSocketOf(dockerHost: string | undefined): string | undefined {
+  if (!dockerHost?.startsWith('unix://')) return undefined;
+  const p = posix.normalize(dockerHost.slice('unix://'.length));
+  return p.startsWith('/') ? p : undefined;
+}
+
 export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
   const scope = flags.scope ?? env.DOM_SCOPE ?? 'managed';
   if (scope !== 'managed' && scope !== 'all') throw new ConfigError(`--scope must be "managed" or "all", not "${scope}"`);
@@ -132,6 +153,18 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
   const home = (path: string): string => expandHome(path, env);
   const certPath = (env.DOCKER_CERT_PATH && home(env.DOCKER_CERT_PATH)) || (docker.tlsVerify ? join(env.HOME ?? homedir(), '.docker') : undefined);
   if (certPath) docker.certPath = certPath;
+  const historyPath = home(flags.historyPath ?? env.DOM_HISTORY_PATH ?? defaultHistoryPath(env));
+  const dockerConfigDir = (env.DOCKER_CONFIG && home(env.DOCKER_CONFIG)) || join(env.HOME ?? homedir(), '.docker');
+  const tokenFileSetting = flags.tokenFile ?? env.DOM_HTTP_TOKEN_FILE;
+  const tokenFile = tokenFileSetting && home(tokenFileSetting);
+  const protectedPaths = [
+    unixSocketOf(env.DOCKER_HOST),
+    docker.certPath,
+    dockerConfigDir,
+    historyPath === ':memory:' ? undefined : dirname(historyPath),
+    tokenFile,
+    ...list(env.DOM_PROTECTED_PATHS),
+  ].flatMap((p) => (p && isAbsolute(p) ? [posix.normalize(p)] : p ? [resolve(p)] : []));
   return {
     docker,
     engineTimeoutMs,
@@ -141,7 +174,7 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
     scope,
     logLevel: flags.logLevel ?? env.DOM_LOG_LEVEL ?? 'info',
     instanceLabel: env.DOM_INSTANCE ?? 'default',
-    dockerConfigDir: (env.DOCKER_CONFIG && home(env.DOCKER_CONFIG)) || join(env.HOME ?? homedir(), '.docker'),
+    dockerConfigDir,
     registryAuth: parseRegistryAuth(env.DOM_REGISTRY_AUTH),
     ...httpToken(env, flags.tokenFile, home),
     selfHeal: {
@@ -150,9 +183,10 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
       windowMs: positiveInt(env.DOM_SELF_HEAL_WINDOW_MS, 'DOM_SELF_HEAL_WINDOW_MS', 10 * 60_000),
       backoffMs: positiveInt(env.DOM_SELF_HEAL_BACKOFF_MS, 'DOM_SELF_HEAL_BACKOFF_MS', 1000),
     },
-    historyPath: home(flags.historyPath ?? env.DOM_HISTORY_PATH ?? defaultHistoryPath(env)),
+    historyPath,
     policy: {
       allowSensitiveMounts: bool(env.DOM_ALLOW_SENSITIVE_MOUNTS) ?? false,
+      protectedPaths,
       allowedBindRoots: list(env.DOM_ALLOWED_BIND_ROOTS).map(home),
       allowHostNetwork: bool(env.DOM_ALLOW_HOST_NETWORK) ?? false,
       allowPrivileged: bool(env.DOM_ALLOW_PRIVILEGED) ?? false,
@@ -161,6 +195,10 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
       allowDevices: bool(env.DOM_ALLOW_DEVICES) ?? false,
       allowUnconfined: bool(env.DOM_ALLOW_UNCONFINED) ?? false,
       allowedImages: list(env.DOM_ALLOWED_IMAGES),
+      allowedVolumeDrivers: list(env.DOM_ALLOWED_VOLUME_DRIVERS).map((d) => d.toLowerCase().replace(/:latest$/, '')),
+      allowedVolumeTypes: list(env.DOM_ALLOWED_VOLUME_TYPES).map((t) => t.toLowerCase()),
+      allowedSysctls: list(env.DOM_ALLOWED_SYSCTLS).map((k) => k.replace(/\//g, '.').toLowerCase()),
+      allowCgroupParent: bool(env.DOM_ALLOW_CGROUP_PARENT) ?? false,
       maxContainersPerStack: positiveInt(env.DOM_MAX_STACK_CONTAINERS, 'DOM_MAX_STACK_CONTAINERS', 100),
       ...(env.DOM_DEFAULT_MEMORY ? { defaultMemory: env.DOM_DEFAULT_MEMORY } : {}),
       ...(env.DOM_DEFAULT_CPUS ? { defaultCpus: env.DOM_DEFAULT_CPUS } : {}),

@@ -75,6 +75,12 @@ export function toCreateBody(spec: ContainerSpec, opts: { multiNetwork?: boolean
     if (sec.utsMode) hostConfig.UTSMode = sec.utsMode;
     if (sec.usernsMode) hostConfig.UsernsMode = sec.usernsMode;
     if (sec.securityOpt) hostConfig.SecurityOpt = sec.securityOpt;
+    if (sec.systemPathsUnconfined) Object.assign(hostConfig, { MaskedPaths: [], ReadonlyPaths: [] });
+    if (sec.cgroupnsMode) Object.assign(hostConfig, { CgroupnsMode: sec.cgroupnsMode });
+    if (sec.sysctls) hostConfig.Sysctls = sec.sysctls;
+    if (sec.cgroupParent) hostConfig.CgroupParent = sec.cgroupParent;
+    if (sec.volumesFrom) hostConfig.VolumesFrom = sec.volumesFrom;
+    if (sec.deviceCgroupRules) Object.assign(hostConfig, { DeviceCgroupRules: sec.deviceCgroupRules });
   }
 
   const body: CreateBody = {

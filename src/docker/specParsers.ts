@@ -141,9 +141,11 @@ export function parseVolume(input: string | VolumeObject, field = 'volume', reso
   if (mode !== undefined) {
     const flags = mode.split(',');
     for (const f of flags) {
-      if (!['ro', 'rw', 'z', 'Z', 'nocopy', 'rprivate', 'private', 'rshared', 'shared', 'rslave', 'slave'].includes(f)) {
-        bad(field, input, 'mode ro or rw');
+      // Propagation (shared/slave) and SELinux relabelling (z/Z) reach back into the host: not supported, never dropped silently.
+      if (['z', 'Z', 'rprivate', 'private', 'rshared', 'shared', 'rslave', 'slave'].includes(f)) {
+        bad(field, input, `mode ro or rw ("${f}" is not supported: mount propagation and SELinux relabelling act on the host)`);
       }
+      if (!['ro', 'rw', 'nocopy'].includes(f)) bad(field, input, 'mode ro or rw');
     }
     readOnly = flags.includes('ro');
   }
@@ -312,7 +314,16 @@ export interface SecuritySettings {
   ipcMode?: string;
   utsMode?: string;
   usernsMode?: string;
+  /** "host" or "private" cgroup namespace. */
+  cgroupnsMode?: string;
   securityOpt?: string[];
+  /** systempaths=unconfined: no masked or read-only /proc and /sys paths. */
+  systemPathsUnconfined?: boolean;
+  sysctls?: Record<string, string>;
+  cgroupParent?: string;
+  /** "NAME[:ro|:rw]": every mount of another container. */
+  volumesFrom?: string[];
+  deviceCgroupRules?: string[];
 }
 
 export interface DeviceMapping {
@@ -330,7 +341,12 @@ export interface SecurityInput {
   ipc?: string;
   uts?: string;
   userns_mode?: string;
+  cgroupns?: string;
   security_opt?: string[];
+  sysctls?: Record<string, string | number>;
+  cgroup_parent?: string;
+  volumes_from?: string[];
+  device_cgroup_rules?: string[];
 }
 
 /** "/dev/x", "/dev/x:/dev/y", "/dev/x:/dev/y:rwm". */
@@ -356,12 +372,16 @@ export function parseSecurity(input: SecurityInput, field = ''): SecuritySetting
   if (input.cap_add?.length) out.capAdd = input.cap_add.map(normalizeCapability);
   if (input.cap_drop?.length) out.capDrop = input.cap_drop.map(normalizeCapability);
   if (input.devices?.length) out.devices = input.devices.map((d, i) => parseDevice(d, `${at('devices')}[${i}]`));
-  for (const [key, prop] of [['pid', 'pidMode'], ['ipc', 'ipcMode'], ['uts', 'utsMode'], ['userns_mode', 'usernsMode']] as const) {
-    const v = input[key];
+  for (const [key, prop] of [['pid', 'pidMode'], ['ipc', 'ipcMode'], ['uts', 'utsMode'], ['userns_mode', 'usernsMode'], ['cgroupns', 'cgroupnsMode']] as const) {
+    const v = input[key]?.trim();
     if (v === undefined) continue;
     if (!/^[a-zA-Z0-9:_.-]{1,200}$/.test(v)) bad(at(key), v, '"host", "private", "shareable" or "container:NAME"');
     out[prop] = v;
   }
   if (input.security_opt?.length) out.securityOpt = input.security_opt;
+  if (input.sysctls && Object.keys(input.sysctls).length) out.sysctls = Object.fromEntries(Object.entries(input.sysctls).map(([k, v]) => [k, String(v)]));
+  if (input.cgroup_parent !== undefined) out.cgroupParent = input.cgroup_parent;
+  if (input.volumes_from?.length) out.volumesFrom = input.volumes_from;
+  if (input.device_cgroup_rules?.length) out.deviceCgroupRules = input.device_cgroup_rules;
   return Object.keys(out).length ? out : undefined;
 }

@@ -59,16 +59,21 @@ async function volumeExists(engine: Engine, name: string, signal?: AbortSignal):
   }
 }
 
+/** Refuses a driver the Engine does not have (plugins list only what is installed). */
+export async function assertVolumeDriver(engine: Engine, volume: string, driver: string, signal?: AbortSignal): Promise<void> {
+  const drivers = await knownDrivers(engine, 'Volume', signal);
+  if (drivers.length && !drivers.includes(driver)) {
+    throw new ToolError('invalid_input', `Cannot create volume "${volume}": unknown volume driver "${driver}". This Engine has: ${drivers.join(', ')}.`);
+  }
+}
+
 export async function createVolume(engine: Engine, spec: VolumeSpec, signal?: AbortSignal): Promise<Docker.VolumeInspectInfo> {
   assertVolumeName(spec.name);
   // The Engine answers "created" for a name that exists (and ignores the new options): say so instead.
   if (await volumeExists(engine, spec.name, signal)) {
     throw new ToolError('conflict', `A volume named "${spec.name}" already exists: choose another name, or use the existing one (list_volumes).`);
   }
-  const drivers = await knownDrivers(engine, 'Volume', signal);
-  if (drivers.length && !drivers.includes(spec.driver)) {
-    throw new ToolError('invalid_input', `Cannot create volume "${spec.name}": unknown volume driver "${spec.driver}". This Engine has: ${drivers.join(', ')}.`);
-  }
+  await assertVolumeDriver(engine, spec.name, spec.driver, signal);
   const body = { Name: spec.name, Driver: spec.driver, DriverOpts: spec.driverOpts, Labels: spec.labels };
   try {
     await engine.call('create', (d) => d.createVolume({ _query: {}, _body: body } as unknown as Docker.VolumeCreateOptions), {

@@ -1,9 +1,10 @@
-import type { PolicyConfig } from '../config.js';
+import type { Config } from '../config.js';
 import type { ContainerSpec } from '../docker/containerSpec.js';
 import type { Engine } from '../docker/engine.js';
 import { ToolError } from '../docker/errors.js';
 import type { PullPolicy } from '../docker/images.js';
-import { withDefaultLimits } from '../policy/containerPolicy.js';
+import { checkContainerSpec, withDefaultLimits } from '../policy/containerPolicy.js';
+import { checkHostAccessOnEngine } from '../policy/hostAccessEngine.js';
 import {
   containerPortFindings,
   engineCapacity,
@@ -16,7 +17,7 @@ import {
   type WantedPort,
 } from './engineChecks.js';
 import { sortFindings, type Finding } from './finding.js';
-import { containerFields, limitFindings, policyFindings, practiceFindings } from './specChecks.js';
+import { containerFields, limitFindings, policyFindings, practiceFindings, refusalFindings } from './specChecks.js';
 
 /** Networks every Engine has, or namespaces of other objects: nothing to look up. */
 function needsLookup(network: string): boolean {
@@ -79,13 +80,13 @@ export async function checkContainerOnEngine(engine: Engine, spec: ContainerSpec
  */
 export async function validateContainerSpec(
   engine: Engine,
-  policy: PolicyConfig,
+  config: Config,
   build: () => ContainerSpec,
   opts: Omit<ContainerCheckOptions, 'only'>,
 ): Promise<{ spec?: ContainerSpec; findings: Finding[] }> {
   let spec: ContainerSpec;
   try {
-    spec = withDefaultLimits(policy, build());
+    spec = withDefaultLimits(config.policy, build());
   } catch (err) {
     if (!(err instanceof ToolError) || err.kind !== 'invalid_input') throw err;
     const field = /^(?:Invalid )?([a-z_]+(?:\[\d+\])?(?:\.[a-z_]+)?)/.exec(err.message)?.[1];
@@ -93,6 +94,13 @@ export async function validateContainerSpec(
     if (field && field !== 'Invalid') f.field = field;
     return { findings: [f] };
   }
-  const findings = [...policyFindings(policy, spec, `container ${spec.name ?? spec.image}`, containerFields), ...(await checkContainerOnEngine(engine, spec, opts))];
+  const where = `container ${spec.name ?? spec.image}`;
+  const policy = policyFindings(config.policy, spec, where, containerFields);
+  // The Engine half of the host-access model (existing volumes, container:X, volumes_from), once the rest passed.
+  if (!policy.length) {
+    const normalised = checkContainerSpec(config.policy, spec, where);
+    policy.push(...(await refusalFindings(() => checkHostAccessOnEngine(engine, config, normalised, where, opts.signal), containerFields)));
+  }
+  const findings = [...policy, ...(await checkContainerOnEngine(engine, spec, opts))];
   return { spec, findings: sortFindings(findings) };
 }

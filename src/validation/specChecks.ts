@@ -107,24 +107,45 @@ export function projectWarningFindings(project: ComposeProject): Finding[] {
 // ---------------------------------------------------------------------------
 // Policy.
 
-/** checkContainerSpec's refusal as an error finding (rule in the message, setting in the fix). */
+/** A policy refusal (a `denied` ToolError) as an error finding: rule in the message, setting in the fix. */
+export function deniedFinding(err: ToolError, fields: Fields): Finding {
+  const [message, allow] = err.message.split(' To allow it, ');
+  const rule = String(err.details?.rule ?? 'policy');
+  const field = /mount|volume/.test(rule) ? (fields.service !== undefined ? `services.${fields.service}.volumes` : 'volumes') : rule === 'host-network' ? fields.network(0) : rule === 'allowed-images' ? fields.image : undefined;
+  const f = finding(fields, {
+    severity: 'error',
+    code: 'policy',
+    message: message ?? err.message,
+    fix: `Change the configuration so the rule "${rule}" is met${allow ? `, or ask the operator to ${allow.replace(/\.$/, '')}` : ''}.`,
+  });
+  if (field) f.field = field;
+  return f;
+}
+
+/** A policy check's refusal (denied), or a value it could not take (invalid_input, not_found), as one finding. */
+function checkError(err: unknown, fields: Fields): Finding {
+  if (!(err instanceof ToolError) || !['denied', 'invalid_input', 'not_found'].includes(err.kind)) throw err;
+  if (err.kind === 'denied') return deniedFinding(err, fields);
+  return finding(fields, { severity: 'error', code: 'spec', message: err.message, fix: 'Correct the value as the message says.' });
+}
+
+/** Runs a policy check (sync or async); its refusal becomes one finding. */
+export async function refusalFindings(check: () => unknown, fields: Fields): Promise<Finding[]> {
+  try {
+    await check();
+    return [];
+  } catch (err) {
+    return [checkError(err, fields)];
+  }
+}
+
+/** checkContainerSpec's refusal as an error finding. */
 export function policyFindings(policy: PolicyConfig, spec: ContainerSpec, where: string, fields: Fields): Finding[] {
   try {
     checkContainerSpec(policy, spec, where);
     return [];
   } catch (err) {
-    if (!(err instanceof ToolError) || err.kind !== 'denied') throw err;
-    const [message, allow] = err.message.split(' To allow it, ');
-    const rule = String(err.details?.rule ?? 'policy');
-    const field = rule.includes('mount') ? (fields.service !== undefined ? `services.${fields.service}.volumes` : 'volumes') : rule === 'host-network' ? fields.network(0) : rule === 'allowed-images' ? fields.image : undefined;
-    const f = finding(fields, {
-      severity: 'error',
-      code: 'policy',
-      message: message ?? err.message,
-      fix: `Change the configuration so the rule "${rule}" is met${allow ? `, or ask the operator to ${allow.replace(/\.$/, '')}` : ''}.`,
-    });
-    if (field) f.field = field;
-    return [f];
+    return [checkError(err, fields)];
   }
 }
 

@@ -3,7 +3,9 @@ import type { Engine } from '../docker/engine.js';
 import { ToolError } from '../docker/errors.js';
 import type { PullPolicy } from '../docker/images.js';
 import { COMPOSE_PROJECT, COMPOSE_SERVICE } from '../docker/labels.js';
-import { withDefaultLimits } from '../policy/containerPolicy.js';
+import { checkContainerSpec, withDefaultLimits } from '../policy/containerPolicy.js';
+import { checkVolume } from '../policy/hostAccess.js';
+import { checkHostAccessOnEngine } from '../policy/hostAccessEngine.js';
 import { assertInScope } from '../policy/scope.js';
 import { containerSpecFor, loadProject, planDeployment, type ComposeProject, type Plan } from '../stacks/compose/index.js';
 import { actualState, containerName, stackObjects } from '../stacks/engineState.js';
@@ -24,10 +26,12 @@ import {
 import { sortFindings, type Finding } from './finding.js';
 import {
   composeFindings,
+  containerFields,
   limitFindings,
   policyFindings,
   practiceFindings,
   projectWarningFindings,
+  refusalFindings,
   serviceFields,
   stackMemoryFinding,
   stackSizeFindings,
@@ -139,14 +143,27 @@ export async function checkStackOnEngine(engine: Engine, project: ComposeProject
   return findings;
 }
 
-/** The policy for every service and the cap on containers per stack, as findings. */
-export function stackPolicyFindings(policy: PolicyConfig, project: ComposeProject): Finding[] {
-  return [
-    ...project.services.flatMap((s) =>
-      policyFindings(policy, containerSpecFor(project, s.name, 1), `stack "${project.name}" service "${s.name}"`, serviceFields(s.name)),
-    ),
-    ...stackSizeFindings(policy, project),
-  ];
+/** The policy for every service and volume (the host-access model, Engine half included) and the cap on containers per stack, as findings. */
+export async function stackPolicyFindings(engine: Engine, config: Config, project: ComposeProject, signal?: AbortSignal): Promise<Finding[]> {
+  const policy = config.policy;
+  const services = project.services.flatMap((s) =>
+    policyFindings(policy, containerSpecFor(project, s.name, 1), `stack "${project.name}" service "${s.name}"`, serviceFields(s.name)),
+  );
+  const volumes: Finding[] = [];
+  for (const v of project.volumes) {
+    if (v.external) continue;
+    const refused = await refusalFindings(() => checkVolume(policy, v.driver, v.driverOpts, `stack "${project.name}" volume "${v.key}"`), containerFields);
+    volumes.push(...refused.map((f) => ({ ...f, field: `volumes.${v.key}` })));
+  }
+  const onEngine: Finding[] = [];
+  if (!services.length && !volumes.length) {
+    for (const s of project.services) {
+      const where = `stack "${project.name}" service "${s.name}"`;
+      const spec = checkContainerSpec(policy, containerSpecFor(project, s.name, 1), where);
+      onEngine.push(...(await refusalFindings(() => checkHostAccessOnEngine(engine, config, spec, where, signal), serviceFields(s.name))));
+    }
+  }
+  return [...services, ...volumes, ...onEngine, ...stackSizeFindings(policy, project)];
 }
 
 export interface StackValidationInput extends SourceInput {
@@ -197,7 +214,7 @@ export async function validateStack(
   }
   result.services = project.services.map((s) => s.name);
 
-  const findings: Finding[] = [...projectWarningFindings(project), ...stackPolicyFindings(config.policy, project)];
+  const findings: Finding[] = [...projectWarningFindings(project), ...(await stackPolicyFindings(engine, config, project, opts.signal))];
   const objects = await stackObjects(engine, project.name, opts.signal);
   for (const c of objects.containers) {
     try {

@@ -67,7 +67,6 @@ describe('privileges beyond the defaults', () => {
     ['pid host', { pidMode: 'host' }, /host-namespace.*pid "host".*DOM_ALLOW_HOST_NAMESPACES=1/],
     ['ipc host', { ipcMode: 'host' }, /host-namespace.*ipc/],
     ['uts host', { utsMode: 'host' }, /host-namespace.*uts/],
-    ['pid of another container', { pidMode: 'container:db' }, /host-namespace/],
     ['user namespaces off', { usernsMode: 'host' }, /userns-off.*DOM_ALLOW_HOST_NAMESPACES=1/],
     ['SYS_ADMIN', { capAdd: ['SYS_ADMIN'] }, /capability.*SYS_ADMIN.*DOM_ALLOWED_CAPABILITIES including SYS_ADMIN/],
     ['ALL capabilities', { capAdd: ['ALL'] }, /capability.*ALL/],

@@ -11,7 +11,8 @@ import { ToolError } from '../../docker/errors.js';
 import { ensureImage } from '../../docker/images.js';
 import { healthOf, publishedPorts, shortId } from '../../docker/projections.js';
 import { recorded, timedStep } from '../../history/record.js';
-import { checkContainerSpec, withDefaultLimits } from '../../policy/containerPolicy.js';
+import { withDefaultLimits } from '../../policy/containerPolicy.js';
+import { vetContainerSpec } from '../../policy/hostAccessEngine.js';
 import { maskEnvMap } from '../../util/mask.js';
 import { checkContainerOnEngine, formatFinding } from '../../validation/index.js';
 import { defineTool, type ToolContext } from '../defineTool.js';
@@ -58,8 +59,9 @@ export const deployContainerTool = defineTool({
     waitedMs: z.number(),
   }),
   async handler(args, ctx) {
-    const spec = withDefaultLimits(ctx.config.policy, toContainerSpec(args, ctx.config.instanceLabel));
-    checkContainerSpec(ctx.config.policy, spec, `container ${spec.name ?? spec.image}`);
+    const wanted = withDefaultLimits(ctx.config.policy, toContainerSpec(args, ctx.config.instanceLabel));
+    // The policy and host-access model; what passed is the normalised spec, and that is what is created.
+    const spec = await vetContainerSpec(ctx.engine, ctx.config, wanted, `container ${wanted.name ?? wanted.image}`, ctx.signal);
     // configuration_validation's host-port check: the Engine would only notice at start, after create.
     const host = ctx.config.docker.host;
     const taken = (

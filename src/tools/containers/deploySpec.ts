@@ -22,7 +22,8 @@ const portObject = z.object({
   protocol: z.string().optional(),
 });
 
-const volumeObject = z.object({
+// Closed: options such as bind.propagation or volume.driver_opts are refused, not dropped silently.
+const volumeObject = z.strictObject({
   type: z.enum(['volume', 'bind', 'tmpfs']).optional(),
   source: z.string().optional(),
   target: z.string(),
@@ -92,7 +93,23 @@ export const deployContainerInput = z.object({
   ipc: z.string().max(256).optional().describe('IPC namespace ("private", "shareable"; "host" refused unless allowed).'),
   uts: z.string().max(256).optional().describe('UTS namespace ("host" refused unless allowed).'),
   userns_mode: z.string().max(256).optional().describe('"host" turns user-namespace remapping off (refused unless allowed).'),
-  security_opt: z.array(z.string().max(512)).max(32).optional().describe('e.g. ["no-new-privileges:true"]; unconfined profiles are refused unless allowed.'),
+  cgroupns: z.string().max(32).optional().describe('Cgroup namespace: "private", or "host" (refused unless allowed).'),
+  security_opt: z
+    .array(z.string().max(65536))
+    .max(32)
+    .optional()
+    .describe('e.g. ["no-new-privileges:true"]; unconfined or custom profiles (seccomp JSON, AppArmor, SELinux labels) are refused unless allowed.'),
+  sysctls: z
+    .record(z.string().max(256), z.string().max(4096))
+    .optional()
+    .describe('Kernel parameters, e.g. {"net.ipv4.ip_forward": "1"}; only namespaced ones (net.*, IPC kernel.*, fs.mqueue.*) unless allowed.'),
+  cgroup_parent: z.string().max(4096).optional().describe('Parent cgroup (refused unless allowed).'),
+  volumes_from: z
+    .array(z.string().max(256))
+    .max(16)
+    .optional()
+    .describe('"CONTAINER[:ro|:rw]": mount every volume of another container; it must pass the same host-access policy.'),
+  device_cgroup_rules: z.array(z.string().max(256)).max(32).optional().describe('e.g. "c 1:3 rwm" (refused unless devices are allowed).'),
   pull: z.enum(['missing', 'always', 'never']).optional().describe('When to pull the image (default: missing).'),
   wait: z.enum(['none', 'running', 'healthy']).optional().describe('Return when the container is running (default) or healthy, or at once (none).'),
   timeout: z.number().min(1).max(3600).optional().describe('Seconds to wait for `wait` (default 60).'),
@@ -123,6 +140,7 @@ export function toContainerSpec(a: DeployContainerInput, instance: string, cwd =
     image: a.image,
     env: stringEnv(a.env),
     ports: (a.ports ?? []).map((p, i) => parsePort(p, `ports[${i}]`)),
+    // Relative to the server's directory, cleaned lexically as the Engine cleans bind sources; the policy then resolves symlinks.
     mounts: (a.volumes ?? []).map((v, i) => parseVolume(v, `volumes[${i}]`, (p) => resolve(cwd, p))),
     networks: a.network ? [{ name: a.network, aliases: [] }] : [],
     labels: { ...(a.labels ?? {}), ...managedLabels(instance) },

@@ -3,6 +3,7 @@ import { inspectContainer, target } from '../../docker/containers.js';
 import { ToolError } from '../../docker/errors.js';
 import { assertObjectRef } from '../../docker/refs.js';
 import { execInContainer } from '../../docker/exec.js';
+import { vetExistingContainer } from '../../policy/hostAccessEngine.js';
 import { assertInScope } from '../../policy/scope.js';
 import { maskValue } from '../../util/mask.js';
 import { defineTool } from '../defineTool.js';
@@ -59,6 +60,8 @@ export const execInContainerTool = defineTool({
         `Container "${name}" is ${c.State.Paused ? 'paused' : `not running (state: ${c.State.Status})`}: commands run only in a running container. ${c.State.Paused ? 'Unpause' : 'Start'} it first (start_container).`,
       );
     }
+    // A command in a container with host access (privileged, host namespaces, sensitive binds...) uses that access.
+    await vetExistingContainer(ctx.engine, ctx.config, c, ctx.signal);
     const shown = a.command.map(quote).join(' ');
     const envShown = Object.entries(a.env ?? {}).map(([k, v]) => `${k}=${maskValue(k, v)}`);
     const summary = `Run \`${shown}\` in container "${name}"${a.user ? ` as ${a.user}` : ''}${a.working_dir ? ` in ${a.working_dir}` : ''}${envShown.length ? ` with env ${envShown.join(' ')}` : ''}.`;

@@ -9,6 +9,7 @@ import {
 } from '../../docker/containers.js';
 import { ToolError } from '../../docker/errors.js';
 import { recorded, timedStep } from '../../history/record.js';
+import { vetExistingContainer } from '../../policy/hostAccessEngine.js';
 import { assertInScope } from '../../policy/scope.js';
 import { defineTool, type ToolContext } from '../defineTool.js';
 import { confirmArg, destructiveOutcome, idArg } from '../schemas.js';
@@ -45,6 +46,8 @@ export const startContainerTool = defineTool({
   output: stateAnswer,
   async handler({ id }, ctx) {
     const c = await ownedContainer(ctx, id);
+    // Binds are mounted again at start: judge them as they resolve now.
+    if (!c.State.Running) await vetExistingContainer(ctx.engine, ctx.config, c, ctx.signal);
     const outcome = await startContainer(ctx.engine, c.Id, ctx.signal);
     return stateOf(ctx, c.Id, outcome === 'started' ? 'Started' : 'Already running');
   },
@@ -84,6 +87,7 @@ export const restartContainerTool = defineTool({
   output: stateAnswer,
   async handler({ id, timeout }, ctx) {
     const c = await ownedContainer(ctx, id);
+    await vetExistingContainer(ctx.engine, ctx.config, c, ctx.signal);
     await restartContainer(ctx.engine, c.Id, timeout ?? 10, ctx.signal);
     return stateOf(ctx, c.Id, 'Restarted');
   },

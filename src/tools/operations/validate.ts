@@ -70,7 +70,7 @@ export const configurationValidationTool = defineTool({
     let findings: Finding[];
     if (args.container) {
       const input = args.container;
-      const result = await validateContainerSpec(ctx.engine, ctx.config.policy, () => toContainerSpec(input, ctx.config.instanceLabel), {
+      const result = await validateContainerSpec(ctx.engine, ctx.config, () => toContainerSpec(input, ctx.config.instanceLabel), {
         pull: input.pull ?? 'missing',
         engineIsLocal,
         signal: ctx.signal,

@@ -2,8 +2,10 @@ import { z } from 'zod';
 import { ToolError } from '../../docker/errors.js';
 import { assertInScope } from '../../policy/scope.js';
 import { applyPlan, type ApplyResult } from '../../stacks/apply.js';
-import { containerSpecFor, loadProject, planDeployment, type ComposeProject, type Plan } from '../../stacks/compose/index.js';
-import { checkContainerSpec, withDefaultLimits } from '../../policy/containerPolicy.js';
+import { loadProject, planDeployment, type ComposeProject, type Plan } from '../../stacks/compose/index.js';
+import { withDefaultLimits } from '../../policy/containerPolicy.js';
+import { normaliseContainerSpec } from '../../policy/hostAccess.js';
+import { vetStack } from '../../policy/stackPolicy.js';
 import type { Config } from '../../config.js';
 import { actualState, containerName, stackObjects } from '../../stacks/engineState.js';
 import { preflight } from '../../stacks/preflight.js';
@@ -93,7 +95,7 @@ export const deployStackTool = defineTool({
   async handler(args, ctx) {
     const source = resolveSource(args);
     const env = { ...source.variables, ...(args.env ?? {}) };
-    const project = loadProject({
+    const loaded = loadProject({
       text: source.text,
       projectName: args.name,
       env,
@@ -103,7 +105,9 @@ export const deployStackTool = defineTool({
       dotEnv: source.kind === 'file',
     });
 
-    checkStackPolicy(ctx.config, project);
+    // The host-access model for every service and volume, before any Engine object is created.
+    const project = await vetStack(ctx.engine, ctx.config, loaded, ctx.signal);
+    checkStackSize(ctx.config, project);
 
     const objects = await stackObjects(ctx.engine, project.name, ctx.signal);
     for (const c of objects.containers) assertInScope(ctx.config, c.Labels, `container "${containerName(c)}" of stack "${project.name}"`);
@@ -159,7 +163,7 @@ export const deployStackTool = defineTool({
         timeoutMs: (args.timeout ?? DEFAULT_TIMEOUT_S) * 1000,
         pull: args.pull ?? 'missing',
         extraLabels,
-        finishSpec: (spec) => withDefaultLimits(ctx.config.policy, spec),
+        finishSpec: (spec) => normaliseContainerSpec(withDefaultLimits(ctx.config.policy, spec)),
         recorder: handle,
         describeFailure: (id) => failureContext(ctx, id),
       });
@@ -199,13 +203,9 @@ export const deployStackTool = defineTool({
   },
 });
 
-/** The container policy for every service, and the cap on containers per stack, before any Engine call. */
-function checkStackPolicy(config: Config, project: ComposeProject): void {
-  let count = 0;
-  for (const service of project.services) {
-    checkContainerSpec(config.policy, containerSpecFor(project, service.name, 1), `stack "${project.name}" service "${service.name}"`);
-    count += service.replicas;
-  }
+/** The cap on containers per stack. */
+function checkStackSize(config: Config, project: ComposeProject): void {
+  const count = project.services.reduce((n, s) => n + s.replicas, 0);
   const max = config.policy.maxContainersPerStack;
   if (count > max) {
     throw new ToolError(

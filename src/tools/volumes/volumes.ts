@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { ToolError } from '../../docker/errors.js';
 import { managedLabels } from '../../docker/labels.js';
 import { listNames } from '../../docker/networks.js';
-import { createVolume, inspectVolume, listVolumes, removeVolume, volumeTarget, volumeUsers } from '../../docker/volumes.js';
+import { assertVolumeDriver, assertVolumeName, createVolume, inspectVolume, listVolumes, removeVolume, volumeTarget, volumeUsers } from '../../docker/volumes.js';
+import { checkVolume } from '../../policy/hostAccess.js';
 import { assertInScope } from '../../policy/scope.js';
 import { defineTool } from '../defineTool.js';
 import { pagingInput, paginate } from '../paging.js';
@@ -25,7 +26,7 @@ export const createVolumeTool = defineTool({
   name: 'create_volume',
   title: 'Create volume',
   description:
-    'Create a named volume (driver "local" by default, driver options, labels). Data in it outlives the containers that mount it. A name already taken is refused.',
+    'Create a named volume (driver "local" by default, driver options, labels). Data in it outlives the containers that mount it. A name already taken is refused. Options that reach the host (o=bind of a host folder, other filesystem types, volume plugins) go through the same host-access policy as bind mounts.',
   toolset: 'volumes',
   kind: 'create',
   input: z.object({
@@ -37,12 +38,16 @@ export const createVolumeTool = defineTool({
   output: z.object({ name: z.string(), driver: z.string(), mountpoint: z.string(), labels: z.record(z.string(), z.string()) }),
   async handler(a, ctx) {
     const name = a.name ?? `vol-${randomBytes(4).toString('hex')}`;
+    assertVolumeName(name);
+    await assertVolumeDriver(ctx.engine, name, a.driver ?? 'local', ctx.signal);
+    // The host-access model: a local volume with o=bind is a bind mount in disguise, other types mount on the host.
+    const decided = checkVolume(ctx.config.policy, a.driver, a.driver_opts, `volume "${name}"`);
     const v = await createVolume(
       ctx.engine,
       {
         name,
         driver: a.driver ?? 'local',
-        driverOpts: a.driver_opts ?? {},
+        driverOpts: decided.options,
         labels: { ...(a.labels ?? {}), ...managedLabels(ctx.config.instanceLabel) },
       },
       ctx.signal,

@@ -1,0 +1,41 @@
+import type { Config, PolicyConfig } from '../config.js';
+import type { ContainerSpec } from '../docker/containerSpec.js';
+import type { Engine } from '../docker/engine.js';
+import { containerSpecFor, type ComposeProject } from '../stacks/compose/index.js';
+import { checkContainerSpec } from './containerPolicy.js';
+import { checkVolume } from './hostAccess.js';
+import { checkHostAccessOnEngine } from './hostAccessEngine.js';
+
+/**
+ * The host-access model for a Compose project: every active service as a container spec, and every
+ * volume the stack would create (its driver and driver_opts), judged by the same rules as
+ * deploy_container and create_volume.
+ */
+
+function serviceWhere(project: ComposeProject, service: string): string {
+  return `stack "${project.name}" service "${service}"`;
+}
+
+/** The checks that need no Engine: each service's normalised spec (by name), and the project with volume options normalised (a bind device resolved). */
+function checkStatic(policy: PolicyConfig, project: ComposeProject): { project: ComposeProject; specs: Map<string, ContainerSpec> } {
+  const specs = new Map<string, ContainerSpec>();
+  for (const service of project.services) {
+    specs.set(service.name, checkContainerSpec(policy, containerSpecFor(project, service.name, 1), serviceWhere(project, service.name)));
+  }
+  const volumes = project.volumes.map((v) => {
+    if (v.external) return v;
+    const decided = checkVolume(policy, v.driver, v.driverOpts, `stack "${project.name}" volume "${v.key}"`);
+    return { ...v, driverOpts: decided.options };
+  });
+  return { project: { ...project, volumes }, specs };
+}
+
+/**
+ * Both halves: the Engine half judges volumes that already exist under the names the services mount
+ * (external ones, and ones created earlier by anyone) and containers shared with (`container:X`).
+ */
+export async function vetStack(engine: Engine, config: Config, project: ComposeProject, signal?: AbortSignal): Promise<ComposeProject> {
+  const checked = checkStatic(config.policy, project);
+  for (const [service, spec] of checked.specs) await checkHostAccessOnEngine(engine, config, spec, serviceWhere(project, service), signal);
+  return checked.project;
+}
