@@ -22,7 +22,12 @@ function addCommonOptions(cmd: Command): Command {
     .addOption(new Option('--scope <scope>', 'objects mutating tools may touch').choices(['managed', 'all']))
     .option('--engine-timeout <ms>', 'deadline for one Docker Engine call, in milliseconds')
     .option('--log-level <level>', 'pino log level for stderr logs (default info)')
-    .option('--history-path <file>', 'SQLite file of the deployment history (or DOM_HISTORY_PATH); ":memory:" keeps none');
+    .option('--history-path <file>', 'SQLite file of the deployment history (or DOM_HISTORY_PATH); ":memory:" keeps none')
+    .option('--file-root <dir>', 'folder that Compose files, env_file and .env may be read from; repeatable (or DOM_FILE_ROOTS; default the working directory)', collect);
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 function setup(opts: ConfigFlags): { config: Config; log: Logger } {

@@ -5,9 +5,10 @@ import type { PullPolicy } from '../docker/images.js';
 import { COMPOSE_PROJECT, COMPOSE_SERVICE } from '../docker/labels.js';
 import { withDefaultLimits } from '../policy/containerPolicy.js';
 import { assertInScope } from '../policy/scope.js';
-import { containerSpecFor, loadProject, planDeployment, type ComposeProject, type Plan } from '../stacks/compose/index.js';
+import { containerSpecFor, planDeployment, type ComposeProject, type Plan } from '../stacks/compose/index.js';
 import { actualState, containerName, stackObjects } from '../stacks/engineState.js';
-import { readFileOrUndefined, resolveSource, type SourceInput } from '../stacks/source.js';
+import { loadProjectWithFiles, resolveSource, type SourceInput } from '../stacks/source.js';
+import { createFileReader } from '../policy/fileReader.js';
 import {
   containerPortFindings,
   duplicatePortFindings,
@@ -175,19 +176,22 @@ export async function validateStack(
   input: StackValidationInput,
   opts: { engineIsLocal: boolean; signal?: AbortSignal },
 ): Promise<StackValidation> {
-  const source = resolveSource(input);
+  const files = createFileReader(config.files);
+  const source = await resolveSource(input, files, { maxBytes: config.files.maxBytes });
   const result: StackValidation = { stack: input.name, source: source.label, findings: [], services: [] };
   let project: ComposeProject;
   try {
-    project = loadProject({
-      text: source.text,
-      projectName: input.name,
-      env: { ...source.variables, ...(input.env ?? {}) },
-      profiles: input.profiles ?? [],
-      ...(source.workingDir !== undefined ? { workingDir: source.workingDir } : {}),
-      readFile: readFileOrUndefined,
-      dotEnv: source.kind === 'file',
-    });
+    project = await loadProjectWithFiles(
+      {
+        text: source.text,
+        projectName: input.name,
+        env: { ...source.variables, ...(input.env ?? {}) },
+        profiles: input.profiles ?? [],
+        ...(source.workingDir !== undefined ? { workingDir: source.workingDir } : {}),
+        dotEnv: source.kind === 'file',
+      },
+      files,
+    );
   } catch (err) {
     if (err instanceof ToolError && err.kind === 'invalid_input') {
       result.findings = composeFindings(err);

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type YAMLError } from 'yaml';
 import { ToolError } from '../../docker/errors.js';
 import { composeError, type ComposeIssue, type KeyPath, type Locate } from './issues.js';
 
@@ -21,11 +21,10 @@ export function parseComposeYaml(text: string): ParsedYaml {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    const issues: ComposeIssue[] = doc.errors.map((e) => ({
-      path: '',
-      line: lineCounter.linePos(e.pos[0]).line,
-      message: e.message,
-    }));
+    const issues: ComposeIssue[] = doc.errors.map((e) => {
+      const pos = lineCounter.linePos(e.pos[0]);
+      return { path: '', line: pos.line, message: `${yamlProblem(e.code)} (column ${pos.col})` };
+    });
     throw composeError(issues, 'Invalid YAML');
   }
   let data: unknown;
@@ -35,6 +34,38 @@ export function parseComposeYaml(text: string): ParsedYaml {
     throw new ToolError('invalid_input', `Invalid YAML: ${(err as Error).message}`);
   }
   return { data, locate: (path) => locateLine(doc, lineCounter, path) };
+}
+
+/**
+ * The YAML library's messages may quote the source (a tag, an escape, a block header), and the
+ * source may be a file the model should not see: describe the problem by its code instead.
+ */
+const YAML_PROBLEMS: Partial<Record<YAMLError['code'], string>> = {
+  ALIAS_PROPS: 'an alias cannot have an anchor or tag',
+  BAD_ALIAS: 'an alias refers to an anchor that is not defined before it',
+  BAD_DIRECTIVE: 'invalid directive',
+  BAD_DQ_ESCAPE: 'invalid escape sequence in a double-quoted string',
+  BAD_INDENT: 'bad indentation',
+  BAD_PROP_ORDER: 'anchors and tags must come after the "?", ":" or "-" indicator',
+  BAD_SCALAR_START: 'a plain value cannot start with this character: quote it',
+  BLOCK_AS_IMPLICIT_KEY: 'a block value cannot be a key',
+  BLOCK_IN_FLOW: 'block values are not allowed inside [ ] or { }',
+  DUPLICATE_KEY: 'duplicate key',
+  MISSING_CHAR: 'a character is missing here (a ":", "," or closing quote or bracket)',
+  MULTILINE_IMPLICIT_KEY: 'a key spans several lines (missing ":" or quotes?)',
+  MULTIPLE_ANCHORS: 'a node has more than one anchor',
+  MULTIPLE_DOCS: 'more than one YAML document: give one',
+  MULTIPLE_TAGS: 'a node has more than one tag',
+  NON_STRING_KEY: 'keys must be strings',
+  RESOURCE_EXHAUSTION: 'too many aliases (alias expansion limit)',
+  TAB_AS_INDENT: 'tabs cannot indent YAML: use spaces',
+  TAG_RESOLVE_FAILED: 'unknown tag',
+  UNEXPECTED_TOKEN: 'unexpected token',
+  BAD_COLLECTION_TYPE: 'a tag does not fit its collection',
+};
+
+function yamlProblem(code: YAMLError['code']): string {
+  return YAML_PROBLEMS[code] ?? `YAML syntax error (${code})`;
 }
 
 function keyOf(node: unknown): string | undefined {
@@ -72,8 +103,8 @@ function locateLine(doc: Document, lineCounter: LineCounter, path: KeyPath): num
   return offset === undefined ? undefined : lineCounter.linePos(offset).line;
 }
 
-/** Reads a text file; returns undefined when it does not exist. Injected so this library stays pure. */
-export type ReadFile = (path: string) => string | undefined;
+/** Reads a text file; returns undefined when it does not exist. Injected so this library stays pure. `what` names it in errors. */
+export type ReadFile = (path: string, what: string) => string | undefined;
 
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
@@ -97,7 +128,8 @@ export function parseDotEnv(text: string, source = '.env'): Record<string, strin
     const key = (eq < 0 ? body : body.slice(0, eq)).trim();
     const where = `${source} line ${index + 1}`;
     if (eq < 0 || !ENV_KEY.test(key)) {
-      throw new ToolError('invalid_input', `${where}: expected KEY=VALUE, got ${JSON.stringify(raw)}.`);
+      // The line itself is not quoted: an env file may hold secrets (or not be an env file at all).
+      throw new ToolError('invalid_input', `${where}: expected KEY=VALUE (a variable name, "=" and the value).`);
     }
     const rest = body.slice(eq + 1).trim();
     const quote = rest[0];
@@ -124,6 +156,6 @@ function closingDoubleQuote(s: string): number {
 /** The `.env` file beside a Compose file, or {} if there is none. */
 export function loadDotEnvFile(projectDir: string, readFile: ReadFile): Record<string, string> {
   const path = posix.join(projectDir, '.env');
-  const text = readFile(path);
+  const text = readFile(path, '.env file');
   return text === undefined ? {} : parseDotEnv(text, path);
 }

@@ -2,13 +2,14 @@ import { z } from 'zod';
 import { ToolError } from '../../docker/errors.js';
 import { assertInScope } from '../../policy/scope.js';
 import { applyPlan, type ApplyResult } from '../../stacks/apply.js';
-import { containerSpecFor, loadProject, planDeployment, type ComposeProject, type Plan } from '../../stacks/compose/index.js';
+import { containerSpecFor, planDeployment, type ComposeProject, type Plan } from '../../stacks/compose/index.js';
 import { checkContainerSpec, withDefaultLimits } from '../../policy/containerPolicy.js';
 import type { Config } from '../../config.js';
 import { actualState, containerName, stackObjects } from '../../stacks/engineState.js';
 import { preflight } from '../../stacks/preflight.js';
 import { compactWarnings } from '../../validation/index.js';
-import { readFileOrUndefined, resolveSource } from '../../stacks/source.js';
+import { loadProjectWithFiles, resolveSource } from '../../stacks/source.js';
+import { createFileReader } from '../../policy/fileReader.js';
 import { COMPOSE_CONFIG_FILES, COMPOSE_WORKING_DIR, LABEL_INSTANCE, LABEL_SOURCE } from '../../docker/labels.js';
 import { maskEnvMap } from '../../util/mask.js';
 import { failureContext } from '../containers/deploy.js';
@@ -91,17 +92,20 @@ export const deployStackTool = defineTool({
   }),
   output,
   async handler(args, ctx) {
-    const source = resolveSource(args);
+    const files = createFileReader(ctx.config.files);
+    const source = await resolveSource(args, files, { maxBytes: ctx.config.files.maxBytes });
     const env = { ...source.variables, ...(args.env ?? {}) };
-    const project = loadProject({
-      text: source.text,
-      projectName: args.name,
-      env,
-      profiles: args.profiles ?? [],
-      ...(source.workingDir !== undefined ? { workingDir: source.workingDir } : {}),
-      readFile: readFileOrUndefined,
-      dotEnv: source.kind === 'file',
-    });
+    const project = await loadProjectWithFiles(
+      {
+        text: source.text,
+        projectName: args.name,
+        env,
+        profiles: args.profiles ?? [],
+        ...(source.workingDir !== undefined ? { workingDir: source.workingDir } : {}),
+        dotEnv: source.kind === 'file',
+      },
+      files,
+    );
 
     checkStackPolicy(ctx.config, project);
 
