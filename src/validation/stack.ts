@@ -56,12 +56,13 @@ function wantedPorts(project: ComposeProject, plan: Plan): WantedPort[] {
 
 /** Container names the plan creates; a recreate replaces its own container under the same name. */
 function wantedNames(project: ComposeProject, plan: Plan): WantedName[] {
+  const byName = new Map(project.services.map((s) => [s.name, s]));
   return plan.containers
     .filter((c) => c.action === 'create' || c.action === 'recreate')
     .map((c) => {
       const w: WantedName = { service: c.service, name: c.name };
       if (c.id) w.replaces = c.id;
-      if (project.services.find((s) => s.name === c.service)?.containerName !== undefined) w.field = `services.${c.service}.container_name`;
+      if (byName.get(c.service)?.containerName !== undefined) w.field = `services.${c.service}.container_name`;
       return w;
     });
 }
@@ -144,7 +145,7 @@ export async function checkStackOnEngine(engine: Engine, project: ComposeProject
 export function stackPolicyFindings(policy: PolicyConfig, project: ComposeProject): Finding[] {
   return [
     ...project.services.flatMap((s) =>
-      policyFindings(policy, containerSpecFor(project, s.name, 1), `stack "${project.name}" service "${s.name}"`, serviceFields(s.name)),
+      policyFindings(policy, containerSpecFor(project, s, 1), `stack "${project.name}" service "${s.name}"`, serviceFields(s.name)),
     ),
     ...stackSizeFindings(policy, project),
   ];

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type YAMLError } from 'yaml';
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit, type Document, type YAMLError } from 'yaml';
 import { ToolError } from '../../docker/errors.js';
 import { composeError, type ComposeIssue, type KeyPath, type Locate } from './issues.js';
 
@@ -19,11 +19,13 @@ const MAX_ALIAS_COUNT = 100;
  */
 export function parseComposeYaml(text: string): ParsedYaml {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const issues: ComposeIssue[] = doc.errors.map((e) => {
-      const pos = lineCounter.linePos(e.pos[0]);
-      return { path: '', line: pos.line, message: `${yamlProblem(e.code)} (column ${pos.col})` };
+  // The library's own uniqueKeys check is quadratic in the keys of a mapping (minutes for a 1 MB file).
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: false });
+  const problems = [...doc.errors.map((e) => ({ offset: e.pos[0], message: yamlProblem(e.code) })), ...duplicateKeys(doc)];
+  if (problems.length > 0) {
+    const issues: ComposeIssue[] = problems.map((p) => {
+      const pos = lineCounter.linePos(p.offset);
+      return { path: '', line: pos.line, message: `${p.message} (column ${pos.col})` };
     });
     throw composeError(issues, 'Invalid YAML');
   }
@@ -33,7 +35,8 @@ export function parseComposeYaml(text: string): ParsedYaml {
   } catch (err) {
     throw new ToolError('invalid_input', `Invalid YAML: ${(err as Error).message}`);
   }
-  return { data, locate: (path) => locateLine(doc, lineCounter, path) };
+  const index = pairIndex();
+  return { data, locate: (path) => locateLine(doc, lineCounter, path, index) };
 }
 
 /**
@@ -68,6 +71,23 @@ function yamlProblem(code: YAMLError['code']): string {
   return YAML_PROBLEMS[code] ?? `YAML syntax error (${code})`;
 }
 
+/** Keys repeated within one mapping (merge keys aside), each with its offset; one pass per mapping. */
+function duplicateKeys(doc: Document): { offset: number; message: string }[] {
+  const found: { offset: number; message: string }[] = [];
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        const key = keyOf(pair.key);
+        if (key === undefined || key === '<<') continue;
+        if (seen.has(key)) found.push({ offset: startOf(pair.key) ?? 0, message: yamlProblem('DUPLICATE_KEY') });
+        seen.add(key);
+      }
+    },
+  });
+  return found;
+}
+
 function keyOf(node: unknown): string | undefined {
   if (isScalar(node)) return String(node.value);
   return typeof node === 'string' || typeof node === 'number' ? String(node) : undefined;
@@ -78,18 +98,37 @@ function startOf(node: unknown): number | undefined {
   return range?.[0];
 }
 
+/** Pairs of a mapping by key, built once per mapping: a file with many problems locates each one. */
+type PairIndex = (map: { items: { key: unknown }[] }) => Map<string, { key: unknown; value: unknown }>;
+
+function pairIndex(): PairIndex {
+  const cache = new WeakMap<object, Map<string, { key: unknown; value: unknown }>>();
+  return (map) => {
+    let byKey = cache.get(map);
+    if (!byKey) {
+      byKey = new Map();
+      for (const pair of map.items as { key: unknown; value: unknown }[]) {
+        const key = keyOf(pair.key);
+        if (key !== undefined && !byKey.has(key)) byKey.set(key, pair);
+      }
+      cache.set(map, byKey);
+    }
+    return byKey;
+  };
+}
+
 /**
  * The line of the deepest node along `path` that exists: for a mapping entry the line of its
  * key, for a sequence item the line of the item. Keys that came from a merge (`<<`) are not in
  * the source under that mapping, so they resolve to the mapping's own line.
  */
-function locateLine(doc: Document, lineCounter: LineCounter, path: KeyPath): number | undefined {
+function locateLine(doc: Document, lineCounter: LineCounter, path: KeyPath, index: PairIndex): number | undefined {
   let node: unknown = doc.contents;
   let offset = startOf(node);
   for (const seg of path) {
     if (isAlias(node)) node = node.resolve(doc);
     if (isMap(node)) {
-      const pair = node.items.find((p) => keyOf(p.key) === String(seg));
+      const pair = index(node).get(String(seg));
       if (!pair) break;
       offset = startOf(pair.key) ?? offset;
       node = pair.value;

@@ -243,9 +243,10 @@ export function containerNameFor(project: string, service: Pick<ComposeService, 
 }
 
 /** The full spec of replica `number` (1-based) of a service: its name and per-container labels added. */
-export function containerSpecFor(project: ComposeProject, serviceName: string, number: number): ContainerSpec {
-  const service = project.services.find((s) => s.name === serviceName);
-  if (!service) throw new ToolError('not_found', `Service "${serviceName}" is not an active service of stack "${project.name}".`);
+export function containerSpecFor(project: ComposeProject, serviceOrName: string | ComposeService, number: number): ContainerSpec {
+  // Callers walking every service pass the service itself: looking each one up is quadratic.
+  const service = typeof serviceOrName === 'string' ? project.services.find((s) => s.name === serviceOrName) : serviceOrName;
+  if (!service) throw new ToolError('not_found', `Service "${String(serviceOrName)}" is not an active service of stack "${project.name}".`);
   if (!Number.isInteger(number) || number < 1) throw new ToolError('invalid_input', `Container number must be a whole number >= 1, got ${number}.`);
   const spec = structuredClone(service.spec);
   spec.name = containerNameFor(project.name, service, number);

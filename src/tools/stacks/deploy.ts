@@ -13,6 +13,7 @@ import { createFileReader } from '../../policy/fileReader.js';
 import { COMPOSE_CONFIG_FILES, COMPOSE_WORKING_DIR, LABEL_INSTANCE, LABEL_SOURCE } from '../../docker/labels.js';
 import { maskEnvMap } from '../../util/mask.js';
 import { failureContext } from '../containers/deploy.js';
+import { capList, capText } from '../bounds.js';
 import { defineTool } from '../defineTool.js';
 import { historyRecorder, stackNameArg } from './shared.js';
 
@@ -116,7 +117,7 @@ export const deployStackTool = defineTool({
       stack: project.name,
       source: source.label,
       plan: planView(plan),
-      warnings: project.warnings,
+      warnings: boundedWarnings(project.warnings),
       inactiveServices: project.inactiveServices,
     };
     const inputs = {
@@ -145,7 +146,7 @@ export const deployStackTool = defineTool({
       pull: args.pull ?? 'missing',
       signal: ctx.signal,
     });
-    const warnings = [...project.warnings, ...compactWarnings(notes)];
+    const warnings = boundedWarnings([...project.warnings, ...compactWarnings(notes)]);
 
     const handle = record();
     const extraLabels: Record<string, string> = { [LABEL_INSTANCE]: ctx.config.instanceLabel, [LABEL_SOURCE]: source.label };
@@ -203,11 +204,19 @@ export const deployStackTool = defineTool({
   },
 });
 
+const MAX_WARNINGS = 20;
+
+/** At most MAX_WARNINGS warnings of a few hundred characters, the last saying how many more there were. */
+function boundedWarnings(warnings: readonly string[]): string[] {
+  const { shown, more } = capList(warnings, MAX_WARNINGS);
+  return [...shown.map((w) => capText(w, 400)), ...(more ? [`... and ${more} more warnings.`] : [])];
+}
+
 /** The container policy for every service, and the cap on containers per stack, before any Engine call. */
 function checkStackPolicy(config: Config, project: ComposeProject): void {
   let count = 0;
   for (const service of project.services) {
-    checkContainerSpec(config.policy, containerSpecFor(project, service.name, 1), `stack "${project.name}" service "${service.name}"`);
+    checkContainerSpec(config.policy, containerSpecFor(project, service, 1), `stack "${project.name}" service "${service.name}"`);
     count += service.replicas;
   }
   const max = config.policy.maxContainersPerStack;
