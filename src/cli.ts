@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig, type Config, type ConfigFlags } from './config.js';
 import { Engine } from './docker/engine.js';
@@ -10,6 +9,7 @@ import { createLogger, type Logger } from './logger.js';
 import { createServer, SERVER_NAME, SERVER_VERSION } from './server.js';
 import { explicitOnly } from './tools/confirm.js';
 import { HttpConfigError, isLoopback, startHttpServer } from './transports/http.js';
+import { boundedStdioTransport } from './transports/stdio.js';
 import { annotationsFor } from './tools/defineTool.js';
 import { errorResult, invokeTool, type ToolResult } from './tools/invoke.js';
 import { enabledTools, UnknownToolsetError } from './tools/registry.js';
@@ -112,7 +112,7 @@ async function serveStdio(opts: ConfigFlags): Promise<void> {
   const engine = new Engine(config, log);
   const { server, cleanup } = createServer(config, log, engine, history);
   const watcher = maybeStartWatcher(config, engine, history, log);
-  const transport = new StdioServerTransport();
+  const transport = boundedStdioTransport(log);
   const shutdown = onShutdown(log, async () => {
     await watcher?.stop();
     await cleanup();
