@@ -10,7 +10,7 @@ const stackInput = z
   .object({
     name: stackNameArg,
     compose: z.string().max(1_000_000).optional().describe('Compose YAML text.'),
-    file: z.string().max(4096).optional().describe('Path of a Compose file readable by the server (.env beside it is read).'),
+    file: z.string().max(4096).optional().describe('Path of a Compose file inside the server\'s file roots (DOM_FILE_ROOTS); .env beside it is read.'),
     template: z.string().max(100).optional().describe('Name of a shipped template (list_stack_templates).'),
     variables: z.record(z.string(), z.string()).optional().describe('Template variables.'),
     env: z.record(z.string(), z.string()).optional().describe('Variables for ${VAR} interpolation (over .env).'),

@@ -81,7 +81,7 @@ export const deployStackTool = defineTool({
   input: z.object({
     name: stackNameArg,
     compose: z.string().max(1_000_000).optional().describe('Compose YAML text.'),
-    file: z.string().max(4096).optional().describe('Path of a Compose file readable by the server; relative binds, env_file and .env resolve beside it.'),
+    file: z.string().max(4096).optional().describe('Path of a Compose file inside the server\'s file roots (DOM_FILE_ROOTS; relative paths start at the first root); relative binds, env_file and .env resolve beside it.'),
     template: z.string().max(100).optional().describe('Name of a shipped template (list_stack_templates).'),
     variables: z.record(z.string(), z.string()).optional().describe('Template variables, e.g. {"NGINX_PORT": "8080"}.'),
     env: z.record(z.string(), z.string()).optional().describe('Variables for ${VAR} interpolation (over .env).'),
