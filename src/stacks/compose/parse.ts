@@ -60,7 +60,7 @@ const YAML_PROBLEMS: Partial<Record<YAMLError['code'], string>> = {
   MULTIPLE_DOCS: 'more than one YAML document: give one',
   MULTIPLE_TAGS: 'a node has more than one tag',
   NON_STRING_KEY: 'keys must be strings',
-  RESOURCE_EXHAUSTION: 'too many aliases (alias expansion limit)',
+  RESOURCE_EXHAUSTION: 'nested too deeply',
   TAB_AS_INDENT: 'tabs cannot indent YAML: use spaces',
   TAG_RESOLVE_FAILED: 'unknown tag',
   UNEXPECTED_TOKEN: 'unexpected token',
