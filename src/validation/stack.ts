@@ -5,7 +5,7 @@ import type { PullPolicy } from '../docker/images.js';
 import { COMPOSE_PROJECT, COMPOSE_SERVICE } from '../docker/labels.js';
 import { withDefaultLimits } from '../policy/containerPolicy.js';
 import { assertInScope } from '../policy/scope.js';
-import { containerSpecFor, planDeployment, type ComposeProject, type Plan } from '../stacks/compose/index.js';
+import { containerSpecFor, planDeployment, TOO_MANY_SERVICES, type ComposeProject, type Plan } from '../stacks/compose/index.js';
 import { actualState, containerName, stackObjects } from '../stacks/engineState.js';
 import { loadProjectWithFiles, resolveSource, type SourceInput } from '../stacks/source.js';
 import { createFileReader } from '../policy/fileReader.js';
@@ -190,12 +190,18 @@ export async function validateStack(
         profiles: input.profiles ?? [],
         ...(source.workingDir !== undefined ? { workingDir: source.workingDir } : {}),
         dotEnv: source.kind === 'file',
+        maxServices: config.policy.maxContainersPerStack,
       },
       files,
     );
   } catch (err) {
     if (err instanceof ToolError && err.kind === 'invalid_input') {
       result.findings = composeFindings(err);
+      return result;
+    }
+    if (err instanceof ToolError && err.details?.rule === TOO_MANY_SERVICES) {
+      const [message, fix] = err.message.split(/(?<=\.) (?=Split it)/);
+      result.findings = [{ severity: 'error', code: 'policy', message: message ?? err.message, fix: fix ?? 'Split the stack.' }];
       return result;
     }
     throw err;

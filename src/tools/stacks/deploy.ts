@@ -104,6 +104,7 @@ export const deployStackTool = defineTool({
         profiles: args.profiles ?? [],
         ...(source.workingDir !== undefined ? { workingDir: source.workingDir } : {}),
         dotEnv: source.kind === 'file',
+        maxServices: ctx.config.policy.maxContainersPerStack,
       },
       files,
     );
