@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { ToolError } from '../docker/errors.js';
 import { loadProject, type ComposeProject, type LoadProjectOptions, type ReadFile } from './compose/index.js';
 import { getTemplate } from './templates.js';
@@ -62,7 +62,8 @@ export async function resolveSource(input: SourceInput, files: TextFiles, limits
     return { text: input.compose, label: 'inline', kind: 'compose', variables: {}, digest: digest(input.compose) };
   }
   if (input.file !== undefined) {
-    const path = isAbsolute(input.file) ? input.file : resolve(files.baseDir, input.file);
+    // resolve() also normalises an absolute path, so labels and the working dir carry no "..".
+    const path = resolve(files.baseDir, input.file);
     const text = (await files.readText(path, 'Compose file')) as string;
     return { text, label: `file:${path}`, kind: 'file', workingDir: dirname(path), configFile: path, variables: {}, digest: digest(text) };
   }
