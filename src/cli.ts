@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig, type Config, type ConfigFlags } from './config.js';
 import { Engine } from './docker/engine.js';
@@ -10,6 +9,7 @@ import { createLogger, type Logger } from './logger.js';
 import { createServer, SERVER_NAME, SERVER_VERSION } from './server.js';
 import { explicitOnly } from './tools/confirm.js';
 import { HttpConfigError, isLoopback, startHttpServer } from './transports/http.js';
+import { boundedStdioTransport } from './transports/stdio.js';
 import { annotationsFor } from './tools/defineTool.js';
 import { errorResult, invokeTool, type ToolResult } from './tools/invoke.js';
 import { enabledTools, UnknownToolsetError } from './tools/registry.js';
@@ -22,7 +22,12 @@ function addCommonOptions(cmd: Command): Command {
     .addOption(new Option('--scope <scope>', 'objects mutating tools may touch').choices(['managed', 'all']))
     .option('--engine-timeout <ms>', 'deadline for one Docker Engine call, in milliseconds')
     .option('--log-level <level>', 'pino log level for stderr logs (default info)')
-    .option('--history-path <file>', 'SQLite file of the deployment history (or DOM_HISTORY_PATH); ":memory:" keeps none');
+    .option('--history-path <file>', 'SQLite file of the deployment history (or DOM_HISTORY_PATH); ":memory:" keeps none')
+    .option('--file-root <dir>', 'folder that Compose files, env_file and .env may be read from; repeatable (or DOM_FILE_ROOTS; default the working directory)', collect);
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 function setup(opts: ConfigFlags): { config: Config; log: Logger } {
@@ -107,7 +112,7 @@ async function serveStdio(opts: ConfigFlags): Promise<void> {
   const engine = new Engine(config, log);
   const { server, cleanup } = createServer(config, log, engine, history);
   const watcher = maybeStartWatcher(config, engine, history, log);
-  const transport = new StdioServerTransport();
+  const transport = boundedStdioTransport(log);
   const shutdown = onShutdown(log, async () => {
     await watcher?.stop();
     await cleanup();

@@ -27,6 +27,18 @@ export interface Config {
   selfHeal: SelfHealConfig;
   /** SQLite file of the deployment history (DOM_HISTORY_PATH, --history-path); ":memory:" keeps none. */
   historyPath: string;
+  /** Files the server reads on a tool's behalf; see src/policy/fileReader.ts. */
+  files: FilesConfig;
+}
+
+/** Where and how much the server reads for a tool (`file`, `env_file`, `.env`), and the cap on inline Compose text. */
+export interface FilesConfig {
+  /** Folders files may come from (DOM_FILE_ROOTS, --file-root); default the working directory, none when that is "/". */
+  roots: string[];
+  /** Largest file (and inline Compose text) in bytes (DOM_MAX_FILE_BYTES, default 1 MiB). */
+  maxBytes: number;
+  /** Deadline for reading one file (DOM_FILE_READ_TIMEOUT_MS, default 5000). */
+  readTimeoutMs: number;
 }
 
 /** Settings of the self-healing watcher; see src/health/. */
@@ -106,6 +118,8 @@ export interface ConfigFlags {
   tokenFile?: string;
   historyPath?: string;
   selfHeal?: boolean;
+  /** --file-root, repeatable. */
+  fileRoot?: string[];
 }
 
 function bool(v: string | undefined): boolean | undefined {
@@ -184,6 +198,7 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
       backoffMs: positiveInt(env.DOM_SELF_HEAL_BACKOFF_MS, 'DOM_SELF_HEAL_BACKOFF_MS', 1000),
     },
     historyPath,
+    files: filesConfig(env, flags.fileRoot),
     policy: {
       allowSensitiveMounts: bool(env.DOM_ALLOW_SENSITIVE_MOUNTS) ?? false,
       protectedPaths,
@@ -208,6 +223,20 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
 
 function defaultHistoryPath(env: Env): string {
   return join(env.XDG_DATA_HOME || join(env.HOME ?? homedir(), '.local', 'share'), 'docker-orchestration-mcp', 'history.db');
+}
+
+export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
+
+function filesConfig(env: Env, flagRoots: string[] | undefined): FilesConfig {
+  const given = flagRoots?.length ? flagRoots : list(env.DOM_FILE_ROOTS);
+  const cwd = process.cwd();
+  // A server started from "/" (as some desktop clients do) would otherwise read the whole machine.
+  const roots = given.length ? given.map((r) => resolve(cwd, expandHome(r, env))) : cwd === '/' ? [] : [cwd];
+  return {
+    roots,
+    maxBytes: positiveInt(env.DOM_MAX_FILE_BYTES, 'DOM_MAX_FILE_BYTES', DEFAULT_MAX_FILE_BYTES),
+    readTimeoutMs: positiveInt(env.DOM_FILE_READ_TIMEOUT_MS, 'DOM_FILE_READ_TIMEOUT_MS', 5000),
+  };
 }
 
 function httpToken(env: Env, tokenFile: string | undefined, home: (path: string) => string): { httpToken?: string } {

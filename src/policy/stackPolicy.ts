@@ -20,7 +20,7 @@ function serviceWhere(project: ComposeProject, service: string): string {
 function checkStatic(policy: PolicyConfig, project: ComposeProject): { project: ComposeProject; specs: Map<string, ContainerSpec> } {
   const specs = new Map<string, ContainerSpec>();
   for (const service of project.services) {
-    specs.set(service.name, checkContainerSpec(policy, containerSpecFor(project, service.name, 1), serviceWhere(project, service.name)));
+    specs.set(service.name, checkContainerSpec(policy, containerSpecFor(project, service, 1), serviceWhere(project, service.name)));
   }
   const volumes = project.volumes.map((v) => {
     if (v.external) return v;

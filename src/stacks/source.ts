@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { ToolError } from '../docker/errors.js';
-import type { ReadFile } from './compose/index.js';
+import { loadProject, type ComposeProject, type LoadProjectOptions, type ReadFile } from './compose/index.js';
 import { getTemplate } from './templates.js';
 
 /** Where a stack's Compose text comes from: inline text, a file (with `.env` beside it) or a template. */
@@ -26,17 +25,19 @@ export interface ResolvedSource {
   digest: string;
 }
 
-/** Synchronous file reader for the Compose library: undefined when the file is missing. */
-export const readFileOrUndefined: ReadFile = (path) => {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new ToolError('invalid_input', `Cannot read ${path}: ${(err as Error).message}`);
-  }
-};
+/** Reads a file on a tool's behalf (the policy's confined reader); undefined when optional and missing. */
+export interface TextFiles {
+  readText(path: string, what: string, opts?: { optional?: boolean }): Promise<string | undefined>;
+  /** Relative `file` paths resolve against this folder. */
+  readonly baseDir: string;
+}
 
-export function resolveSource(input: SourceInput, cwd = process.cwd()): ResolvedSource {
+export interface SourceLimits {
+  /** Largest Compose text, inline or from a file, in bytes. */
+  maxBytes: number;
+}
+
+export async function resolveSource(input: SourceInput, files: TextFiles, limits: SourceLimits): Promise<ResolvedSource> {
   const given = (['compose', 'file', 'template'] as const).filter((k) => input[k] !== undefined);
   if (given.length !== 1) {
     throw new ToolError(
@@ -51,14 +52,64 @@ export function resolveSource(input: SourceInput, cwd = process.cwd()): Resolved
   }
   const digest = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
   if (input.compose !== undefined) {
+    const size = Buffer.byteLength(input.compose);
+    if (size > limits.maxBytes) {
+      throw new ToolError(
+        'invalid_input',
+        `The Compose text is ${size} bytes, over the limit of ${limits.maxBytes} bytes. Split the stack, or ask the operator to raise DOM_MAX_FILE_BYTES.`,
+      );
+    }
     return { text: input.compose, label: 'inline', kind: 'compose', variables: {}, digest: digest(input.compose) };
   }
   if (input.file !== undefined) {
-    const path = isAbsolute(input.file) ? input.file : resolve(cwd, input.file);
-    const text = readFileOrUndefined(path);
-    if (text === undefined) throw new ToolError('not_found', `Compose file ${path} does not exist: give the path of a Compose file the server can read.`);
+    // resolve() also normalises an absolute path, so labels and the working dir carry no "..".
+    const path = resolve(files.baseDir, input.file);
+    const text = (await files.readText(path, 'Compose file')) as string;
     return { text, label: `file:${path}`, kind: 'file', workingDir: dirname(path), configFile: path, variables: {}, digest: digest(text) };
   }
   const t = getTemplate(input.template as string);
   return { text: t.text, label: `template:${t.name}`, kind: 'template', variables: input.variables ?? {}, digest: digest(t.text) };
+}
+
+/**
+ * loadProject with the files a Compose source refers to (`.env` beside it, `env_file`s) read
+ * asynchronously through `files`. The Compose library reads synchronously and learns which
+ * files it needs only while loading, so it runs once with what has been read so far; the files it
+ * asked for are then read and it runs again (at most a few rounds: `.env` can change env_file paths).
+ */
+export async function loadProjectWithFiles(opts: Omit<LoadProjectOptions, 'readFile'>, files: TextFiles): Promise<ComposeProject> {
+  const read = new Map<string, { text?: string; error?: unknown }>();
+  for (let round = 0; ; round++) {
+    const wanted = new Map<string, string>();
+    const readFile: ReadFile = (path, what) => {
+      const got = read.get(path);
+      if (got === undefined) {
+        wanted.set(path, what);
+        return undefined;
+      }
+      if (got.error !== undefined) throw got.error;
+      return got.text;
+    };
+    let project: ComposeProject | undefined;
+    let failure: unknown;
+    try {
+      project = loadProject({ ...opts, readFile });
+    } catch (err) {
+      failure = err;
+    }
+    if (wanted.size === 0 || round >= 3) {
+      if (project) return project;
+      throw failure;
+    }
+    await Promise.all(
+      [...wanted].map(async ([path, what]) => {
+        try {
+          const text = await files.readText(path, what, { optional: true });
+          read.set(path, text === undefined ? {} : { text });
+        } catch (error) {
+          read.set(path, { error });
+        }
+      }),
+    );
+  }
 }

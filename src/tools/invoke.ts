@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ToolError, type ErrorKind } from '../docker/errors.js';
+import { boundAnswer, capText, MAX_ANSWER_BYTES, TRUNCATED_META_KEY } from './bounds.js';
 import { InputRequiredSignal } from './confirm.js';
 import type { AnyTool, ToolContext } from './defineTool.js';
 
@@ -23,9 +24,12 @@ function issuesText(err: z.ZodError): string {
     .join('; ');
 }
 
+/** An error message longer than this is cut: errors explain, they do not carry data. */
+const MAX_ERROR_CHARS = 8 * 1024;
+
 export function errorResult(kind: ErrorKind, message: string): ToolResult {
   return {
-    content: [{ type: 'text', text: `Error (${kind}): ${message}` }],
+    content: [{ type: 'text', text: `Error (${kind}): ${capText(message, MAX_ERROR_CHARS)}` }],
     isError: true,
     _meta: { [ERROR_META_KEY]: { kind } },
   };
@@ -43,8 +47,15 @@ export async function invokeTool(tool: AnyTool, rawArgs: unknown, ctx: ToolConte
   const started = Date.now();
   try {
     const answer = await tool.handler(parsed.data, ctx);
-    ctx.log.info({ tool: tool.name, ms: Date.now() - started }, 'tool call');
-    return { content: [{ type: 'text', text: answer.text }], structuredContent: answer.data as Record<string, unknown> };
+    const bounded = boundAnswer(answer.text, answer.data as Record<string, unknown>);
+    if (!bounded) {
+      ctx.log.warn({ tool: tool.name, ms: Date.now() - started }, 'answer too large even when shortened');
+      return errorResult('failed', `The answer of ${tool.name} is too large to send (over ${MAX_ANSWER_BYTES} bytes even shortened). Narrow the request (limit, filters, tail).`);
+    }
+    ctx.log.info({ tool: tool.name, ms: Date.now() - started, ...(bounded.truncatedFrom ? { truncatedFrom: bounded.truncatedFrom } : {}) }, 'tool call');
+    const result: ToolResult = { content: [{ type: 'text', text: bounded.text }], structuredContent: bounded.data };
+    if (bounded.truncatedFrom !== undefined) result._meta = { [TRUNCATED_META_KEY]: { bytes: bounded.truncatedFrom, limit: MAX_ANSWER_BYTES } };
+    return result;
   } catch (err) {
     if (err instanceof InputRequiredSignal) return { inputRequired: err.result };
     if (err instanceof ToolError) {

@@ -7,9 +7,10 @@ import { checkContainerSpec, withDefaultLimits } from '../policy/containerPolicy
 import { checkVolume } from '../policy/hostAccess.js';
 import { checkHostAccessOnEngine } from '../policy/hostAccessEngine.js';
 import { assertInScope } from '../policy/scope.js';
-import { containerSpecFor, loadProject, planDeployment, type ComposeProject, type Plan } from '../stacks/compose/index.js';
+import { containerSpecFor, planDeployment, TOO_MANY_SERVICES, type ComposeProject, type Plan } from '../stacks/compose/index.js';
 import { actualState, containerName, stackObjects } from '../stacks/engineState.js';
-import { readFileOrUndefined, resolveSource, type SourceInput } from '../stacks/source.js';
+import { loadProjectWithFiles, resolveSource, type SourceInput } from '../stacks/source.js';
+import { createFileReader } from '../policy/fileReader.js';
 import {
   containerPortFindings,
   duplicatePortFindings,
@@ -59,12 +60,13 @@ function wantedPorts(project: ComposeProject, plan: Plan): WantedPort[] {
 
 /** Container names the plan creates; a recreate replaces its own container under the same name. */
 function wantedNames(project: ComposeProject, plan: Plan): WantedName[] {
+  const byName = new Map(project.services.map((s) => [s.name, s]));
   return plan.containers
     .filter((c) => c.action === 'create' || c.action === 'recreate')
     .map((c) => {
       const w: WantedName = { service: c.service, name: c.name };
       if (c.id) w.replaces = c.id;
-      if (project.services.find((s) => s.name === c.service)?.containerName !== undefined) w.field = `services.${c.service}.container_name`;
+      if (byName.get(c.service)?.containerName !== undefined) w.field = `services.${c.service}.container_name`;
       return w;
     });
 }
@@ -147,7 +149,7 @@ export async function checkStackOnEngine(engine: Engine, project: ComposeProject
 export async function stackPolicyFindings(engine: Engine, config: Config, project: ComposeProject, signal?: AbortSignal): Promise<Finding[]> {
   const policy = config.policy;
   const services = project.services.flatMap((s) =>
-    policyFindings(policy, containerSpecFor(project, s.name, 1), `stack "${project.name}" service "${s.name}"`, serviceFields(s.name)),
+    policyFindings(policy, containerSpecFor(project, s, 1), `stack "${project.name}" service "${s.name}"`, serviceFields(s.name)),
   );
   const volumes: Finding[] = [];
   for (const v of project.volumes) {
@@ -159,7 +161,7 @@ export async function stackPolicyFindings(engine: Engine, config: Config, projec
   if (!services.length && !volumes.length) {
     for (const s of project.services) {
       const where = `stack "${project.name}" service "${s.name}"`;
-      const spec = checkContainerSpec(policy, containerSpecFor(project, s.name, 1), where);
+      const spec = checkContainerSpec(policy, containerSpecFor(project, s, 1), where);
       onEngine.push(...(await refusalFindings(() => checkHostAccessOnEngine(engine, config, spec, where, signal), serviceFields(s.name))));
     }
   }
@@ -192,22 +194,31 @@ export async function validateStack(
   input: StackValidationInput,
   opts: { engineIsLocal: boolean; signal?: AbortSignal },
 ): Promise<StackValidation> {
-  const source = resolveSource(input);
+  const files = createFileReader(config.files);
+  const source = await resolveSource(input, files, { maxBytes: config.files.maxBytes });
   const result: StackValidation = { stack: input.name, source: source.label, findings: [], services: [] };
   let project: ComposeProject;
   try {
-    project = loadProject({
-      text: source.text,
-      projectName: input.name,
-      env: { ...source.variables, ...(input.env ?? {}) },
-      profiles: input.profiles ?? [],
-      ...(source.workingDir !== undefined ? { workingDir: source.workingDir } : {}),
-      readFile: readFileOrUndefined,
-      dotEnv: source.kind === 'file',
-    });
+    project = await loadProjectWithFiles(
+      {
+        text: source.text,
+        projectName: input.name,
+        env: { ...source.variables, ...(input.env ?? {}) },
+        profiles: input.profiles ?? [],
+        ...(source.workingDir !== undefined ? { workingDir: source.workingDir } : {}),
+        dotEnv: source.kind === 'file',
+        maxServices: config.policy.maxContainersPerStack,
+      },
+      files,
+    );
   } catch (err) {
     if (err instanceof ToolError && err.kind === 'invalid_input') {
       result.findings = composeFindings(err);
+      return result;
+    }
+    if (err instanceof ToolError && err.details?.rule === TOO_MANY_SERVICES) {
+      const [message, fix] = err.message.split(/(?<=\.) (?=Split it)/);
+      result.findings = [{ severity: 'error', code: 'policy', message: message ?? err.message, fix: fix ?? 'Split the stack.' }];
       return result;
     }
     throw err;

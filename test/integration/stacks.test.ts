@@ -23,7 +23,8 @@ function project(prefix = 't'): string {
 }
 
 beforeAll(async () => {
-  mcp = await startClient();
+  // Compose files are read only from the configured roots.
+  mcp = await startClient({ args: ['--file-root', tmp] });
 });
 
 afterAll(async () => {

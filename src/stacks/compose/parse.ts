@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit, type Document, type YAMLError } from 'yaml';
 import { ToolError } from '../../docker/errors.js';
 import { composeError, type ComposeIssue, type KeyPath, type Locate } from './issues.js';
 
@@ -19,13 +19,14 @@ const MAX_ALIAS_COUNT = 100;
  */
 export function parseComposeYaml(text: string): ParsedYaml {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const issues: ComposeIssue[] = doc.errors.map((e) => ({
-      path: '',
-      line: lineCounter.linePos(e.pos[0]).line,
-      message: e.message,
-    }));
+  // The library's own uniqueKeys check is quadratic in the keys of a mapping (minutes for a 1 MB file).
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: false });
+  const problems = [...doc.errors.map((e) => ({ offset: e.pos[0], message: yamlProblem(e.code) })), ...duplicateKeys(doc)];
+  if (problems.length > 0) {
+    const issues: ComposeIssue[] = problems.map((p) => {
+      const pos = lineCounter.linePos(p.offset);
+      return { path: '', line: pos.line, message: `${p.message} (column ${pos.col})` };
+    });
     throw composeError(issues, 'Invalid YAML');
   }
   let data: unknown;
@@ -34,7 +35,57 @@ export function parseComposeYaml(text: string): ParsedYaml {
   } catch (err) {
     throw new ToolError('invalid_input', `Invalid YAML: ${(err as Error).message}`);
   }
-  return { data, locate: (path) => locateLine(doc, lineCounter, path) };
+  const index = pairIndex();
+  return { data, locate: (path) => locateLine(doc, lineCounter, path, index) };
+}
+
+/**
+ * The YAML library's messages may quote the source (a tag, an escape, a block header), and the
+ * source may be a file the model should not see: describe the problem by its code instead.
+ */
+const YAML_PROBLEMS: Partial<Record<YAMLError['code'], string>> = {
+  ALIAS_PROPS: 'an alias cannot have an anchor or tag',
+  BAD_ALIAS: 'an alias refers to an anchor that is not defined before it',
+  BAD_DIRECTIVE: 'invalid directive',
+  BAD_DQ_ESCAPE: 'invalid escape sequence in a double-quoted string',
+  BAD_INDENT: 'bad indentation',
+  BAD_PROP_ORDER: 'anchors and tags must come after the "?", ":" or "-" indicator',
+  BAD_SCALAR_START: 'a plain value cannot start with this character: quote it',
+  BLOCK_AS_IMPLICIT_KEY: 'a block value cannot be a key',
+  BLOCK_IN_FLOW: 'block values are not allowed inside [ ] or { }',
+  DUPLICATE_KEY: 'duplicate key',
+  MISSING_CHAR: 'a character is missing here (a ":", "," or closing quote or bracket)',
+  MULTILINE_IMPLICIT_KEY: 'a key spans several lines (missing ":" or quotes?)',
+  MULTIPLE_ANCHORS: 'a node has more than one anchor',
+  MULTIPLE_DOCS: 'more than one YAML document: give one',
+  MULTIPLE_TAGS: 'a node has more than one tag',
+  NON_STRING_KEY: 'keys must be strings',
+  RESOURCE_EXHAUSTION: 'nested too deeply',
+  TAB_AS_INDENT: 'tabs cannot indent YAML: use spaces',
+  TAG_RESOLVE_FAILED: 'unknown tag',
+  UNEXPECTED_TOKEN: 'unexpected token',
+  BAD_COLLECTION_TYPE: 'a tag does not fit its collection',
+};
+
+function yamlProblem(code: YAMLError['code']): string {
+  return YAML_PROBLEMS[code] ?? `YAML syntax error (${code})`;
+}
+
+/** Keys repeated within one mapping (merge keys aside), each with its offset; one pass per mapping. */
+function duplicateKeys(doc: Document): { offset: number; message: string }[] {
+  const found: { offset: number; message: string }[] = [];
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        const key = keyOf(pair.key);
+        if (key === undefined || key === '<<') continue;
+        if (seen.has(key)) found.push({ offset: startOf(pair.key) ?? 0, message: yamlProblem('DUPLICATE_KEY') });
+        seen.add(key);
+      }
+    },
+  });
+  return found;
 }
 
 function keyOf(node: unknown): string | undefined {
@@ -47,18 +98,37 @@ function startOf(node: unknown): number | undefined {
   return range?.[0];
 }
 
+/** Pairs of a mapping by key, built once per mapping: a file with many problems locates each one. */
+type PairIndex = (map: { items: { key: unknown }[] }) => Map<string, { key: unknown; value: unknown }>;
+
+function pairIndex(): PairIndex {
+  const cache = new WeakMap<object, Map<string, { key: unknown; value: unknown }>>();
+  return (map) => {
+    let byKey = cache.get(map);
+    if (!byKey) {
+      byKey = new Map();
+      for (const pair of map.items as { key: unknown; value: unknown }[]) {
+        const key = keyOf(pair.key);
+        if (key !== undefined && !byKey.has(key)) byKey.set(key, pair);
+      }
+      cache.set(map, byKey);
+    }
+    return byKey;
+  };
+}
+
 /**
  * The line of the deepest node along `path` that exists: for a mapping entry the line of its
  * key, for a sequence item the line of the item. Keys that came from a merge (`<<`) are not in
  * the source under that mapping, so they resolve to the mapping's own line.
  */
-function locateLine(doc: Document, lineCounter: LineCounter, path: KeyPath): number | undefined {
+function locateLine(doc: Document, lineCounter: LineCounter, path: KeyPath, index: PairIndex): number | undefined {
   let node: unknown = doc.contents;
   let offset = startOf(node);
   for (const seg of path) {
     if (isAlias(node)) node = node.resolve(doc);
     if (isMap(node)) {
-      const pair = node.items.find((p) => keyOf(p.key) === String(seg));
+      const pair = index(node).get(String(seg));
       if (!pair) break;
       offset = startOf(pair.key) ?? offset;
       node = pair.value;
@@ -72,8 +142,8 @@ function locateLine(doc: Document, lineCounter: LineCounter, path: KeyPath): num
   return offset === undefined ? undefined : lineCounter.linePos(offset).line;
 }
 
-/** Reads a text file; returns undefined when it does not exist. Injected so this library stays pure. */
-export type ReadFile = (path: string) => string | undefined;
+/** Reads a text file; returns undefined when it does not exist. Injected so this library stays pure. `what` names it in errors. */
+export type ReadFile = (path: string, what: string) => string | undefined;
 
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
@@ -97,7 +167,8 @@ export function parseDotEnv(text: string, source = '.env'): Record<string, strin
     const key = (eq < 0 ? body : body.slice(0, eq)).trim();
     const where = `${source} line ${index + 1}`;
     if (eq < 0 || !ENV_KEY.test(key)) {
-      throw new ToolError('invalid_input', `${where}: expected KEY=VALUE, got ${JSON.stringify(raw)}.`);
+      // The line itself is not quoted: an env file may hold secrets (or not be an env file at all).
+      throw new ToolError('invalid_input', `${where}: expected KEY=VALUE (a variable name, "=" and the value).`);
     }
     const rest = body.slice(eq + 1).trim();
     const quote = rest[0];
@@ -124,6 +195,6 @@ function closingDoubleQuote(s: string): number {
 /** The `.env` file beside a Compose file, or {} if there is none. */
 export function loadDotEnvFile(projectDir: string, readFile: ReadFile): Record<string, string> {
   const path = posix.join(projectDir, '.env');
-  const text = readFile(path);
+  const text = readFile(path, '.env file');
   return text === undefined ? {} : parseDotEnv(text, path);
 }

@@ -26,6 +26,7 @@ import type {
   VolumeDefinition,
 } from './model.js';
 import { loadDotEnvFile, parseComposeYaml, type ReadFile } from './parse.js';
+import { isRecord } from './reader.js';
 import { validateComposeFile } from './validate.js';
 
 /** Compose's rule for project names. */
@@ -48,7 +49,15 @@ export interface LoadProjectOptions {
   readFile?: ReadFile;
   /** Read `.env` in workingDir for interpolation (default true when readFile and workingDir are given); `env` wins over it. */
   dotEnv?: boolean;
+  /**
+   * The most services a stack may define (the policy's containers per stack): a text with more is
+   * refused right after parsing, before tens of thousands of services are validated one by one.
+   */
+  maxServices?: number;
 }
+
+/** ToolError details of a stack refused for its number of services. */
+export const TOO_MANY_SERVICES = 'max-containers-per-stack';
 
 /**
  * Compose text -> the project to deploy: parse (with lines), interpolate, validate the supported
@@ -59,6 +68,7 @@ export interface LoadProjectOptions {
 export function loadProject(opts: LoadProjectOptions): ComposeProject {
   if (opts.projectName !== undefined) checkProjectName(opts.projectName);
   const parsed = parseComposeYaml(opts.text);
+  checkServiceCount(parsed.data, opts.maxServices);
   const issues = new IssueCollector(parsed.locate);
   const warnings: string[] = [];
 
@@ -89,6 +99,17 @@ export function loadProject(opts: LoadProjectOptions): ComposeProject {
   issues.throwIfAny();
 
   return buildProject(name as string, file, active, inactive, opts.workingDir, warnings);
+}
+
+function checkServiceCount(data: unknown, max: number | undefined): void {
+  if (max === undefined || !isRecord(data) || !isRecord(data.services)) return;
+  const count = Object.keys(data.services).length;
+  if (count <= max) return;
+  throw new ToolError(
+    'denied',
+    `Refused by policy (max-containers-per-stack): the stack defines ${count} services, more than ${max}. Split it, or ask the operator to start the server with DOM_MAX_STACK_CONTAINERS=${count} or more.`,
+    { rule: TOO_MANY_SERVICES, count, max },
+  );
 }
 
 function projectNameProblem(name: string): string {
@@ -243,9 +264,10 @@ export function containerNameFor(project: string, service: Pick<ComposeService, 
 }
 
 /** The full spec of replica `number` (1-based) of a service: its name and per-container labels added. */
-export function containerSpecFor(project: ComposeProject, serviceName: string, number: number): ContainerSpec {
-  const service = project.services.find((s) => s.name === serviceName);
-  if (!service) throw new ToolError('not_found', `Service "${serviceName}" is not an active service of stack "${project.name}".`);
+export function containerSpecFor(project: ComposeProject, serviceOrName: string | ComposeService, number: number): ContainerSpec {
+  // Callers walking every service pass the service itself: looking each one up is quadratic.
+  const service = typeof serviceOrName === 'string' ? project.services.find((s) => s.name === serviceOrName) : serviceOrName;
+  if (!service) throw new ToolError('not_found', `Service "${String(serviceOrName)}" is not an active service of stack "${project.name}".`);
   if (!Number.isInteger(number) || number < 1) throw new ToolError('invalid_input', `Container number must be a whole number >= 1, got ${number}.`);
   const spec = structuredClone(service.spec);
   spec.name = containerNameFor(project.name, service, number);

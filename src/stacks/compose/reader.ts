@@ -8,11 +8,20 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
+/** What a value is, never what it says: a Compose file read from disk may be any file. */
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  return `${typeof value} ${JSON.stringify(value)}`;
+  if (typeof value === 'string') return `a string (${value.length} characters)`;
+  return `a ${typeof value}`;
+}
+
+const SHOWN_KEY_CHARS = 40;
+
+/** A key as named in a message, cut short: it came from the file. */
+export function keyName(key: string): string {
+  return JSON.stringify(key.length > SHOWN_KEY_CHARS ? `${key.slice(0, SHOWN_KEY_CHARS)}…` : key);
 }
 
 /**
@@ -50,10 +59,10 @@ export class FieldReader {
       if (supported.includes(key) || key.startsWith('x-')) continue;
       if (unsupported.includes(key)) {
         const hint = hints[key];
-        this.add([...path, key], `"${key}" is not supported${hint ? `: ${hint}` : ''}`);
+        this.add([...path, key], `${keyName(key)} is not supported${hint ? `: ${hint}` : ''}`);
       } else {
         const hint = closestKey(key, supported);
-        this.add([...path, key], `unknown key "${key}"${hint ? ` (did you mean "${hint}"?)` : ''}`);
+        this.add([...path, key], `unknown key ${keyName(key)}${hint ? ` (did you mean "${hint}"?)` : ''}`);
       }
     }
   }
@@ -123,7 +132,7 @@ export class FieldReader {
         if (s === undefined) return;
         const at = s.indexOf(separator);
         const key = at < 0 ? s : s.slice(0, at);
-        if (!key) this.add([...path, i], `expected KEY${separator}VALUE, got ${JSON.stringify(s)}`);
+        if (!key) this.add([...path, i], `expected KEY${separator}VALUE: the key is empty`);
         else out[key] = at < 0 ? null : s.slice(at + 1);
       });
       return out;

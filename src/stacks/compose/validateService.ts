@@ -150,7 +150,7 @@ function readEnvFile(file: string, path: Path, ctx: ServiceContext): Record<stri
     ctx.read.add(path, `cannot resolve "${file}": relative paths need the project directory`);
     return {};
   }
-  const text = ctx.readFile(full);
+  const text = ctx.readFile(full, 'env_file');
   if (text === undefined) {
     ctx.read.add(path, `env_file "${full}" not found`);
     return {};
@@ -259,7 +259,7 @@ function dependsOnOf(self: string, value: unknown, path: Path, ctx: ServiceConte
       read.keys(opts, at, K.DEPENDS_ON_KEYS, K.DEPENDS_ON_UNSUPPORTED);
       const condition = opts.condition ?? 'service_started';
       if (!DEPENDS_CONDITIONS.includes(condition as DependsCondition)) {
-        read.add([...at, 'condition'], `expected one of ${DEPENDS_CONDITIONS.join(', ')}, got ${JSON.stringify(condition)}`);
+        read.add([...at, 'condition'], `expected one of ${DEPENDS_CONDITIONS.join(', ')}`);
       } else add(service, condition as DependsCondition, at);
     }
   } else read.add(path, 'expected a list of service names or a mapping of service: {condition}');
@@ -357,7 +357,7 @@ function extraHostsOf(value: unknown, path: Path, read: FieldReader): string[] {
   for (const [host, ip, at] of entries) {
     const addr = ip?.replace(/^\[(.*)\]$/, '$1');
     if (!host || !addr || (addr !== 'host-gateway' && !isIpAddress(addr))) {
-      read.add(at, `expected HOST:IP with an IP address or host-gateway, got ${JSON.stringify(ip === null ? host : `${host}:${ip}`)}`);
+      read.add(at, 'expected HOST:IP with an IP address or host-gateway');
     } else out.push(`${host}:${addr}`);
   }
   return out.sort();

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ToolError } from '../../docker/errors.js';
 import { countBySeverity, SEVERITIES, validateContainerSpec, validateStack, type Finding } from '../../validation/index.js';
 import { deployContainerInput, toContainerSpec } from '../containers/deploySpec.js';
+import { capList, capText } from '../bounds.js';
 import { defineTool } from '../defineTool.js';
 import { stackNameArg } from '../stacks/shared.js';
 
@@ -9,7 +10,7 @@ const stackInput = z
   .object({
     name: stackNameArg,
     compose: z.string().max(1_000_000).optional().describe('Compose YAML text.'),
-    file: z.string().max(4096).optional().describe('Path of a Compose file readable by the server (.env beside it is read).'),
+    file: z.string().max(4096).optional().describe('Path of a Compose file inside the server\'s file roots (DOM_FILE_ROOTS); .env beside it is read.'),
     template: z.string().max(100).optional().describe('Name of a shipped template (list_stack_templates).'),
     variables: z.record(z.string(), z.string()).optional().describe('Template variables.'),
     env: z.record(z.string(), z.string()).optional().describe('Variables for ${VAR} interpolation (over .env).'),
@@ -26,6 +27,16 @@ const findingSchema = z.object({
   message: z.string(),
   fix: z.string(),
 });
+
+/** Findings listed in one answer; the counts cover all of them. */
+const MAX_FINDINGS = 50;
+const MAX_SERVICES = 100;
+/** Characters of a finding's message or fix. */
+const MAX_FINDING_CHARS = 400;
+
+function boundedFinding(f: Finding): Finding {
+  return { ...f, message: capText(f.message, MAX_FINDING_CHARS), fix: capText(f.fix, MAX_FINDING_CHARS) };
+}
 
 const SEVERITY_LABEL = { error: 'ERROR', warning: 'WARN', info: 'INFO' } as const;
 
@@ -49,10 +60,12 @@ export const configurationValidationTool = defineTool({
     target: z.enum(['container', 'stack']),
     name: z.string().describe('The stack name, or the container name (or image when unnamed).'),
     source: z.string().optional().describe('Where the stack came from: inline, file:PATH or template:NAME.'),
-    services: z.array(z.string()).optional().describe('Active services, when the Compose input could be loaded.'),
+    services: z.array(z.string()).optional().describe(`Active services, when the Compose input could be loaded (at most ${MAX_SERVICES}).`),
+    moreServices: z.number().optional().describe('Services left out of `services` because there were too many.'),
     valid: z.boolean().describe('No error findings: a deploy would pass these checks.'),
     counts: z.object({ error: z.number(), warning: z.number(), info: z.number() }),
-    findings: z.array(findingSchema).describe('Errors first, then warnings, then info.'),
+    findings: z.array(findingSchema).describe(`Errors first, then warnings, then info; at most ${MAX_FINDINGS} (counts cover all).`),
+    moreFindings: z.number().optional().describe('Findings left out of `findings` because there were too many.'),
   }),
   async handler(args, ctx) {
     if ((args.container === undefined) === (args.stack === undefined)) {
@@ -66,7 +79,7 @@ export const configurationValidationTool = defineTool({
     const host = ctx.config.docker.host;
     const engineIsLocal = !host || host.startsWith('unix://');
 
-    let head: { target: 'container' | 'stack'; name: string; source?: string; services?: string[] };
+    let head: { target: 'container' | 'stack'; name: string; source?: string; services?: string[]; moreServices?: number };
     let findings: Finding[];
     if (args.container) {
       const input = args.container;
@@ -80,16 +93,26 @@ export const configurationValidationTool = defineTool({
     } else {
       const s = args.stack as z.infer<typeof stackInput>;
       const result = await validateStack(ctx.engine, ctx.config, s, { engineIsLocal, signal: ctx.signal });
-      head = { target: 'stack', name: result.stack, source: result.source, ...(result.services.length ? { services: result.services } : {}) };
+      const services = capList(result.services, MAX_SERVICES);
+      head = {
+        target: 'stack',
+        name: result.stack,
+        source: result.source,
+        ...(result.services.length ? { services: services.shown } : {}),
+        ...(services.more ? { moreServices: services.more } : {}),
+      };
       findings = result.findings;
     }
     const counts = countBySeverity(findings);
     const valid = counts.error === 0;
     const what = head.target === 'stack' ? `Stack "${head.name}"${head.source ? ` (${head.source})` : ''}` : `Container ${head.name}`;
+    const { shown, more } = capList(findings, MAX_FINDINGS);
+    const listed = shown.map(boundedFinding);
     const text = [
       `${what}: ${valid ? 'valid' : 'NOT valid'} (${counts.error} errors, ${counts.warning} warnings, ${counts.info} info).`,
-      ...findings.map(findingLine),
+      ...listed.map(findingLine),
+      ...(more ? [`... and ${more} more findings (fix these first, then validate again).`] : []),
     ].join('\n');
-    return { data: { ...head, valid, counts, findings }, text };
+    return { data: { ...head, valid, counts, findings: listed, ...(more ? { moreFindings: more } : {}) }, text };
   },
 });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ToolError } from '../../docker/errors.js';
 import { assertInScope } from '../../policy/scope.js';
 import { applyPlan, type ApplyResult } from '../../stacks/apply.js';
-import { loadProject, planDeployment, type ComposeProject, type Plan } from '../../stacks/compose/index.js';
+import { planDeployment, type ComposeProject, type Plan } from '../../stacks/compose/index.js';
 import { withDefaultLimits } from '../../policy/containerPolicy.js';
 import { normaliseContainerSpec } from '../../policy/hostAccess.js';
 import { vetStack } from '../../policy/stackPolicy.js';
@@ -10,10 +10,12 @@ import type { Config } from '../../config.js';
 import { actualState, containerName, stackObjects } from '../../stacks/engineState.js';
 import { preflight } from '../../stacks/preflight.js';
 import { compactWarnings } from '../../validation/index.js';
-import { readFileOrUndefined, resolveSource } from '../../stacks/source.js';
+import { loadProjectWithFiles, resolveSource } from '../../stacks/source.js';
+import { createFileReader } from '../../policy/fileReader.js';
 import { COMPOSE_CONFIG_FILES, COMPOSE_WORKING_DIR, LABEL_INSTANCE, LABEL_SOURCE } from '../../docker/labels.js';
 import { maskEnvMap } from '../../util/mask.js';
 import { failureContext } from '../containers/deploy.js';
+import { capList, capText } from '../bounds.js';
 import { defineTool } from '../defineTool.js';
 import { historyRecorder, stackNameArg } from './shared.js';
 
@@ -81,7 +83,7 @@ export const deployStackTool = defineTool({
   input: z.object({
     name: stackNameArg,
     compose: z.string().max(1_000_000).optional().describe('Compose YAML text.'),
-    file: z.string().max(4096).optional().describe('Path of a Compose file readable by the server; relative binds, env_file and .env resolve beside it.'),
+    file: z.string().max(4096).optional().describe('Path of a Compose file inside the server\'s file roots (DOM_FILE_ROOTS; relative paths start at the first root); relative binds, env_file and .env resolve beside it.'),
     template: z.string().max(100).optional().describe('Name of a shipped template (list_stack_templates).'),
     variables: z.record(z.string(), z.string()).optional().describe('Template variables, e.g. {"NGINX_PORT": "8080"}.'),
     env: z.record(z.string(), z.string()).optional().describe('Variables for ${VAR} interpolation (over .env).'),
@@ -93,17 +95,21 @@ export const deployStackTool = defineTool({
   }),
   output,
   async handler(args, ctx) {
-    const source = resolveSource(args);
+    const files = createFileReader(ctx.config.files);
+    const source = await resolveSource(args, files, { maxBytes: ctx.config.files.maxBytes });
     const env = { ...source.variables, ...(args.env ?? {}) };
-    const loaded = loadProject({
-      text: source.text,
-      projectName: args.name,
-      env,
-      profiles: args.profiles ?? [],
-      ...(source.workingDir !== undefined ? { workingDir: source.workingDir } : {}),
-      readFile: readFileOrUndefined,
-      dotEnv: source.kind === 'file',
-    });
+    const loaded = await loadProjectWithFiles(
+      {
+        text: source.text,
+        projectName: args.name,
+        env,
+        profiles: args.profiles ?? [],
+        ...(source.workingDir !== undefined ? { workingDir: source.workingDir } : {}),
+        dotEnv: source.kind === 'file',
+        maxServices: ctx.config.policy.maxContainersPerStack,
+      },
+      files,
+    );
 
     // The host-access model for every service and volume, before any Engine object is created.
     const project = await vetStack(ctx.engine, ctx.config, loaded, ctx.signal);
@@ -116,7 +122,7 @@ export const deployStackTool = defineTool({
       stack: project.name,
       source: source.label,
       plan: planView(plan),
-      warnings: project.warnings,
+      warnings: boundedWarnings(project.warnings),
       inactiveServices: project.inactiveServices,
     };
     const inputs = {
@@ -145,7 +151,7 @@ export const deployStackTool = defineTool({
       pull: args.pull ?? 'missing',
       signal: ctx.signal,
     });
-    const warnings = [...project.warnings, ...compactWarnings(notes)];
+    const warnings = boundedWarnings([...project.warnings, ...compactWarnings(notes)]);
 
     const handle = record();
     const extraLabels: Record<string, string> = { [LABEL_INSTANCE]: ctx.config.instanceLabel, [LABEL_SOURCE]: source.label };
@@ -202,6 +208,14 @@ export const deployStackTool = defineTool({
     return { data, text };
   },
 });
+
+const MAX_WARNINGS = 20;
+
+/** At most MAX_WARNINGS warnings of a few hundred characters, the last saying how many more there were. */
+function boundedWarnings(warnings: readonly string[]): string[] {
+  const { shown, more } = capList(warnings, MAX_WARNINGS);
+  return [...shown.map((w) => capText(w, 400)), ...(more ? [`... and ${more} more warnings.`] : [])];
+}
 
 /** The cap on containers per stack. */
 function checkStackSize(config: Config, project: ComposeProject): void {

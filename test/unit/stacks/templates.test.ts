@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ToolError } from '../../../src/docker/errors.js';
 import { loadProject } from '../../../src/stacks/compose/index.js';
 import { resolveSource } from '../../../src/stacks/source.js';
+import { createFileReader } from '../../../src/policy/fileReader.js';
 import { aggregateHealth } from '../../../src/stacks/status.js';
 import { getTemplate, listTemplates, templateVariables } from '../../../src/stacks/templates.js';
 
@@ -51,21 +52,27 @@ describe('shipped templates', () => {
 });
 
 describe('resolveSource', () => {
-  const kind = (fn: () => unknown) => {
+  const files = createFileReader({ roots: ['/no/such'], maxBytes: 64, readTimeoutMs: 1000 });
+  const resolve = (input: Parameters<typeof resolveSource>[0]) => resolveSource(input, files, { maxBytes: 64 });
+  const kind = async (p: Promise<unknown>) => {
     try {
-      fn();
+      await p;
     } catch (e) {
       return (e as ToolError).kind;
     }
     return undefined;
   };
-  it('wants exactly one source', () => {
-    expect(kind(() => resolveSource({}))).toBe('invalid_input');
-    expect(kind(() => resolveSource({ compose: 'x', file: '/x' }))).toBe('invalid_input');
-    expect(kind(() => resolveSource({ compose: 'x', variables: { A: 'b' } }))).toBe('invalid_input');
-    expect(kind(() => resolveSource({ file: '/no/such/compose.yml' }))).toBe('not_found');
-    expect(resolveSource({ compose: 'services: {}' })).toMatchObject({ kind: 'compose', label: 'inline' });
-    expect(resolveSource({ template: 'web-db', variables: { A: '1' } })).toMatchObject({ kind: 'template', label: 'template:web-db', variables: { A: '1' } });
+  it('wants exactly one source', async () => {
+    expect(await kind(resolve({}))).toBe('invalid_input');
+    expect(await kind(resolve({ compose: 'x', file: '/x' }))).toBe('invalid_input');
+    expect(await kind(resolve({ compose: 'x', variables: { A: 'b' } }))).toBe('invalid_input');
+    expect(await kind(resolve({ file: '/no/such/compose.yml' }))).toBe('not_found');
+    expect(await kind(resolve({ file: '/elsewhere/compose.yml' }))).toBe('denied');
+    expect(await resolve({ compose: 'services: {}' })).toMatchObject({ kind: 'compose', label: 'inline' });
+    expect(await resolve({ template: 'web-db', variables: { A: '1' } })).toMatchObject({ kind: 'template', label: 'template:web-db', variables: { A: '1' } });
+  });
+  it('caps inline Compose text with the file size setting', async () => {
+    expect(await kind(resolve({ compose: `services: {}\n${'#'.repeat(64)}` }))).toBe('invalid_input');
   });
 });
 
