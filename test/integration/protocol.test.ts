@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { connect, createServer as createNetServer } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUSYBOX, cleanupByLabel, docker, TEST_LABEL } from './engine.js';
+import { BUSYBOX, cleanupByLabel, docker, eachLimited, TEST_LABEL } from './engine.js';
 import { CLI, startClient, uniqueName, type TestClient } from './mcpClient.js';
 
 const exec = promisify(execFile);
@@ -232,8 +232,10 @@ describe('context economy', () => {
     const label = `${TEST_LABEL}=${run}`;
     const names = Array.from({ length: 50 }, (_, i) => `${run}-bulk-${String(i).padStart(2, '0')}`);
     // Created directly for speed; the listing under test is the tool's.
-    await Promise.all(
-      names.map(async (name) => {
+    await eachLimited(
+      names,
+      4,
+      async (name) => {
         const c = await docker.createContainer({
           name,
           Image: BUSYBOX,
@@ -242,7 +244,7 @@ describe('context economy', () => {
           HostConfig: { Init: true },
         });
         await c.start();
-      }),
+      },
     );
     const r = await mcp.call('list_containers', { filters: { label: [label] }, limit: 50 });
     const sc = r.structuredContent as { containers: unknown[]; total: number };
