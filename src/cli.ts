@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import { Command, Option } from 'commander';
-import { ConfigError, loadConfig, type Config, type ConfigFlags } from './config.js';
+import { CONFIRM_ARGUMENT_MODES, ConfigError, loadConfig, type Config, type ConfigFlags } from './config.js';
 import { Engine } from './docker/engine.js';
 import { HistoryOpenError, memoryHistory, type HistoryPort } from './history/port.js';
 import { openSqliteHistory } from './history/sqliteHistory.js';
@@ -22,7 +22,12 @@ function addCommonOptions(cmd: Command): Command {
     .addOption(new Option('--scope <scope>', 'objects mutating tools may touch').choices(['managed', 'all']))
     .option('--engine-timeout <ms>', 'deadline for one Docker Engine call, in milliseconds')
     .option('--log-level <level>', 'pino log level for stderr logs (default info)')
-    .option('--history-path <file>', 'SQLite file of the deployment history (or DOM_HISTORY_PATH); ":memory:" keeps none');
+    .option('--history-path <file>', 'SQLite file of the deployment history (or DOM_HISTORY_PATH); ":memory:" keeps none')
+    .addOption(
+      new Option('--confirm-argument <mode>', 'which confirm: true counts: fallback (only from clients that cannot ask the user; default), always, never (or DOM_CONFIRM_ARGUMENT)').choices([
+        ...CONFIRM_ARGUMENT_MODES,
+      ]),
+    );
 }
 
 function setup(opts: ConfigFlags): { config: Config; log: Logger } {

@@ -25,9 +25,19 @@ export interface Config {
   policy: PolicyConfig;
   /** The self-healing watcher (--self-heal / DOM_SELF_HEAL). */
   selfHeal: SelfHealConfig;
+  /** Which `confirm: true` counts (DOM_CONFIRM_ARGUMENT, --confirm-argument); see src/tools/confirm.ts. */
+  confirmArgument: ConfirmArgumentMode;
   /** SQLite file of the deployment history (DOM_HISTORY_PATH, --history-path); ":memory:" keeps none. */
   historyPath: string;
 }
+
+/**
+ * Which `confirm: true` the server trusts: `fallback` (default) only from clients that
+ * cannot ask their user, `always` even from clients that can, `never` not at all (only an
+ * elicited answer confirms; clients without elicitation cannot run destructive tools).
+ */
+export type ConfirmArgumentMode = 'fallback' | 'always' | 'never';
+export const CONFIRM_ARGUMENT_MODES: readonly ConfirmArgumentMode[] = ['fallback', 'always', 'never'];
 
 /** Settings of the self-healing watcher; see src/health/. */
 export interface SelfHealConfig {
@@ -92,6 +102,7 @@ export interface ConfigFlags {
   tokenFile?: string;
   historyPath?: string;
   selfHeal?: boolean;
+  confirmArgument?: string;
 }
 
 function bool(v: string | undefined): boolean | undefined {
@@ -115,6 +126,10 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
   const engineTimeoutMs = Number(timeoutRaw);
   if (!Number.isInteger(engineTimeoutMs) || engineTimeoutMs < 100) {
     throw new ConfigError(`engine timeout must be a whole number of milliseconds >= 100, not "${timeoutRaw}"`);
+  }
+  const confirmArgument = flags.confirmArgument ?? env.DOM_CONFIRM_ARGUMENT ?? 'fallback';
+  if (!(CONFIRM_ARGUMENT_MODES as readonly string[]).includes(confirmArgument)) {
+    throw new ConfigError(`--confirm-argument (DOM_CONFIRM_ARGUMENT) must be one of ${CONFIRM_ARGUMENT_MODES.join(', ')}, not "${confirmArgument}"`);
   }
   const docker: DockerConfig = {
     tlsVerify: bool(env.DOCKER_TLS_VERIFY) ?? false,
@@ -140,6 +155,7 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
       windowMs: positiveInt(env.DOM_SELF_HEAL_WINDOW_MS, 'DOM_SELF_HEAL_WINDOW_MS', 10 * 60_000),
       backoffMs: positiveInt(env.DOM_SELF_HEAL_BACKOFF_MS, 'DOM_SELF_HEAL_BACKOFF_MS', 1000),
     },
+    confirmArgument: confirmArgument as ConfirmArgumentMode,
     historyPath:
       flags.historyPath ?? env.DOM_HISTORY_PATH ?? join(env.XDG_DATA_HOME || join(env.HOME ?? homedir(), '.local', 'share'), 'docker-orchestration-mcp', 'history.db'),
     policy: {
