@@ -122,11 +122,7 @@ export class ConfigError extends Error {}
 export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
   const scope = flags.scope ?? env.DOM_SCOPE ?? 'managed';
   if (scope !== 'managed' && scope !== 'all') throw new ConfigError(`--scope must be "managed" or "all", not "${scope}"`);
-  const timeoutRaw = flags.engineTimeout ?? env.DOM_ENGINE_TIMEOUT_MS ?? '30000';
-  const engineTimeoutMs = Number(timeoutRaw);
-  if (!Number.isInteger(engineTimeoutMs) || engineTimeoutMs < 100) {
-    throw new ConfigError(`engine timeout must be a whole number of milliseconds >= 100, not "${timeoutRaw}"`);
-  }
+  const engineTimeoutMs = wholeNumber(flags.engineTimeout ?? env.DOM_ENGINE_TIMEOUT_MS, '--engine-timeout (DOM_ENGINE_TIMEOUT_MS, milliseconds)', 30_000, 100, 3_600_000);
   const confirmArgument = flags.confirmArgument ?? env.DOM_CONFIRM_ARGUMENT ?? 'fallback';
   if (!(CONFIRM_ARGUMENT_MODES as readonly string[]).includes(confirmArgument)) {
     throw new ConfigError(`--confirm-argument (DOM_CONFIRM_ARGUMENT) must be one of ${CONFIRM_ARGUMENT_MODES.join(', ')}, not "${confirmArgument}"`);
@@ -188,9 +184,21 @@ function httpToken(env: Env, tokenFile: string | undefined): { httpToken?: strin
 }
 
 function positiveInt(raw: string | undefined, name: string, fallback: number): number {
+  return wholeNumber(raw, name, fallback, 1);
+}
+
+/**
+ * A numeric setting: digits only (no sign, decimals, exponent or hex), within [min, max];
+ * absent or empty means `fallback`. Anything else is a start-up error naming the setting.
+ */
+export function wholeNumber(raw: string | undefined, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`${name} must be a whole number >= 1, not "${raw}"`);
+  const text = raw.trim();
+  const n = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
+    throw new ConfigError(`${name} must be a whole number ${range}, not "${raw}"`);
+  }
   return n;
 }
 
