@@ -9,6 +9,7 @@ import { maybeStartWatcher } from './health/wire.js';
 import { createLogger, type Logger } from './logger.js';
 import { createServer, SERVER_NAME, SERVER_VERSION } from './server.js';
 import { explicitOnly } from './tools/confirm.js';
+import { setKnownSecrets } from './util/mask.js';
 import { HttpConfigError, isLoopback, startHttpServer } from './transports/http.js';
 import { annotationsFor } from './tools/defineTool.js';
 import { errorResult, invokeTool, type ToolResult } from './tools/invoke.js';
@@ -32,6 +33,8 @@ function addCommonOptions(cmd: Command): Command {
 
 function setup(opts: ConfigFlags): { config: Config; log: Logger } {
   const config = loadConfig(process.env, opts);
+  // The server's own secrets are masked verbatim wherever they would show (answers, logs, history).
+  setKnownSecrets([config.httpToken, ...Object.values(config.registryAuth).flatMap((c) => [c.password, c.identitytoken])]);
   return { config, log: createLogger(config.logLevel) };
 }
 

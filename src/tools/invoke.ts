@@ -1,5 +1,6 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ToolError, type ErrorKind } from '../docker/errors.js';
+import { maskAnswer, maskText } from '../util/mask.js';
 import { InputRequiredSignal } from './confirm.js';
 import type { AnyTool, ToolContext } from './defineTool.js';
 
@@ -23,9 +24,33 @@ function issuesText(err: z.ZodError): string {
     .join('; ');
 }
 
+const ownFieldsCache = new WeakMap<AnyTool, ReadonlySet<string>>();
+
+/** The property names a tool's output schema declares: its own fields, never secrets by name. */
+function ownFields(tool: AnyTool): ReadonlySet<string> {
+  let fields = ownFieldsCache.get(tool);
+  if (!fields) {
+    const names = new Set<string>();
+    const walk = (node: unknown): void => {
+      if (!node || typeof node !== 'object') return;
+      const props = (node as { properties?: Record<string, unknown> }).properties;
+      if (props && typeof props === 'object') for (const k of Object.keys(props)) names.add(k);
+      for (const v of Object.values(node)) walk(v);
+    };
+    try {
+      walk(z.toJSONSchema(tool.output, { unrepresentable: 'any' }));
+    } catch {
+      // A schema that cannot be described: every key is then judged by its name.
+    }
+    fields = names;
+    ownFieldsCache.set(tool, fields);
+  }
+  return fields;
+}
+
 export function errorResult(kind: ErrorKind, message: string): ToolResult {
   return {
-    content: [{ type: 'text', text: `Error (${kind}): ${message}` }],
+    content: [{ type: 'text', text: `Error (${kind}): ${maskText(message)}` }],
     isError: true,
     _meta: { [ERROR_META_KEY]: { kind } },
   };
@@ -34,6 +59,8 @@ export function errorResult(kind: ErrorKind, message: string): ToolResult {
 /**
  * Validates arguments, runs the handler and shapes the answer: structuredContent plus a
  * short text, or a tool error with a stable kind. Never throws for a tool's own failure.
+ * Every answer and error passes the secret masker (src/util/mask.ts) on its way out, so
+ * env, labels, commands, logs and exec output are masked whatever the tool did.
  */
 export async function invokeTool(tool: AnyTool, rawArgs: unknown, ctx: ToolContext): Promise<ToolResult | { inputRequired: unknown }> {
   const parsed = tool.input.safeParse(rawArgs ?? {});
@@ -44,7 +71,7 @@ export async function invokeTool(tool: AnyTool, rawArgs: unknown, ctx: ToolConte
   try {
     const answer = await tool.handler(parsed.data, ctx);
     ctx.log.info({ tool: tool.name, ms: Date.now() - started }, 'tool call');
-    return { content: [{ type: 'text', text: answer.text }], structuredContent: answer.data as Record<string, unknown> };
+    return { content: [{ type: 'text', text: maskText(answer.text) }], structuredContent: maskAnswer(answer.data, ownFields(tool)) as Record<string, unknown> };
   } catch (err) {
     if (err instanceof InputRequiredSignal) return { inputRequired: err.result };
     if (err instanceof ToolError) {
