@@ -1,7 +1,8 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
-import { createMcpHandler } from '@modelcontextprotocol/server';
+import { createMcpHandler, isLegacyRequest } from '@modelcontextprotocol/server';
+import { createLegacySessions } from './legacySessions.js';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import type { Logger } from '../logger.js';
 import type { McpServer } from '@modelcontextprotocol/server';
@@ -28,6 +29,9 @@ export interface HttpOptions {
 }
 
 export class HttpConfigError extends Error {}
+
+const LEGACY_MAX_SESSIONS = 1000;
+const LEGACY_IDLE_MS = 30 * 60_000;
 
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]', '::1'];
 
@@ -58,6 +62,16 @@ function json(res: ServerResponse, status: number, body: unknown, headers: Recor
 
 function rpcError(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
   json(res, status, { jsonrpc: '2.0', error: { code: -32000, message }, id: null }, headers);
+}
+
+/**
+ * How many slots a body takes: one per request or notification in it. Responses (a user's
+ * answer to an elicitation the server asked during a call) take none, so that a call
+ * waiting for its answer cannot starve the answer of a slot.
+ */
+function workOf(body: unknown): number {
+  const items = Array.isArray(body) ? body : [body];
+  return items.filter((m) => !(m && typeof m === 'object' && !('method' in m) && ('result' in m || 'error' in m))).length;
 }
 
 function tooLarge(res: ServerResponse, max: number): void {
@@ -124,10 +138,23 @@ export async function startHttpServer(opts: HttpOptions, factory: () => McpServe
   const hosts = new Set([...LOOPBACK_NAMES, bindName.toLowerCase(), ...opts.allowedHosts.map((h) => h.toLowerCase())]);
   const origins = new Set([...LOOPBACK_NAMES, ...opts.allowedOrigins.map((h) => h.toLowerCase())]);
 
-  const mcp = createMcpHandler(() => factory(), { onerror: (err) => log.warn({ err: err.message }, 'mcp http error'), maxRequestBodySize: opts.maxBodyBytes });
-  const handle = toNodeHandler(mcp);
+  // 2026-era requests: the SDK's per-request handler. 2025-era clients: sessions of our own,
+  // so that what a client declared at initialize (elicitation) holds for its later calls.
+  const onerror = (err: Error) => log.warn({ err: err.message }, 'mcp http error');
+  const mcp = createMcpHandler(() => factory(), { legacy: 'reject', onerror, maxRequestBodySize: opts.maxBodyBytes });
+  const legacy = createLegacySessions(factory, { maxBodyBytes: opts.maxBodyBytes, maxSessions: LEGACY_MAX_SESSIONS, idleMs: LEGACY_IDLE_MS });
+  const handle = toNodeHandler({
+    fetch: async (request, options) => {
+      // A session's traffic (including the user's answers to its questions) stays in its session.
+      const session = request.headers.get('mcp-session-id');
+      if (session && legacy.has(session)) return legacy.fetch(request, options);
+      const isLegacy = await isLegacyRequest(request, options?.parsedBody, { maxRequestBodySize: opts.maxBodyBytes });
+      return isLegacy ? legacy.fetch(request, options) : mcp.fetch(request, options);
+    },
+  });
   let inFlight = 0;
   let closing = false;
+  const listening = new Set<ServerResponse>();
 
   // requestTimeout bounds receiving the request only: a long tool call may answer for minutes.
   // The check runs every second so that a stalled client is cut close to its deadline.
@@ -155,6 +182,14 @@ export async function startHttpServer(opts: HttpOptions, factory: () => McpServe
     if (closing) return rpcError(res, 503, 'Server is shutting down');
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > opts.maxBodyBytes) return tooLarge(res, opts.maxBodyBytes);
+    const sessionId = req.headers['mcp-session-id'];
+    if (req.method === 'GET' && typeof sessionId === 'string' && legacy.has(sessionId)) {
+      // A session's one listening stream (the SDK allows one per session) does no work of its
+      // own and stays open: it is bounded by the session count, not by --max-concurrent.
+      listening.add(res);
+      res.on('close', () => listening.delete(res));
+      return void Promise.resolve(handle(req, res)).catch((err: unknown) => log.error({ err }, 'http handler failed'));
+    }
     if (inFlight >= opts.maxConcurrent) return busy(res);
 
     // One slot while the body is read, then one per JSON-RPC message it carries.
@@ -179,7 +214,7 @@ export async function startHttpServer(opts: HttpOptions, factory: () => McpServe
         } catch {
           return json(res, 400, { jsonrpc: '2.0', error: { code: -32700, message: 'Parse error: the body is not JSON' }, id: null });
         }
-        const messages = Array.isArray(parsed) ? parsed.length : 1;
+        const messages = workOf(parsed);
         if (messages > opts.maxConcurrent) {
           return rpcError(res, 413, `A batch of ${messages} messages is more than this server runs at once (${opts.maxConcurrent}); send at most ${opts.maxConcurrent} per request`);
         }
@@ -209,6 +244,8 @@ export async function startHttpServer(opts: HttpOptions, factory: () => McpServe
     url,
     close: async () => {
       closing = true;
+      // Listening streams never end on their own: they must not hold the shutdown up.
+      for (const res of listening) res.destroy();
       // Finish in-flight calls, then stop; idle keep-alive sockets are closed at once.
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => server.closeAllConnections(), 30_000);
@@ -219,6 +256,7 @@ export async function startHttpServer(opts: HttpOptions, factory: () => McpServe
         server.closeIdleConnections();
       });
       await mcp.close();
+      await legacy.close();
     },
   };
 }

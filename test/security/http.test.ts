@@ -6,17 +6,28 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI } from '../integration/mcpClient.js';
 import { startHttpServer, TOKEN, type HttpServer } from './helpers.js';
 
-const HEADERS = {
+/** Raw requests of a 2025-era session (2025-03-26 still has JSON-RPC batches); the session id is added once known. */
+const HEADERS: Record<string, string> = {
   'content-type': 'application/json',
   accept: 'application/json, text/event-stream',
   authorization: `Bearer ${TOKEN}`,
-  'mcp-protocol-version': '2025-06-18',
 };
 
 let srv: HttpServer;
 
 beforeAll(async () => {
   srv = await startHttpServer(['--max-body', '65536', '--max-concurrent', '2', '--headers-timeout', '1000', '--body-timeout', '1000', '--request-timeout', '2000']);
+  const init = await fetch(srv.url, {
+    method: 'POST',
+    headers: HEADERS,
+    body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-03-26', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
+  });
+  await init.text();
+  const session = init.headers.get('mcp-session-id');
+  if (!session) throw new Error(`no session: ${init.status}`);
+  HEADERS['mcp-session-id'] = session;
+  HEADERS['mcp-protocol-version'] = '2025-03-26';
+  await (await fetch(srv.url, { method: 'POST', headers: HEADERS, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) })).text();
 });
 
 afterAll(async () => {
