@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
-import { ConfigError, loadConfig, type Config, type ConfigFlags } from './config.js';
+import { CONFIRM_ARGUMENT_MODES, ConfigError, loadConfig, wholeNumber, type Config, type ConfigFlags } from './config.js';
 import { Engine } from './docker/engine.js';
 import { HistoryOpenError, memoryHistory, type HistoryPort } from './history/port.js';
 import { openSqliteHistory } from './history/sqliteHistory.js';
@@ -8,6 +8,7 @@ import { maybeStartWatcher } from './health/wire.js';
 import { createLogger, type Logger } from './logger.js';
 import { createServer, SERVER_NAME, SERVER_VERSION } from './server.js';
 import { explicitOnly } from './tools/confirm.js';
+import { setKnownSecrets } from './util/mask.js';
 import { HttpConfigError, isLoopback, startHttpServer } from './transports/http.js';
 import { boundedStdioTransport } from './transports/stdio.js';
 import { annotationsFor } from './tools/defineTool.js';
@@ -23,7 +24,12 @@ function addCommonOptions(cmd: Command): Command {
     .option('--engine-timeout <ms>', 'deadline for one Docker Engine call, in milliseconds')
     .option('--log-level <level>', 'pino log level for stderr logs (default info)')
     .option('--history-path <file>', 'SQLite file of the deployment history (or DOM_HISTORY_PATH); ":memory:" keeps none')
-    .option('--file-root <dir>', 'folder that Compose files, env_file and .env may be read from; repeatable (or DOM_FILE_ROOTS; default the working directory)', collect);
+    .option('--file-root <dir>', 'folder that Compose files, env_file and .env may be read from; repeatable (or DOM_FILE_ROOTS; default the working directory)', collect)
+    .addOption(
+      new Option('--confirm-argument <mode>', 'which confirm: true counts: fallback (only from clients that cannot ask the user; default), always, never (or DOM_CONFIRM_ARGUMENT)').choices([
+        ...CONFIRM_ARGUMENT_MODES,
+      ]),
+    );
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -32,6 +38,8 @@ function collect(value: string, previous: string[] | undefined): string[] {
 
 function setup(opts: ConfigFlags): { config: Config; log: Logger } {
   const config = loadConfig(process.env, opts);
+  // The server's own secrets are masked verbatim wherever they would show (answers, logs, history).
+  setKnownSecrets([config.httpToken, ...Object.values(config.registryAuth).flatMap((c) => [c.password, c.identitytoken])]);
   return { config, log: createLogger(config.logLevel) };
 }
 
@@ -48,6 +56,9 @@ interface ServeFlags extends ConfigFlags {
   allowedOrigins?: string;
   maxBody?: string;
   maxConcurrent?: string;
+  headersTimeout?: string;
+  bodyTimeout?: string;
+  requestTimeout?: string;
 }
 
 function list(v: string | undefined): string[] {
@@ -68,8 +79,18 @@ function onShutdown(log: Logger, stop: () => Promise<void>): (why: string) => Pr
 async function serveHttp(opts: ServeFlags): Promise<void> {
   const { config, log } = setup(opts);
   const host = opts.host ?? '127.0.0.1';
-  const port = Number(opts.port ?? 8808);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port must be 0..65535, not "${opts.port}"`);
+  const env = process.env;
+  const port = wholeNumber(opts.port ?? env.DOM_HTTP_PORT, '--port (DOM_HTTP_PORT)', 8808, 0, 65535);
+  const limits = {
+    maxBodyBytes: wholeNumber(opts.maxBody ?? env.DOM_HTTP_MAX_BODY, '--max-body (DOM_HTTP_MAX_BODY, bytes)', 4 * 1024 * 1024, 1, 1024 * 1024 * 1024),
+    maxConcurrent: wholeNumber(opts.maxConcurrent ?? env.DOM_HTTP_MAX_CONCURRENT, '--max-concurrent (DOM_HTTP_MAX_CONCURRENT)', 32, 1, 10_000),
+    headersTimeoutMs: wholeNumber(opts.headersTimeout ?? env.DOM_HTTP_HEADERS_TIMEOUT_MS, '--headers-timeout (DOM_HTTP_HEADERS_TIMEOUT_MS, milliseconds)', 10_000, 100, 600_000),
+    bodyTimeoutMs: wholeNumber(opts.bodyTimeout ?? env.DOM_HTTP_BODY_TIMEOUT_MS, '--body-timeout (DOM_HTTP_BODY_TIMEOUT_MS, milliseconds)', 10_000, 100, 600_000),
+    requestTimeoutMs: wholeNumber(opts.requestTimeout ?? env.DOM_HTTP_REQUEST_TIMEOUT_MS, '--request-timeout (DOM_HTTP_REQUEST_TIMEOUT_MS, milliseconds)', 30_000, 100, 3_600_000),
+  };
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
+    throw new ConfigError(`--headers-timeout (${limits.headersTimeoutMs} ms) must not be longer than --request-timeout (${limits.requestTimeoutMs} ms)`);
+  }
   if (!config.httpToken) {
     throw new ConfigError(
       `HTTP transport needs a bearer token${isLoopback(host) ? '' : ` (refusing to bind ${host} without one)`}: set DOM_HTTP_TOKEN or pass --token-file FILE.`,
@@ -84,8 +105,7 @@ async function serveHttp(opts: ServeFlags): Promise<void> {
       token: config.httpToken,
       allowedHosts: list(opts.allowedHosts),
       allowedOrigins: list(opts.allowedOrigins),
-      maxBodyBytes: Number(opts.maxBody ?? 4 * 1024 * 1024),
-      maxConcurrent: Number(opts.maxConcurrent ?? 32),
+      ...limits,
     },
     () => createServer(config, log, engine, history).server,
     log,
@@ -194,8 +214,11 @@ addCommonOptions(program.command('serve', { isDefault: true }).description('run 
   .option('--token-file <file>', 'file holding the HTTP bearer token (or set DOM_HTTP_TOKEN)')
   .option('--allowed-hosts <list>', 'extra Host header names the HTTP transport accepts')
   .option('--allowed-origins <list>', 'extra Origin host names the HTTP transport accepts')
-  .option('--max-body <bytes>', 'largest HTTP request body (default 4 MiB)')
-  .option('--max-concurrent <n>', 'most HTTP requests served at once (default 32)')
+  .option('--max-body <bytes>', 'largest HTTP request body, counted as it arrives (default 4 MiB)')
+  .option('--max-concurrent <n>', 'most JSON-RPC messages served at once over HTTP; each message of a batch counts (default 32)')
+  .option('--headers-timeout <ms>', 'time allowed to receive HTTP request headers (default 10000)')
+  .option('--body-timeout <ms>', 'time allowed to receive an HTTP request body after its headers (default 10000)')
+  .option('--request-timeout <ms>', 'time allowed to receive a whole HTTP request; answers may take longer (default 30000)')
   .option('--self-heal', 'run the self-healing watcher: restart managed containers that die or turn unhealthy (or DOM_SELF_HEAL=1)')
   .action(async (opts: ServeFlags) => serve(opts));
 

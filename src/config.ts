@@ -25,6 +25,8 @@ export interface Config {
   policy: PolicyConfig;
   /** The self-healing watcher (--self-heal / DOM_SELF_HEAL). */
   selfHeal: SelfHealConfig;
+  /** Which `confirm: true` counts (DOM_CONFIRM_ARGUMENT, --confirm-argument); see src/tools/confirm.ts. */
+  confirmArgument: ConfirmArgumentMode;
   /** SQLite file of the deployment history (DOM_HISTORY_PATH, --history-path); ":memory:" keeps none. */
   historyPath: string;
   /** Files the server reads on a tool's behalf; see src/policy/fileReader.ts. */
@@ -40,6 +42,14 @@ export interface FilesConfig {
   /** Deadline for reading one file (DOM_FILE_READ_TIMEOUT_MS, default 5000). */
   readTimeoutMs: number;
 }
+
+/**
+ * Which `confirm: true` the server trusts: `fallback` (default) only from clients that
+ * cannot ask their user, `always` even from clients that can, `never` not at all (only an
+ * elicited answer confirms; clients without elicitation cannot run destructive tools).
+ */
+export type ConfirmArgumentMode = 'fallback' | 'always' | 'never';
+export const CONFIRM_ARGUMENT_MODES: readonly ConfirmArgumentMode[] = ['fallback', 'always', 'never'];
 
 /** Settings of the self-healing watcher; see src/health/. */
 export interface SelfHealConfig {
@@ -120,6 +130,7 @@ export interface ConfigFlags {
   selfHeal?: boolean;
   /** --file-root, repeatable. */
   fileRoot?: string[];
+  confirmArgument?: string;
 }
 
 function bool(v: string | undefined): boolean | undefined {
@@ -155,10 +166,10 @@ function unixSocketOf(dockerHost: string | undefined): string | undefined {
 export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
   const scope = flags.scope ?? env.DOM_SCOPE ?? 'managed';
   if (scope !== 'managed' && scope !== 'all') throw new ConfigError(`--scope must be "managed" or "all", not "${scope}"`);
-  const timeoutRaw = flags.engineTimeout ?? env.DOM_ENGINE_TIMEOUT_MS ?? '30000';
-  const engineTimeoutMs = Number(timeoutRaw);
-  if (!Number.isInteger(engineTimeoutMs) || engineTimeoutMs < 100) {
-    throw new ConfigError(`engine timeout must be a whole number of milliseconds >= 100, not "${timeoutRaw}"`);
+  const engineTimeoutMs = wholeNumber(flags.engineTimeout ?? env.DOM_ENGINE_TIMEOUT_MS, '--engine-timeout (DOM_ENGINE_TIMEOUT_MS, milliseconds)', 30_000, 100, 3_600_000);
+  const confirmArgument = flags.confirmArgument ?? env.DOM_CONFIRM_ARGUMENT ?? 'fallback';
+  if (!(CONFIRM_ARGUMENT_MODES as readonly string[]).includes(confirmArgument)) {
+    throw new ConfigError(`--confirm-argument (DOM_CONFIRM_ARGUMENT) must be one of ${CONFIRM_ARGUMENT_MODES.join(', ')}, not "${confirmArgument}"`);
   }
   const docker: DockerConfig = {
     tlsVerify: bool(env.DOCKER_TLS_VERIFY) ?? false,
@@ -197,6 +208,7 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
       windowMs: positiveInt(env.DOM_SELF_HEAL_WINDOW_MS, 'DOM_SELF_HEAL_WINDOW_MS', 10 * 60_000),
       backoffMs: positiveInt(env.DOM_SELF_HEAL_BACKOFF_MS, 'DOM_SELF_HEAL_BACKOFF_MS', 1000),
     },
+    confirmArgument: confirmArgument as ConfirmArgumentMode,
     historyPath,
     files: filesConfig(env, flags.fileRoot),
     policy: {
@@ -253,9 +265,21 @@ function httpToken(env: Env, tokenFile: string | undefined, home: (path: string)
 }
 
 function positiveInt(raw: string | undefined, name: string, fallback: number): number {
+  return wholeNumber(raw, name, fallback, 1);
+}
+
+/**
+ * A numeric setting: digits only (no sign, decimals, exponent or hex), within [min, max];
+ * absent or empty means `fallback`. Anything else is a start-up error naming the setting.
+ */
+export function wholeNumber(raw: string | undefined, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`${name} must be a whole number >= 1, not "${raw}"`);
+  const text = raw.trim();
+  const n = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
+    throw new ConfigError(`${name} must be a whole number ${range}, not "${raw}"`);
+  }
   return n;
 }
 

@@ -1,4 +1,5 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { maskRecord, maskText } from './util/mask.js';
 
 /**
  * pino writes a `msg` field of the logged object and then the message argument as a second
@@ -13,16 +14,19 @@ function oneMsgKey(args: unknown[]): unknown[] {
   return [{ ...others, [Object.hasOwn(others, 'error') ? 'detail' : 'error']: msg }, message, ...rest];
 }
 
-/** Structured JSON logs on stderr (fd 2): stdout belongs to the MCP protocol in stdio mode. */
+/**
+ * Structured JSON logs on stderr (fd 2): stdout belongs to the MCP protocol in stdio mode.
+ * Every line passes the secret masker: objects by key name and value, messages by value.
+ */
 export function createLogger(level: string, destination: DestinationStream = pino.destination({ fd: 2, sync: true })): Logger {
   return pino(
     {
       level,
       base: { name: 'docker-orchestration-mcp' },
-      redact: { paths: ['*.env', '*.Env', '*.auth', '*.password', '*.token', 'env', 'auth', 'password', 'token'], censor: '******' },
+      formatters: { log: (obj) => maskRecord(obj) as Record<string, unknown> },
       hooks: {
         logMethod(args, method) {
-          method.apply(this, oneMsgKey(args) as Parameters<typeof method>);
+          method.apply(this, oneMsgKey(args).map((a) => (typeof a === 'string' ? maskText(a) : a)) as Parameters<typeof method>);
         },
       },
     },

@@ -10,7 +10,7 @@ import type { Config } from './config.js';
 import { Engine } from './docker/engine.js';
 import { memoryHistory, type HistoryPort } from './history/port.js';
 import type { Logger } from './logger.js';
-import { createConfirmer, InputRequiredSignal, type Confirmer } from './tools/confirm.js';
+import { createConfirmer, InputRequiredSignal, type Confirmer, type ElicitAnswer } from './tools/confirm.js';
 import { annotationsFor, type AnyTool, type Progress, type ToolContext } from './tools/defineTool.js';
 import { invokeTool } from './tools/invoke.js';
 import { inputWireSchema, outputWireSchema } from './tools/wireSchemas.js';
@@ -47,9 +47,10 @@ const CONFIRM_KEY = 'confirm';
 /**
  * Confirmation through MCP elicitation: on 2026-era requests as an input_required round
  * (the client asks the user and retries the call), on 2025-era connections as a pushed
- * elicitation/create request. Clients without elicitation fall back to `confirm: true`.
+ * elicitation/create request. When the client can ask, only the user's answer confirms;
+ * `confirm: true` counts for clients that cannot (src/tools/confirm.ts has the rule).
  */
-function confirmerFor(server: McpServer, ctx: ServerContext): Confirmer {
+function confirmerFor(server: McpServer, ctx: ServerContext, config: Config): Confirmer {
   const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
   const modernCaps = envelope?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined;
   const caps = modernCaps ?? server.server.getClientCapabilities();
@@ -58,19 +59,25 @@ function confirmerFor(server: McpServer, ctx: ServerContext): Confirmer {
     properties: { confirm: { type: 'boolean' as const, title: 'Confirm', description: summary } },
     required: ['confirm'],
   });
+  const answerOf = (action: string, content: Record<string, unknown> | undefined): ElicitAnswer => {
+    if (action === 'accept') return content?.confirm === true ? 'accept' : 'decline';
+    return action === 'cancel' ? 'cancel' : 'decline';
+  };
   return createConfirmer({
+    confirmArgument: config.confirmArgument,
     clientCanElicit: () => Boolean(caps?.elicitation),
     elicit: async (summary) => {
       const message = `${summary}\nConfirm?`;
       if (modernCaps) {
         const answer = inputResponse(ctx.mcpReq.inputResponses, CONFIRM_KEY);
-        if (answer.kind === 'elicit') return answer.action === 'accept' && answer.content?.confirm === true;
+        if (answer.kind === 'elicit') return answerOf(answer.action, answer.content);
+        if (answer.kind !== 'missing') return 'decline';
         throw new InputRequiredSignal(
           inputRequired({ inputRequests: { [CONFIRM_KEY]: inputRequired.elicit({ message, requestedSchema: requestedSchema(summary) }) } }),
         );
       }
       const res = await ctx.mcpReq.elicitInput({ mode: 'form', message, requestedSchema: requestedSchema(summary) });
-      return res.action === 'accept' && res.content?.confirm === true;
+      return answerOf(res.action, res.content);
     },
   });
 }
@@ -89,7 +96,7 @@ export function createServer(config: Config, log: Logger, engine = new Engine(co
     {
       capabilities: { tools: {}, logging: {}, resources: {}, prompts: {} },
       instructions:
-        'Deploy and operate Docker containers. Lists are compact; use get_container_info for detail. Destructive tools (remove_*) need confirm: true unless the client supports elicitation.',
+        'Deploy and operate Docker containers. Lists are compact; use get_container_info for detail. Destructive tools (remove_*, exec, heal) need confirmation: when the client supports elicitation the user is asked and only their answer counts; otherwise pass confirm: true.',
     },
   );
   const tools = enabledTools(config);
@@ -112,7 +119,7 @@ export function createServer(config: Config, log: Logger, engine = new Engine(co
           progress: progressFor(ctx, log),
           history,
           who: clientName(server),
-          confirm: confirmerFor(server, ctx),
+          confirm: confirmerFor(server, ctx, config),
         };
         const result = await invokeTool(tool, args, toolCtx);
         if ('inputRequired' in result) return result.inputRequired as never;

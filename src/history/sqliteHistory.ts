@@ -15,7 +15,7 @@ import {
   type HistoryQuery,
   type StepRecord,
 } from './port.js';
-import { maskDeep } from './redact.js';
+import { maskRecord, maskText } from '../util/mask.js';
 import { immediate, openDatabase, pragma, sqliteErrorName, type DatabaseSync } from './sqlite.js';
 
 /** The error text of a deployment found `running` when the history is opened and its writer is gone. */
@@ -49,7 +49,7 @@ interface StepRow {
 }
 
 function json(value: unknown): string {
-  return JSON.stringify(maskDeep(value ?? null)) ?? 'null';
+  return JSON.stringify(maskRecord(value ?? null)) ?? 'null';
 }
 
 function parseJson(text: string | null): unknown {
@@ -244,7 +244,7 @@ function sqliteHistory(db: DatabaseSync, log: Logger): HistoryPort {
       return {
         id,
         step(s) {
-          write('step', id, () => insertStep.run(id, id, s.name, s.service ?? null, Math.round(s.durationMs), s.outcome, s.error ?? null));
+          write('step', id, () => insertStep.run(id, id, s.name, s.service ?? null, Math.round(s.durationMs), s.outcome, s.error === undefined ? null : maskText(s.error)));
         },
         setPlan(plan) {
           write('plan', id, () => updatePlan.run(json(plan), id));
@@ -255,7 +255,7 @@ function sqliteHistory(db: DatabaseSync, log: Logger): HistoryPort {
           clearInterval(heartbeat);
           heartbeats.delete(heartbeat);
           const now = Date.now();
-          write('finish', id, () => finish.run(outcome, error ?? null, now, now - started, id));
+          write('finish', id, () => finish.run(outcome, error === undefined ? null : maskText(error), now, now - started, id));
         },
       };
     },

@@ -1,6 +1,7 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ToolError, type ErrorKind } from '../docker/errors.js';
 import { boundAnswer, capText, MAX_ANSWER_BYTES, TRUNCATED_META_KEY } from './bounds.js';
+import { maskAnswer, maskText } from '../util/mask.js';
 import { InputRequiredSignal } from './confirm.js';
 import type { AnyTool, ToolContext } from './defineTool.js';
 
@@ -27,9 +28,33 @@ function issuesText(err: z.ZodError): string {
 /** An error message longer than this is cut: errors explain, they do not carry data. */
 const MAX_ERROR_CHARS = 8 * 1024;
 
+const ownFieldsCache = new WeakMap<AnyTool, ReadonlySet<string>>();
+
+/** The property names a tool's output schema declares: its own fields, never secrets by name. */
+function ownFields(tool: AnyTool): ReadonlySet<string> {
+  let fields = ownFieldsCache.get(tool);
+  if (!fields) {
+    const names = new Set<string>();
+    const walk = (node: unknown): void => {
+      if (!node || typeof node !== 'object') return;
+      const props = (node as { properties?: Record<string, unknown> }).properties;
+      if (props && typeof props === 'object') for (const k of Object.keys(props)) names.add(k);
+      for (const v of Object.values(node)) walk(v);
+    };
+    try {
+      walk(z.toJSONSchema(tool.output, { unrepresentable: 'any' }));
+    } catch {
+      // A schema that cannot be described: every key is then judged by its name.
+    }
+    fields = names;
+    ownFieldsCache.set(tool, fields);
+  }
+  return fields;
+}
+
 export function errorResult(kind: ErrorKind, message: string): ToolResult {
   return {
-    content: [{ type: 'text', text: `Error (${kind}): ${capText(message, MAX_ERROR_CHARS)}` }],
+    content: [{ type: 'text', text: `Error (${kind}): ${capText(maskText(message), MAX_ERROR_CHARS)}` }],
     isError: true,
     _meta: { [ERROR_META_KEY]: { kind } },
   };
@@ -38,6 +63,8 @@ export function errorResult(kind: ErrorKind, message: string): ToolResult {
 /**
  * Validates arguments, runs the handler and shapes the answer: structuredContent plus a
  * short text, or a tool error with a stable kind. Never throws for a tool's own failure.
+ * Every answer and error passes the secret masker (src/util/mask.ts) on its way out, so
+ * env, labels, commands, logs and exec output are masked whatever the tool did.
  */
 export async function invokeTool(tool: AnyTool, rawArgs: unknown, ctx: ToolContext): Promise<ToolResult | { inputRequired: unknown }> {
   const parsed = tool.input.safeParse(rawArgs ?? {});
@@ -47,7 +74,7 @@ export async function invokeTool(tool: AnyTool, rawArgs: unknown, ctx: ToolConte
   const started = Date.now();
   try {
     const answer = await tool.handler(parsed.data, ctx);
-    const bounded = boundAnswer(answer.text, answer.data as Record<string, unknown>);
+    const bounded = boundAnswer(maskText(answer.text), maskAnswer(answer.data, ownFields(tool)) as Record<string, unknown>);
     if (!bounded) {
       ctx.log.warn({ tool: tool.name, ms: Date.now() - started }, 'answer too large even when shortened');
       return errorResult('failed', `The answer of ${tool.name} is too large to send (over ${MAX_ANSWER_BYTES} bytes even shortened). Narrow the request (limit, filters, tail).`);

@@ -11,7 +11,9 @@ export const idArg = z
 export const confirmArg = z
   .boolean()
   .optional()
-  .describe('Set true to confirm this destructive action. Without it (and without an elicitation-capable client) the tool only answers what it would do.');
+  .describe(
+    'Set true to confirm this destructive action when the client cannot ask the user. When the client supports elicitation the user is asked and only their answer counts. Without confirmation the tool only answers what it would do.',
+  );
 
 export const errorKindSchema = z.enum(['not_found', 'conflict', 'invalid_input', 'denied', 'engine_unavailable', 'timeout', 'failed']);
 

@@ -8,6 +8,7 @@ import { assertInScope } from '../../policy/scope.js';
 import { maskValue } from '../../util/mask.js';
 import { defineTool } from '../defineTool.js';
 import { confirmArg, destructiveOutcome, idArg } from '../schemas.js';
+import { notConfirmedMessage } from '../confirm.js';
 
 const MAX_EXEC_BYTES = 1024 * 1024;
 const TIMEOUT_PREVIEW = 2048;
@@ -66,8 +67,9 @@ export const execInContainerTool = defineTool({
     const envShown = Object.entries(a.env ?? {}).map(([k, v]) => `${k}=${maskValue(k, v)}`);
     const summary = `Run \`${shown}\` in container "${name}"${a.user ? ` as ${a.user}` : ''}${a.working_dir ? ` in ${a.working_dir}` : ''}${envShown.length ? ` with env ${envShown.join(' ')}` : ''}.`;
     const base = { id: c.Id.slice(0, 12), name, command: a.command };
-    if (!(await ctx.confirm(a.confirm, summary))) {
-      const message = `Not confirmed; nothing ran. Would: ${summary} Call again with confirm: true to do it.`;
+    const confirmation = await ctx.confirm(a.confirm, summary);
+    if (!confirmation.confirmed) {
+      const message = notConfirmedMessage(confirmation, summary, { nothing: 'nothing ran' });
       return { data: { ...base, done: false, message }, text: message };
     }
     const timeoutMs = Math.round((a.timeout ?? 30) * 1000);

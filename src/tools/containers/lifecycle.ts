@@ -13,6 +13,7 @@ import { vetExistingContainer } from '../../policy/hostAccessEngine.js';
 import { assertInScope } from '../../policy/scope.js';
 import { defineTool, type ToolContext } from '../defineTool.js';
 import { confirmArg, destructiveOutcome, idArg } from '../schemas.js';
+import { notConfirmedMessage } from '../confirm.js';
 
 const stateAnswer = z.object({
   id: z.string(),
@@ -116,8 +117,9 @@ export const removeContainerTool = defineTool({
     const summary = `Remove container "${name}" (${c.State.Status}, image ${c.Config.Image})${volumes ? ' and its anonymous volumes' : ''}.`;
     const base = { id: c.Id.slice(0, 12), name };
     const record = { kind: 'remove_container', target: name, source: 'container', who: ctx.who, inputs: { id, force, volumes, confirm } } as const;
-    if (!(await ctx.confirm(confirm, summary))) {
-      const message = `Not confirmed; nothing changed. Would: ${summary} Call again with confirm: true to do it.`;
+    const confirmation = await ctx.confirm(confirm, summary);
+    if (!confirmation.confirmed) {
+      const message = notConfirmedMessage(confirmation, summary);
       ctx.history.begin(record).finish('not_confirmed', message);
       return { data: { ...base, done: false, message }, text: message };
     }

@@ -17,6 +17,7 @@ import { defineTool } from '../defineTool.js';
 import { pagingInput, paginate } from '../paging.js';
 import { bytes, moreHint } from '../render.js';
 import { confirmArg, destructiveOutcome, idArg } from '../schemas.js';
+import { notConfirmedMessage } from '../confirm.js';
 
 const imageRowSchema = z.object({
   id: z.string(),
@@ -182,8 +183,9 @@ export const removeImageTool = defineTool({
       ? `Untag ${withDefaultTag(id)} (image ${shortId} keeps its other tags: ${tags.filter((t) => t !== withDefaultTag(id)).join(', ')}).`
       : `Remove image ${id} (${shortId}${tags.length ? `, tags ${tags.join(', ')}` : ''}, ${bytes(img.Size)})${force ? ', forced' : ''}.`;
     const base = { image: id, id: shortId, untagged: [] as string[], deleted: [] as string[] };
-    if (!(await ctx.confirm(confirm, summary))) {
-      const message = `Not confirmed; nothing changed. Would: ${summary} Call again with confirm: true to do it.`;
+    const confirmation = await ctx.confirm(confirm, summary);
+    if (!confirmation.confirmed) {
+      const message = notConfirmedMessage(confirmation, summary);
       return { data: { ...base, done: false, message }, text: message };
     }
     const res = await removeImage(ctx.engine, id, { force: force ?? false, prune: prune ?? true }, ctx.signal);

@@ -19,6 +19,7 @@ import { defineTool } from '../defineTool.js';
 import { pagingInput, paginate } from '../paging.js';
 import { moreHint } from '../render.js';
 import { confirmArg, destructiveOutcome, idArg } from '../schemas.js';
+import { notConfirmedMessage } from '../confirm.js';
 
 const labelsArg = z.record(z.string().min(1).max(256), z.string().max(4096)).optional().describe('Labels to set; the managed label is added.');
 
@@ -138,8 +139,9 @@ export const removeNetworkTool = defineTool({
     }
     const summary = `Remove ${n.Driver} network "${n.Name}" (${n.Id.slice(0, 12)}).`;
     const base = { id: n.Id.slice(0, 12), name: n.Name };
-    if (!(await ctx.confirm(confirm, summary))) {
-      const message = `Not confirmed; nothing changed. Would: ${summary} Call again with confirm: true to do it.`;
+    const confirmation = await ctx.confirm(confirm, summary);
+    if (!confirmation.confirmed) {
+      const message = notConfirmedMessage(confirmation, summary);
       return { data: { ...base, done: false, message }, text: message };
     }
     await removeNetwork(ctx.engine, n.Id, ctx.signal);

@@ -8,6 +8,7 @@ import { isCrashLooping, selfHealState } from '../../health/watcher.js';
 import { defineTool } from '../defineTool.js';
 import { bytes } from '../render.js';
 import { confirmArg } from '../schemas.js';
+import { notConfirmedMessage } from '../confirm.js';
 
 /**
  * health_monitoring: a read of container/service health, and with `heal: true` a confirmed
@@ -165,8 +166,9 @@ export const healthMonitoringTool = defineTool({
         return { data, text: text.join('\n') };
       }
       const summary = `Heal: ${actions.map((a) => `${a.action} ${a.container} (${a.reason})`).join('; ')}.`;
-      if (!(await ctx.confirm(args.confirm, summary))) {
-        const message = `Not confirmed; nothing changed. Would: ${summary} Call again with heal: true and confirm: true to do it.`;
+      const confirmation = await ctx.confirm(args.confirm, summary);
+      if (!confirmation.confirmed) {
+        const message = notConfirmedMessage(confirmation, summary, { retry: 'heal: true and confirm: true' });
         ctx.history
           .begin({ kind: 'heal', target: scopeText(scope), source: 'health_monitoring', who: ctx.who, inputs: { target: args.target, heal: true, confirm: args.confirm } })
           .finish('not_confirmed', message);

@@ -5,6 +5,7 @@ import { assertInScope } from '../../policy/scope.js';
 import { containerName, stackObjects } from '../../stacks/engineState.js';
 import { defineTool } from '../defineTool.js';
 import { confirmArg, destructiveOutcome } from '../schemas.js';
+import { notConfirmedMessage } from '../confirm.js';
 import { stackNameArg } from './shared.js';
 
 const STOP_GRACE_MS = 60_000;
@@ -45,8 +46,9 @@ export const removeStackTool = defineTool({
       volumes ? `; volumes ${vols.join(', ') || '(none)'} (data lost)` : kept.length ? `; volumes ${kept.join(', ')} are kept` : ''
     }.`;
     const base = { name, containers, networks, volumes: vols };
-    if (!(await ctx.confirm(confirm, summary))) {
-      const message = `Not confirmed; nothing changed. Would: ${summary} Call again with confirm: true to do it.`;
+    const confirmation = await ctx.confirm(confirm, summary);
+    if (!confirmation.confirmed) {
+      const message = notConfirmedMessage(confirmation, summary);
       return { data: { ...base, done: false, message }, text: message };
     }
 

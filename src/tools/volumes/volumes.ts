@@ -10,6 +10,7 @@ import { defineTool } from '../defineTool.js';
 import { pagingInput, paginate } from '../paging.js';
 import { moreHint } from '../render.js';
 import { confirmArg, destructiveOutcome, idArg } from '../schemas.js';
+import { notConfirmedMessage } from '../confirm.js';
 
 const volumeRowSchema = z.object({
   name: z.string(),
@@ -111,8 +112,9 @@ export const removeVolumeTool = defineTool({
       );
     }
     const summary = `Remove volume "${v.Name}" (driver ${v.Driver}) and all data in it.`;
-    if (!(await ctx.confirm(confirm, summary))) {
-      const message = `Not confirmed; nothing changed. Would: ${summary} Call again with confirm: true to do it.`;
+    const confirmation = await ctx.confirm(confirm, summary);
+    if (!confirmation.confirmed) {
+      const message = notConfirmedMessage(confirmation, summary);
       return { data: { name: v.Name, done: false, message }, text: message };
     }
     await removeVolume(ctx.engine, v.Name, ctx.signal);
