@@ -19,7 +19,6 @@ export default defineConfig({
           sequence: { groupOrder: 1 },
         },
       },
-      { test: { name: 'security', include: ['test/security/**/*.test.ts'], environment: 'node', testTimeout: 120_000, hookTimeout: 180_000, globalSetup: ['test/integration/globalSetup.ts'], maxWorkers: 2, sequence: { groupOrder: 2 } } },
     ],
   },
 });

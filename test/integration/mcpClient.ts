@@ -3,6 +3,9 @@ import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export const CLI = new URL('../../dist/cli.js', import.meta.url).pathname;
 
@@ -32,10 +35,19 @@ export async function startClient(
   opts: { env?: Record<string, string>; args?: string[]; elicit?: (message: string) => { action: 'accept' | 'decline' | 'cancel'; content?: Record<string, unknown> } } = {},
 ): Promise<TestClient> {
   let stderr = '';
+  const historyDir = mkdtempSync(join(tmpdir(), 'dom-test-history-'));
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [CLI, 'serve', ...(opts.args ?? [])],
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', DOM_LOG_LEVEL: 'warn', DOM_INSTANCE: TEST_INSTANCE, ...(opts.env ?? {}) },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/root',
+      DOM_LOG_LEVEL: 'warn',
+      DOM_INSTANCE: TEST_INSTANCE,
+      // Each test server keeps its own history: never the user's, and never one another's schema.
+      DOM_HISTORY_PATH: join(historyDir, 'history.db'),
+      ...(opts.env ?? {}),
+    },
     stderr: 'pipe',
   });
   transport.stderr?.on('data', (d: Buffer) => {
@@ -67,7 +79,10 @@ export async function startClient(
       expect(errorText(r)).toMatch(pattern);
       return errorText(r);
     },
-    close: () => client.close(),
+    async close() {
+      await client.close();
+      rmSync(historyDir, { recursive: true, force: true });
+    },
     stderr: () => stderr,
   };
 }

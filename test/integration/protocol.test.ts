@@ -79,7 +79,7 @@ describe('MCP surface', () => {
     const transport = new V1StdioClientTransport({
       command: process.execPath,
       args: [CLI],
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', DOM_LOG_LEVEL: 'warn' },
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', DOM_LOG_LEVEL: 'warn', DOM_HISTORY_PATH: ':memory:' },
       stderr: 'pipe',
     });
     const client = new V1Client({ name: 'v1-client', version: '1.0.0' });
