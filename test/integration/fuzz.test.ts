@@ -26,7 +26,7 @@ import { errorKind, errorText, freePort, startClient, type CallResult, type Test
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261129);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 3000);
-const CONCURRENCY = Number(process.env.FUZZ_CONCURRENCY ?? 3);
+const CONCURRENCY = Number(process.env.FUZZ_CONCURRENCY ?? 4);
 const MIN_REACHED = 5;
 const CALL_TIMEOUT_MS = 60_000;
 const STABLE_KINDS = new Set(['not_found', 'conflict', 'invalid_input', 'denied', 'engine_unavailable', 'timeout', 'failed']);
