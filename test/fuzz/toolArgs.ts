@@ -192,6 +192,34 @@ function withoutKeys(args: Record<string, unknown>, keys: string[]): Record<stri
   return out;
 }
 
+/** One setting the container policy must refuse, on an otherwise plain deploy: nothing else can stop it. */
+const POLICY_PROBES: Record<string, unknown>[] = [
+  { privileged: true },
+  { pid: 'host' },
+  { ipc: 'host' },
+  { uts: 'host' },
+  { userns_mode: 'host' },
+  { network: 'host' },
+  { cap_add: ['SYS_ADMIN'] },
+  { devices: ['/dev/fuse'] },
+  { security_opt: ['seccomp=unconfined'] },
+  { security_opt: ['apparmor:unconfined'] },
+  { volumes: ['/var/run/docker.sock:/s'] },
+  { volumes: ['/run/docker.sock:/s'] },
+  { volumes: ['/:/host:ro'] },
+  { volumes: ['/etc:/e:ro'] },
+  { volumes: ['/proc:/p:ro'] },
+  { volumes: ['/var/lib/docker:/d:ro'] },
+  { volumes: ['/run:/r:ro'] },
+  { volumes: ['/var/run:/r:ro'] },
+  { volumes: ['/var:/v:ro'] },
+  { volumes: [{ type: 'bind', source: '/var/run/docker.sock', target: '/s' }] },
+];
+
+function policyProbe(run: FuzzRun): fc.Arbitrary<Record<string, unknown>> {
+  return fc.tuple(plainDeploy(run), fc.constantFrom(...POLICY_PROBES)).map(([plain, probe]) => ({ ...withoutKeys(plain, ['network', 'volumes']), ...probe, wait: 'running' }));
+}
+
 function stackOverrides(run: FuzzRun): Record<string, fc.Arbitrary<unknown>> {
   return {
     name: fc.oneof(
@@ -200,7 +228,7 @@ function stackOverrides(run: FuzzRun): Record<string, fc.Arbitrary<unknown>> {
       { weight: 2, arbitrary: fc.constantFrom('fuzz-nx', 'FUZZ-NX', '-fuzz-nx', 'fuzz_nx.x', 'a'.repeat(64), hostileOrGarbage) },
     ),
     compose: composeCase.map((c) => new ComposeText(c)),
-    file: fc.constantFrom(`${run.dir}/compose.yml`, `${run.dir}/missing.yml`, run.dir, '/etc/passwd', '../../etc/passwd', '/etc/hostname', '/proc/self/cmdline', 'fuzz-nx.yml', '', '\u0000'),
+    file: fc.constantFrom(`${run.dir}/compose.yml`, `${run.dir}/missing.yml`, `${run.dir}/fifo`, run.dir, '/etc/passwd', '../../etc/passwd', '/etc/hostname', '/proc/self/cmdline', 'fuzz-nx.yml', '', '\u0000'),
     template: fc.oneof(fc.constantFrom(...run.templates), fc.constantFrom('fuzz-nx', '../templates/web-stack', '', '/etc/passwd')),
     'variables{}': fc.oneof(fc.constantFrom('8080', '', 'fuzz-nx'), hostileString),
     profiles: fc.constantFrom(['*'], ['fuzz-nx'], [''], []),
@@ -305,7 +333,7 @@ export function argsArbitrary(tool: ToolSchema, run: FuzzRun, opts: ArgsOptions)
   );
   // A made-up cursor is always refused; leave it out mostly so the list handlers get past it.
   if ('cursor' in (tool.input._zod.def.shape ?? {})) arb = fc.tuple(arb, fc.nat(4)).map(([a, n]) => (n === 0 ? a : withoutKeys(a, ['cursor'])));
-  if (tool.name === 'deploy_container') arb = fc.oneof(arb, plainDeploy(run));
+  if (tool.name === 'deploy_container') arb = fc.oneof({ weight: 4, arbitrary: arb }, { weight: 4, arbitrary: plainDeploy(run) }, { weight: 2, arbitrary: policyProbe(run) });
   if (tool.name === 'create_network') arb = fc.oneof(arb, plainNetwork(run));
   if (tool.name === 'create_volume') arb = fc.oneof(arb, plainVolume(run));
   if (tool.name === 'deploy_application_stack') arb = fc.tuple(arb, fc.nat(7)).map(([a, n]) => oneSource(a, n));

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -87,6 +88,8 @@ async function cleanup(): Promise<void> {
 beforeAll(async () => {
   mkdirSync(join(dir, 'sub'));
   writeFileSync(join(dir, 'compose.yml'), SMALL_STACK);
+  // Reading a FIFO never ends: a `file` pointing at one must be refused, not hang the server.
+  execFileSync('mkfifo', [join(dir, 'fifo')]);
   mcp = await startClient({
     env: { DOM_INSTANCE: INSTANCE, DOM_ENGINE_TIMEOUT_MS: '15000', DOM_HISTORY_PATH: join(dir, 'history.db'), DOM_LOG_LEVEL: 'warn' },
   });
@@ -112,7 +115,8 @@ function classify(tool: string, r: CallResult): Outcome {
   return { type: 'error', kind, message: text };
 }
 
-const SENSITIVE_SOURCE = /^(\/|\/run|\/var\/run|\/etc|\/proc|\/sys|\/dev|\/root|\/var\/lib\/docker)(\/|$|:)|docker\.sock/;
+/** Host paths that are, or hold, the Docker socket, the host's root, its config or its kernel interfaces. */
+const SENSITIVE_SOURCE = /^\/+(|run|var|var\/run|var\/lib|var\/lib\/docker|etc|proc|sys|dev|root|boot)\/*(:|$)|^\/+(run|var\/run|var\/lib\/docker|etc|proc|sys|dev|root|boot)\/|docker\.sock/;
 
 /** A deploy the policy should have refused but that succeeded. */
 function policyEscape(args: Record<string, unknown>): string | undefined {
