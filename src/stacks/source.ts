@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { ToolError } from '../docker/errors.js';
 import type { ReadFile } from './compose/index.js';
@@ -26,22 +26,11 @@ export interface ResolvedSource {
   digest: string;
 }
 
-/** As large as the `compose` argument may be. */
-const MAX_FILE_BYTES = 1_000_000;
-
-/**
- * Synchronous file reader for the Compose library: undefined when the file is missing.
- * Only regular files: a FIFO or /dev/stdin would block the whole server until EOF, and
- * /dev/zero would never end.
- */
+/** Synchronous file reader for the Compose library: undefined when the file is missing. */
 export const readFileOrUndefined: ReadFile = (path) => {
   try {
-    const st = statSync(path);
-    if (!st.isFile()) throw new ToolError('invalid_input', `Cannot read ${path}: not a regular file.`);
-    if (st.size > MAX_FILE_BYTES) throw new ToolError('invalid_input', `Cannot read ${path}: ${st.size} bytes, more than the ${MAX_FILE_BYTES} a Compose or env file may have.`);
     return readFileSync(path, 'utf8');
   } catch (err) {
-    if (err instanceof ToolError) throw err;
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new ToolError('invalid_input', `Cannot read ${path}: ${(err as Error).message}`);
   }

@@ -1,11 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ToolError } from '../../../src/docker/errors.js';
 import { loadProject } from '../../../src/stacks/compose/index.js';
-import { readFileOrUndefined, resolveSource } from '../../../src/stacks/source.js';
+import { resolveSource } from '../../../src/stacks/source.js';
 import { aggregateHealth } from '../../../src/stacks/status.js';
 import { getTemplate, listTemplates, templateVariables } from '../../../src/stacks/templates.js';
 
@@ -70,19 +66,6 @@ describe('resolveSource', () => {
     expect(kind(() => resolveSource({ file: '/no/such/compose.yml' }))).toBe('not_found');
     expect(resolveSource({ compose: 'services: {}' })).toMatchObject({ kind: 'compose', label: 'inline' });
     expect(resolveSource({ template: 'web-db', variables: { A: '1' } })).toMatchObject({ kind: 'template', label: 'template:web-db', variables: { A: '1' } });
-  });
-
-  it('reads only regular files: a device, a folder or stdin would hang the server or never end', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dom-source-'));
-    const fifo = join(dir, 'compose.yml');
-    execFileSync('mkfifo', [fifo]);
-    try {
-      for (const file of ['/dev/zero', fifo, dir]) expect(kind(() => resolveSource({ file })), file).toBe('invalid_input');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-    expect(() => readFileOrUndefined('/dev/zero')).toThrow(/not a regular file/);
-    expect(readFileOrUndefined('/no/such/.env')).toBeUndefined();
   });
 });
 
