@@ -228,7 +228,7 @@ function stackOverrides(run: FuzzRun): Record<string, fc.Arbitrary<unknown>> {
       { weight: 2, arbitrary: fc.constantFrom('fuzz-nx', 'FUZZ-NX', '-fuzz-nx', 'fuzz_nx.x', 'a'.repeat(64), hostileOrGarbage) },
     ),
     compose: composeCase.map((c) => new ComposeText(c)),
-    file: fc.constantFrom(`${run.dir}/compose.yml`, `${run.dir}/missing.yml`, `${run.dir}/fifo`, run.dir, '/etc/passwd', '../../etc/passwd', '/etc/hostname', '/proc/self/cmdline', 'fuzz-nx.yml', '', '\u0000'),
+    file: fc.constantFrom(`${run.dir}/compose.yml`, `${run.dir}/missing.yml`, run.dir, '/etc/passwd', '../../etc/passwd', '/etc/hostname', '/proc/self/cmdline', 'fuzz-nx.yml', '', '\u0000'),
     template: fc.oneof(fc.constantFrom(...run.templates), fc.constantFrom('fuzz-nx', '../templates/web-stack', '', '/etc/passwd')),
     'variables{}': fc.oneof(fc.constantFrom('8080', '', 'fuzz-nx'), hostileString),
     profiles: fc.constantFrom(['*'], ['fuzz-nx'], [''], []),
