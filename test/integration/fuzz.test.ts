@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { ALL_TOOLS } from '../../src/tools/registry.js';
 import type { Schema } from '../fuzz/arbitraries.js';
 import type { ComposeCase } from '../fuzz/compose.js';
@@ -131,6 +132,24 @@ function policyEscape(args: Record<string, unknown>): string | undefined {
   return checks.find(([hit]) => hit)?.[1];
 }
 
+/** A Compose project (planned or deployed without error) with a service the stack policy should have refused. */
+function stackPolicyEscape(compose: unknown): string | undefined {
+  let doc: unknown;
+  try {
+    doc = parseYaml(String(compose));
+  } catch {
+    return undefined;
+  }
+  const services = (doc as { services?: unknown } | null)?.services;
+  if (!services || typeof services !== 'object') return undefined;
+  for (const [name, svc] of Object.entries(services as Record<string, Record<string, unknown> | null>)) {
+    if (!svc || typeof svc !== 'object') continue;
+    const why = policyEscape({ ...svc, network: svc.network_mode, volumes: svc.volumes });
+    if (why) return `service ${name}: ${why}`;
+  }
+  return undefined;
+}
+
 describe('fuzzing every tool with schema-generated and hostile arguments', () => {
   it(`answers ${RUNS} calls cleanly and reaches every handler (seed ${SEED})`, async () => {
     console.log(`fuzz: seed ${SEED} (FUZZ_SEED to replay), ${RUNS} calls, concurrency ${CONCURRENCY}, instance ${INSTANCE}`);
@@ -165,10 +184,8 @@ describe('fuzzing every tool with schema-generated and hostile arguments', () =>
         try {
           const r = (await mcp.client.callTool({ name: tool, arguments: args }, { timeout: CALL_TIMEOUT_MS })) as CallResult;
           outcome = classify(tool, r);
-          if (outcome.type === 'ok' && tool === 'deploy_container') {
-            const why = policyEscape(args);
-            if (why) escapes.push(`${why}: ${JSON.stringify(args).slice(0, 400)}`);
-          }
+          const why = outcome.type !== 'ok' ? undefined : tool === 'deploy_container' ? policyEscape(args) : tool === 'deploy_application_stack' ? stackPolicyEscape(args.compose) : undefined;
+          if (why) escapes.push(`${tool}: ${why}: ${JSON.stringify(args).slice(0, 400)}`);
         } catch (err) {
           outcome = { type: 'broken', what: `no tool answer: ${(err as Error).message}` };
           // A server that hangs would make every later call wait for its timeout: stop the run.
