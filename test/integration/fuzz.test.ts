@@ -193,7 +193,7 @@ describe('fuzzing every tool with schema-generated and hostile arguments', () =>
           if (!alive) stopped = `server stopped answering after ${tool} ${JSON.stringify(args).slice(0, 300)}`;
         }
         tally.record(tool, args, outcome, Date.now() - t0, rewrites.length > 0);
-        log.push(JSON.stringify({ tool, args, outcome, rewrites }).slice(0, 2000));
+        log.push(JSON.stringify({ tool, args: JSON.stringify(args).slice(0, 1500), outcome, rewrites }));
       }
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
@@ -204,7 +204,7 @@ describe('fuzzing every tool with schema-generated and hostile arguments', () =>
     const stderr = mcp.stderr();
     const crashes = stderr.split('\n').filter((l) => /uncaught|unhandled|"level":(50|60)|^\s+at /i.test(l));
 
-    console.log(`${tally.table()}\n${RUNS} calls in ${seconds.toFixed(1)} s`);
+    console.log(`${tally.table()}\n${tally.totals().calls} calls in ${seconds.toFixed(1)} s`);
     const report = { seed: SEED, runs: RUNS, concurrency: CONCURRENCY, seconds, ...(tally.toJSON() as object), policyEscapes: escapes, stderrProblems: crashes.slice(0, 50) };
     mkdirSync('.tmp/fuzz', { recursive: true });
     writeFileSync('.tmp/fuzz/report.json', JSON.stringify(report, null, 2));
