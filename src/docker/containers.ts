@@ -203,7 +203,8 @@ export async function waitForContainer(
       if (health === 'healthy' && st.Running) return { reached: true, ...base };
       if (health === 'unhealthy') {
         const last = st.Health?.Log?.at(-1);
-        return { reached: false, ...base, reason: `healthcheck failed${last ? `: ${last.Output.trim().slice(0, 300)}` : ''}` };
+        const output = last?.Output.trim().slice(0, 300);
+        return { reached: false, ...base, reason: `healthcheck failed${last ? ` (exit ${last.ExitCode})` : ''}${output ? `: ${output}` : ''}` };
       }
     }
     if (!st.Running && (st.Status === 'exited' || st.Status === 'dead')) {

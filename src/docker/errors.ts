@@ -56,7 +56,8 @@ function rawEngineMessage(e: EngineErrorShape): string {
   const json = e.json;
   if (json && typeof json === 'object' && 'message' in json && typeof json.message === 'string') return json.message;
   if (typeof json === 'string' && json.trim()) return json.trim();
-  if (Buffer.isBuffer(json)) return json.toString('utf8').trim();
+  // An empty body (a 304 answers with none) falls through to the reason.
+  if (Buffer.isBuffer(json) && json.toString('utf8').trim()) return json.toString('utf8').trim();
   // Stream endpoints (pull, logs) leave json null; the Engine's text is only in the message.
   const detail = /^\(HTTP code \d+\) [^-]*- (.+)$/s.exec(e.message ?? '')?.[1]?.trim();
   if (detail) return detail;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // Note: busybox-static's `wget -T` crashes (exit 139); the exec timeout bounds these calls instead.
-import { BUSYBOX, cleanupByLabel, docker, TEST_LABEL } from './engine.js';
+import { BUSYBOX, cleanupByLabel, docker, sleeperArgs, TEST_LABEL } from './engine.js';
 import { startClient, uniqueName, type TestClient } from './mcpClient.js';
 
 const run = uniqueName('networks');
@@ -108,6 +108,18 @@ describe('networks and service discovery over MCP', () => {
     await expectToolError('create_network', { name, labels }, 'conflict', /already exists/);
     const same = await docker.listNetworks({ filters: { name: [name] } });
     expect(same.filter((n) => n.Name === name)).toHaveLength(1);
+  });
+
+  it('a malformed ipv4_address is refused before the Engine stores it (found by the fuzz test: the container could not start again)', async () => {
+    const net = uniqueName('ipnet');
+    const c = uniqueName('ipc');
+    await mcp.ok('create_network', { name: net, labels });
+    await mcp.ok('deploy_container', sleeperArgs(c, labels));
+    await mcp.ok('stop_container', { id: c, timeout: 1 });
+    for (const ip of ['10.231.0.999', '10.1.2', ' 10.1.2.3', 'fe80::1', '']) {
+      await expectToolError('connect_container_to_network', { network: net, container: c, ipv4_address: ip }, 'invalid_input', /is not an IPv4 address/);
+    }
+    expect((await mcp.ok<{ state: string }>('start_container', { id: c })).state).toBe('running');
   });
 
   it('unknown objects and foreign networks', async () => {

@@ -27,6 +27,11 @@ describe('mapEngineError', () => {
     expect(e.message).toMatch(/image foo:1 not found/);
   });
 
+  it('an empty body keeps the reason (a 304 on start says "already started", found by the fuzz test)', () => {
+    const e = mapEngineError({ statusCode: 304, reason: 'container already started', message: '(HTTP code 304) container already started -  ', json: Buffer.alloc(0) }, ctx);
+    expect(e.message).toMatch(/container already started/);
+  });
+
   it('ToolErrors pass through', () => {
     const t = new ToolError('timeout', 'slow');
     expect(mapEngineError(t, ctx)).toBe(t);

@@ -12,6 +12,22 @@ export interface ParsedYaml {
 /** Guards against alias bombs ("billion laughs"). */
 const MAX_ALIAS_COUNT = 100;
 
+/** Deeper than any Compose file needs; keeps the recursive walks of later stages off the stack limit. */
+const MAX_DEPTH = 64;
+
+/**
+ * An anchor used inside itself (`services: &a {b: *a}`) makes toJS return a cycle, and every
+ * later walk would recurse until the stack overflows: refuse it here, with the nesting depth.
+ */
+function assertFinite(value: unknown, ancestors: Set<object>, depth: number): void {
+  if (!value || typeof value !== 'object') return;
+  if (ancestors.has(value)) throw new ToolError('invalid_input', 'Invalid YAML: an alias refers to a mapping or list that contains it; a Compose file cannot be recursive.');
+  if (depth > MAX_DEPTH) throw new ToolError('invalid_input', `Invalid YAML: nested more than ${MAX_DEPTH} levels deep.`);
+  ancestors.add(value);
+  for (const v of value instanceof Map ? value.values() : Object.values(value)) assertFinite(v, ancestors, depth + 1);
+  ancestors.delete(value);
+}
+
 /**
  * Parses one YAML document, keeping positions so later errors can name lines.
  * Merge keys (`<<: *anchor`) are honoured as Compose does. Invalid YAML throws invalid_input
@@ -32,7 +48,9 @@ export function parseComposeYaml(text: string): ParsedYaml {
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    assertFinite(data, new Set(), 0);
   } catch (err) {
+    if (err instanceof ToolError) throw err;
     throw new ToolError('invalid_input', `Invalid YAML: ${(err as Error).message}`);
   }
   const index = pairIndex();

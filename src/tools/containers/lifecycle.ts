@@ -70,7 +70,15 @@ export const stopContainerTool = defineTool({
     if (!c.State.Running) {
       throw new ToolError('conflict', `Container "${c.Name.replace(/^\//, '')}" is not running (state: ${c.State.Status}); nothing to stop.`);
     }
-    await stopContainer(ctx.engine, c.Id, timeout ?? 10, ctx.signal);
+    try {
+      await stopContainer(ctx.engine, c.Id, timeout ?? 10, ctx.signal);
+    } catch (err) {
+      // Stopped by someone else since the inspect above (the Engine answers 304): same answer as when it was already stopped.
+      if (err instanceof ToolError && /already stopped/i.test(err.message)) {
+        throw new ToolError('conflict', `Container "${c.Name.replace(/^\//, '')}" is not running (it stopped meanwhile); nothing to stop.`);
+      }
+      throw err;
+    }
     return stateOf(ctx, c.Id, 'Stopped');
   },
 });

@@ -1,3 +1,4 @@
+import { isIPv4 } from 'node:net';
 import { z } from 'zod';
 import { inspectContainer, target } from '../../docker/containers.js';
 import { ToolError } from '../../docker/errors.js';
@@ -180,6 +181,10 @@ export const connectContainerToNetworkTool = defineTool({
   output: connectionAnswer,
   async handler(a, ctx) {
     assertObjectRef(a.container, 'container');
+    // A stopped container takes any address and then can never start ("Invalid IPv4 address").
+    if (a.ipv4_address !== undefined && !isIPv4(a.ipv4_address)) {
+      throw new ToolError('invalid_input', `ipv4_address ${JSON.stringify(a.ipv4_address)} is not an IPv4 address: give one like "10.20.0.5" inside the network's subnet, or leave it out.`);
+    }
     const [c, n] = await Promise.all([inspectContainer(ctx.engine, a.container, ctx.signal), inspectNetwork(ctx.engine, a.network, ctx.signal)]);
     const cname = c.Name.replace(/^\//, '');
     assertInScope(ctx.config, c.Config.Labels, target(cname));

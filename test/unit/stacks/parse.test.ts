@@ -23,6 +23,14 @@ describe('parseComposeYaml', () => {
     expect(issues[0]).toMatchObject({ line: 4, message: expect.stringMatching(/duplicate key/) });
   });
 
+  it('refuses an anchor used inside itself (a cycle), which overflowed the stack (found by the fuzz test)', () => {
+    expect(() => parseComposeYaml('services: &a\n  b: *a\n')).toThrow(/cannot be recursive/);
+    expect(() => parseComposeYaml('x: &l [1, *l]\n')).toThrow(/cannot be recursive/);
+    // The same anchor used twice side by side is no cycle.
+    expect(parseComposeYaml('a: &e {k: 1}\nb: *e\nc: *e\n').data).toEqual({ a: { k: 1 }, b: { k: 1 }, c: { k: 1 } });
+    expect(() => parseComposeYaml(`x: ${'['.repeat(80)}${']'.repeat(80)}\n`)).toThrow(/nested more than/);
+  });
+
   it('refuses several documents', () => {
     expect(issuesOf(() => parseComposeYaml('a: 1\n---\nb: 2\n'))).toHaveLength(1);
   });
