@@ -7,6 +7,8 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
+          // Servers the tests start keep no history in the user's home unless a test gives a file.
+          env: { DOM_HISTORY_PATH: ':memory:' },
           // The attack tests of test/security run like integration tests: a real client, the real Engine.
           include: ['test/integration/**/*.test.ts', 'test/security/**/*.test.ts'],
           environment: 'node',

@@ -39,7 +39,7 @@ beforeAll(async () => {
   port = await freePort();
   base = `http://127.0.0.1:${port}/mcp`;
   child = spawn(process.execPath, [CLI, 'serve', '--transport', 'http', '--port', String(port)], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', DOM_HTTP_TOKEN: TOKEN, DOM_LOG_LEVEL: 'warn' },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', DOM_HTTP_TOKEN: TOKEN, DOM_LOG_LEVEL: 'warn', DOM_HISTORY_PATH: ':memory:' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   for (let i = 0; i < 100; i++) {

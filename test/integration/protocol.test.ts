@@ -208,7 +208,7 @@ describe('DOCKER_HOST', () => {
   });
 
   it('a malformed DOCKER_HOST is a clear start-up error', async () => {
-    const bad = await exec(process.execPath, [CLI, 'call', 'get_system_info'], { env: { PATH: process.env.PATH ?? '', DOCKER_HOST: 'ftp://nowhere' } }).catch(
+    const bad = await exec(process.execPath, [CLI, 'call', 'get_system_info'], { env: { PATH: process.env.PATH ?? '', DOCKER_HOST: 'ftp://nowhere', DOM_HISTORY_PATH: ':memory:' } }).catch(
       (e: { code: number; stdout: string; stderr: string }) => e,
     );
     expect(`${(bad as { stdout: string }).stdout}${(bad as { stderr: string }).stderr}`).toMatch(/DOCKER_HOST scheme "ftp:" is not supported/);

@@ -152,6 +152,6 @@ describe('errors about a file name lines and keys, never its text', () => {
   });
 
   it('an env_file that does not parse names the file and line, not the text', async () => {
-    expect(await findings(join(root, 'envfile-bad.yml'))).toMatch(/bad\.env line 2: expected KEY=VALUE/);
+    expect(await findings(join(root, 'envfile-bad.yml'))).toMatch(/bad\.env line 2: expected NAME=VALUE/);
   });
 });

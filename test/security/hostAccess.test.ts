@@ -83,7 +83,7 @@ beforeAll(async () => {
   symlinkSync('/var/run', join(dir, 'varrun-link'));
   symlinkSync('/var/run', join(allowedRoot, 'escape'));
   symlinkSync(join(allowedRoot, 'data'), join(allowedRoot, 'data-link'));
-  mcp = await startClient({ env: { DOM_ALLOWED_BIND_ROOTS: allowedRoot } });
+  mcp = await startClient({ env: { DOM_ALLOWED_BIND_ROOTS: allowedRoot, DOM_FILE_ROOTS: dir } });
 });
 
 afterAll(async () => {

@@ -186,7 +186,7 @@ export function parseDotEnv(text: string, source = '.env'): Record<string, strin
     const where = `${source} line ${index + 1}`;
     if (eq < 0 || !ENV_KEY.test(key)) {
       // The line itself is not quoted: an env file may hold secrets (or not be an env file at all).
-      throw new ToolError('invalid_input', `${where}: expected KEY=VALUE (a variable name, "=" and the value).`);
+      throw new ToolError('invalid_input', `${where}: expected NAME=VALUE (a variable name, "=" and the value).`);
     }
     const rest = body.slice(eq + 1).trim();
     const quote = rest[0];

@@ -43,7 +43,7 @@ describe('Compose errors never quote the text', () => {
 
   it('env file lines that do not parse', () => {
     const m = message(() => parseDotEnv(`OK=1\n${SECRET} and more\n`, '/srv/app/.env'));
-    expect(m).toMatch(/\/srv\/app\/\.env line 2: expected KEY=VALUE/);
+    expect(m).toMatch(/\/srv\/app\/\.env line 2: expected NAME=VALUE/);
     expect(m).not.toContain(SECRET);
   });
 

@@ -78,7 +78,7 @@ describe('parseDotEnv', () => {
   });
 
   it('names the file and line of a bad line', () => {
-    expect(() => parseDotEnv('A=1\nnot a pair\n', 'app.env')).toThrow('app.env line 2: expected KEY=VALUE');
+    expect(() => parseDotEnv('A=1\nnot a pair\n', 'app.env')).toThrow('app.env line 2: expected NAME=VALUE');
     expect(() => parseDotEnv('A="open\n')).toThrow('.env line 1: unterminated " quote');
   });
 
