@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { ContainerSpec } from '../../docker/containerSpec.js';
 import { ToolError } from '../../docker/errors.js';
 import {
@@ -28,6 +29,15 @@ import type {
 import { loadDotEnvFile, parseComposeYaml, type ReadFile } from './parse.js';
 import { isRecord } from './reader.js';
 import { validateComposeFile } from './validate.js';
+import type { ServiceFile } from './fileSources.js';
+
+/** Used when the caller gives no contentKey: digests stay comparable within this process only. */
+const PROCESS_CONTENT_KEY = randomBytes(32);
+
+/** What the config hash knows of a service's secret and config files: where, how, and a keyed digest. */
+function fileDigests(files: ServiceFile[] | undefined, key: Buffer | string): unknown[] | undefined {
+  return files?.map((f) => ({ kind: f.kind, target: f.target, mode: f.mode, uid: f.uid, gid: f.gid, digest: f.content.digest(key) }));
+}
 
 /** Compose's rule for project names. */
 export const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
@@ -54,6 +64,11 @@ export interface LoadProjectOptions {
    * refused right after parsing, before tens of thousands of services are validated one by one.
    */
   maxServices?: number;
+  /**
+   * Key of the digest of secret and config content in the config hash (HMAC-SHA256). Keep it stable
+   * across deploys, or services with secrets are recreated; without it a per-process key is used.
+   */
+  contentKey?: Buffer | string;
 }
 
 /** ToolError details of a stack refused for its number of services. */
@@ -98,7 +113,7 @@ export function loadProject(opts: LoadProjectOptions): ComposeProject {
   }
   issues.throwIfAny();
 
-  return buildProject(name as string, file, active, inactive, opts.workingDir, warnings);
+  return buildProject(name as string, file, active, inactive, opts.workingDir, warnings, opts.contentKey ?? PROCESS_CONTENT_KEY);
 }
 
 function checkServiceCount(data: unknown, max: number | undefined): void {
@@ -157,6 +172,7 @@ function buildProject(
   inactiveServices: string[],
   workingDir: string | undefined,
   warnings: string[],
+  contentKey: Buffer | string,
 ): ComposeProject {
   const usedNetworks = new Set(active.flatMap((s) => s.networks.map((n) => n.key)));
   const usedVolumes = new Set(active.flatMap((s) => s.mounts.flatMap((m) => (m.type === 'volume' && m.source ? [m.source] : []))));
@@ -166,7 +182,7 @@ function buildProject(
   const networkNames = new Map(networks.map((n) => [n.key, n.name]));
   const volumeNames = new Map(volumes.map((v) => [v.key, v.name]));
 
-  const services = active.map((def) => projectService(project, def, networkNames, volumeNames));
+  const services = active.map((def) => projectService(project, def, networkNames, volumeNames, contentKey));
   const result: ComposeProject = {
     name: project,
     services,
@@ -177,6 +193,7 @@ function buildProject(
     warnings,
   };
   if (workingDir !== undefined) result.workingDir = workingDir;
+  if (file.contentVariables) result.contentVariables = file.contentVariables;
   return result;
 }
 
@@ -223,6 +240,7 @@ function projectService(
   def: ServiceDefinition,
   networkNames: ReadonlyMap<string, string>,
   volumeNames: ReadonlyMap<string, string>,
+  contentKey: Buffer | string,
 ): ComposeService {
   const spec: ContainerSpec = {
     image: def.image,
@@ -252,9 +270,10 @@ function projectService(
     replicas: def.replicas,
     dependsOn: def.dependsOn,
     spec,
-    configHash: serviceConfigHash(spec, def.containerName),
+    configHash: serviceConfigHash(spec, def.containerName, fileDigests(def.files, contentKey)),
   };
   if (def.containerName !== undefined) service.containerName = def.containerName;
+  if (def.files) service.files = def.files;
   return service;
 }
 
