@@ -151,4 +151,29 @@ secrets:
     expect(missing).toMatch(/line \d+/);
     expect(await projectObjects(name)).toEqual({ containers: [], networks: [], volumes: [] });
   });
+
+  it('rolls back a deploy whose files cannot be copied in, naming the config and not its content', async () => {
+    const name = uniqueName('sec');
+    projects.push(name);
+    // /bin is a folder in the image: a file cannot replace it.
+    const text = `
+services:
+  app:
+    image: ${BUSYBOX}
+    command: ["sleep", "60"]
+    configs:
+      - source: c
+        target: /bin
+configs:
+  c:
+    content: ${CONFIG_TEXT}
+`;
+    const r = await mcp.call('deploy_application_stack', { name, compose: text, timeout: 30 });
+    expect(r.isError).toBe(true);
+    const msg = errorText(r);
+    expect(msg).toMatch(/could not copy config "c" into the container/);
+    expect(msg).toMatch(/Rolled back: removed new container/);
+    expect(msg).not.toContain(CONFIG_TEXT);
+    expect(await projectObjects(name)).toEqual({ containers: [], networks: [], volumes: [] });
+  });
 });
