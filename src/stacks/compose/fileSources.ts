@@ -162,7 +162,14 @@ function contentOf(kind: FileSourceKind, key: string, cfg: Record<string, unknow
 }
 
 /** The `secrets` or `configs` a service lists, as files to copy into its containers. */
-export function serviceFilesOf(kind: FileSourceKind, value: unknown, path: Path, read: FieldReader, sources: FileSources): ServiceFile[] {
+export function serviceFilesOf(
+  kind: FileSourceKind,
+  value: unknown,
+  path: Path,
+  read: FieldReader,
+  sources: FileSources,
+  modeText?: (path: Path) => string | undefined,
+): ServiceFile[] {
   const defined = kind === 'secret' ? sources.secrets : sources.configs;
   if (!Array.isArray(value)) {
     read.add(path, `expected a list of ${kind} names or mappings with source and target`);
@@ -184,7 +191,7 @@ export function serviceFilesOf(kind: FileSourceKind, value: unknown, path: Path,
       if (item.target !== undefined) target = read.string(item.target, [...at, 'target'], { nonEmpty: true });
       if (item.uid !== undefined) uid = idOf(item.uid, [...at, 'uid'], read) ?? 0;
       if (item.gid !== undefined) gid = idOf(item.gid, [...at, 'gid'], read) ?? 0;
-      if (item.mode !== undefined) mode = modeOf(item.mode, [...at, 'mode'], read) ?? mode;
+      if (item.mode !== undefined) mode = modeOf(item.mode, [...at, 'mode'], read, modeText?.([...at, 'mode'])) ?? mode;
     } else {
       read.add(at, `expected a ${kind} name or a mapping with source and target`);
       return;
@@ -229,14 +236,17 @@ function idOf(value: unknown, at: Path, read: FieldReader): number | undefined {
 }
 
 /**
- * File modes are octal in Compose (`0440`). YAML 1.2 reads `0440` as the number 440, so a number
- * written only with octal digits and at most 777 is taken as octal, as the file meant it; a string
- * is always octal ("0440", "440", "0o440").
+ * File modes as Compose reads them: a number with a leading zero (`0440`) or `0o` is octal, other
+ * numbers are decimal (`288`), a string is octal ("0440", "440"). YAML 1.2 reads `0440` as the
+ * number 440, so for numbers the text as written (`written`, from the source line) decides; without
+ * it, a number of at most three octal digits is taken as the octal it most likely was.
  */
-function modeOf(value: unknown, at: Path, read: FieldReader): number | undefined {
+function modeOf(value: unknown, at: Path, read: FieldReader, written?: string): number | undefined {
   let mode: number | undefined;
   if (typeof value === 'number' && Number.isInteger(value) && value >= 0) {
-    mode = /^[0-7]{1,3}$/.test(String(value)) ? parseInt(String(value), 8) : value;
+    if (written !== undefined && /^0[0-7]+$/.test(written)) mode = parseInt(written, 8);
+    else if (written !== undefined && /^\d+$|^0o[0-7]+$/i.test(written)) mode = value;
+    else mode = /^[0-7]{1,3}$/.test(String(value)) ? parseInt(String(value), 8) : value;
   } else if (typeof value === 'string' && /^(0o?)?[0-7]{1,4}$/i.test(value.trim())) {
     mode = parseInt(value.trim().replace(/^0o/i, ''), 8);
   }

@@ -15,7 +15,7 @@ import {
 import { buildGraph, findCycle, formatCycle, topologicalLevels } from './graph.js';
 import { serviceConfigHash } from './hash.js';
 import { interpolateData, type InterpolationEnv } from './interpolate.js';
-import { IssueCollector } from './issues.js';
+import { IssueCollector, type Locate, type PathSegment } from './issues.js';
 import type {
   ComposeFile,
   ComposeProject,
@@ -30,6 +30,17 @@ import { loadDotEnvFile, parseComposeYaml, type ReadFile } from './parse.js';
 import { isRecord } from './reader.js';
 import { validateComposeFile } from './validate.js';
 import type { ServiceFile } from './fileSources.js';
+
+/** The text a file mode was written as (`mode: 0440` loses its leading zero in YAML 1.2): read from the key's line. */
+function modeTextOf(text: string, locate: Locate): (path: readonly PathSegment[]) => string | undefined {
+  let lines: string[] | undefined;
+  return (path) => {
+    const line = locate(path);
+    if (line === undefined) return undefined;
+    lines ??= text.split('\n');
+    return /\bmode\s*:\s*["']?([0-9a-zA-Z]+)/.exec(lines[line - 1] ?? '')?.[1];
+  };
+}
 
 /** Used when the caller gives no contentKey: digests stay comparable within this process only. */
 const PROCESS_CONTENT_KEY = randomBytes(32);
@@ -96,6 +107,7 @@ export function loadProject(opts: LoadProjectOptions): ComposeProject {
   const file = validateComposeFile(data, {
     issues,
     env,
+    modeText: modeTextOf(opts.text, parsed.locate),
     ...(opts.workingDir !== undefined ? { workingDir: opts.workingDir } : {}),
     ...(opts.readFile ? { readFile: opts.readFile } : {}),
   });

@@ -1,5 +1,5 @@
 import type { InterpolationEnv } from './interpolate.js';
-import type { IssueCollector } from './issues.js';
+import type { IssueCollector, PathSegment } from './issues.js';
 import * as K from './keys.js';
 import type { ComposeFile, NetworkDefinition, ServiceDefinition, VolumeDefinition } from './model.js';
 import type { ReadFile } from './parse.js';
@@ -12,6 +12,8 @@ export interface ValidateOptions {
   env: InterpolationEnv;
   workingDir?: string;
   readFile?: ReadFile;
+  /** How a file mode was written in the source, by key path (see fileSources.ts). */
+  modeText?: (path: readonly PathSegment[]) => string | undefined;
 }
 
 /**
@@ -51,6 +53,7 @@ export function validateComposeFile(data: unknown, opts: ValidateOptions): Compo
     volumeKeys: new Set(file.volumes.map((v) => v.key)),
     ...(opts.workingDir !== undefined ? { workingDir: opts.workingDir } : {}),
     ...(opts.readFile ? { readFile: opts.readFile } : {}),
+    ...(opts.modeText ? { modeText: opts.modeText } : {}),
     fileSources: readFileSources(top, { read, env: opts.env, resolvePath: (p: string) => resolveHostPath(p, opts), ...(opts.readFile ? { readFile: opts.readFile } : {}) }),
   };
   if (ctx.fileSources.variables.length > 0) file.contentVariables = ctx.fileSources.variables;

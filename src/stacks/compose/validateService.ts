@@ -41,6 +41,7 @@ export interface ServiceContext {
   readFile?: ReadFile;
   /** Top-level secrets and configs. */
   fileSources?: FileSources;
+  modeText?: (path: Path) => string | undefined;
 }
 
 export const SERVICE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -111,8 +112,8 @@ export function validateService(name: string, raw: unknown, ctx: ServiceContext)
   assign(def, 'security', securityOf(svc, path, read));
   const sources = ctx.fileSources ?? { secrets: new Map(), configs: new Map(), variables: [] };
   const files = [
-    ...(svc.secrets === undefined ? [] : serviceFilesOf('secret', svc.secrets, at('secrets'), read, sources)),
-    ...(svc.configs === undefined ? [] : serviceFilesOf('config', svc.configs, at('configs'), read, sources)),
+    ...(svc.secrets === undefined ? [] : serviceFilesOf('secret', svc.secrets, at('secrets'), read, sources, ctx.modeText)),
+    ...(svc.configs === undefined ? [] : serviceFilesOf('config', svc.configs, at('configs'), read, sources, ctx.modeText)),
   ];
   if (files.length > 0) def.files = files;
   return def;

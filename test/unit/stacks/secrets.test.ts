@@ -129,7 +129,7 @@ describe('secrets and configs', () => {
     expect(noFiles.map((i) => i.message)).toContainEqual(expect.stringContaining('has no file access'));
   });
 
-  it('reads a mode written as a string or a YAML 1.2 number as octal', () => {
+  it('reads modes as Compose does: a leading 0 or 0o is octal, other numbers decimal, strings octal', () => {
     const modeOf = (mode: string) =>
       load(yaml('services:', '  s:', '    image: x', `    secrets: [{source: t, mode: ${mode}}]`, 'secrets:', '  t:', '    content: x').replace('content', 'environment'), {
         env: { x: 'v' },
@@ -138,6 +138,8 @@ describe('secrets and configs', () => {
     expect(modeOf('"0440"')).toBe('440');
     expect(modeOf('"0o600"')).toBe('600');
     expect(modeOf('288')).toBe('440');
+    expect(modeOf('0o400')).toBe('400');
+    expect(modeOf('420')).toBe('644');
   });
 });
 
