@@ -17,6 +17,7 @@ import type { ContainerSpec } from '../docker/containerSpec.js';
 import { containerSpecFor, type ComposeProject, type ComposeService, type ContainerAction, type Plan } from './compose/index.js';
 import { projectFilter } from './engineState.js';
 import type { DeploymentHandle, StepOutcome } from './recorder.js';
+import { installSecretFiles } from './secrets.js';
 
 /** Applies a plan to the Engine along the depends_on graph, and rolls back what it changed on failure. */
 
@@ -327,6 +328,7 @@ export class StackApplier {
       Object.assign(base.labels, this.o.extraLabels);
       const spec = this.o.finishSpec ? this.o.finishSpec(base) : base;
       id = await createContainer(this.o.engine, spec, this.signal);
+      await installSecretFiles(this.o.engine, id, service.files, this.signal);
       await startContainer(this.o.engine, id, this.signal);
       return id;
     }).catch((err: unknown) => fail(err, id));

@@ -187,6 +187,10 @@ describe('the milestone web stack', () => {
       expect(ps.map((c) => [c.Service, c.State, c.Health])).toEqual(expect.arrayContaining([['db', 'running', 'healthy'], ['cache', 'running', 'healthy'], ['web', 'running', 'healthy']]));
       expect(compose('ps', '--services').split('\n').filter(Boolean).sort()).toEqual(['cache', 'db', 'web']);
 
+      // `logs` finds our containers by their Compose labels and prefixes each line with service-number.
+      const logs = compose('logs', '--no-color', '--tail', '50', 'db');
+      expect(logs).toMatch(/^db-1\s+\| .*ready to accept connections/m);
+
       compose('down', '--volumes', '--timeout', '5');
       expect(await projectObjects(name)).toEqual({ containers: [], networks: [], volumes: [] });
     },

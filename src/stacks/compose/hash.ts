@@ -25,10 +25,13 @@ function sortKeys(value: unknown): unknown {
  * shares) and explicit container name. Per-container values (name, container-number and the
  * hash label itself) are left out so all replicas share it, and replicas and depends_on are not
  * part of the spec, so scaling or reordering startup recreates nothing.
+ *
+ * `files` (digests of secret and config files) enters the input only when there are some, so the
+ * hash of a service without them is what it always was.
  */
-export function serviceConfigHash(spec: ContainerSpec, containerName?: string): string {
+export function serviceConfigHash(spec: ContainerSpec, containerName?: string, files?: unknown[]): string {
   const { name: _name, labels, ...rest } = spec;
   const { [COMPOSE_NUMBER]: _number, [COMPOSE_CONFIG_HASH]: _hash, ...sharedLabels } = labels;
-  const input = { spec: { ...rest, labels: sharedLabels }, containerName };
+  const input = { spec: { ...rest, labels: sharedLabels }, containerName, ...(files?.length ? { files } : {}) };
   return createHash('sha256').update(canonicalJson(input)).digest('hex');
 }

@@ -4,12 +4,15 @@
  */
 
 export const TOP_LEVEL_KEYS = ['version', 'name', 'services', 'networks', 'volumes'] as const;
+/** Top-level sections of secrets and configs (see fileSources.ts). */
+export const FILE_SOURCE_SECTIONS = ['secrets', 'configs'] as const;
 export const TOP_LEVEL_UNSUPPORTED = ['secrets', 'configs', 'include', 'models'] as const;
 
 export const SERVICE_KEYS = [
   'image', 'command', 'entrypoint', 'environment', 'env_file', 'ports', 'volumes', 'networks',
   'depends_on', 'healthcheck', 'restart', 'deploy', 'mem_limit', 'cpus', 'labels', 'container_name',
   'hostname', 'working_dir', 'user', 'init', 'stop_grace_period', 'stop_signal', 'extra_hosts', 'profiles',
+  'secrets', 'configs',
   // Accepted so that the container policy, not the parser, decides (with a setting to allow them).
   'privileged', 'cap_add', 'cap_drop', 'devices', 'pid', 'ipc', 'uts', 'userns_mode', 'security_opt',
 ] as const;

@@ -1,4 +1,5 @@
 import type { SecuritySettings } from '../../docker/specParsers.js';
+import type { ServiceFile } from './fileSources.js';
 import type { ContainerSpec } from '../../docker/containerSpec.js';
 import type { EngineHealthcheck, MountMapping, PortMapping, RestartPolicy } from '../../docker/specParsers.js';
 
@@ -52,6 +53,8 @@ export interface ServiceDefinition {
   extraHosts: string[];
   profiles: string[];
   security?: SecuritySettings;
+  /** Files from `secrets` and `configs`, copied into each container before it starts. */
+  files?: ServiceFile[];
 }
 
 export interface NetworkDefinition {
@@ -81,6 +84,8 @@ export interface ComposeFile {
   services: ServiceDefinition[];
   networks: NetworkDefinition[];
   volumes: VolumeDefinition[];
+  /** Variables whose values are secret or config content (`environment:` sources). */
+  contentVariables?: string[];
 }
 
 /*
@@ -122,6 +127,8 @@ export interface ComposeService {
   spec: ContainerSpec;
   /** Set when the file fixes `container_name` (then replicas is 1). */
   containerName?: string;
+  /** Files from `secrets` and `configs`, copied into each container before it starts; their content is never shown. */
+  files?: ServiceFile[];
   /** sha256 of the service's normalised definition; stored in the config-hash label. */
   configHash: string;
 }
@@ -139,4 +146,6 @@ export interface ComposeProject {
   /** Start order: every service's dependencies are in an earlier level; a level can start in parallel. */
   levels: string[][];
   warnings: string[];
+  /** Variables whose values are secret or config content: mask them wherever inputs are shown. */
+  contentVariables?: string[];
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { ContainerSpec } from '../../docker/containerSpec.js';
 import { ToolError } from '../../docker/errors.js';
 import {
@@ -14,7 +15,7 @@ import {
 import { buildGraph, findCycle, formatCycle, topologicalLevels } from './graph.js';
 import { serviceConfigHash } from './hash.js';
 import { interpolateData, type InterpolationEnv } from './interpolate.js';
-import { IssueCollector } from './issues.js';
+import { IssueCollector, type Locate, type PathSegment } from './issues.js';
 import type {
   ComposeFile,
   ComposeProject,
@@ -28,6 +29,26 @@ import type {
 import { loadDotEnvFile, parseComposeYaml, type ReadFile } from './parse.js';
 import { isRecord } from './reader.js';
 import { validateComposeFile } from './validate.js';
+import type { ServiceFile } from './fileSources.js';
+
+/** The text a file mode was written as (`mode: 0440` loses its leading zero in YAML 1.2): read from the key's line. */
+function modeTextOf(text: string, locate: Locate): (path: readonly PathSegment[]) => string | undefined {
+  let lines: string[] | undefined;
+  return (path) => {
+    const line = locate(path);
+    if (line === undefined) return undefined;
+    lines ??= text.split('\n');
+    return /\bmode\s*:\s*["']?([0-9a-zA-Z]+)/.exec(lines[line - 1] ?? '')?.[1];
+  };
+}
+
+/** Used when the caller gives no contentKey: digests stay comparable within this process only. */
+const PROCESS_CONTENT_KEY = randomBytes(32);
+
+/** What the config hash knows of a service's secret and config files: where, how, and a keyed digest. */
+function fileDigests(files: ServiceFile[] | undefined, key: Buffer | string): unknown[] | undefined {
+  return files?.map((f) => ({ kind: f.kind, target: f.target, mode: f.mode, uid: f.uid, gid: f.gid, digest: f.content.digest(key) }));
+}
 
 /** Compose's rule for project names. */
 export const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
@@ -54,6 +75,11 @@ export interface LoadProjectOptions {
    * refused right after parsing, before tens of thousands of services are validated one by one.
    */
   maxServices?: number;
+  /**
+   * Key of the digest of secret and config content in the config hash (HMAC-SHA256). Keep it stable
+   * across deploys, or services with secrets are recreated; without it a per-process key is used.
+   */
+  contentKey?: Buffer | string;
 }
 
 /** ToolError details of a stack refused for its number of services. */
@@ -81,6 +107,7 @@ export function loadProject(opts: LoadProjectOptions): ComposeProject {
   const file = validateComposeFile(data, {
     issues,
     env,
+    modeText: modeTextOf(opts.text, parsed.locate),
     ...(opts.workingDir !== undefined ? { workingDir: opts.workingDir } : {}),
     ...(opts.readFile ? { readFile: opts.readFile } : {}),
   });
@@ -98,7 +125,7 @@ export function loadProject(opts: LoadProjectOptions): ComposeProject {
   }
   issues.throwIfAny();
 
-  return buildProject(name as string, file, active, inactive, opts.workingDir, warnings);
+  return buildProject(name as string, file, active, inactive, opts.workingDir, warnings, opts.contentKey ?? PROCESS_CONTENT_KEY);
 }
 
 function checkServiceCount(data: unknown, max: number | undefined): void {
@@ -157,6 +184,7 @@ function buildProject(
   inactiveServices: string[],
   workingDir: string | undefined,
   warnings: string[],
+  contentKey: Buffer | string,
 ): ComposeProject {
   const usedNetworks = new Set(active.flatMap((s) => s.networks.map((n) => n.key)));
   const usedVolumes = new Set(active.flatMap((s) => s.mounts.flatMap((m) => (m.type === 'volume' && m.source ? [m.source] : []))));
@@ -166,7 +194,7 @@ function buildProject(
   const networkNames = new Map(networks.map((n) => [n.key, n.name]));
   const volumeNames = new Map(volumes.map((v) => [v.key, v.name]));
 
-  const services = active.map((def) => projectService(project, def, networkNames, volumeNames));
+  const services = active.map((def) => projectService(project, def, networkNames, volumeNames, contentKey));
   const result: ComposeProject = {
     name: project,
     services,
@@ -177,6 +205,7 @@ function buildProject(
     warnings,
   };
   if (workingDir !== undefined) result.workingDir = workingDir;
+  if (file.contentVariables) result.contentVariables = file.contentVariables;
   return result;
 }
 
@@ -223,6 +252,7 @@ function projectService(
   def: ServiceDefinition,
   networkNames: ReadonlyMap<string, string>,
   volumeNames: ReadonlyMap<string, string>,
+  contentKey: Buffer | string,
 ): ComposeService {
   const spec: ContainerSpec = {
     image: def.image,
@@ -252,9 +282,10 @@ function projectService(
     replicas: def.replicas,
     dependsOn: def.dependsOn,
     spec,
-    configHash: serviceConfigHash(spec, def.containerName),
+    configHash: serviceConfigHash(spec, def.containerName, fileDigests(def.files, contentKey)),
   };
   if (def.containerName !== undefined) service.containerName = def.containerName;
+  if (def.files) service.files = def.files;
   return service;
 }
 

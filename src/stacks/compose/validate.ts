@@ -1,16 +1,19 @@
 import type { InterpolationEnv } from './interpolate.js';
-import type { IssueCollector } from './issues.js';
+import type { IssueCollector, PathSegment } from './issues.js';
 import * as K from './keys.js';
 import type { ComposeFile, NetworkDefinition, ServiceDefinition, VolumeDefinition } from './model.js';
 import type { ReadFile } from './parse.js';
 import { FieldReader } from './reader.js';
-import { validateService } from './validateService.js';
+import { readFileSources } from './fileSources.js';
+import { resolveHostPath, validateService } from './validateService.js';
 
 export interface ValidateOptions {
   issues: IssueCollector;
   env: InterpolationEnv;
   workingDir?: string;
   readFile?: ReadFile;
+  /** How a file mode was written in the source, by key path (see fileSources.ts). */
+  modeText?: (path: readonly PathSegment[]) => string | undefined;
 }
 
 /**
@@ -26,7 +29,7 @@ export function validateComposeFile(data: unknown, opts: ValidateOptions): Compo
   }
   const top = read.map(data, []);
   if (!top) return file;
-  read.keys(top, [], K.TOP_LEVEL_KEYS, K.TOP_LEVEL_UNSUPPORTED);
+  read.keys(top, [], [...K.TOP_LEVEL_KEYS, ...K.FILE_SOURCE_SECTIONS], K.TOP_LEVEL_UNSUPPORTED);
   if (top.name !== undefined) {
     const name = read.string(top.name, ['name'], { nonEmpty: true });
     if (name !== undefined) file.name = name;
@@ -50,7 +53,10 @@ export function validateComposeFile(data: unknown, opts: ValidateOptions): Compo
     volumeKeys: new Set(file.volumes.map((v) => v.key)),
     ...(opts.workingDir !== undefined ? { workingDir: opts.workingDir } : {}),
     ...(opts.readFile ? { readFile: opts.readFile } : {}),
+    ...(opts.modeText ? { modeText: opts.modeText } : {}),
+    fileSources: readFileSources(top, { read, env: opts.env, resolvePath: (p: string) => resolveHostPath(p, opts), ...(opts.readFile ? { readFile: opts.readFile } : {}) }),
   };
+  if (ctx.fileSources.variables.length > 0) file.contentVariables = ctx.fileSources.variables;
   file.services = Object.entries(services)
     .map(([name, raw]) => validateService(name, raw, ctx))
     .filter((s): s is ServiceDefinition => s !== undefined);

@@ -24,6 +24,7 @@ import * as K from './keys.js';
 import { DEPENDS_CONDITIONS, type DependsCondition, type ServiceDefinition, type ServiceDependency, type ServiceNetworkRef } from './model.js';
 import { parseDotEnv, type ReadFile } from './parse.js';
 import { isRecord, type FieldReader } from './reader.js';
+import { serviceFilesOf, type FileSources } from './fileSources.js';
 
 type Path = readonly PathSegment[];
 
@@ -38,6 +39,9 @@ export interface ServiceContext {
   /** Directory that relative bind mounts and env_file paths are resolved against. */
   workingDir?: string;
   readFile?: ReadFile;
+  /** Top-level secrets and configs. */
+  fileSources?: FileSources;
+  modeText?: (path: Path) => string | undefined;
 }
 
 export const SERVICE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -106,6 +110,12 @@ export function validateService(name: string, raw: unknown, ctx: ServiceContext)
   if (svc.extra_hosts !== undefined) def.extraHosts = extraHostsOf(svc.extra_hosts, at('extra_hosts'), read);
   if (svc.profiles !== undefined) def.profiles = read.list(svc.profiles, at('profiles')) ?? [];
   assign(def, 'security', securityOf(svc, path, read));
+  const sources = ctx.fileSources ?? { secrets: new Map(), configs: new Map(), variables: [] };
+  const files = [
+    ...(svc.secrets === undefined ? [] : serviceFilesOf('secret', svc.secrets, at('secrets'), read, sources, ctx.modeText)),
+    ...(svc.configs === undefined ? [] : serviceFilesOf('config', svc.configs, at('configs'), read, sources, ctx.modeText)),
+  ];
+  if (files.length > 0) def.files = files;
   return def;
 }
 
@@ -159,7 +169,7 @@ function readEnvFile(file: string, path: Path, ctx: ServiceContext): Record<stri
 }
 
 /** Absolute paths as they are; `~/` from HOME; relative ones against the project directory. */
-function resolveHostPath(p: string, ctx: ServiceContext): string | undefined {
+export function resolveHostPath(p: string, ctx: Pick<ServiceContext, 'env' | 'workingDir'>): string | undefined {
   if (p.startsWith('/')) return posix.normalize(p);
   if (p === '~' || p.startsWith('~/')) {
     const home = ctx.env.HOME;

@@ -11,6 +11,7 @@ import { actualState, containerName, stackObjects } from '../../stacks/engineSta
 import { preflight } from '../../stacks/preflight.js';
 import { compactWarnings } from '../../validation/index.js';
 import { loadProjectWithFiles, resolveSource } from '../../stacks/source.js';
+import { contentDigestKey, maskContentVariables } from '../../stacks/secrets.js';
 import { createFileReader } from '../../policy/fileReader.js';
 import { COMPOSE_CONFIG_FILES, COMPOSE_WORKING_DIR, LABEL_INSTANCE, LABEL_SOURCE } from '../../docker/labels.js';
 import { maskEnvMap } from '../../util/mask.js';
@@ -107,6 +108,7 @@ export const deployStackTool = defineTool({
         ...(source.workingDir !== undefined ? { workingDir: source.workingDir } : {}),
         dotEnv: source.kind === 'file',
         maxServices: ctx.config.policy.maxContainersPerStack,
+        contentKey: await contentDigestKey(ctx.config.historyPath),
       },
       files,
     );
@@ -130,7 +132,7 @@ export const deployStackTool = defineTool({
       source: source.label,
       composeDigest: source.digest,
       variables: maskEnvMap(args.variables),
-      env: maskEnvMap(args.env),
+      env: maskContentVariables(maskEnvMap(args.env), project.contentVariables),
       profiles: args.profiles ?? [],
       dryRun: args.dry_run ?? false,
       wait: args.wait ?? 'healthy',

@@ -18,7 +18,7 @@ describe('unknown and unsupported keys', () => {
           '    ports:', //              6
           '      - target: 80', //      7
           '        mode: host', //      8
-          'secrets: {}', //             9
+          'models: {}', //              9
           'networks:', //               10
           '  front:', //                11
           '    ipam: {}', //            12
@@ -27,7 +27,7 @@ describe('unknown and unsupported keys', () => {
     );
     expect(issues).toEqual(
       expect.arrayContaining([
-        { path: 'secrets', line: 9, message: '"secrets" is not supported' },
+        { path: 'models', line: 9, message: '"models" is not supported' },
         { path: 'services.web.tty', line: 4, message: '"tty" is not supported' },
         { path: 'services.web.imagee', line: 5, message: 'unknown key "imagee" (did you mean "image"?)' },
         { path: 'services.web.ports[0].mode', line: 8, message: '"mode" is not supported' },
