@@ -41,6 +41,8 @@ export interface FilesConfig {
   maxBytes: number;
   /** Deadline for reading one file (DOM_FILE_READ_TIMEOUT_MS, default 5000). */
   readTimeoutMs: number;
+  /** Never read, even inside a root: the server's own keys and state (the policy's protected paths). */
+  protectedPaths: string[];
 }
 
 /**
@@ -210,7 +212,7 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
     },
     confirmArgument: confirmArgument as ConfirmArgumentMode,
     historyPath,
-    files: filesConfig(env, flags.fileRoot),
+    files: filesConfig(env, flags.fileRoot, protectedPaths),
     policy: {
       allowSensitiveMounts: bool(env.DOM_ALLOW_SENSITIVE_MOUNTS) ?? false,
       protectedPaths,
@@ -239,7 +241,7 @@ function defaultHistoryPath(env: Env): string {
 
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
 
-function filesConfig(env: Env, flagRoots: string[] | undefined): FilesConfig {
+function filesConfig(env: Env, flagRoots: string[] | undefined, protectedPaths: string[]): FilesConfig {
   const given = flagRoots?.length ? flagRoots : list(env.DOM_FILE_ROOTS);
   const cwd = process.cwd();
   // A server started from "/" (as some desktop clients do) would otherwise read the whole machine.
@@ -248,6 +250,7 @@ function filesConfig(env: Env, flagRoots: string[] | undefined): FilesConfig {
     roots,
     maxBytes: positiveInt(env.DOM_MAX_FILE_BYTES, 'DOM_MAX_FILE_BYTES', DEFAULT_MAX_FILE_BYTES),
     readTimeoutMs: positiveInt(env.DOM_FILE_READ_TIMEOUT_MS, 'DOM_FILE_READ_TIMEOUT_MS', 5000),
+    protectedPaths,
   };
 }
 

@@ -57,6 +57,8 @@ export function createFileReader(config: FilesConfig): FileReader {
 
   const inRoots = async (path: string) => {
     if (PSEUDO_ROOTS.some((p) => isWithin(path, p))) return false;
+    // The server's own keys and state (Docker config, TLS keys, history and its digest key, token file) stay unread even inside a root.
+    if (config.protectedPaths.some((p) => isWithin(path, p))) return false;
     return (await roots()).some((root) => isWithin(path, root));
   };
 

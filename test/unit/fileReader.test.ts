@@ -37,7 +37,7 @@ async function failure(p: Promise<unknown>): Promise<ToolError> {
 }
 
 describe('the confined file reader', () => {
-  const reader = () => createFileReader({ roots: [root], maxBytes: 1024, readTimeoutMs: 2000 });
+  const reader = () => createFileReader({ roots: [root], maxBytes: 1024, readTimeoutMs: 2000, protectedPaths: [] });
 
   it('reads a regular file inside a root, also through a symlink that stays inside', async () => {
     expect(await reader().readText(join(root, 'compose.yml'), 'Compose file')).toBe('services: {}\n');
@@ -53,6 +53,16 @@ describe('the confined file reader', () => {
     }
   });
 
+  it("never reads the server's own keys and state, even inside a root (a secret `file` would copy them into a container)", async () => {
+    const guarded = createFileReader({ roots: [root], maxBytes: 1024, readTimeoutMs: 2000, protectedPaths: [join(root, 'sub')] });
+    mkdirSync(join(root, 'sub'), { recursive: true });
+    writeFileSync(join(root, 'sub', 'config.json'), '{"auths":{}}');
+    const err = await failure(guarded.readText(join(root, 'sub', 'config.json'), 'secret file'));
+    expect(err.kind).toBe('denied');
+    expect(err.message).not.toContain('auths');
+    expect(await guarded.readText(join(root, 'compose.yml'), 'Compose file')).toBe('services: {}\n');
+  });
+
   it('refuses a FIFO at once instead of blocking, and a directory', async () => {
     const started = Date.now();
     const fifo = await failure(reader().readText(join(root, 'fifo'), 'Compose file'));
@@ -64,7 +74,7 @@ describe('the confined file reader', () => {
   });
 
   it('never reads kernel pseudo files or devices, even with "/" as a root', async () => {
-    const everything = createFileReader({ roots: ['/'], maxBytes: 1024, readTimeoutMs: 2000 });
+    const everything = createFileReader({ roots: ['/'], maxBytes: 1024, readTimeoutMs: 2000, protectedPaths: [] });
     for (const path of ['/proc/self/environ', '/dev/zero', '/sys/kernel/mm/transparent_hugepage/enabled']) {
       expect((await failure(everything.readText(path, 'Compose file'))).kind, path).toBe('denied');
     }
@@ -87,7 +97,7 @@ describe('the confined file reader', () => {
   });
 
   it('reads nothing when no root is configured', async () => {
-    const none = createFileReader({ roots: [], maxBytes: 1024, readTimeoutMs: 2000 });
+    const none = createFileReader({ roots: [], maxBytes: 1024, readTimeoutMs: 2000, protectedPaths: [] });
     expect((await failure(none.readText(join(root, 'compose.yml'), 'Compose file'))).message).toMatch(/none/);
   });
 

@@ -52,7 +52,7 @@ describe('shipped templates', () => {
 });
 
 describe('resolveSource', () => {
-  const files = createFileReader({ roots: ['/no/such'], maxBytes: 64, readTimeoutMs: 1000 });
+  const files = createFileReader({ roots: ['/no/such'], maxBytes: 64, readTimeoutMs: 1000, protectedPaths: [] });
   const resolve = (input: Parameters<typeof resolveSource>[0]) => resolveSource(input, files, { maxBytes: 64 });
   const kind = async (p: Promise<unknown>) => {
     try {
