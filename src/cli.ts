@@ -5,7 +5,7 @@ import { ConfigError, loadConfig, type Config, type ConfigFlags } from './config
 import { Engine } from './docker/engine.js';
 import { HistoryOpenError, memoryHistory, type HistoryPort } from './history/port.js';
 import { openSqliteHistory } from './history/sqliteHistory.js';
-import { maybeStartWatcher } from './health/wire.js';
+import { maybeStartWatcher, reconcileAtStart } from './health/wire.js';
 import { createLogger, type Logger } from './logger.js';
 import { createServer, SERVER_NAME, SERVER_VERSION } from './server.js';
 import { explicitOnly } from './tools/confirm.js';
@@ -86,6 +86,7 @@ async function serveHttp(opts: ServeFlags): Promise<void> {
     log,
   );
   const watcher = maybeStartWatcher(config, engine, history, log);
+  reconcileAtStart(config, engine, history, log);
   const shutdown = onShutdown(log, async () => {
     await watcher?.stop();
     await running.close();
@@ -107,6 +108,7 @@ async function serveStdio(opts: ConfigFlags): Promise<void> {
   const engine = new Engine(config, log);
   const { server, cleanup } = createServer(config, log, engine, history);
   const watcher = maybeStartWatcher(config, engine, history, log);
+  reconcileAtStart(config, engine, history, log);
   const transport = new StdioServerTransport();
   const shutdown = onShutdown(log, async () => {
     await watcher?.stop();
