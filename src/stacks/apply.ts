@@ -451,6 +451,7 @@ export class StackApplier {
     const failure: Failure = this.failure ?? (err instanceof StepFailed ? err.failure : { message: (err as Error)?.message ?? String(err), kind: 'failed' });
     let context = '';
     if (failure.containerId && this.o.describeFailure) context = await this.o.describeFailure(failure.containerId).catch(() => '');
+    this.o.progress(++this.stepNo, Math.max(this.totalSteps, this.stepNo), 'rollback');
     const t0 = Date.now();
     const engine = this.o.engine;
     // An Engine that went away mid-deploy is waited for (bounded): undoing needs it.
