@@ -67,7 +67,7 @@ services:
     stop_grace_period: 1s
     networks: [back]
     volumes: [extra:/x]
-    healthcheck: { test: ["CMD", ${failing ? '"false"' : '"test", "-f", "/tmp/ok"'}], interval: 1s, retries: 60 }
+    healthcheck: { test: ["CMD", "sh", "-c", "${failing ? 'exit 1' : '[ -f /tmp/ok ]'}"], interval: 1s, retries: 60 }
 networks:
   back: {}
 volumes:
