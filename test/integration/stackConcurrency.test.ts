@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docker, TEST_LABEL } from './engine.js';
 import { errorKind, errorText, startClient, uniqueName, type CallResult, type TestClient } from './mcpClient.js';
@@ -19,8 +22,12 @@ function project(): string {
   return name;
 }
 
+// A history file of its own (two processes share it), never the user's default one.
+const tmp = mkdtempSync(join(tmpdir(), 'dom-race-'));
+const env = { DOM_HISTORY_PATH: join(tmp, 'history.db') };
+
 beforeAll(async () => {
-  [a, b] = await Promise.all([startClient(), startClient()]);
+  [a, b] = await Promise.all([startClient({ env }), startClient({ env })]);
 });
 
 afterAll(async () => {
@@ -28,6 +35,7 @@ afterAll(async () => {
   await Promise.all(projects.map(removeProject));
   await Promise.all(extra.map((n) => docker.getContainer(n).remove({ force: true }).catch(() => undefined)));
   for (const p of projects) await docker.getContainer(`dom-lock-${p}`).remove({ force: true }).catch(() => undefined);
+  rmSync(tmp, { recursive: true, force: true });
 });
 
 const NEVER_HEALTHY = `
