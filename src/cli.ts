@@ -4,7 +4,7 @@ import { CONFIRM_ARGUMENT_MODES, ConfigError, loadConfig, wholeNumber, type Conf
 import { Engine } from './docker/engine.js';
 import { HistoryOpenError, memoryHistory, type HistoryPort } from './history/port.js';
 import { openSqliteHistory } from './history/sqliteHistory.js';
-import { maybeStartWatcher } from './health/wire.js';
+import { maybeStartWatcher, reconcileAtStart } from './health/wire.js';
 import { createLogger, type Logger } from './logger.js';
 import { createServer, SERVER_NAME, SERVER_VERSION } from './server.js';
 import { explicitOnly } from './tools/confirm.js';
@@ -111,6 +111,7 @@ async function serveHttp(opts: ServeFlags): Promise<void> {
     log,
   );
   const watcher = maybeStartWatcher(config, engine, history, log);
+  reconcileAtStart(config, engine, history, log);
   const shutdown = onShutdown(log, async () => {
     await watcher?.stop();
     await running.close();
@@ -132,6 +133,7 @@ async function serveStdio(opts: ConfigFlags): Promise<void> {
   const engine = new Engine(config, log);
   const { server, cleanup } = createServer(config, log, engine, history);
   const watcher = maybeStartWatcher(config, engine, history, log);
+  reconcileAtStart(config, engine, history, log);
   const transport = boundedStdioTransport(log);
   const shutdown = onShutdown(log, async () => {
     await watcher?.stop();

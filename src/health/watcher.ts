@@ -36,6 +36,10 @@ import { heal, healRecord } from './heal.js';
  * - The stream ending (Engine restart, socket closed) is logged and retried with backoff
  *   (RECONNECT_MIN_MS doubling up to RECONNECT_MAX_MS); restarts pending at that moment are
  *   dropped, since deaths right before an Engine goes away are the Engine's own doing.
+ * - Resync after every reconnect: events missed while the stream was down are not replayed,
+ *   so the watcher lists the managed containers and treats each one that exited non-zero since
+ *   the stream was lost (and was not seen stopping on purpose) as a `die`, and each running
+ *   unhealthy one as `unhealthy`. Then `onReconnect` runs (the stacks' journal reconciler).
  */
 
 export const WATCHER_WHO = 'self-heal watcher';
@@ -57,6 +61,8 @@ export interface SelfHealWatcherOptions {
   config: Config;
   history: HistoryPort;
   log: Logger;
+  /** Runs after each reconnect, once the resync is scheduled; errors are logged. */
+  onReconnect?: () => Promise<void>;
 }
 
 export interface CrashLoopingContainer {
@@ -311,6 +317,35 @@ export function startSelfHealWatcher(opts: SelfHealWatcherOptions): SelfHealWatc
     for (const t of tracked.values()) cancel(t, why);
   };
 
+  /** Deaths and unhealthy turns the stream missed while it was down (see the rules above). */
+  const resync = async (lostAt: number) => {
+    const rows = await engine.call('list managed containers', (d) =>
+      d.listContainers({ all: true, filters: { label: [`${LABEL_MANAGED}=true`, `${LABEL_INSTANCE}=${instance}`] } }),
+    );
+    let found = 0;
+    for (const row of rows) {
+      if (row.Labels?.[COMPOSE_ONEOFF] === 'True') continue;
+      const name = (row.Names?.[0] ?? row.Id).replace(/^\//, '');
+      const t = track(row.Id, { ...(row.Labels ?? {}), name });
+      if (t.stoppedAt !== undefined && t.stoppedAt >= lostAt - STOP_BEFORE_DIE_MS) continue;
+      if (row.State === 'running' && !/unhealthy/.test(row.Status ?? '')) continue;
+      const c = await inspectContainer(engine, row.Id, stopCtrl.signal).catch(() => undefined);
+      if (!c) continue;
+      if (c.State.Running) {
+        if (c.State.Health?.Status === 'unhealthy') {
+          found++;
+          schedule(t, { kind: 'unhealthy', at: Date.now() });
+        }
+        continue;
+      }
+      const finished = Date.parse(c.State.FinishedAt ?? '');
+      if (c.State.Status !== 'exited' || c.State.ExitCode === 0 || !(finished >= lostAt - STOP_BEFORE_DIE_MS)) continue;
+      found++;
+      schedule(t, { kind: 'die', at: Date.now(), exitCode: c.State.ExitCode, ...(c.State.OOMKilled ? { oom: true } : {}) });
+    }
+    log.info({ containers: rows.length, toHeal: found }, 'self-heal watcher resynced after reconnect');
+  };
+
   const pause = (ms: number) =>
     new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, ms);
@@ -323,6 +358,7 @@ export function startSelfHealWatcher(opts: SelfHealWatcherOptions): SelfHealWatc
   const run = async () => {
     let delay = RECONNECT_MIN_MS;
     let everConnected = false;
+    let lostAt = 0;
     while (!stopCtrl.signal.aborted) {
       let why: string;
       try {
@@ -336,6 +372,11 @@ export function startSelfHealWatcher(opts: SelfHealWatcherOptions): SelfHealWatc
         if (everConnected) {
           reconnects++;
           log.info({ reconnects }, 'self-heal watcher reconnected to the Engine event stream');
+          // After subscribing, so nothing falls between the list and the stream.
+          void resync(lostAt)
+            .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'self-heal resync after reconnect failed'))
+            .then(() => opts.onReconnect?.())
+            .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'reconcile after reconnect failed'));
         } else {
           log.info({ maxRestarts, windowMs, backoffMs, instance }, 'self-heal watcher following Engine events');
         }
@@ -346,7 +387,10 @@ export function startSelfHealWatcher(opts: SelfHealWatcherOptions): SelfHealWatc
         why = `cannot connect: ${(err as Error).message}`;
       }
       stream = undefined;
-      if (connected) cancelAll('event stream lost');
+      if (connected) {
+        cancelAll('event stream lost');
+        lostAt = Date.now();
+      }
       connected = false;
       if (stopCtrl.signal.aborted) break;
       log.warn({ why, retryInMs: delay }, 'self-heal watcher lost the Engine event stream; reconnecting');

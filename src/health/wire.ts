@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import type { Engine } from '../docker/engine.js';
 import type { HistoryPort } from '../history/port.js';
 import type { Logger } from '../logger.js';
+import { reconcileAll } from '../stacks/journal.js';
 import { startSelfHealWatcher, type SelfHealWatcher } from './watcher.js';
 
 /**
@@ -17,5 +18,14 @@ export function maybeStartWatcher(config: Config, engine: Engine, history: Histo
     log.warn('--self-heal is ignored in read-only mode: the watcher would restart containers');
     return undefined;
   }
-  return startSelfHealWatcher({ engine, config, history, log });
+  return startSelfHealWatcher({ engine, config, history, log, onReconnect: () => reconcileAll(engine, history, config.instanceLabel, log) });
+}
+
+/**
+ * Settles stack deploys that a killed server (or a lost Engine) left unfinished: rolled back
+ * from their journals, each under its stack's lock. Call once at server start; never throws.
+ */
+export function reconcileAtStart(config: Config, engine: Engine, history: HistoryPort, log: Logger): void {
+  if (config.readOnly) return;
+  void reconcileAll(engine, history, config.instanceLabel, log);
 }

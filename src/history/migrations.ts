@@ -56,6 +56,16 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    description: 'in-flight journal of stack deploys',
+    // The changes a deploy intends, written before it makes them; NULL once the deploy (or its
+    // reconciliation) has left the Engine whole.
+    sql: `
+      ALTER TABLE deployments ADD COLUMN journal TEXT;
+      CREATE INDEX deployments_journal ON deployments (stack) WHERE journal IS NOT NULL;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

@@ -35,6 +35,16 @@ export interface DeploymentHandle {
   step(step: StepRecord): void;
   setPlan(plan: unknown): void;
   finish(outcome: Exclude<DeploymentOutcome, 'running'>, error?: string): void;
+  /** Writes the in-flight journal of a stack deploy (src/stacks/journal.ts); null clears it. */
+  journal(state: unknown): void;
+}
+
+/** A deployment whose journal is still open: unfinished, or finished leaving objects behind. */
+export interface OpenJournal {
+  id: string;
+  stack: string;
+  outcome: DeploymentOutcome;
+  journal: unknown;
 }
 
 export interface DeploymentEntry extends DeploymentStart {
@@ -68,6 +78,13 @@ export interface HistoryPage {
 export interface HistoryPort {
   begin(start: DeploymentStart): DeploymentHandle;
   list(query: HistoryQuery): HistoryPage;
+  /** Deployments with an open journal, of one stack or all. */
+  openJournals(stack?: string): OpenJournal[];
+  /**
+   * Closes a journal after reconciling it: the journal is cleared, `note` is appended to the
+   * error, and a deployment still `running` (its process died) becomes `outcome`.
+   */
+  settleJournal(id: string, outcome: Exclude<DeploymentOutcome, 'running'>, note: string, keepJournal?: unknown): void;
   close(): void;
 }
 
@@ -90,11 +107,13 @@ export class HistoryOpenError extends Error {
 export function memoryHistory(): HistoryPort {
   const entries: DeploymentEntry[] = [];
   let seq = 0;
+  const journals = new Map<string, { entry: DeploymentEntry; state: unknown }>();
   return {
     begin(start) {
       const started = Date.now();
       const entry: DeploymentEntry = { ...start, id: String(++seq), startedAt: new Date(started).toISOString(), outcome: 'running', steps: [] };
       entries.push(entry);
+      journals.set(entry.id, { entry, state: null });
       return {
         id: entry.id,
         step: (s) => void entry.steps.push(s),
@@ -104,6 +123,10 @@ export function memoryHistory(): HistoryPort {
           entry.finishedAt = new Date().toISOString();
           entry.durationMs = Date.now() - started;
           if (error) entry.error = error;
+        },
+        journal(state) {
+          const j = journals.get(entry.id);
+          if (j) j.state = state ?? null;
         },
       };
     },
@@ -115,6 +138,21 @@ export function memoryHistory(): HistoryPort {
       const start = q.cursor ? Number(q.cursor) : 0;
       const page = matching.slice(start, start + q.limit);
       return start + q.limit < matching.length ? { entries: page, nextCursor: String(start + q.limit) } : { entries: page };
+    },
+    openJournals(stack) {
+      return [...journals.values()]
+        .filter((j) => j.state !== null && j.state !== undefined && (!stack || j.entry.stack === stack))
+        .map((j) => ({ id: j.entry.id, stack: j.entry.stack ?? j.entry.target, outcome: j.entry.outcome, journal: j.state }));
+    },
+    settleJournal(id, outcome, note, keepJournal) {
+      const j = journals.get(id);
+      if (!j) return;
+      j.state = keepJournal ?? null;
+      if (j.entry.outcome === 'running') {
+        j.entry.outcome = outcome;
+        j.entry.finishedAt = new Date().toISOString();
+      }
+      j.entry.error = j.entry.error ? `${j.entry.error}\n${note}` : note;
     },
     close() {},
   };

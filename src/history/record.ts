@@ -30,6 +30,7 @@ export async function recorded<T>(history: HistoryPort, start: DeploymentStart, 
     id: inner.id,
     step: (s) => inner.step(s),
     setPlan: (p) => inner.setPlan(p),
+    journal: (j) => inner.journal(j),
     finish(outcome, error) {
       if (finished) return;
       finished = true;

@@ -202,6 +202,17 @@ function sqliteHistory(db: DatabaseSync, log: Logger): HistoryPort {
   const updatePlan = db.prepare('UPDATE deployments SET plan = ? WHERE id = ?');
   const beat = db.prepare("UPDATE deployments SET heartbeat_at = ? WHERE id = ? AND outcome = 'running'");
   const finish = db.prepare("UPDATE deployments SET outcome = ?, error = ?, finished_at = ?, duration_ms = ? WHERE id = ? AND outcome = 'running'");
+  const writeJournal = db.prepare('UPDATE deployments SET journal = ? WHERE id = ?');
+  const selectJournals = db.prepare(
+    "SELECT id, COALESCE(stack, target) AS stack, outcome, journal FROM deployments WHERE journal IS NOT NULL AND (? IS NULL OR stack = ?) ORDER BY started_at",
+  );
+  const settle = db.prepare(
+    `UPDATE deployments SET journal = ?,
+       error = CASE WHEN error IS NULL OR error = '' THEN ? ELSE error || char(10) || ? END,
+       outcome = CASE WHEN outcome = 'running' THEN ? ELSE outcome END,
+       finished_at = COALESCE(finished_at, ?)
+     WHERE id = ?`,
+  );
   let closed = false;
   const heartbeats = new Set<NodeJS.Timeout>();
 
@@ -257,6 +268,9 @@ function sqliteHistory(db: DatabaseSync, log: Logger): HistoryPort {
           const now = Date.now();
           write('finish', id, () => finish.run(outcome, error === undefined ? null : maskText(error), now, now - started, id));
         },
+        journal(state) {
+          write('journal', id, () => writeJournal.run(state === null || state === undefined ? null : JSON.stringify(state), id));
+        },
       };
     },
 
@@ -305,6 +319,16 @@ function sqliteHistory(db: DatabaseSync, log: Logger): HistoryPort {
       const entries = page.map((r) => toEntry(r, steps.get(r.id) ?? []));
       const last = page.at(-1);
       return more && last ? { entries, nextCursor: encodeCursor({ t: last.started_at, id: last.id }) } : { entries };
+    },
+
+    openJournals(stack) {
+      const rows = selectJournals.all(stack ?? null, stack ?? null) as unknown as { id: string; stack: string; outcome: DeploymentEntry['outcome']; journal: string }[];
+      return rows.map((r) => ({ id: r.id, stack: r.stack, outcome: r.outcome, journal: parseJson(r.journal) }));
+    },
+
+    settleJournal(id, outcome, note, keepJournal) {
+      const keep = keepJournal === null || keepJournal === undefined ? null : JSON.stringify(keepJournal);
+      write('settle journal', id, () => settle.run(keep, note, note, outcome, Date.now(), id));
     },
 
     close() {

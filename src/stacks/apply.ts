@@ -15,7 +15,7 @@ import { ensureImage, type PullPolicy } from '../docker/images.js';
 import { sleep } from '../util/timeout.js';
 import type { ContainerSpec } from '../docker/containerSpec.js';
 import { containerSpecFor, type ComposeProject, type ComposeService, type ContainerAction, type Plan } from './compose/index.js';
-import { projectFilter } from './engineState.js';
+import { describeLeft, engineBack, LABEL_DEPLOYMENT, undoDeployment, type Journal } from './journal.js';
 import type { DeploymentHandle, StepOutcome } from './recorder.js';
 import { installSecretFiles } from './secrets.js';
 
@@ -40,6 +40,10 @@ export interface ApplyOptions {
   /** Last adjustments before create (e.g. the policy's default limits); also outside the hash. */
   finishSpec?: (spec: ContainerSpec) => ContainerSpec;
   recorder: DeploymentHandle;
+  /** Where every change is written before it is made; its label goes on every object created. */
+  journal: Journal;
+  /** How long a rollback waits for a lost Engine to come back before reporting what is left. */
+  rollbackEngineWaitMs?: number;
   /** Last log lines and health output of a failed container, for the answer. */
   describeFailure?: (id: string) => Promise<string>;
 }
@@ -88,6 +92,7 @@ class StepFailed extends Error {
 }
 
 const STOP_TIMEOUT_DEFAULT_S = 10;
+const ROLLBACK_ENGINE_WAIT_MS = 60_000;
 
 function shortId(id: string): string {
   return id.slice(0, 12);
@@ -111,10 +116,8 @@ export class StackApplier {
   private readonly readyAt = new Map<string, number>();
   private readonly memo = new Map<string, Promise<void>>();
   private readonly backups: Backup[] = [];
-  private readonly restartedExisting: string[] = [];
-  private readonly createdNetworks: string[] = [];
-  private readonly createdVolumes: string[] = [];
-  private readonly preExisting: Set<string>;
+  /** extraLabels plus this deploy's label: on every container, network and volume it creates. */
+  private readonly labels: Record<string, string>;
   private readonly halt = new AbortController();
   private readonly signal: AbortSignal;
   private readonly deadline: number;
@@ -128,7 +131,7 @@ export class StackApplier {
     private readonly o: ApplyOptions,
   ) {
     this.services = new Map(project.services.map((s) => [s.name, s]));
-    this.preExisting = new Set(plan.containers.flatMap((c) => (c.id ? [c.id] : [])));
+    this.labels = { ...o.extraLabels, [LABEL_DEPLOYMENT]: o.journal.state.label };
     this.signal = AbortSignal.any([o.signal, this.halt.signal]);
     this.deadline = this.started + o.timeoutMs;
     this.totalSteps =
@@ -185,7 +188,10 @@ export class StackApplier {
     } catch (err) {
       await this.rollbackAndThrow(err);
     }
+    // From here on the new state stands: an interrupted cleanup is finished, never undone.
+    this.o.journal.phase('committed');
     await this.cleanupAfterSuccess();
+    this.o.journal.close();
     const services: ServiceReport[] = this.project.services.map((s) => {
       const r: ServiceReport = {
         service: s.name,
@@ -220,6 +226,7 @@ export class StackApplier {
       const def = this.project.networks.find((x) => x.name === n.name);
       if (!def) continue;
       await this.step(`create network ${n.name}`, async () => {
+        this.o.journal.intend({ op: 'create-network', name: def.name });
         await this.o.engine.call(
           'create network',
           (d) =>
@@ -229,24 +236,23 @@ export class StackApplier {
               Internal: def.internal,
               Attachable: def.attachable,
               Options: def.driverOpts,
-              Labels: { ...def.labels, ...this.o.extraLabels },
+              Labels: { ...def.labels, ...this.labels },
               CheckDuplicate: true,
             }),
           { target: `network "${def.name}"`, signal: this.signal },
         );
-        this.createdNetworks.push(def.name);
       });
     }
     for (const v of this.plan.volumes.filter((a) => a.action === 'create')) {
       const def = this.project.volumes.find((x) => x.name === v.name);
       if (!def) continue;
       await this.step(`create volume ${v.name}`, async () => {
+        this.o.journal.intend({ op: 'create-volume', name: def.name });
         await this.o.engine.call(
           'create volume',
-          (d) => d.createVolume({ Name: def.name, Driver: def.driver ?? 'local', DriverOpts: def.driverOpts, Labels: { ...def.labels, ...this.o.extraLabels } }),
+          (d) => d.createVolume({ Name: def.name, Driver: def.driver ?? 'local', DriverOpts: def.driverOpts, Labels: { ...def.labels, ...this.labels } }),
           { target: `volume "${def.name}"`, signal: this.signal },
         );
-        this.createdVolumes.push(def.name);
       });
     }
   }
@@ -263,8 +269,9 @@ export class StackApplier {
     const info = await inspectContainer(this.o.engine, id, this.signal);
     const backup: Backup = { id, originalName: name, currentName: name, wasRunning: info.State.Running };
     this.backups.push(backup);
-    if (info.State.Running) await stopContainer(this.o.engine, id, stopTimeout(service), this.signal);
     const backupName = `${name}-backup-${randomBytes(3).toString('hex')}`;
+    this.o.journal.intend({ op: 'set-aside', id, originalName: name, backupName, wasRunning: info.State.Running });
+    if (info.State.Running) await stopContainer(this.o.engine, id, stopTimeout(service), this.signal);
     await this.o.engine.call('rename', (d) => d.getContainer(id).rename({ name: backupName }), { target: `container "${name}"`, signal: this.signal });
     backup.currentName = backupName;
   }
@@ -315,8 +322,8 @@ export class StackApplier {
     if (a.action === 'keep') return a.id as string;
     if (a.action === 'start') {
       return this.step(`start ${a.name} (${a.reason})`, async () => {
+        this.o.journal.intend({ op: 'start-existing', id: a.id as string, name: a.name });
         await startContainer(this.o.engine, a.id as string, this.signal);
-        this.restartedExisting.push(a.id as string);
         return a.id as string;
       }).catch((err: unknown) => fail(err, a.id));
     }
@@ -325,8 +332,9 @@ export class StackApplier {
     return this.step(label, async () => {
       if (a.action === 'recreate') await this.setAside(a.id as string, a.name, service);
       const base = containerSpecFor(this.project, service.name, a.number);
-      Object.assign(base.labels, this.o.extraLabels);
+      Object.assign(base.labels, this.labels);
       const spec = this.o.finishSpec ? this.o.finishSpec(base) : base;
+      this.o.journal.intend({ op: 'create-container', name: a.name });
       id = await createContainer(this.o.engine, spec, this.signal);
       await installSecretFiles(this.o.engine, id, service.files, this.signal);
       await startContainer(this.o.engine, id, this.signal);
@@ -355,6 +363,7 @@ export class StackApplier {
     } catch (err) {
       return this.fail({ service, containerId: id, message: `${name}: ${(err as Error).message}`, kind: 'failed' });
     }
+    if (!r.reached && cond === 'running' && (await this.finishedOneShot(id))) return;
     if (!r.reached) {
       const what = cond === 'completed' ? 'complete successfully' : `become ${cond}`;
       const timedOut = r.reason?.startsWith('not ') ?? false;
@@ -365,6 +374,15 @@ export class StackApplier {
         message: `service "${service}" (${name}) did not ${what}: ${timedOut ? `not ${cond} within the ${Math.round(this.o.timeoutMs / 1000)} s timeout (state ${r.state}${r.health ? `, health ${r.health}` : ''})` : (r.reason ?? r.state)}`,
       });
     }
+  }
+
+  /**
+   * Compose semantics: a container that exited 0 is a one-shot service that finished, not a
+   * failure, when only "running" is asked of it (nothing waits for it to be healthy).
+   */
+  private async finishedOneShot(id: string): Promise<boolean> {
+    const st = (await inspectContainer(this.o.engine, id, this.signal).catch(() => undefined))?.State;
+    return !!st && !st.Running && st.Status === 'exited' && st.ExitCode === 0;
   }
 
   private async waitCompleted(id: string, timeoutMs: number): Promise<WaitResult> {
@@ -400,10 +418,12 @@ export class StackApplier {
   private async verifyStillUp(): Promise<void> {
     if (this.o.wait === 'none') return;
     for (const s of this.project.services) {
-      if (this.finalCondition(s) === 'completed') continue;
+      const cond = this.finalCondition(s);
+      if (cond === 'completed') continue;
       for (const c of this.ids.get(s.name) ?? []) {
         const info = await inspectContainer(this.o.engine, c.id, this.signal);
-        if (!info.State.Running) {
+        const oneShotDone = cond !== 'healthy' && info.State.Status === 'exited' && info.State.ExitCode === 0;
+        if (!info.State.Running && !oneShotDone) {
           this.fail({ service: s.name, containerId: c.id, kind: 'failed', message: `service "${s.name}" (${c.name}) stopped right after starting: exit code ${info.State.ExitCode}` });
         }
       }
@@ -433,41 +453,19 @@ export class StackApplier {
     const failure: Failure = this.failure ?? (err instanceof StepFailed ? err.failure : { message: (err as Error)?.message ?? String(err), kind: 'failed' });
     let context = '';
     if (failure.containerId && this.o.describeFailure) context = await this.o.describeFailure(failure.containerId).catch(() => '');
+    this.o.progress(++this.stepNo, Math.max(this.totalSteps, this.stepNo), 'rollback');
     const t0 = Date.now();
-    const undone: string[] = [];
-    const problems: string[] = [];
     const engine = this.o.engine;
-    const attempt = async (what: string, fn: () => Promise<unknown>) => {
-      try {
-        await fn();
-        undone.push(what);
-      } catch (e) {
-        problems.push(`${what}: ${(e as Error).message}`);
-      }
-    };
-    // Every container of the project that did not exist before this deploy goes, including one
-    // whose create was in flight when the deploy stopped.
-    const now = await engine.call('list containers of stack', (d) => d.listContainers({ all: true, filters: projectFilter(this.project.name) })).catch(() => []);
-    const backupIds = new Set(this.backups.map((b) => b.id));
-    for (const c of now) {
-      if (this.preExisting.has(c.Id) || backupIds.has(c.Id)) continue;
-      const name = (c.Names?.[0] ?? c.Id).replace(/^\//, '');
-      await attempt(`removed new container ${name}`, () => removeContainer(engine, c.Id, { force: true, volumes: true }));
+    // An Engine that went away mid-deploy is waited for (bounded): undoing needs it.
+    let r = await undoDeployment(engine, this.o.journal.state);
+    if (r.problems.length && (await engineBack(engine, this.o.rollbackEngineWaitMs ?? ROLLBACK_ENGINE_WAIT_MS))) {
+      const again = await undoDeployment(engine, this.o.journal.state);
+      r = { undone: [...r.undone, ...again.undone], problems: again.problems };
     }
-    for (const b of [...this.backups].reverse()) {
-      await attempt(`restored ${b.originalName}`, async () => {
-        if (b.currentName !== b.originalName) {
-          await engine.call('rename', (d) => d.getContainer(b.id).rename({ name: b.originalName }), { target: `container "${b.currentName}"` });
-          b.currentName = b.originalName;
-        }
-        if (b.wasRunning) await startContainer(engine, b.id);
-      });
-    }
-    for (const id of this.restartedExisting) {
-      await attempt(`stopped ${shortId(id)} again`, () => stopContainer(engine, id, 1));
-    }
-    for (const n of this.createdNetworks) await attempt(`removed network ${n}`, () => engine.call('remove network', (d) => d.getNetwork(n).remove(), { target: `network "${n}"` }));
-    for (const v of this.createdVolumes) await attempt(`removed volume ${v}`, () => engine.call('remove volume', (d) => d.getVolume(v).remove(), { target: `volume "${v}"` }));
+    const { undone, problems } = r;
+    const left = problems.length ? describeLeft(this.o.journal.state) : [];
+    if (problems.length) this.o.journal.phase('left behind', [...problems, ...left]);
+    else this.o.journal.close();
     this.record({ name: 'rollback', durationMs: Date.now() - t0, outcome: problems.length ? 'failed' : 'rolled back', detail: undone.join('; ') });
 
     const head = cancelled
@@ -476,14 +474,20 @@ export class StackApplier {
     const lines = [`${head}: ${failure.message.replace(/\.+$/, '')}.`];
     lines.push(
       undone.length || problems.length
-        ? `Rolled back: ${undone.length ? undone.join('; ') : 'nothing to undo'}${problems.length ? `. Could NOT undo: ${problems.join('; ')}` : ''}.`
+        ? `Rolled back: ${undone.length ? undone.join('; ') : 'nothing'}${problems.length ? `. Could NOT undo: ${problems.join('; ')}` : ''}.`
         : 'Nothing had been changed yet.',
     );
+    if (left.length) {
+      lines.push(
+        `Left behind until reconciled: ${left.join('; ')}. The server rolls this back when the Engine answers again (on reconnect, restart, or at the next deploy_application_stack or remove_stack of "${this.project.name}", which reconciles it first).`,
+      );
+    }
     if (context) lines.push(context);
     throw new ToolError(cancelled ? 'failed' : failure.kind, lines.join('\n'), {
       ...(failure.service ? { service: failure.service } : {}),
       rolledBack: undone,
       rollbackProblems: problems,
+      leftBehind: left,
       steps: this.steps,
     });
   }

@@ -24,6 +24,8 @@ export interface DeploymentHandle {
   readonly id: string;
   step(name: string, durationMs: number, outcome: StepOutcome, detail?: string): void;
   finish(outcome: DeploymentOutcome, error?: string): void;
+  /** Writes the deploy's in-flight journal (src/stacks/journal.ts); null clears it. */
+  journal(state: unknown): void;
 }
 
 export interface DeploymentRecorder {

@@ -9,6 +9,8 @@ import { vetStack } from '../../policy/stackPolicy.js';
 import type { Config } from '../../config.js';
 import { actualState, containerName, stackObjects } from '../../stacks/engineState.js';
 import { preflight } from '../../stacks/preflight.js';
+import { Journal, newDeploymentLabel, reconcileStack } from '../../stacks/journal.js';
+import { acquireStackLock } from '../../stacks/lock.js';
 import { compactWarnings } from '../../validation/index.js';
 import { loadProjectWithFiles, resolveSource } from '../../stacks/source.js';
 import { contentDigestKey, maskContentVariables } from '../../stacks/secrets.js';
@@ -21,6 +23,8 @@ import { defineTool } from '../defineTool.js';
 import { historyRecorder, stackNameArg } from './shared.js';
 
 const DEFAULT_TIMEOUT_S = 180;
+/** A lock's lease is the deploy's timeout plus this (image pulls, rollback). */
+const LOCK_LEASE_MARGIN_S = 600;
 
 const actionRow = z.object({ action: z.string(), name: z.string(), reason: z.string() });
 const planSchema = z.object({
@@ -116,98 +120,121 @@ export const deployStackTool = defineTool({
     // The host-access model for every service and volume, before any Engine object is created.
     const project = await vetStack(ctx.engine, ctx.config, loaded, ctx.signal);
     checkStackSize(ctx.config, project);
+    if (args.dry_run) return deployUnderLock(undefined);
 
-    const objects = await stackObjects(ctx.engine, project.name, ctx.signal);
-    for (const c of objects.containers) assertInScope(ctx.config, c.Labels, `container "${containerName(c)}" of stack "${project.name}"`);
-    const plan = planDeployment(project, actualState(objects));
-    const base = {
+    // One deploy per stack at a time, across processes and hosts sharing the Engine.
+    const deployLabel = newDeploymentLabel();
+    const lock = await acquireStackLock(ctx.engine, {
       stack: project.name,
-      source: source.label,
-      plan: planView(plan),
-      warnings: boundedWarnings(project.warnings),
-      inactiveServices: project.inactiveServices,
-    };
-    const inputs = {
-      name: args.name,
-      source: source.label,
-      composeDigest: source.digest,
-      variables: maskEnvMap(args.variables),
-      env: maskContentVariables(maskEnvMap(args.env), project.contentVariables),
-      profiles: args.profiles ?? [],
-      dryRun: args.dry_run ?? false,
-      wait: args.wait ?? 'healthy',
-      timeout: args.timeout ?? DEFAULT_TIMEOUT_S,
-    };
-    const recorder = historyRecorder(ctx.history);
-    const record = () => recorder.start({ stack: project.name, source: source.label, who: ctx.who, inputs, plan });
-    if (args.dry_run) {
-      record().finish('dry run');
-      return { data: { ...base, dryRun: true }, text: `Plan for stack "${project.name}" (dry run, nothing changed):\n${planText(plan)}` };
-    }
-
-    const host = ctx.config.docker.host;
-    // configuration_validation's checks; throws listing the errors, before anything is created.
-    const notes = await preflight(ctx.engine, project, plan, {
-      engineIsLocal: !host || host.startsWith('unix://'),
-      policy: ctx.config.policy,
-      pull: args.pull ?? 'missing',
+      holder: deployLabel,
+      operation: 'deploy',
+      leaseMs: ((args.timeout ?? DEFAULT_TIMEOUT_S) + LOCK_LEASE_MARGIN_S) * 1000,
+      instanceLabel: ctx.config.instanceLabel,
+      ...(project.services[0]?.spec.image ? { fallbackImage: project.services[0].spec.image } : {}),
       signal: ctx.signal,
     });
-    const warnings = boundedWarnings([...project.warnings, ...compactWarnings(notes)]);
-
-    const handle = record();
-    const extraLabels: Record<string, string> = { [LABEL_INSTANCE]: ctx.config.instanceLabel, [LABEL_SOURCE]: source.label };
-    if (source.workingDir) extraLabels[COMPOSE_WORKING_DIR] = source.workingDir;
-    if (source.configFile) extraLabels[COMPOSE_CONFIG_FILES] = source.configFile;
-
-    let result: ApplyResult;
     try {
-      result = await applyPlan(project, plan, {
-        engine: ctx.engine,
-        log: ctx.log,
-        signal: ctx.signal,
-        progress: (current, total, message) => ctx.progress(current, total, message),
-        wait: args.wait ?? 'healthy',
-        timeoutMs: (args.timeout ?? DEFAULT_TIMEOUT_S) * 1000,
-        pull: args.pull ?? 'missing',
-        extraLabels,
-        finishSpec: (spec) => normaliseContainerSpec(withDefaultLimits(ctx.config.policy, spec)),
-        recorder: handle,
-        describeFailure: (id) => failureContext(ctx, id),
-      });
-    } catch (err) {
-      handle.finish(ctx.signal.aborted ? 'cancelled' : 'rolled back', (err as Error).message);
-      throw err instanceof ToolError ? err : new ToolError('failed', (err as Error).message);
+      return await deployUnderLock(deployLabel);
+    } finally {
+      await lock.release().catch((err: unknown) => ctx.log.warn({ err, stack: project.name }, 'could not release the stack lock'));
     }
-    handle.finish(plan.changes ? 'succeeded' : 'no changes');
 
-    const data = {
-      ...base,
-      warnings,
-      dryRun: false,
-      services: result.services,
-      timeToHealthyMs: result.timeToReadyMs,
-      durationMs: result.durationMs,
-      steps: result.steps.map((s) => ({ name: s.name, durationMs: s.durationMs, outcome: s.outcome })),
-      deploymentId: handle.id,
-    };
-    const s = plan.summary;
-    const head = plan.changes
-      ? `Deployed stack "${project.name}" from ${source.label}: ${s.create} created, ${s.recreate} recreated, ${s.start} started, ${s.keep} unchanged, ${s.remove} removed.`
-      : `Stack "${project.name}" is up to date: nothing changed (${s.keep} containers kept).`;
-    const svc = result.services.map(
-      (r) => `  ${r.service}: ${r.condition}${r.readyMs !== undefined ? ` after ${(r.readyMs / 1000).toFixed(1)} s` : ''} (${r.containers.map((c) => c.name).join(', ')})`,
-    );
-    const steps = result.steps.map((st) => `  ${st.name}: ${st.durationMs} ms${st.outcome === 'ok' ? '' : ` (${st.outcome})`}`);
-    const text = [
-      head,
-      `Time to healthy: ${(result.timeToReadyMs / 1000).toFixed(1)} s (total ${(result.durationMs / 1000).toFixed(1)} s).`,
-      'Services:',
-      ...svc,
-      ...(steps.length ? ['Steps:', ...steps] : []),
-      ...warnings.map((w) => `Warning: ${w}`),
-    ].join('\n');
-    return { data, text };
+    async function deployUnderLock(deployLabel: string | undefined) {
+      // A deploy of this stack that died (or could not finish its rollback) is settled first.
+      const reconciled = deployLabel ? await reconcileStack(ctx.engine, ctx.history, project.name, ctx.log) : [];
+      const objects = await stackObjects(ctx.engine, project.name, ctx.signal);
+      for (const c of objects.containers) assertInScope(ctx.config, c.Labels, `container "${containerName(c)}" of stack "${project.name}"`);
+      const plan = planDeployment(project, actualState(objects));
+      const base = {
+        stack: project.name,
+        source: source.label,
+        plan: planView(plan),
+        warnings: boundedWarnings(project.warnings),
+        inactiveServices: project.inactiveServices,
+      };
+      const inputs = {
+        name: args.name,
+        source: source.label,
+        composeDigest: source.digest,
+        variables: maskEnvMap(args.variables),
+        env: maskContentVariables(maskEnvMap(args.env), project.contentVariables),
+        profiles: args.profiles ?? [],
+        dryRun: args.dry_run ?? false,
+        wait: args.wait ?? 'healthy',
+        timeout: args.timeout ?? DEFAULT_TIMEOUT_S,
+      };
+      const recorder = historyRecorder(ctx.history);
+      const record = () => recorder.start({ stack: project.name, source: source.label, who: ctx.who, inputs, plan });
+      if (args.dry_run) {
+        record().finish('dry run');
+        return { data: { ...base, dryRun: true }, text: `Plan for stack "${project.name}" (dry run, nothing changed):\n${planText(plan)}` };
+      }
+
+      const host = ctx.config.docker.host;
+      // configuration_validation's checks; throws listing the errors, before anything is created.
+      const notes = await preflight(ctx.engine, project, plan, {
+        engineIsLocal: !host || host.startsWith('unix://'),
+        policy: ctx.config.policy,
+        pull: args.pull ?? 'missing',
+        signal: ctx.signal,
+      });
+      const warnings = boundedWarnings([...project.warnings, ...compactWarnings(notes), ...reconciled.map((n) => `an interrupted earlier deploy was settled first: ${n}`)]);
+
+      const handle = record();
+      const extraLabels: Record<string, string> = { [LABEL_INSTANCE]: ctx.config.instanceLabel, [LABEL_SOURCE]: source.label };
+      if (source.workingDir) extraLabels[COMPOSE_WORKING_DIR] = source.workingDir;
+      if (source.configFile) extraLabels[COMPOSE_CONFIG_FILES] = source.configFile;
+
+      let result: ApplyResult;
+      try {
+        result = await applyPlan(project, plan, {
+          engine: ctx.engine,
+          log: ctx.log,
+          signal: ctx.signal,
+          progress: (current, total, message) => ctx.progress(current, total, message),
+          wait: args.wait ?? 'healthy',
+          timeoutMs: (args.timeout ?? DEFAULT_TIMEOUT_S) * 1000,
+          pull: args.pull ?? 'missing',
+          extraLabels,
+          finishSpec: (spec) => normaliseContainerSpec(withDefaultLimits(ctx.config.policy, spec)),
+          recorder: handle,
+          journal: new Journal(handle, project.name, deployLabel as string),
+          describeFailure: (id) => failureContext(ctx, id),
+        });
+      } catch (err) {
+        handle.finish(ctx.signal.aborted ? 'cancelled' : 'rolled back', (err as Error).message);
+        throw err instanceof ToolError ? err : new ToolError('failed', (err as Error).message);
+      }
+      handle.finish(plan.changes ? 'succeeded' : 'no changes');
+
+      const data = {
+        ...base,
+        warnings,
+        dryRun: false,
+        services: result.services,
+        timeToHealthyMs: result.timeToReadyMs,
+        durationMs: result.durationMs,
+        steps: result.steps.map((s) => ({ name: s.name, durationMs: s.durationMs, outcome: s.outcome })),
+        deploymentId: handle.id,
+      };
+      const s = plan.summary;
+      const head = plan.changes
+        ? `Deployed stack "${project.name}" from ${source.label}: ${s.create} created, ${s.recreate} recreated, ${s.start} started, ${s.keep} unchanged, ${s.remove} removed.`
+        : `Stack "${project.name}" is up to date: nothing changed (${s.keep} containers kept).`;
+      const svc = result.services.map(
+        (r) => `  ${r.service}: ${r.condition}${r.readyMs !== undefined ? ` after ${(r.readyMs / 1000).toFixed(1)} s` : ''} (${r.containers.map((c) => c.name).join(', ')})`,
+      );
+      const steps = result.steps.map((st) => `  ${st.name}: ${st.durationMs} ms${st.outcome === 'ok' ? '' : ` (${st.outcome})`}`);
+      const text = [
+        head,
+        `Time to healthy: ${(result.timeToReadyMs / 1000).toFixed(1)} s (total ${(result.durationMs / 1000).toFixed(1)} s).`,
+        'Services:',
+        ...svc,
+        ...(steps.length ? ['Steps:', ...steps] : []),
+        ...warnings.map((w) => `Warning: ${w}`),
+      ].join('\n');
+      return { data, text };
+    }
   },
 });
 

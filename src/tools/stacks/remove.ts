@@ -3,6 +3,8 @@ import { removeContainer } from '../../docker/containers.js';
 import { ToolError } from '../../docker/errors.js';
 import { assertInScope } from '../../policy/scope.js';
 import { containerName, stackObjects } from '../../stacks/engineState.js';
+import { newDeploymentLabel } from '../../stacks/journal.js';
+import { acquireStackLock } from '../../stacks/lock.js';
 import { defineTool } from '../defineTool.js';
 import { confirmArg, destructiveOutcome } from '../schemas.js';
 import { notConfirmedMessage } from '../confirm.js';
@@ -55,7 +57,15 @@ export const removeStackTool = defineTool({
     const record = ctx.history.begin({ kind: 'remove_stack', target: name, stack: name, who: ctx.who, inputs: { name, volumes: volumes ?? false } });
     const t0 = Date.now();
     try {
-      await removeObjects();
+      // Not while a deploy of the stack runs (in this or another server process).
+      const lock = await acquireStackLock(ctx.engine, { stack: name, holder: newDeploymentLabel(), operation: 'remove', leaseMs: 10 * 60_000, instanceLabel: ctx.config.instanceLabel, signal: ctx.signal });
+      try {
+        await removeObjects();
+        // Deploys that left objects behind are settled: those objects went with the stack.
+        for (const j of ctx.history.openJournals(name)) ctx.history.settleJournal(j.id, 'failed', `reconciled: its leftovers were removed with the stack by remove_stack (${record.id})`);
+      } finally {
+        await lock.release().catch(() => undefined);
+      }
     } catch (err) {
       record.finish('failed', (err as Error).message);
       throw err;

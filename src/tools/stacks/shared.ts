@@ -29,6 +29,9 @@ export function historyRecorder(history: HistoryPort): DeploymentRecorder {
         finish(outcome, error) {
           h.finish(OUTCOMES[outcome], error);
         },
+        journal(state) {
+          h.journal(state);
+        },
       };
     },
   };
