@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the integration suite inside the Engine 28.5 node that test/engine28/up.sh started,
 # against the inner Engine (DOCKER_HOST, default its /var/run/docker.sock). Needs a built
-# dist/ (npm run build). Extra arguments go to vitest (e.g. a test file).
+# dist/ (npm run build). Extra arguments go to vitest (e.g. a test file). The package test
+# (npm pack and install; nothing Engine-specific) runs on the host only: the node has no npm.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -14,4 +15,5 @@ compose_v2=${ENGINE28_COMPOSE_V2:-/usr/libexec/docker/cli-plugins/docker-compose
 docker exec -w "$ENGINE28_CHECKOUT" \
   -e CI="${CI:-}" -e DOCKER_HOST="$inner_host" -e DOM_COMPOSE_V2="$compose_v2" -e HOME=/root \
   -e PATH="$ENGINE28_NODE_DIR:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
-  "$ENGINE28_NAME" node node_modules/vitest/vitest.mjs run --project integration "$@"
+  "$ENGINE28_NAME" node node_modules/vitest/vitest.mjs run --project integration \
+  --exclude test/integration/package.test.ts "$@"
