@@ -39,6 +39,8 @@ export interface FilesConfig {
   maxBytes: number;
   /** Deadline for reading one file (DOM_FILE_READ_TIMEOUT_MS, default 5000). */
   readTimeoutMs: number;
+  /** Largest build context sent to the Engine, in bytes of file content (DOM_MAX_BUILD_CONTEXT_BYTES, default 200 MiB). */
+  maxBuildContextBytes?: number;
 }
 
 /** Settings of the self-healing watcher; see src/health/. */
@@ -226,6 +228,7 @@ function defaultHistoryPath(env: Env): string {
 }
 
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_BUILD_CONTEXT_BYTES = 200 * 1024 * 1024;
 
 function filesConfig(env: Env, flagRoots: string[] | undefined): FilesConfig {
   const given = flagRoots?.length ? flagRoots : list(env.DOM_FILE_ROOTS);
@@ -236,6 +239,7 @@ function filesConfig(env: Env, flagRoots: string[] | undefined): FilesConfig {
     roots,
     maxBytes: positiveInt(env.DOM_MAX_FILE_BYTES, 'DOM_MAX_FILE_BYTES', DEFAULT_MAX_FILE_BYTES),
     readTimeoutMs: positiveInt(env.DOM_FILE_READ_TIMEOUT_MS, 'DOM_FILE_READ_TIMEOUT_MS', 5000),
+    maxBuildContextBytes: positiveInt(env.DOM_MAX_BUILD_CONTEXT_BYTES, 'DOM_MAX_BUILD_CONTEXT_BYTES', DEFAULT_MAX_BUILD_CONTEXT_BYTES),
   };
 }
 

@@ -88,7 +88,7 @@ export async function checkStackOnEngine(engine: Engine, project: ComposeProject
     Promise.all(externalNetworks.map((n) => objectExists(engine, 'network', n.name, signal))),
     Promise.all(externalVolumes.map((v) => objectExists(engine, 'volume', v.name, signal))),
     listAllContainers(engine, signal),
-    imageFacts(engine, opts.pull === 'always' ? [] : project.services.map((s) => s.spec.image), signal),
+    imageFacts(engine, opts.pull === 'always' ? [] : project.services.filter((s) => !s.build).map((s) => s.spec.image), signal),
     hasLimits ? engineCapacity(engine, signal) : Promise.resolve(undefined),
   ]);
 
@@ -114,7 +114,8 @@ export async function checkStackOnEngine(engine: Engine, project: ComposeProject
     });
   });
 
-  for (const s of project.services) findings.push(...imageFindings(s.spec.image, images.get(s.spec.image), opts.pull, serviceFields(s.name)));
+  // A service with `build` has its image made at deploy (src/stacks/build.ts), never pulled.
+  for (const s of project.services.filter((x) => !x.build)) findings.push(...imageFindings(s.spec.image, images.get(s.spec.image), opts.pull, serviceFields(s.name)));
 
   const wanted = wantedPorts(project, plan);
   findings.push(...duplicatePortFindings(wanted));

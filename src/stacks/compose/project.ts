@@ -225,7 +225,8 @@ function projectService(
   volumeNames: ReadonlyMap<string, string>,
 ): ComposeService {
   const spec: ContainerSpec = {
-    image: def.image,
+    // Compose tags a built image PROJECT-SERVICE unless the service names it with `image:`.
+    image: def.image || (def.build ? `${project}-${def.name}` : def.image),
     env: def.env,
     ports: def.ports,
     mounts: def.mounts.map((m) => (m.type === 'volume' && m.source ? { ...m, source: volumeNames.get(m.source) ?? m.source } : m)),
@@ -255,6 +256,8 @@ function projectService(
     configHash: serviceConfigHash(spec, def.containerName),
   };
   if (def.containerName !== undefined) service.containerName = def.containerName;
+  if (def.build !== undefined) service.build = def.build;
+  if (def.pullPolicy !== undefined) service.pullPolicy = def.pullPolicy;
   return service;
 }
 
