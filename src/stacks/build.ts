@@ -26,7 +26,19 @@ export interface PreparedBuild extends BuildDecision {
 export interface PrepareOptions {
   files: FileReader;
   maxContextBytes: number;
+  /** DOM_ALLOW_HOST_NETWORK: whether RUN steps may use the host's network (`build.network: host`). */
+  allowHostNetwork: boolean;
   signal?: AbortSignal;
+}
+
+/** Networks a build's RUN steps may use: the Engine's own, never another stack's (which may not exist yet). */
+function checkBuildNetwork(service: string, network: string | undefined, allowHost: boolean): void {
+  if (network === undefined || ['default', 'bridge', 'none'].includes(network)) return;
+  if (network === 'host') {
+    if (allowHost) return;
+    throw new ToolError('denied', `Refused by policy (host network): service "${service}" builds with network "host", which gives RUN steps the host's network. Use the default build network, or ask the operator to start the server with DOM_ALLOW_HOST_NETWORK=true.`);
+  }
+  throw new ToolError('invalid_input', `Service "${service}": build network "${network}" is not supported here: builds run on "default", "bridge" or "none" (or "host" when allowed).`);
 }
 
 /**
@@ -41,6 +53,7 @@ export async function prepareBuilds(engine: Engine, project: ComposeProject, opt
   for (const service of project.services) {
     if (!service.build) continue;
     const def = service.build;
+    checkBuildNetwork(service.name, def.network, opts.allowHostNetwork);
     const base = project.workingDir ?? opts.files.baseDir;
     const what = `build context of service "${service.name}"`;
     const root = await opts.files.realFolder(resolve(base, def.context), what);

@@ -163,6 +163,42 @@ describe('stack services with build', () => {
     const compose = `services:\n  x:\n    build: /etc\n`;
     await mcp.fails('deploy_application_stack', { name, compose }, 'denied', /files are read only from the configured folders/);
     await mcp.fails('deploy_application_stack', { name, compose: `services:\n  x:\n    build: ../../etc\n` }, 'denied', /configured folders/);
+    await mcp.fails('deploy_application_stack', { name, compose: `services:\n  x:\n    build: {context: ./app, network: host}\n` }, 'denied', /DOM_ALLOW_HOST_NETWORK/);
+  });
+
+  it('cancelling the deploy stops the build and creates nothing', async () => {
+    const name = project();
+    const compose = `services:
+  slow:
+    build:
+      context: ./app
+      dockerfile_inline: |
+        FROM dom-test/busybox:1
+        RUN echo started && sleep 60
+      labels:
+        ${TEST_LABEL}: ${RUN}
+`;
+    const ctrl = new AbortController();
+    const t0 = Date.now();
+    const call = mcp.client.callTool({ name: 'deploy_application_stack', arguments: { name, compose } }, {
+      signal: ctrl.signal,
+      timeout: 120_000,
+      onprogress: (p) => {
+        if (/Step 2\/\d+ : RUN/.test(p.message ?? '')) setTimeout(() => ctrl.abort(), 1000);
+      },
+    });
+    await expect(call).rejects.toThrow();
+    expect(Date.now() - t0).toBeLessThan(30_000);
+    // The Engine stops the step when the request is aborted: no build container keeps running.
+    let running: unknown[] = [];
+    for (let i = 0; i < 20; i++) {
+      running = (await docker.listContainers()).filter((c) => c.Command.includes('echo started && sleep 60'));
+      if (!running.length) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(running).toEqual([]);
+    expect((await projectObjects(name)).containers).toEqual([]);
+    await expect(docker.getImage(`${name}-slow`).inspect()).rejects.toThrow();
   });
 
   it('reports the legacy builder refusing BuildKit-only syntax', async () => {

@@ -126,6 +126,7 @@ export const deployStackTool = defineTool({
     const builds = await prepareBuilds(ctx.engine, project, {
       files,
       maxContextBytes: ctx.config.files.maxBuildContextBytes ?? DEFAULT_MAX_BUILD_CONTEXT_BYTES,
+      allowHostNetwork: ctx.config.policy.allowHostNetwork,
       signal: ctx.signal,
     });
     const plan = planDeployment(project, actualState(objects));
@@ -225,7 +226,7 @@ export const deployStackTool = defineTool({
     const svc = result.services.map(
       (r) => `  ${r.service}: ${r.condition}${r.readyMs !== undefined ? ` after ${(r.readyMs / 1000).toFixed(1)} s` : ''} (${r.containers.map((c) => c.name).join(', ')})`,
     );
-    const steps = result.steps.map((st) => `  ${st.name}: ${st.durationMs} ms${st.outcome === 'ok' ? '' : ` (${st.outcome})`}`);
+    const steps = data.steps.map((st) => `  ${st.name}: ${st.durationMs} ms${st.outcome === 'ok' ? '' : ` (${st.outcome})`}`);
     const text = [
       head + buildNote,
       `Time to healthy: ${(result.timeToReadyMs / 1000).toFixed(1)} s (total ${(result.durationMs / 1000).toFixed(1)} s).`,
