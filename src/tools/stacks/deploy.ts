@@ -82,7 +82,7 @@ export const deployStackTool = defineTool({
   name: 'deploy_application_stack',
   title: 'Deploy application stack',
   description:
-    'Deploy or update a multi-container stack from Compose YAML (`compose`), a Compose file on the server (`file`, with `.env` beside it) or a shipped template (`template` + `variables`; see list_stack_templates). Plans first (a redeploy only recreates changed services and keeps named volumes; `dry_run` returns the plan), then starts services in depends_on order, independent ones in parallel, and waits until services with a healthcheck are healthy and the rest running. On failure everything this deploy changed is rolled back and the answer names the failing service with its last log lines.',
+    'Deploy or update a multi-container stack from Compose YAML (`compose`), a Compose file on the server (`file`, with `.env` beside it) or a shipped template (`template` + `variables`; see list_stack_templates). Services with `build` are built from a context folder inside the file roots (rebuilt only when the context, Dockerfile or build args change). Plans first (a redeploy only recreates changed services and keeps named volumes; `dry_run` returns the plan, builds included), then starts services in depends_on order, independent ones in parallel, and waits until services with a healthcheck are healthy and the rest running. On failure everything this deploy changed is rolled back and the answer names the failing service with its last log lines.',
   toolset: 'stacks',
   kind: 'create',
   input: z.object({
