@@ -61,7 +61,7 @@ export async function prepareBuilds(engine: Engine, project: ComposeProject, opt
       ...(def.dockerfile !== undefined ? { dockerfile: def.dockerfile } : {}),
       ...(def.dockerfileInline !== undefined ? { dockerfileInline: def.dockerfileInline } : {}),
       maxBytes: opts.maxContextBytes,
-      readOutside: async (abs) => (await opts.files.readText(abs, `Dockerfile of service "${service.name}"`)) as string,
+      readText: (abs, file, optional) => opts.files.readText(abs, `${file} of service "${service.name}"`, { optional }),
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
     const inputsHash = buildInputsHash(service, await contextHash(context), context.dockerfileText);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, open, readdir, readlink } from 'node:fs/promises';
 import { isAbsolute, posix, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pack as tarPack } from 'tar-stream';
@@ -36,12 +36,17 @@ export interface ScanOptions {
   dockerfileInline?: string;
   /** Cap on the bytes of file content (DOM_MAX_BUILD_CONTEXT_BYTES). */
   maxBytes: number;
-  /** Reads a Dockerfile outside the context, through the file roots. */
-  readOutside: (absPath: string) => Promise<string>;
+  /**
+   * Reads the Dockerfile and `.dockerignore` through the file roots (a symlink among them may lead
+   * elsewhere); undefined when an optional file does not exist.
+   */
+  readText: (absPath: string, what: string, optional: boolean) => Promise<string | undefined>;
   signal?: AbortSignal;
 }
 
 const MAX_ENTRIES = 100_000;
+/** Files are opened without following a final symlink: one swapped in after the walk is not read. */
+const NO_FOLLOW = constants.O_RDONLY | constants.O_NOFOLLOW;
 
 /**
  * Lists what a build sends: every file, folder and symlink under `root` (already checked to be in
@@ -50,10 +55,7 @@ const MAX_ENTRIES = 100_000;
  * is over the cap.
  */
 export async function scanContext(root: string, opts: ScanOptions): Promise<ScannedContext> {
-  const ignoreText = await readFile(resolve(root, '.dockerignore'), 'utf8').catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return '';
-    throw new ToolError('failed', `Cannot read ${resolve(root, '.dockerignore')} (${err.code ?? 'error'}).`);
-  });
+  const ignoreText = (await opts.readText(resolve(root, '.dockerignore'), '.dockerignore', true)) ?? '';
   let dockerfile: string;
   let dockerfileText: string;
   let extra: ScannedContext['extra'];
@@ -65,14 +67,14 @@ export async function scanContext(root: string, opts: ScanOptions): Promise<Scan
     const abs = resolve(root, opts.dockerfile ?? 'Dockerfile');
     const rel = relative(root, abs);
     if (rel.startsWith('..') || isAbsolute(rel)) {
-      dockerfileText = await opts.readOutside(abs);
+      dockerfileText = (await opts.readText(abs, 'Dockerfile', false)) as string;
       dockerfile = `.dockerfile.${sha256(dockerfileText).slice(0, 12)}`;
       extra = { name: dockerfile, content: Buffer.from(dockerfileText) };
     } else {
       dockerfile = rel.split(sep).join('/');
-      dockerfileText = await readFile(abs, 'utf8').catch((err: NodeJS.ErrnoException) => {
-        throw new ToolError('not_found', `The Dockerfile ${abs} cannot be read (${err.code ?? 'error'}): add it to the build context, or set "dockerfile" or "dockerfile_inline".`);
-      });
+      const text = await opts.readText(abs, 'Dockerfile', true);
+      if (text === undefined) throw new ToolError('not_found', `The Dockerfile ${abs} does not exist: add it to the build context, or set "dockerfile" or "dockerfile_inline".`);
+      dockerfileText = text;
     }
   }
   const rules: IgnoreRule[] = [...parseDockerignore(ignoreText), ...parseDockerignore(`!${dockerfile}\n!.dockerignore`)];
@@ -129,14 +131,14 @@ export async function contextHash(ctx: ScannedContext): Promise<string> {
   return h.digest('hex');
 }
 
-function fileHash(path: string): Promise<string> {
-  return new Promise((resolveHash, reject) => {
-    const h = createHash('sha256');
-    createReadStream(path)
-      .on('data', (chunk) => h.update(chunk))
-      .on('end', () => resolveHash(h.digest('hex')))
-      .on('error', reject);
-  });
+async function fileHash(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of await openNoFollow(path)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+async function openNoFollow(path: string): Promise<Readable> {
+  return (await open(path, NO_FOLLOW)).createReadStream();
 }
 
 /** The context as a tar stream (owner root, as the docker CLI sends it); errors end the stream. */
@@ -164,10 +166,10 @@ function addEntry(pack: Pack, header: Header, content?: Buffer): Promise<void> {
   });
 }
 
-function addFile(pack: Pack, header: Header, size: number, path: string): Promise<void> {
-  return new Promise((done, fail) => {
+async function addFile(pack: Pack, header: Header, size: number, path: string): Promise<void> {
+  const source = await openNoFollow(path);
+  await new Promise<void>((done, fail) => {
     const sink = pack.entry({ ...header, size, type: 'file' }, (err) => (err ? fail(err) : done()));
-    const source = createReadStream(path);
     source.on('error', (err) => {
       sink.destroy(err);
       fail(err);

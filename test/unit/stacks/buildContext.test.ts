@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { isIgnored, parseDockerignore } from '../../../src/stacks/build/dockerignore.js';
 import { contextHash, contextTar, scanContext, type ScanOptions } from '../../../src/stacks/build/context.js';
 import { buildInputsHash } from '../../../src/stacks/build.js';
+import { createFileReader } from '../../../src/policy/fileReader.js';
 
 const ignored = (patterns: string, path: string) => isIgnored(path, parseDockerignore(patterns));
 
@@ -44,6 +45,7 @@ describe('.dockerignore matching', () => {
 
 const root = mkdtempSync(join(tmpdir(), 'dom-ctx-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
+const reader = createFileReader({ roots: [root], maxBytes: 64 * 1024, readTimeoutMs: 2000 });
 
 function makeContext(name: string): string {
   const dir = join(root, name);
@@ -60,9 +62,7 @@ function makeContext(name: string): string {
 
 const opts = (extra: Partial<ScanOptions> = {}): ScanOptions => ({
   maxBytes: 10_000,
-  readOutside: async () => {
-    throw new Error('not expected');
-  },
+  readText: (abs, what, optional) => reader.readText(abs, what, { optional }),
   ...extra,
 });
 
@@ -102,6 +102,17 @@ describe('build context', () => {
     const entries = await tarEntries(contextTar(ctx));
     expect(ctx.dockerfile).toMatch(/^\.dockerfile\.[0-9a-f]{12}$/);
     expect(entries[ctx.dockerfile]?.body).toBe('FROM busybox\n');
+  });
+
+  it('never reads a Dockerfile or .dockerignore that links outside the roots', async () => {
+    const dir = makeContext('links');
+    rmSync(join(dir, 'Dockerfile'));
+    symlinkSync('/etc/hostname', join(dir, 'Dockerfile'));
+    await expect(scanContext(dir, opts())).rejects.toThrow(/Refused to read Dockerfile/);
+    writeFileSync(join(dir, 'Dockerfile'.replace('Dockerfile', 'D2')), 'FROM x\n');
+    rmSync(join(dir, '.dockerignore'));
+    symlinkSync('/etc/hostname', join(dir, '.dockerignore'));
+    await expect(scanContext(dir, opts({ dockerfile: 'D2' }))).rejects.toThrow(/Refused to read .dockerignore/);
   });
 
   it('refuses a context over the size cap', async () => {
