@@ -140,6 +140,32 @@ describe('stack services with build', () => {
     expect((await execIn(app, ['cat', '/app/ok.txt'])).output.trim()).toBe('two');
   });
 
+  it('pull_policy: build always builds, missing builds only an absent image', async () => {
+    const name = project();
+    const compose = (policy: string) => `services:
+  one:
+    build:
+      context: ./side
+      labels:
+        ${TEST_LABEL}: ${RUN}
+    pull_policy: ${policy}
+    init: true
+    stop_grace_period: 1s
+`;
+    const first = await mcp.ok<Answer & { steps: { name: string; durationMs: number }[] }>('deploy_application_stack', { name, compose: compose('missing'), wait: 'running' });
+    expect(first.plan.builds?.map((b) => [b.action, b.reason])).toEqual([['build', `image ${name}-one is not on the Engine`]]);
+    const buildStep = first.steps.find((s) => s.name === `build ${name}-one`);
+    expect(buildStep?.durationMs).toBeGreaterThan(0);
+    const id = await containerId(`${name}-one-1`);
+    const missing = await mcp.ok<Answer>('deploy_application_stack', { name, compose: compose('missing'), wait: 'running' });
+    expect(missing.plan.builds?.map((b) => [b.action, b.reason])).toEqual([['keep', `image ${name}-one is present (pull_policy "missing")`]]);
+    const always = await mcp.ok<Answer>('deploy_application_stack', { name, compose: compose('build'), wait: 'running' });
+    expect(always.plan.builds?.map((b) => [b.action, b.reason])).toEqual([['build', 'pull_policy is "build"']]);
+    // Same inputs, fully cached: the same image, so the container is kept.
+    expect(always.plan.changes).toBe(false);
+    expect(await containerId(`${name}-one-1`)).toBe(id);
+  });
+
   it('names the failing Dockerfile step and its output, and leaves nothing behind', async () => {
     const name = project();
     const compose = `services:
