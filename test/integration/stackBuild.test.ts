@@ -192,6 +192,21 @@ describe('stack services with build', () => {
     await mcp.fails('deploy_application_stack', { name, compose: `services:\n  x:\n    build: {context: ./app, network: host}\n` }, 'denied', /DOM_ALLOW_HOST_NETWORK/);
   });
 
+  it('configuration_validation reads the build context and builds nothing', async () => {
+    const name = project();
+    const v = await mcp.ok<{ valid: boolean; findings: { severity: string; service?: string; message: string }[] }>('configuration_validation', {
+      stack: { name, compose: composeFor() },
+    });
+    expect(v.valid).toBe(true);
+    expect(v.findings.filter((f) => /will be built at deploy/.test(f.message)).map((f) => f.service).sort()).toEqual(['app', 'side']);
+    await expect(docker.getImage(`${name}-app`).inspect()).rejects.toThrow();
+    const outside = await mcp.ok<{ valid: boolean; findings: { severity: string; message: string }[] }>('configuration_validation', {
+      stack: { name, compose: `services:\n  x:\n    build: /etc\n` },
+    });
+    expect(outside.valid).toBe(false);
+    expect(outside.findings.find((f) => f.severity === 'error')?.message).toMatch(/configured folders/);
+  });
+
   it('cancelling the deploy stops the build and creates nothing', async () => {
     const name = project();
     const compose = `services:
