@@ -43,6 +43,8 @@ export interface FilesConfig {
   readTimeoutMs: number;
   /** Never read, even inside a root: the server's own keys and state (the policy's protected paths). */
   protectedPaths: string[];
+  /** Largest build context sent to the Engine, in bytes of file content (DOM_MAX_BUILD_CONTEXT_BYTES, default 200 MiB). */
+  maxBuildContextBytes?: number;
 }
 
 /**
@@ -240,6 +242,7 @@ function defaultHistoryPath(env: Env): string {
 }
 
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_BUILD_CONTEXT_BYTES = 200 * 1024 * 1024;
 
 function filesConfig(env: Env, flagRoots: string[] | undefined, protectedPaths: string[]): FilesConfig {
   const given = flagRoots?.length ? flagRoots : list(env.DOM_FILE_ROOTS);
@@ -251,6 +254,7 @@ function filesConfig(env: Env, flagRoots: string[] | undefined, protectedPaths: 
     maxBytes: positiveInt(env.DOM_MAX_FILE_BYTES, 'DOM_MAX_FILE_BYTES', DEFAULT_MAX_FILE_BYTES),
     readTimeoutMs: positiveInt(env.DOM_FILE_READ_TIMEOUT_MS, 'DOM_FILE_READ_TIMEOUT_MS', 5000),
     protectedPaths,
+    maxBuildContextBytes: positiveInt(env.DOM_MAX_BUILD_CONTEXT_BYTES, 'DOM_MAX_BUILD_CONTEXT_BYTES', DEFAULT_MAX_BUILD_CONTEXT_BYTES),
   };
 }
 

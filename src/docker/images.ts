@@ -253,3 +253,105 @@ export function classifyPullError(err: ToolError, ref: string, registry: string,
   }
   return err;
 }
+
+// ---------------------------------------------------------------------------
+// Building (legacy builder endpoint, which every Engine from 20.10 on answers).
+
+export interface BuildStep {
+  /** 1-based step number and the Dockerfile's step count, from "Step N/M : INSTRUCTION". */
+  index: number;
+  total: number;
+  instruction: string;
+}
+
+export interface BuildImageOptions {
+  tag: string;
+  /** Path of the Dockerfile inside the context tar. */
+  dockerfile: string;
+  buildArgs?: Record<string, string>;
+  target?: string;
+  labels?: Record<string, string>;
+  networkMode?: string;
+  extraHosts?: string[];
+  shmSizeBytes?: number;
+  cacheFrom?: string[];
+  onStep?: (step: BuildStep) => void;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+const OUTPUT_LINES_KEPT = 20;
+const STEP_LINE = /^Step (\d+)\/(\d+) : (.*)$/;
+/** The legacy builder's own bookkeeping lines, left out of the output shown for a failed step. */
+const BUILDER_CHATTER = /^(--->|Removing intermediate container|Successfully (built|tagged))/;
+
+/**
+ * Builds an image from a tar of the build context through the Engine's /build endpoint. A failed
+ * step arrives inside a 200 stream as `errorDetail`: it is turned into a `failed` ToolError naming
+ * the step and its last output lines. Cancellation and the deadline abort the HTTP request.
+ */
+export async function buildImage(engine: Engine, context: Readable, opts: BuildImageOptions): Promise<{ imageId: string }> {
+  let step: BuildStep | undefined;
+  let streamError: string | undefined;
+  let imageId: string | undefined;
+  const output: string[] = [];
+  const query: Docker.ImageBuildOptions & { abortSignal?: AbortSignal } = {
+    t: opts.tag,
+    dockerfile: opts.dockerfile,
+    rm: true,
+    forcerm: true,
+    // The legacy builder: BuildKit's session protocol is not spoken here.
+    version: '1',
+  };
+  if (opts.buildArgs && Object.keys(opts.buildArgs).length) query.buildargs = opts.buildArgs;
+  if (opts.target) query.target = opts.target;
+  if (opts.labels && Object.keys(opts.labels).length) query.labels = opts.labels;
+  if (opts.networkMode) query.networkmode = opts.networkMode;
+  if (opts.shmSizeBytes !== undefined) query.shmsize = opts.shmSizeBytes;
+  const extra: Record<string, unknown> = {};
+  // Repeated query parameters, as the docker CLI sends them.
+  if (opts.extraHosts?.length) extra.extrahosts = opts.extraHosts;
+  if (opts.cacheFrom?.length) extra.cachefrom = JSON.stringify(opts.cacheFrom);
+  await engine.call(
+    'build image',
+    async (docker, signal) => {
+      const stream = (await docker.buildImage(context, { ...query, ...extra, abortSignal: signal } as Docker.ImageBuildOptions)) as Readable;
+      signal.addEventListener('abort', () => stream.destroy(), { once: true });
+      await forEachJsonLine(stream, (ev) => {
+        if (typeof ev.stream === 'string') {
+          for (const line of ev.stream.split('\n')) {
+            const m = STEP_LINE.exec(line.trim());
+            if (m) {
+              step = { index: Number(m[1]), total: Number(m[2]), instruction: m[3] as string };
+              output.length = 0;
+              opts.onStep?.(step);
+            } else if (line.trim() && !BUILDER_CHATTER.test(line.trim())) {
+              output.push(line.slice(0, 500));
+              if (output.length > OUTPUT_LINES_KEPT) output.shift();
+            }
+          }
+        }
+        const aux = ev.aux as { ID?: string } | undefined;
+        if (typeof aux?.ID === 'string') imageId = aux.ID;
+        const detail = ev.errorDetail as { message?: string } | undefined;
+        if (typeof detail?.message === 'string') streamError = detail.message;
+        else if (typeof ev.error === 'string') streamError = ev.error;
+      });
+      if (signal.aborted) throw new ToolError('failed', `Cancelled: build image ${opts.tag}.`);
+    },
+    { target: opts.tag, signal: opts.signal, timeoutMs: opts.timeoutMs ?? Math.max(engine.timeoutMs, 600_000) },
+  );
+  if (streamError !== undefined) {
+    const at = step ? `step ${step.index}/${step.total} (${step.instruction.slice(0, 300)})` : 'before the first step';
+    const tail = output.length ? `\nLast output:\n${output.map((l) => `  ${l}`).join('\n')}` : '';
+    throw new ToolError('failed', `Building ${opts.tag} failed at ${at}: ${streamError.trim().slice(0, 1000)}${tail}`, {
+      step: step ?? null,
+      output: [...output],
+    });
+  }
+  if (imageId === undefined) {
+    const img = await engine.call('inspect image', (d) => d.getImage(opts.tag).inspect(), { target: opts.tag, signal: opts.signal });
+    imageId = img.Id;
+  }
+  return { imageId };
+}

@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { open, readlink, realpath, type FileHandle } from 'node:fs/promises';
+import { open, readlink, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { isAbsolute, normalize, sep } from 'node:path';
 import type { FilesConfig } from '../config.js';
 import { ToolError } from '../docker/errors.js';
@@ -14,6 +14,11 @@ import { ToolError } from '../docker/errors.js';
 export interface FileReader {
   /** The text of `path` (absolute), or undefined when it does not exist and `optional` is set. */
   readText(path: string, what: string, opts?: { optional?: boolean }): Promise<string | undefined>;
+  /**
+   * The real path (symlinks resolved) of the folder `path` (absolute), refused unless it lies under
+   * a configured root. Used for build contexts, whose files are then read below that real path.
+   */
+  realFolder(path: string, what: string): Promise<string>;
   /** The folder relative paths are resolved against: the first root (or the working directory when none is set). */
   readonly baseDir: string;
 }
@@ -64,6 +69,22 @@ export function createFileReader(config: FilesConfig): FileReader {
 
   return {
     baseDir: config.roots[0] ?? process.cwd(),
+    async realFolder(path, what) {
+      if (!isAbsolute(path) || path.includes('\0')) throw new ToolError('invalid_input', `The path of ${what} must be absolute, got ${JSON.stringify(path.slice(0, 200))}.`);
+      const lexical = normalize(path);
+      if (!(await inRoots(lexical))) throw outside(lexical, what);
+      let real: string;
+      try {
+        real = await realpath(lexical);
+      } catch (err) {
+        if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') throw new ToolError('not_found', `${capital(what)} ${lexical} does not exist: give a folder inside ${rootsText()}.`);
+        throw new ToolError('denied', `Cannot read ${what} ${lexical} (${errnoCode(err) ?? 'error'}).`);
+      }
+      if (!(await inRoots(real))) throw outside(lexical, what);
+      const st = await stat(real).catch(() => undefined);
+      if (!st?.isDirectory()) throw new ToolError('invalid_input', `${capital(what)} ${lexical} is not a folder.`);
+      return real;
+    },
     async readText(path, what, opts = {}) {
       if (!isAbsolute(path) || path.includes('\0')) throw new ToolError('invalid_input', `The path of ${what} must be absolute, got ${JSON.stringify(path.slice(0, 200))}.`);
       const lexical = normalize(path);

@@ -145,7 +145,9 @@ export class StackApplier {
   private imagesToEnsure(): string[] {
     const images = this.plan.containers
       .filter((c) => c.action === 'create' || c.action === 'recreate')
-      .map((c) => this.services.get(c.service)?.spec.image)
+      // Built images were made by the build step (src/stacks/build.ts); they are never pulled.
+      .map((c) => this.services.get(c.service))
+      .map((s) => (s?.build ? undefined : s?.spec.image))
       .filter((i): i is string => !!i);
     return [...new Set(images)];
   }

@@ -3,6 +3,8 @@ import type { Engine } from '../docker/engine.js';
 import { ToolError } from '../docker/errors.js';
 import type { PullPolicy } from '../docker/images.js';
 import { checkStackOnEngine, formatFinding, type Finding } from '../validation/index.js';
+import { imageFacts, imageFindings } from '../validation/engineChecks.js';
+import { serviceFields } from '../validation/specChecks.js';
 import type { ComposeProject, Plan } from './compose/index.js';
 
 /**
@@ -36,4 +38,23 @@ export async function preflight(
     );
   }
   return findings.filter((f) => f.severity !== 'error');
+}
+
+/**
+ * The image checks alone, for a dry run: with pull "never" a missing image is an error (thrown as
+ * not_found), otherwise a warning. Services built here are left out (their images are made at deploy).
+ */
+export async function imagePreflight(engine: Engine, project: ComposeProject, opts: { pull: PullPolicy; signal?: AbortSignal }): Promise<Finding[]> {
+  const refs = project.services.filter((s) => !s.build).map((s) => s.spec.image);
+  const facts = await imageFacts(engine, opts.pull === 'always' ? [] : refs, opts.signal);
+  const findings = project.services.filter((s) => !s.build).flatMap((s) => imageFindings(s.spec.image, facts.get(s.spec.image), opts.pull, serviceFields(s.name)));
+  const errors = findings.filter((f) => f.severity === 'error');
+  if (errors.length) {
+    throw new ToolError(
+      'not_found',
+      `Stack "${project.name}" cannot be deployed as planned:\n${errors.map((f) => `- ${formatFinding(f).replace(/\.$/, '')}. ${f.fix}`).join('\n')}`,
+      { problems: errors.map((f) => formatFinding(f)), findings: errors },
+    );
+  }
+  return findings;
 }

@@ -11,6 +11,8 @@ import { containerSpecFor, planDeployment, TOO_MANY_SERVICES, type ComposeProjec
 import { actualState, containerName, stackObjects } from '../stacks/engineState.js';
 import { loadProjectWithFiles, resolveSource, type SourceInput } from '../stacks/source.js';
 import { createFileReader } from '../policy/fileReader.js';
+import { prepareBuilds } from '../stacks/build.js';
+import { DEFAULT_MAX_BUILD_CONTEXT_BYTES } from '../config.js';
 import {
   containerPortFindings,
   duplicatePortFindings,
@@ -88,7 +90,7 @@ export async function checkStackOnEngine(engine: Engine, project: ComposeProject
     Promise.all(externalNetworks.map((n) => objectExists(engine, 'network', n.name, signal))),
     Promise.all(externalVolumes.map((v) => objectExists(engine, 'volume', v.name, signal))),
     listAllContainers(engine, signal),
-    imageFacts(engine, opts.pull === 'always' ? [] : project.services.map((s) => s.spec.image), signal),
+    imageFacts(engine, opts.pull === 'always' ? [] : project.services.filter((s) => !s.build).map((s) => s.spec.image), signal),
     hasLimits ? engineCapacity(engine, signal) : Promise.resolve(undefined),
   ]);
 
@@ -114,7 +116,8 @@ export async function checkStackOnEngine(engine: Engine, project: ComposeProject
     });
   });
 
-  for (const s of project.services) findings.push(...imageFindings(s.spec.image, images.get(s.spec.image), opts.pull, serviceFields(s.name)));
+  // A service with `build` has its image made at deploy (src/stacks/build.ts), never pulled.
+  for (const s of project.services.filter((x) => !x.build)) findings.push(...imageFindings(s.spec.image, images.get(s.spec.image), opts.pull, serviceFields(s.name)));
 
   const wanted = wantedPorts(project, plan);
   findings.push(...duplicatePortFindings(wanted));
@@ -241,8 +244,33 @@ export async function validateStack(
       break;
     }
   }
+  findings.push(...(await buildFindings(engine, config, project, opts.signal)));
   const plan = planDeployment(project, actualState(objects));
   findings.push(...(await checkStackOnEngine(engine, project, plan, { policy: config.policy, pull: input.pull ?? 'missing', engineIsLocal: opts.engineIsLocal, ...(opts.signal ? { signal: opts.signal } : {}) })));
   result.findings = sortFindings(findings);
   return result;
+}
+
+/** Services with `build`: their context is read and hashed as a deploy would (which also folds it into the config hash); nothing is built. */
+async function buildFindings(engine: Engine, config: Config, project: ComposeProject, signal?: AbortSignal): Promise<Finding[]> {
+  if (!project.services.some((s) => s.build)) return [];
+  try {
+    const builds = await prepareBuilds(engine, project, {
+      files: createFileReader(config.files),
+      maxContextBytes: config.files.maxBuildContextBytes ?? DEFAULT_MAX_BUILD_CONTEXT_BYTES,
+      allowHostNetwork: config.policy.allowHostNetwork,
+      ...(signal ? { signal } : {}),
+    });
+    return builds.map((b) => ({
+      severity: 'info' as const,
+      code: 'image' as const,
+      service: b.service,
+      field: `services.${b.service}.build`,
+      message: b.action === 'build' ? `Image ${b.image} will be built at deploy: ${b.reason}.` : `Image ${b.image} is used as it is: ${b.reason}.`,
+      fix: 'Nothing to do.',
+    }));
+  } catch (err) {
+    if (!(err instanceof ToolError)) throw err;
+    return [{ severity: 'error', code: err.kind === 'denied' ? 'policy' : 'image', field: 'services', message: err.message, fix: 'Fix the build context (it must be a folder inside the file roots) or its Dockerfile.' }];
+  }
 }

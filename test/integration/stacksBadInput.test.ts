@@ -46,7 +46,7 @@ describe('deploy_application_stack refuses bad input before touching the Engine'
 
   it('unknown key and unsupported key, by name and line', async () => {
     await expectRefused({ compose: ok('  web:\n    image: dom-test/busybox:1\n    imagee: x\n') }, 'invalid_input', /imagee/, /line 4/);
-    await expectRefused({ compose: ok('  web:\n    image: dom-test/busybox:1\n    build: .\n') }, 'invalid_input', /build/, /not supported/, /line 4/);
+    await expectRefused({ compose: ok('  web:\n    image: dom-test/busybox:1\n    cgroup_parent: x\n') }, 'invalid_input', /cgroup_parent/, /not supported/, /line 4/);
   });
 
   it('a dependency cycle and an unknown service in depends_on', async () => {

@@ -13,29 +13,37 @@ export const SERVICE_KEYS = [
   'depends_on', 'healthcheck', 'restart', 'deploy', 'mem_limit', 'cpus', 'labels', 'container_name',
   'hostname', 'working_dir', 'user', 'init', 'stop_grace_period', 'stop_signal', 'extra_hosts', 'profiles',
   'secrets', 'configs',
+  'build', 'pull_policy',
   // Accepted so that the container policy, not the parser, decides (with a setting to allow them).
   'privileged', 'cap_add', 'cap_drop', 'devices', 'pid', 'ipc', 'uts', 'userns_mode', 'security_opt',
 ] as const;
 
 export const SERVICE_UNSUPPORTED = [
-  'annotations', 'attach', 'blkio_config', 'build', 'cgroup', 'cgroup_parent', 'configs', 'cpu_count',
+  'annotations', 'attach', 'blkio_config', 'cgroup', 'cgroup_parent', 'configs', 'cpu_count',
   'cpu_percent', 'cpu_period', 'cpu_quota', 'cpu_rt_period', 'cpu_rt_runtime', 'cpu_shares', 'cpuset',
   'credential_spec', 'develop', 'device_cgroup_rules', 'dns', 'dns_opt', 'dns_search', 'domainname',
   'driver_opts', 'expose', 'extends', 'external_links', 'gpus', 'group_add', 'isolation', 'label_file',
   'links', 'logging', 'mac_address', 'mem_reservation', 'mem_swappiness', 'memswap_limit', 'network_mode',
   'oom_kill_disable', 'oom_score_adj', 'pids_limit', 'platform', 'post_start', 'pre_stop', 'provider',
-  'pull_policy', 'read_only', 'runtime', 'scale', 'secrets', 'shm_size', 'stdin_open', 'storage_opt',
+  'read_only', 'runtime', 'scale', 'secrets', 'shm_size', 'stdin_open', 'storage_opt',
   'sysctls', 'tmpfs', 'tty', 'ulimits', 'use_api_socket', 'volumes_from',
 ] as const;
 
 /** What to do instead, for unsupported keys people often use. */
 export const SERVICE_UNSUPPORTED_HINTS: Readonly<Record<string, string>> = {
-  build: 'images are not built here; set "image" to an existing image',
   network_mode: 'use "networks"',
   links: 'services on a shared network reach each other by service name',
   scale: 'use deploy.replicas',
   expose: 'services on a shared network reach every port; use "ports" to publish',
 };
+
+export const BUILD_KEYS = [
+  'context', 'dockerfile', 'dockerfile_inline', 'args', 'target', 'labels', 'network', 'extra_hosts', 'shm_size', 'cache_from',
+] as const;
+export const BUILD_UNSUPPORTED = [
+  'additional_contexts', 'cache_to', 'entitlements', 'isolation', 'no_cache', 'platforms', 'privileged', 'pull', 'provenance',
+  'sbom', 'secrets', 'ssh', 'tags', 'ulimits',
+] as const;
 
 export const PORT_KEYS = ['target', 'published', 'host_ip', 'protocol'] as const;
 export const PORT_UNSUPPORTED = ['mode', 'name', 'app_protocol'] as const;

@@ -25,9 +25,32 @@ export interface ServiceNetworkRef {
 /** A mount whose `source`, for type "volume", is the key under top-level `volumes`. */
 export type ServiceMount = MountMapping;
 
+/** A service's `build` section, validated; paths still as written (resolved when the project is built). */
+export interface BuildDefinition {
+  /** The context folder as written (default "."); resolved against the working folder and checked against the roots at build time. */
+  context: string;
+  /** Path of the Dockerfile, relative to the context unless absolute. */
+  dockerfile?: string;
+  dockerfileInline?: string;
+  args: Record<string, string>;
+  target?: string;
+  labels: Record<string, string>;
+  network?: string;
+  /** "host:ip", sorted. */
+  extraHosts: string[];
+  shmSizeBytes?: number;
+  cacheFrom: string[];
+}
+
+/** Compose `pull_policy`; "build" and "missing"/"if_not_present" matter for built services. */
+export type ServicePullPolicy = 'always' | 'never' | 'missing' | 'build';
+
 export interface ServiceDefinition {
   name: string;
+  /** The `image:` key; empty when the service only has `build`. */
   image: string;
+  build?: BuildDefinition;
+  pullPolicy?: ServicePullPolicy;
   command?: string[];
   entrypoint?: string[];
   /** env_file values, then `environment` over them; `KEY` without a value already resolved. */
@@ -131,6 +154,9 @@ export interface ComposeService {
   files?: ServiceFile[];
   /** sha256 of the service's normalised definition; stored in the config-hash label. */
   configHash: string;
+  /** Set when the service is built here; spec.image is then the tag the build gives. */
+  build?: BuildDefinition;
+  pullPolicy?: ServicePullPolicy;
 }
 
 export interface ComposeProject {

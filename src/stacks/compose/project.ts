@@ -255,7 +255,8 @@ function projectService(
   contentKey: Buffer | string,
 ): ComposeService {
   const spec: ContainerSpec = {
-    image: def.image,
+    // Compose tags a built image PROJECT-SERVICE unless the service names it with `image:`.
+    image: def.image || (def.build ? `${project}-${def.name}` : def.image),
     env: def.env,
     ports: def.ports,
     mounts: def.mounts.map((m) => (m.type === 'volume' && m.source ? { ...m, source: volumeNames.get(m.source) ?? m.source } : m)),
@@ -286,6 +287,8 @@ function projectService(
   };
   if (def.containerName !== undefined) service.containerName = def.containerName;
   if (def.files) service.files = def.files;
+  if (def.build !== undefined) service.build = def.build;
+  if (def.pullPolicy !== undefined) service.pullPolicy = def.pullPolicy;
   return service;
 }
 

@@ -25,6 +25,7 @@ import { DEPENDS_CONDITIONS, type DependsCondition, type ServiceDefinition, type
 import { parseDotEnv, type ReadFile } from './parse.js';
 import { isRecord, type FieldReader } from './reader.js';
 import { serviceFilesOf, type FileSources } from './fileSources.js';
+import { buildOf, pullPolicyOf } from './buildKey.js';
 
 type Path = readonly PathSegment[];
 
@@ -60,7 +61,7 @@ export function validateService(name: string, raw: unknown, ctx: ServiceContext)
 
   const at = (key: string): Path => [...path, key];
   const image = svc.image === undefined ? undefined : read.string(svc.image, at('image'), { nonEmpty: true });
-  if (svc.image === undefined) read.add(path, '"image" is required (images are not built here)');
+  if (svc.image === undefined && svc.build === undefined) read.add(path, '"image" or "build" is required');
 
   const def: ServiceDefinition = {
     name,
@@ -116,6 +117,8 @@ export function validateService(name: string, raw: unknown, ctx: ServiceContext)
     ...(svc.configs === undefined ? [] : serviceFilesOf('config', svc.configs, at('configs'), read, sources, ctx.modeText)),
   ];
   if (files.length > 0) def.files = files;
+  if (svc.build !== undefined) assign(def, 'build', buildOf(svc.build, at('build'), ctx));
+  if (svc.pull_policy !== undefined) assign(def, 'pullPolicy', pullPolicyOf(svc.pull_policy, at('pull_policy'), read));
   return def;
 }
 
@@ -334,7 +337,7 @@ function applyResources(def: ServiceDefinition, svc: Record<string, unknown>, pa
   if (cpus !== undefined) assign(def, 'nanoCpus', read.attempt(where('cpus', 'cpus'), () => parseCpus(cpus as string | number)));
 }
 
-function labelsOf(value: unknown, path: Path, read: FieldReader): Record<string, string> {
+export function labelsOf(value: unknown, path: Path, read: FieldReader): Record<string, string> {
   const labels = read.keyValues(value, path) ?? {};
   const out: Record<string, string> = {};
   for (const [key, v] of Object.entries(labels)) {
@@ -346,7 +349,7 @@ function labelsOf(value: unknown, path: Path, read: FieldReader): Record<string,
 }
 
 /** `["host:ip"]`, `["host=ip"]` or `{host: ip}` -> sorted "host:ip". */
-function extraHostsOf(value: unknown, path: Path, read: FieldReader): string[] {
+export function extraHostsOf(value: unknown, path: Path, read: FieldReader): string[] {
   const entries: [string, string | null, Path][] = [];
   if (Array.isArray(value)) {
     value.forEach((item, i) => {

@@ -8,7 +8,9 @@ import { normaliseContainerSpec } from '../../policy/hostAccess.js';
 import { vetStack } from '../../policy/stackPolicy.js';
 import type { Config } from '../../config.js';
 import { actualState, containerName, stackObjects } from '../../stacks/engineState.js';
-import { preflight } from '../../stacks/preflight.js';
+import { preflight, imagePreflight } from '../../stacks/preflight.js';
+import { buildServices, prepareBuilds, type BuildDecision } from '../../stacks/build.js';
+import { DEFAULT_MAX_BUILD_CONTEXT_BYTES } from '../../config.js';
 import { Journal, newDeploymentLabel, reconcileStack } from '../../stacks/journal.js';
 import { acquireStackLock } from '../../stacks/lock.js';
 import { compactWarnings } from '../../validation/index.js';
@@ -34,10 +36,12 @@ const planSchema = z.object({
   containers: z.array(actionRow.extend({ service: z.string() })),
   networks: z.array(actionRow),
   volumes: z.array(actionRow),
+  builds: z.array(z.object({ service: z.string(), image: z.string(), action: z.enum(['build', 'keep']), reason: z.string() })).optional(),
 });
 
-function planView(plan: Plan): z.infer<typeof planSchema> {
+function planView(plan: Plan, builds: readonly BuildDecision[]): z.infer<typeof planSchema> {
   return {
+    ...(builds.length ? { builds: builds.map((b) => ({ service: b.service, image: b.image, action: b.action, reason: b.reason })) } : {}),
     summary: plan.summary,
     changes: plan.changes,
     levels: plan.levels,
@@ -47,12 +51,13 @@ function planView(plan: Plan): z.infer<typeof planSchema> {
   };
 }
 
-function planText(plan: Plan): string {
+function planText(plan: Plan, builds: readonly BuildDecision[]): string {
   const s = plan.summary;
   const counts = `create ${s.create}, recreate ${s.recreate}, start ${s.start}, keep ${s.keep}, remove ${s.remove}`;
   const lines = plan.containers.filter((c) => c.action !== 'keep').map((c) => `  ${c.action} ${c.name}: ${c.reason}`);
   const res = [...plan.networks, ...plan.volumes].filter((r) => r.action === 'create' || r.action === 'remove').map((r) => `  ${r.action} ${r.name}: ${r.reason}`);
-  return [`containers: ${counts}`, ...res, ...lines].join('\n');
+  const built = builds.map((b) => `  ${b.action === 'build' ? 'build' : 'use'} image ${b.image} (service ${b.service}): ${b.reason}`);
+  return [`containers: ${counts}`, ...built, ...res, ...lines].join('\n');
 }
 
 const output = z.object({
@@ -82,7 +87,7 @@ export const deployStackTool = defineTool({
   name: 'deploy_application_stack',
   title: 'Deploy application stack',
   description:
-    'Deploy or update a multi-container stack from Compose YAML (`compose`), a Compose file on the server (`file`, with `.env` beside it) or a shipped template (`template` + `variables`; see list_stack_templates). Plans first (a redeploy only recreates changed services and keeps named volumes; `dry_run` returns the plan), then starts services in depends_on order, independent ones in parallel, and waits until services with a healthcheck are healthy and the rest running. On failure everything this deploy changed is rolled back and the answer names the failing service with its last log lines.',
+    'Deploy or update a multi-container stack from Compose YAML (`compose`), a Compose file on the server (`file`, with `.env` beside it) or a shipped template (`template` + `variables`; see list_stack_templates). Services with `build` are built from a context folder inside the file roots (rebuilt only when the context, Dockerfile or build args change). Plans first (a redeploy only recreates changed services and keeps named volumes; `dry_run` returns the plan, builds included), then starts services in depends_on order, independent ones in parallel, and waits until services with a healthcheck are healthy and the rest running. On failure everything this deploy changed is rolled back and the answer names the failing service with its last log lines.',
   toolset: 'stacks',
   kind: 'create',
   input: z.object({
@@ -144,11 +149,18 @@ export const deployStackTool = defineTool({
       const reconciled = deployLabel ? await reconcileStack(ctx.engine, ctx.history, project.name, ctx.log) : [];
       const objects = await stackObjects(ctx.engine, project.name, ctx.signal);
       for (const c of objects.containers) assertInScope(ctx.config, c.Labels, `container "${containerName(c)}" of stack "${project.name}"`);
+      // Build inputs are part of each built service's config hash: hashed before the plan is made.
+      const builds = await prepareBuilds(ctx.engine, project, {
+        files,
+        maxContextBytes: ctx.config.files.maxBuildContextBytes ?? DEFAULT_MAX_BUILD_CONTEXT_BYTES,
+        allowHostNetwork: ctx.config.policy.allowHostNetwork,
+        signal: ctx.signal,
+      });
       const plan = planDeployment(project, actualState(objects));
       const base = {
         stack: project.name,
         source: source.label,
-        plan: planView(plan),
+        plan: planView(plan, builds),
         warnings: boundedWarnings(project.warnings),
         inactiveServices: project.inactiveServices,
       };
@@ -166,8 +178,14 @@ export const deployStackTool = defineTool({
       const recorder = historyRecorder(ctx.history);
       const record = () => recorder.start({ stack: project.name, source: source.label, who: ctx.who, inputs, plan });
       if (args.dry_run) {
+        // The images the plan needs must exist when pulls are not allowed; built ones are made at deploy.
+        const notes = await imagePreflight(ctx.engine, project, { pull: args.pull ?? 'missing', signal: ctx.signal });
         record().finish('dry run');
-        return { data: { ...base, dryRun: true }, text: `Plan for stack "${project.name}" (dry run, nothing changed):\n${planText(plan)}` };
+        const warnings = boundedWarnings([...project.warnings, ...compactWarnings(notes)]);
+        return {
+          data: { ...base, warnings, dryRun: true },
+          text: [`Plan for stack "${project.name}" (dry run, nothing changed):`, planText(plan, builds), ...warnings.map((w) => `Warning: ${w}`)].join('\n'),
+        };
       }
 
       const host = ctx.config.docker.host;
@@ -186,7 +204,13 @@ export const deployStackTool = defineTool({
       if (source.configFile) extraLabels[COMPOSE_CONFIG_FILES] = source.configFile;
 
       let result: ApplyResult;
+      let built: Awaited<ReturnType<typeof buildServices>>;
       try {
+        // Before anything is created: a failed build leaves the stack as it was.
+        built = await buildServices(ctx.engine, project, builds, {
+          progress: (current, total, message) => ctx.progress(current, total, message),
+          signal: ctx.signal,
+        });
         result = await applyPlan(project, plan, {
           engine: ctx.engine,
           log: ctx.log,
@@ -214,9 +238,15 @@ export const deployStackTool = defineTool({
         services: result.services,
         timeToHealthyMs: result.timeToReadyMs,
         durationMs: result.durationMs,
-        steps: result.steps.map((s) => ({ name: s.name, durationMs: s.durationMs, outcome: s.outcome })),
+        steps: [
+          ...built.map((b) => ({ name: `build ${b.image}`, durationMs: b.durationMs, outcome: 'ok' })),
+          ...result.steps.map((s) => ({ name: s.name, durationMs: s.durationMs, outcome: s.outcome })),
+        ],
         deploymentId: handle.id,
       };
+      const buildNote = builds.length
+        ? ` Images: ${builds.map((b) => `${b.image} ${b.action === 'build' ? 'built' : 'unchanged'}`).join(', ')}.`
+        : '';
       const s = plan.summary;
       const head = plan.changes
         ? `Deployed stack "${project.name}" from ${source.label}: ${s.create} created, ${s.recreate} recreated, ${s.start} started, ${s.keep} unchanged, ${s.remove} removed.`
@@ -224,9 +254,9 @@ export const deployStackTool = defineTool({
       const svc = result.services.map(
         (r) => `  ${r.service}: ${r.condition}${r.readyMs !== undefined ? ` after ${(r.readyMs / 1000).toFixed(1)} s` : ''} (${r.containers.map((c) => c.name).join(', ')})`,
       );
-      const steps = result.steps.map((st) => `  ${st.name}: ${st.durationMs} ms${st.outcome === 'ok' ? '' : ` (${st.outcome})`}`);
+      const steps = data.steps.map((st) => `  ${st.name}: ${st.durationMs} ms${st.outcome === 'ok' ? '' : ` (${st.outcome})`}`);
       const text = [
-        head,
+        head + buildNote,
         `Time to healthy: ${(result.timeToReadyMs / 1000).toFixed(1)} s (total ${(result.durationMs / 1000).toFixed(1)} s).`,
         'Services:',
         ...svc,

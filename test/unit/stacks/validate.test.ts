@@ -43,12 +43,55 @@ describe('unknown and unsupported keys', () => {
     );
   });
 
-  it('explains that images are not built', () => {
-    const issues = issuesOf(() => load(yaml('services:', '  web:', '    build: .')));
-    expect(issues.map((i) => i.message)).toEqual([
-      expect.stringContaining('"build" is not supported: images are not built here'),
-      expect.stringContaining('"image" is required'),
-    ]);
+  it('reads build in its short and long forms, and tags the image PROJECT-SERVICE', () => {
+    const p = load(
+      yaml(
+        'services:',
+        '  web:',
+        '    build: ./web',
+        '  api:',
+        '    image: acme/api:2',
+        '    pull_policy: build',
+        '    build:',
+        '      context: api',
+        '      dockerfile: Dockerfile.prod',
+        '      args: [MODE=prod, FROM_ENV]',
+        '      target: runtime',
+        '      labels: {team: a}',
+        '      network: none',
+        '      extra_hosts: ["db:10.0.0.2"]',
+        '      shm_size: 64m',
+        '      cache_from: [acme/api:cache]',
+      ),
+      { env: { FROM_ENV: 'yes' } },
+    );
+    const [web, api] = p.services;
+    expect(web?.spec.image).toBe('demo-web');
+    expect(web?.build).toEqual({ context: './web', args: {}, labels: {}, extraHosts: [], cacheFrom: [] });
+    expect(api?.spec.image).toBe('acme/api:2');
+    expect(api?.pullPolicy).toBe('build');
+    expect(api?.build).toEqual({
+      context: 'api',
+      dockerfile: 'Dockerfile.prod',
+      args: { MODE: 'prod', FROM_ENV: 'yes' },
+      target: 'runtime',
+      labels: { team: 'a' },
+      network: 'none',
+      extraHosts: ['db:10.0.0.2'],
+      shmSizeBytes: 64 * 1024 * 1024,
+      cacheFrom: ['acme/api:cache'],
+    });
+  });
+
+  it('refuses a service with neither image nor build, and build keys it does not support', () => {
+    const issues = issuesOf(() =>
+      load(yaml('services:', '  a:', '    restart: always', '  b:', '    build:', '      context: https://example.com/repo.git', '      ssh: [default]', '      dockerfile: D', '      dockerfile_inline: FROM x')),
+    );
+    const messages = issues.map((i) => i.message).join('\n');
+    expect(messages).toContain('"image" or "build" is required');
+    expect(messages).toMatch(/ssh.*not supported/);
+    expect(messages).toContain('only a local folder can be a build context');
+    expect(messages).toContain('"dockerfile" and "dockerfile_inline" cannot both be set');
   });
 
   it('lets extension keys through', () => {

@@ -42,7 +42,7 @@ const GOOD = spec({
 
 describe('Compose problems become findings', () => {
   it('one error finding per problem, field = key path, line in the message, service from the path', () => {
-    const err = loadError('services:\n  web:\n    image: x:1\n    imagee: y\n    build: .\n');
+    const err = loadError('services:\n  web:\n    image: x:1\n    imagee: y\n    cgroup_parent: .\n');
     const findings = composeFindings(err);
     expect(findings).toHaveLength((err.details?.errors as unknown[]).length);
     expect(findings.length).toBeGreaterThanOrEqual(2);
@@ -50,7 +50,7 @@ describe('Compose problems become findings', () => {
     expect(typo).toMatchObject({ severity: 'error', code: 'compose', service: 'web' });
     expect(typo?.message).toMatch(/^line 4: /);
     expect(typo?.fix).toMatch(/services\.web\.imagee \(line 4\)/);
-    expect(findings.find((f) => f.field === 'services.web.build')?.fix).toMatch(/does not support/);
+    expect(findings.find((f) => f.field === 'services.web.cgroup_parent')?.fix).toMatch(/does not support/);
   });
 
   it('a cycle is a dependency finding whose fix says to break it', () => {

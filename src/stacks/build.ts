@@ -1,0 +1,142 @@
+import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
+import type { Engine } from '../docker/engine.js';
+import { ToolError } from '../docker/errors.js';
+import { buildImage } from '../docker/images.js';
+import { COMPOSE_PROJECT, COMPOSE_SERVICE, LABEL_BUILD_HASH } from '../docker/labels.js';
+import type { FileReader } from '../policy/fileReader.js';
+import { canonicalJson } from './compose/hash.js';
+import type { ComposeProject, ComposeService } from './compose/index.js';
+import { contextHash, contextTar, scanContext, type ScannedContext } from './build/context.js';
+
+/** What the deploy does about one service's image: build it, or use the one already there. */
+export interface BuildDecision {
+  service: string;
+  image: string;
+  action: 'build' | 'keep';
+  reason: string;
+  /** sha256 of the build inputs, stored on the image as LABEL_BUILD_HASH. */
+  inputsHash: string;
+}
+
+export interface PreparedBuild extends BuildDecision {
+  context: ScannedContext;
+}
+
+export interface PrepareOptions {
+  files: FileReader;
+  maxContextBytes: number;
+  /** DOM_ALLOW_HOST_NETWORK: whether RUN steps may use the host's network (`build.network: host`). */
+  allowHostNetwork: boolean;
+  signal?: AbortSignal;
+}
+
+/** Networks a build's RUN steps may use: the Engine's own, never another stack's (which may not exist yet). */
+function checkBuildNetwork(service: string, network: string | undefined, allowHost: boolean): void {
+  if (network === undefined || ['default', 'bridge', 'none'].includes(network)) return;
+  if (network === 'host') {
+    if (allowHost) return;
+    throw new ToolError('denied', `Refused by policy (host network): service "${service}" builds with network "host", which gives RUN steps the host's network. Use the default build network, or ask the operator to start the server with DOM_ALLOW_HOST_NETWORK=true.`);
+  }
+  throw new ToolError('invalid_input', `Service "${service}": build network "${network}" is not supported here: builds run on "default", "bridge" or "none" (or "host" when allowed).`);
+}
+
+/**
+ * For every service with `build`: resolves its context (against the project's working folder,
+ * inside the file roots), lists what would be sent, hashes the build inputs and folds that hash
+ * into the service's config hash (so a changed context recreates the service and an unchanged one
+ * keeps it), then decides whether to build from the pull policy and the image on the Engine.
+ * Mutates `project` (config hashes) before the plan is made. Builds nothing.
+ */
+export async function prepareBuilds(engine: Engine, project: ComposeProject, opts: PrepareOptions): Promise<PreparedBuild[]> {
+  const out: PreparedBuild[] = [];
+  for (const service of project.services) {
+    if (!service.build) continue;
+    const def = service.build;
+    checkBuildNetwork(service.name, def.network, opts.allowHostNetwork);
+    const base = project.workingDir ?? opts.files.baseDir;
+    const what = `build context of service "${service.name}"`;
+    const root = await opts.files.realFolder(resolve(base, def.context), what);
+    const context = await scanContext(root, {
+      ...(def.dockerfile !== undefined ? { dockerfile: def.dockerfile } : {}),
+      ...(def.dockerfileInline !== undefined ? { dockerfileInline: def.dockerfileInline } : {}),
+      maxBytes: opts.maxContextBytes,
+      readText: (abs, file, optional) => opts.files.readText(abs, `${file} of service "${service.name}"`, { optional }),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    const inputsHash = buildInputsHash(service, await contextHash(context), context.dockerfileText);
+    service.configHash = createHash('sha256').update(`${service.configHash}\0build\0${inputsHash}`).digest('hex');
+    const { action, reason } = await decide(engine, service, inputsHash, opts.signal);
+    out.push({ service: service.name, image: service.spec.image, action, reason, inputsHash, context });
+  }
+  return out;
+}
+
+/** The inputs that make the image: the context's files, the Dockerfile text and the build settings. */
+export function buildInputsHash(service: Pick<ComposeService, 'build'>, filesHash: string, dockerfileText: string): string {
+  const { context: _context, dockerfile: _dockerfile, dockerfileInline: _inline, ...settings } = service.build ?? { context: '' };
+  return createHash('sha256').update(canonicalJson({ files: filesHash, dockerfile: dockerfileText, settings })).digest('hex');
+}
+
+async function decide(engine: Engine, service: ComposeService, inputsHash: string, signal?: AbortSignal): Promise<{ action: 'build' | 'keep'; reason: string }> {
+  if (service.pullPolicy === 'build') return { action: 'build', reason: 'pull_policy is "build"' };
+  const labels = await imageLabels(engine, service.spec.image, signal);
+  if (labels === undefined) return { action: 'build', reason: `image ${service.spec.image} is not on the Engine` };
+  if (service.pullPolicy === 'missing' || service.pullPolicy === 'never') return { action: 'keep', reason: `image ${service.spec.image} is present (pull_policy "${service.pullPolicy}")` };
+  if (labels[LABEL_BUILD_HASH] === inputsHash) return { action: 'keep', reason: 'build inputs unchanged' };
+  return { action: 'build', reason: labels[LABEL_BUILD_HASH] ? 'build inputs changed' : `image ${service.spec.image} was not built from these inputs` };
+}
+
+/** The image's labels, or undefined when it does not exist. */
+async function imageLabels(engine: Engine, ref: string, signal?: AbortSignal): Promise<Record<string, string> | undefined> {
+  try {
+    const img = await engine.call('inspect image', (d) => d.getImage(ref).inspect(), { target: ref, ...(signal ? { signal } : {}) });
+    return img.Config?.Labels ?? {};
+  } catch (err) {
+    if (err instanceof ToolError && err.kind === 'not_found') return undefined;
+    throw err;
+  }
+}
+
+export interface BuildRunOptions {
+  progress: (current: number, total: number, message: string) => void;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+/**
+ * Builds the images `prepareBuilds` decided to build, one after the other, through the Engine's
+ * build endpoint. A failure throws a `failed` ToolError naming the service, the Dockerfile step and
+ * its last output lines; nothing else has been created at that point.
+ */
+export async function buildServices(engine: Engine, project: ComposeProject, builds: readonly PreparedBuild[], opts: BuildRunOptions): Promise<{ service: string; image: string; imageId: string; durationMs: number }[]> {
+  const results = [];
+  for (const b of builds.filter((x) => x.action === 'build')) {
+    const service = project.services.find((s) => s.name === b.service);
+    const def = service?.build;
+    if (!service || !def) continue;
+    const t0 = Date.now();
+    opts.progress(0, 1, `build ${b.service}: sending context (${b.context.totalBytes} bytes)`);
+    try {
+      const { imageId } = await buildImage(engine, contextTar(b.context), {
+        tag: b.image,
+        dockerfile: b.context.dockerfile,
+        buildArgs: def.args,
+        ...(def.target !== undefined ? { target: def.target } : {}),
+        labels: { ...def.labels, [COMPOSE_PROJECT]: project.name, [COMPOSE_SERVICE]: b.service, [LABEL_BUILD_HASH]: b.inputsHash },
+        ...(def.network !== undefined ? { networkMode: def.network } : {}),
+        extraHosts: def.extraHosts,
+        ...(def.shmSizeBytes !== undefined ? { shmSizeBytes: def.shmSizeBytes } : {}),
+        cacheFrom: def.cacheFrom,
+        onStep: (s) => opts.progress(s.index, s.total, `build ${b.service}: Step ${s.index}/${s.total} : ${s.instruction.slice(0, 200)}`),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+      });
+      results.push({ service: b.service, image: b.image, imageId, durationMs: Date.now() - t0 });
+    } catch (err) {
+      if (err instanceof ToolError) throw new ToolError(err.kind, `Service "${b.service}": ${err.message}`, err.details);
+      throw err;
+    }
+  }
+  return results;
+}
