@@ -9,7 +9,7 @@ import { checkHostAccessOnEngine } from '../policy/hostAccessEngine.js';
 import { assertInScope } from '../policy/scope.js';
 import { containerSpecFor, planDeployment, TOO_MANY_SERVICES, type ComposeProject, type Plan } from '../stacks/compose/index.js';
 import { actualState, containerName, stackObjects } from '../stacks/engineState.js';
-import { loadProjectWithFiles, resolveSource, type SourceInput } from '../stacks/source.js';
+import { composeEnvironment, loadProjectWithFiles, resolveSource, type SourceInput } from '../stacks/source.js';
 import { createFileReader } from '../policy/fileReader.js';
 import {
   containerPortFindings,
@@ -207,6 +207,8 @@ export async function validateStack(
         profiles: input.profiles ?? [],
         ...(source.workingDir !== undefined ? { workingDir: source.workingDir } : {}),
         dotEnv: source.kind === 'file',
+        ...composeEnvironment(config),
+        ...(source.configFile !== undefined ? { configFile: source.configFile } : {}),
         maxServices: config.policy.maxContainersPerStack,
       },
       files,

@@ -10,7 +10,7 @@ import type { Config } from '../../config.js';
 import { actualState, containerName, stackObjects } from '../../stacks/engineState.js';
 import { preflight } from '../../stacks/preflight.js';
 import { compactWarnings } from '../../validation/index.js';
-import { loadProjectWithFiles, resolveSource } from '../../stacks/source.js';
+import { composeEnvironment, loadProjectWithFiles, resolveSource } from '../../stacks/source.js';
 import { createFileReader } from '../../policy/fileReader.js';
 import { COMPOSE_CONFIG_FILES, COMPOSE_WORKING_DIR, LABEL_INSTANCE, LABEL_SOURCE } from '../../docker/labels.js';
 import { maskEnvMap } from '../../util/mask.js';
@@ -106,6 +106,8 @@ export const deployStackTool = defineTool({
         profiles: args.profiles ?? [],
         ...(source.workingDir !== undefined ? { workingDir: source.workingDir } : {}),
         dotEnv: source.kind === 'file',
+        ...composeEnvironment(ctx.config),
+        ...(source.configFile !== undefined ? { configFile: source.configFile } : {}),
         maxServices: ctx.config.policy.maxContainersPerStack,
       },
       files,
