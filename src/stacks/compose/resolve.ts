@@ -99,7 +99,7 @@ function resolveFile(
       return;
     }
     const projectDir = spec.projectDirectory === undefined ? posix.dirname(paths[0] as string) : posix.resolve(ctx.dir, spec.projectDirectory);
-    const env = includedEnv(spec, projectDir, at, opts, report);
+    const env = includedEnv(spec, projectDir, ctx.dir, at, opts, report);
     if (!env) return;
     let included: Record<string, unknown> | undefined;
     let firstOrigin: Origin | undefined;
@@ -176,18 +176,19 @@ function includeEntry(entry: unknown, at: KeyPath, report: Report): IncludeSpec 
  * An included file's variables: its env_file(s) (default: `.env` in its project directory)
  * over the including file's, the explicit variables over both.
  */
-function includedEnv(spec: IncludeSpec, projectDir: string, at: KeyPath, opts: ResolveOptions, report: Report): InterpolationEnv | undefined {
+function includedEnv(spec: IncludeSpec, projectDir: string, includingDir: string, at: KeyPath, opts: ResolveOptions, report: Report): InterpolationEnv | undefined {
   const readFile = opts.readFile as ReadFile;
   const fromFiles: Record<string, string> = {};
   try {
     if (spec.envFiles === undefined) Object.assign(fromFiles, loadDotEnvFile(projectDir, readFile, opts.explicitEnv, opts.env));
     for (const f of spec.envFiles ?? []) {
-      const path = posix.resolve(projectDir, f);
+      // Like `path`, env_file is relative to the including file's folder.
+      const path = posix.resolve(includingDir, f);
       if (readFile(path, 'env_file') === undefined) {
         report([...at, 'env_file'], `env_file "${path}" not found`);
         return undefined;
       }
-      Object.assign(fromFiles, loadDotEnvFile(projectDir, readFile, opts.explicitEnv, { ...opts.env, ...fromFiles }, f));
+      Object.assign(fromFiles, loadDotEnvFile(includingDir, readFile, opts.explicitEnv, { ...opts.env, ...fromFiles }, f));
     }
   } catch (err) {
     if (!isToolError(err)) throw err;
