@@ -10,6 +10,7 @@ import type { Config } from '../../config.js';
 import { actualState, containerName, stackObjects } from '../../stacks/engineState.js';
 import { preflight } from '../../stacks/preflight.js';
 import { compactWarnings } from '../../validation/index.js';
+import { platformWarnings } from '../../stacks/platform.js';
 import { composeEnvironment, loadProjectWithFiles, resolveSource } from '../../stacks/source.js';
 import { createFileReader } from '../../policy/fileReader.js';
 import { COMPOSE_CONFIG_FILES, COMPOSE_WORKING_DIR, LABEL_INSTANCE, LABEL_SOURCE } from '../../docker/labels.js';
@@ -116,6 +117,7 @@ export const deployStackTool = defineTool({
     // The host-access model for every service and volume, before any Engine object is created.
     const project = await vetStack(ctx.engine, ctx.config, loaded, ctx.signal);
     checkStackSize(ctx.config, project);
+    project.warnings.push(...(await platformWarnings(ctx.engine, project, ctx.signal)));
 
     const objects = await stackObjects(ctx.engine, project.name, ctx.signal);
     for (const c of objects.containers) assertInScope(ctx.config, c.Labels, `container "${containerName(c)}" of stack "${project.name}"`);
