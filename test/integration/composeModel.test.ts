@@ -138,4 +138,14 @@ describe('Compose files as users write them', () => {
     await mcp.fails('deploy_application_stack', { name, file: join(tmp, 'host.yaml'), dry_run: true }, 'denied', /DOM_ALLOW_HOST_NETWORK=1/);
     expect(await projectObjects(name)).toEqual({ containers: [], networks: [], volumes: [] });
   });
+
+  it('reads extended and included files only inside the file roots', async () => {
+    write('outside.yaml', ['services:', '  s:', '    extends: {file: /etc/passwd, service: x}'].join('\n'));
+    const name = project();
+    const r = await mcp.call('deploy_application_stack', { name, file: join(tmp, 'outside.yaml'), dry_run: true });
+    expect(r.isError).toBe(true);
+    expect(errorText(r)).not.toMatch(/root:/);
+    expect(errorText(r)).toMatch(/passwd/);
+    expect(await projectObjects(name)).toEqual({ containers: [], networks: [], volumes: [] });
+  });
 });

@@ -205,14 +205,8 @@ function loadOtherFile(
   at: KeyPath,
   report: Report,
 ): { data: Record<string, unknown>; locate: Locate } | undefined {
-  let text: string | undefined;
-  try {
-    text = (opts.readFile as ReadFile)(path, 'Compose file');
-  } catch (err) {
-    if (!isToolError(err)) throw err;
-    report(at, err.message);
-    return undefined;
-  }
+  // A refusal by the file reader (outside the file roots, too large) stands as it is.
+  const text = (opts.readFile as ReadFile)(path, 'Compose file');
   if (text === undefined) {
     report(at, `file "${path}" not found`);
     return undefined;
