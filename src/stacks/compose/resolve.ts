@@ -29,6 +29,13 @@ export interface ResolveOptions {
   explicitEnv: InterpolationEnv;
   /** The lowest source (the server's environment when enabled). */
   fallbackEnv: InterpolationEnv;
+  /** Set by resolveIncludesAndExtends: files loaded so far (a diamond of includes must not explode). */
+  state?: {
+    loads: number;
+    cache: Map<string, { data: Record<string, unknown>; locate: Locate } | undefined>;
+    /** Included files already resolved (a cycle through one is found the first time it is resolved). */
+    resolved: Map<string, Record<string, unknown> | undefined>;
+  };
 }
 
 /** Where a resource merged into the main file came from, for locating its problems. */
@@ -44,6 +51,8 @@ export interface Resolved {
 }
 
 const MAX_DEPTH = 20;
+/** The most times other files are loaded for one project (includes and extends together). */
+export const MAX_FILE_LOADS = 200;
 const MAIN = '(the Compose text)';
 
 interface FileContext {
@@ -57,7 +66,7 @@ export function resolveIncludesAndExtends(data: unknown, opts: ResolveOptions): 
   const main: FileContext = { file: opts.configFile ?? MAIN, env: opts.env, ...(opts.workingDir !== undefined ? { dir: opts.workingDir } : {}) };
   const origins = new Map<string, Origin>();
   if (!isRecord(data)) return { data, origins };
-  const top = resolveFile(data, main, opts, [main.file], origins, undefined);
+  const top = resolveFile(data, main, { ...opts, state: { loads: 0, cache: new Map(), resolved: new Map() } }, [main.file], origins, undefined);
   return { data: top, origins };
 }
 
@@ -109,7 +118,13 @@ function resolveFile(
       const fileCtx: FileContext = { file: path, dir: projectDir, env };
       const own: Origin = { file: path, locate: loaded.locate };
       firstOrigin ??= own;
-      const resolved = rebaseTop(resolveFile(loaded.data, fileCtx, opts, [...stack, path], origins, own), projectDir);
+      const key = `${path}\0${projectDir}\0${JSON.stringify(env)}`;
+      const resolvedBefore = opts.state?.resolved;
+      if (resolvedBefore && !resolvedBefore.has(key)) {
+        resolvedBefore.set(key, undefined);
+        resolvedBefore.set(key, rebaseTop(resolveFile(loaded.data, fileCtx, opts, [...stack, path], origins, own), projectDir));
+      }
+      const resolved = resolvedBefore?.get(key) ?? rebaseTop(resolveFile(loaded.data, fileCtx, opts, [...stack, path], origins, own), projectDir);
       included = included ? mergeTop(included, resolved) : resolved;
       for (const section of ['services', 'networks', 'volumes'] as const) {
         for (const key of Object.keys(isRecord(resolved[section]) ? resolved[section] : {})) {
@@ -199,6 +214,26 @@ function includedEnv(spec: IncludeSpec, projectDir: string, includingDir: string
 }
 
 function loadOtherFile(
+  path: string,
+  env: InterpolationEnv,
+  opts: ResolveOptions,
+  at: KeyPath,
+  report: Report,
+): { data: Record<string, unknown>; locate: Locate } | undefined {
+  // The same file with the same variables parses to the same data.
+  const key = `${path}\0${JSON.stringify(env)}`;
+  const state = opts.state ?? { loads: 0, cache: new Map(), resolved: new Map() };
+  if (state.cache.has(key)) return state.cache.get(key);
+  if (++state.loads > MAX_FILE_LOADS) {
+    report(at, `more than ${MAX_FILE_LOADS} files are included or extended: simplify the include/extends graph`);
+    return undefined;
+  }
+  const loaded = loadAndInterpolate(path, env, opts, at, report);
+  state.cache.set(key, loaded);
+  return loaded;
+}
+
+function loadAndInterpolate(
   path: string,
   env: InterpolationEnv,
   opts: ResolveOptions,

@@ -150,6 +150,36 @@ describe('include', () => {
     expect(cycle.map((i) => i.message).join('\n')).toMatch(/include cycle/);
   });
 
+  it('a diamond of includes is loaded once per file, and the total is bounded', () => {
+    const files: Record<string, string> = { '/p/compose.yaml': yaml('include: [l0a.yaml, l0b.yaml]', 'services:', '  web:', '    image: a') };
+    for (let i = 0; i < 25; i++) {
+      const next = i === 24 ? [] : [`l${i + 1}a.yaml`, `l${i + 1}b.yaml`];
+      for (const side of ['a', 'b']) files[`/p/l${i}${side}.yaml`] = yaml(`include: [${next.join(', ')}]`, 'services:', `  s${i}:`, '    image: x');
+    }
+    let reads = 0;
+    const started = Date.now();
+    const issues = issuesOf(() => fromFiles(files, { readFile: (path) => (reads++, files[path]) }));
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(reads).toBeLessThan(500);
+    expect(issues.map((i) => i.message).join('\n')).toMatch(/nested more than 20 deep|more than 200 files/);
+  });
+
+  it('odd shapes are refused, not crashed on', () => {
+    for (const text of [
+      yaml('include: x.yaml', 'services:', '  web:', '    image: a'),
+      yaml('include: [5, {}, {path: []}]', 'services:', '  web:', '    image: a'),
+      yaml('services:', '  web:', '    extends: 5'),
+      yaml('services:', '  web:', '    extends: {service: 5, file: []}'),
+      yaml('services:', '  web:', '    image: a', '    env_file: [{required: false}]'),
+      yaml('services:', '  web:', '    image: a', '    network_mode: "service:"'),
+      yaml('services:', '  web:', '    image: a', '    ulimits: {nofile: {soft: 10, hard: 5}}'),
+      yaml('services:', '  web:', '    image: a', '    deploy: {restart_policy: {condition: sometimes}}'),
+      yaml('services:', '  web:', '    image: a', 'networks: {n: {ipam: {config: [{subnet: 10.0.0.0/33}]}}}'),
+    ]) {
+      expect(issuesOf(() => fromFiles({ '/p/compose.yaml': text })).length).toBeGreaterThan(0);
+    }
+  });
+
   it('says how to use include with inline text', () => {
     const issues = issuesOf(() => loadProject({ projectName: 'demo', text: yaml('include: [b.yaml]', 'services:', '  web:', '    image: a') }));
     expect(issues[0]?.message).toMatch(/give the stack as `file`/);
