@@ -3,6 +3,7 @@ import { toCreateBody } from '../../../src/docker/containerSpec.js';
 import { ToolError } from '../../../src/docker/errors.js';
 import { checkHostAccess } from '../../../src/policy/hostAccess.js';
 import { containerSpecFor, loadProject, type LoadProjectOptions } from '../../../src/stacks/compose/project.js';
+import { planDeployment } from '../../../src/stacks/compose/plan.js';
 import type { ComposeProject } from '../../../src/stacks/compose/model.js';
 import { loadConfig } from '../../../src/config.js';
 import { issuesOf, yaml } from './helpers.js';
@@ -332,6 +333,26 @@ describe('service keys', () => {
     expect(body.NetworkingConfig?.EndpointsConfig?.['container:demo-db-1']).toEqual({});
     expect(project.levels[0]).toContain('db');
     expect(project.levels.findIndex((l) => l.includes('sidecar'))).toBeGreaterThan(0);
+  });
+
+  it('a service in another\'s network namespace is recreated with it', () => {
+    const actual = {
+      networks: [{ name: 'demo_back', id: 'n1' }],
+      volumes: [],
+      containers: project.services.map((svc) => ({
+        id: svc.name,
+        name: `demo-${svc.name}-1`,
+        service: svc.name,
+        number: 1,
+        state: 'running',
+        configHash: svc.name === 'db' ? 'old' : svc.configHash,
+      })),
+    };
+    const plan = planDeployment(project, actual);
+    const byService = Object.fromEntries(plan.containers.map((c) => [c.service, c]));
+    expect(byService.db?.action).toBe('recreate');
+    expect(byService.sidecar).toMatchObject({ action: 'recreate', reason: 'shares the namespace or volumes of demo-db-1, which is replaced' });
+    expect(byService.web?.action).toBe('keep');
   });
 
   it('links become aliases of the linked service; required: false skips a missing dependency', () => {
