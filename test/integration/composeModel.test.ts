@@ -121,6 +121,10 @@ describe('Compose files as users write them', () => {
     const warnings = (r.structuredContent as { warnings: string[] }).warnings.join('\n');
     expect(warnings).toMatch(/"optional" is not defined; skipped \(required: false\)/);
     expect(warnings).toMatch(/services\.db\.platform: "linux\/s390x" differs from the Engine's linux\/amd64/);
+
+    const again = await mcp.call('deploy_application_stack', { name, file: join(tmp, 'compose.yaml'), wait: 'running', timeout: 120 });
+    expect(again.isError, errorText(again)).toBeFalsy();
+    expect((again.structuredContent as { plan: { summary: Record<string, number> } }).plan.summary).toMatchObject({ keep: 2, create: 0, recreate: 0 });
   });
 
   it('a dry run of the same files plans everything and leaves nothing on the Engine', async () => {
@@ -147,5 +151,39 @@ describe('Compose files as users write them', () => {
     expect(errorText(r)).not.toMatch(/root:/);
     expect(errorText(r)).toMatch(/passwd/);
     expect(await projectObjects(name)).toEqual({ containers: [], networks: [], volumes: [] });
+  });
+
+  it('network_mode service: and volumes_from a service of the same stack deploy, and an unchanged redeploy keeps both', async () => {
+    write(
+      'shared.yaml',
+      [
+        'services:',
+        '  db:',
+        '    image: dom-test/busybox:1',
+        '    command: sleep 3600',
+        '    stop_grace_period: 1s',
+        '    volumes: [data:/data]',
+        '  sidecar:',
+        '    image: dom-test/busybox:1',
+        '    command: sleep 3600',
+        '    stop_grace_period: 1s',
+        '    network_mode: service:db',
+        '    volumes_from: ["db:ro"]',
+        'volumes: {data: {}}',
+      ].join('\n'),
+    );
+    const name = project();
+    const first = await mcp.call('deploy_application_stack', { name, file: join(tmp, 'shared.yaml'), wait: 'running', timeout: 120 });
+    expect(first.isError, errorText(first)).toBeFalsy();
+    const db = await docker.getContainer(`${name}-db-1`).inspect();
+    const sidecar = await docker.getContainer(`${name}-sidecar-1`).inspect();
+    expect(sidecar.State.Running).toBe(true);
+    expect([`container:${name}-db-1`, `container:${db.Id}`]).toContain(sidecar.HostConfig.NetworkMode);
+    expect(sidecar.HostConfig.VolumesFrom).toEqual([`${name}-db-1:ro`]);
+    expect(sidecar.Mounts.map((m) => m.Destination)).toContain('/data');
+
+    const again = await mcp.call('deploy_application_stack', { name, file: join(tmp, 'shared.yaml'), wait: 'running', timeout: 120 });
+    expect(again.isError, errorText(again)).toBeFalsy();
+    expect((again.structuredContent as { plan: { summary: Record<string, number> } }).plan.summary).toMatchObject({ keep: 2, create: 0, recreate: 0 });
   });
 });
