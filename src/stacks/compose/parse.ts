@@ -164,7 +164,9 @@ export function parseDotEnv(text: string, source = '.env', env?: InterpolationEn
   const expand = (value: string, where: string): string => {
     if (!env || !value.includes('$')) return value;
     try {
-      return interpolateString(value, { ...fallback, ...values, ...env });
+      // As in Compose's dotenv, a "$" that starts no variable stays literal ("pa$" is not an error).
+      const escaped = value.replace(/\$(?![{$A-Za-z_])/g, '$$$$');
+      return interpolateString(escaped, { ...fallback, ...values, ...env });
     } catch (err) {
       if (err instanceof InterpolationError) throw new ToolError('invalid_input', `${where}: ${err.message}`);
       throw err;

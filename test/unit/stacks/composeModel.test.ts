@@ -248,9 +248,9 @@ describe('interpolation as Compose does it', () => {
   it('env_file long syntax: required false skips a missing file', () => {
     const p = fromFiles({
       '/p/compose.yaml': yaml('services:', '  web:', '    image: x', '    env_file:', '      - path: a.env', '      - path: missing.env', '        required: false'),
-      '/p/a.env': 'X=${Y:-fallback}\n',
+      '/p/a.env': 'X=${Y:-fallback}\nPRICE=5$\nLIT=a$$b\n',
     });
-    expect(spec(p, 'web').env).toEqual({ X: 'fallback' });
+    expect(spec(p, 'web').env).toEqual({ X: 'fallback', PRICE: '5$', LIT: 'a$b' });
     const issues = issuesOf(() => fromFiles({ '/p/compose.yaml': yaml('services:', '  web:', '    image: x', '    env_file: [{path: missing.env}]') }));
     expect(issues[0]?.message).toMatch(/not found: create it, or mark it optional/);
   });
