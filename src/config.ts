@@ -16,6 +16,12 @@ export interface Config {
   logLevel: string;
   /** Identifies this server instance in labels and history. */
   instanceLabel: string;
+  /**
+   * Compose interpolation: whether the server's own environment is a source (below `env` and
+   * `.env`), and the home folder a `~` host path expands to. Off by default: an MCP client starts
+   * the server with a minimal environment, and the server's environment may hold secrets.
+   */
+  compose?: { envFromServer: boolean; homeDir: string };
   /** Folder of Docker's config.json (DOCKER_CONFIG, default ~/.docker), read for registry credentials. */
   dockerConfigDir: string;
   /** Registry credentials per registry host from DOM_REGISTRY_AUTH (JSON); never shown to the model. */
@@ -104,6 +110,10 @@ export interface PolicyConfig {
   defaultCpus?: string;
   /** The most containers one stack may run (services x replicas). */
   maxContainersPerStack: number;
+  /** Container runtimes besides runc (e.g. runsc, nvidia); an unset runtime is the Engine's default. */
+  allowedRuntimes?: string[];
+  /** Logging drivers besides the local ones (json-file, local, none), which send logs off the host or into host services. */
+  allowedLogDrivers?: string[];
 }
 
 export interface RegistryCredential {
@@ -214,6 +224,7 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
     },
     confirmArgument: confirmArgument as ConfirmArgumentMode,
     historyPath,
+    compose: { envFromServer: bool(env.DOM_COMPOSE_ENV_FROM_SERVER) ?? false, homeDir: env.HOME || homedir() },
     files: filesConfig(env, flags.fileRoot, protectedPaths),
     policy: {
       allowSensitiveMounts: bool(env.DOM_ALLOW_SENSITIVE_MOUNTS) ?? false,
@@ -231,6 +242,8 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
       allowedSysctls: list(env.DOM_ALLOWED_SYSCTLS).map((k) => k.replace(/\//g, '.').toLowerCase()),
       allowCgroupParent: bool(env.DOM_ALLOW_CGROUP_PARENT) ?? false,
       maxContainersPerStack: positiveInt(env.DOM_MAX_STACK_CONTAINERS, 'DOM_MAX_STACK_CONTAINERS', 100),
+      allowedRuntimes: list(env.DOM_ALLOWED_RUNTIMES).map((r) => r.toLowerCase()),
+      allowedLogDrivers: list(env.DOM_ALLOWED_LOG_DRIVERS).map((d) => d.toLowerCase()),
       ...(env.DOM_DEFAULT_MEMORY ? { defaultMemory: env.DOM_DEFAULT_MEMORY } : {}),
       ...(env.DOM_DEFAULT_CPUS ? { defaultCpus: env.DOM_DEFAULT_CPUS } : {}),
     },

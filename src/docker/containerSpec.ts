@@ -11,7 +11,7 @@ export interface ContainerSpec {
   ports: PortMapping[];
   mounts: MountMapping[];
   /** All joined at create with API >= 1.44; before, the first at create and the others connected afterwards. */
-  networks: { name: string; aliases: string[] }[];
+  networks: { name: string; aliases: string[]; ipv4Address?: string; ipv6Address?: string }[];
   restart?: RestartPolicy;
   memoryBytes?: number;
   nanoCpus?: number;
@@ -26,6 +26,33 @@ export interface ContainerSpec {
   extraHosts: string[];
   /** Privileges beyond Docker's defaults; absent for ordinary containers. */
   security?: SecuritySettings;
+  /** Container-only settings from Compose (`expose`, `dns`, `ulimits`...); absent unless given. */
+  extra?: ContainerExtras;
+}
+
+/** Settings Compose files carry that need no policy beyond the ones named (runtime, logging). */
+export interface ContainerExtras {
+  /** "PORT/PROTO" exposed without publishing. */
+  expose?: string[];
+  dns?: string[];
+  dnsSearch?: string[];
+  dnsOptions?: string[];
+  domainname?: string;
+  groupAdd?: string[];
+  readOnly?: boolean;
+  shmSizeBytes?: number;
+  /** Target -> mount options ("size=64m"). */
+  tmpfs?: Record<string, string>;
+  ulimits?: { name: string; soft: number; hard: number }[];
+  stdinOpen?: boolean;
+  tty?: boolean;
+  /** Judged by the policy: runc unless allowed. */
+  runtime?: string;
+  /** Judged by the policy: local drivers unless allowed. */
+  logging?: { driver: string; options: Record<string, string> };
+  memoryReservationBytes?: number;
+  oomScoreAdj?: number;
+  pidsLimit?: number;
 }
 
 export type CreateBody = Docker.ContainerCreateOptions;
@@ -83,6 +110,8 @@ export function toCreateBody(spec: ContainerSpec, opts: { multiNetwork?: boolean
     if (sec.deviceCgroupRules) Object.assign(hostConfig, { DeviceCgroupRules: sec.deviceCgroupRules });
   }
 
+  applyExtras(spec.extra, hostConfig, exposed);
+
   const body: CreateBody = {
     Image: spec.image,
     Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
@@ -98,9 +127,45 @@ export function toCreateBody(spec: ContainerSpec, opts: { multiNetwork?: boolean
   if (spec.user) body.User = spec.user;
   if (spec.stopTimeoutSec !== undefined) body.StopTimeout = spec.stopTimeoutSec;
   if (spec.stopSignal) body.StopSignal = spec.stopSignal;
+  if (spec.extra?.domainname) body.Domainname = spec.extra.domainname;
+  if (spec.extra?.stdinOpen !== undefined) body.OpenStdin = spec.extra.stdinOpen;
+  if (spec.extra?.tty !== undefined) body.Tty = spec.extra.tty;
   if (first) {
     const joined = opts.multiNetwork ? spec.networks : [first];
-    body.NetworkingConfig = { EndpointsConfig: Object.fromEntries(joined.map((n) => [n.name, { Aliases: n.aliases }])) };
+    body.NetworkingConfig = { EndpointsConfig: Object.fromEntries(joined.map((n) => [n.name, endpointConfig(n)])) };
   }
   return body;
+}
+
+/** A network endpoint: aliases (not on host/none/container: modes, where the Engine refuses them) and fixed addresses. */
+export function endpointConfig(n: ContainerSpec['networks'][number]): Record<string, unknown> {
+  const endpoint: Record<string, unknown> = {};
+  if (!isNamespaceMode(n.name)) endpoint.Aliases = n.aliases;
+  if (n.ipv4Address !== undefined || n.ipv6Address !== undefined) {
+    endpoint.IPAMConfig = { ...(n.ipv4Address ? { IPv4Address: n.ipv4Address } : {}), ...(n.ipv6Address ? { IPv6Address: n.ipv6Address } : {}) };
+  }
+  return endpoint;
+}
+
+/** "host", "none" and "container:X" are network modes, not networks. */
+export function isNamespaceMode(network: string): boolean {
+  return network === 'host' || network === 'none' || network.startsWith('container:');
+}
+
+function applyExtras(x: ContainerExtras | undefined, hc: NonNullable<CreateBody['HostConfig']>, exposed: Record<string, object>): void {
+  if (!x) return;
+  for (const p of x.expose ?? []) exposed[p] ??= {};
+  if (x.dns) hc.Dns = x.dns;
+  if (x.dnsSearch) hc.DnsSearch = x.dnsSearch;
+  if (x.dnsOptions) hc.DnsOptions = x.dnsOptions;
+  if (x.groupAdd) hc.GroupAdd = x.groupAdd;
+  if (x.readOnly !== undefined) hc.ReadonlyRootfs = x.readOnly;
+  if (x.shmSizeBytes !== undefined) hc.ShmSize = x.shmSizeBytes;
+  if (x.tmpfs) hc.Tmpfs = x.tmpfs;
+  if (x.ulimits) hc.Ulimits = x.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard }));
+  if (x.runtime) hc.Runtime = x.runtime;
+  if (x.logging) hc.LogConfig = { Type: x.logging.driver as 'json-file', Config: x.logging.options };
+  if (x.memoryReservationBytes !== undefined) hc.MemoryReservation = x.memoryReservationBytes;
+  if (x.oomScoreAdj !== undefined) hc.OomScoreAdj = x.oomScoreAdj;
+  if (x.pidsLimit !== undefined) hc.PidsLimit = x.pidsLimit;
 }

@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
 import type { Readable } from 'node:stream';
 import { sleep } from '../util/timeout.js';
-import { toCreateBody, type ContainerSpec } from './containerSpec.js';
+import { endpointConfig, toCreateBody, type ContainerSpec } from './containerSpec.js';
 import { compareApiVersions, type Engine } from './engine.js';
 import { ToolError } from './errors.js';
 import { containerRow, type ContainerRow } from './projections.js';
@@ -66,7 +66,7 @@ export async function createContainer(engine: Engine, spec: ContainerSpec, signa
     },
   );
   for (const net of multiNetwork ? [] : spec.networks.slice(1)) {
-    await engine.call('connect to network', (d) => d.getNetwork(net.name).connect({ Container: created.id, EndpointConfig: { Aliases: net.aliases } }), {
+    await engine.call('connect to network', (d) => d.getNetwork(net.name).connect({ Container: created.id, EndpointConfig: endpointConfig(net) }), {
       target: `network "${net.name}"`,
       signal,
     });

@@ -279,7 +279,26 @@ export function checkHostAccess(policy: PolicyConfig, spec: ContainerSpec, where
     refuse('host-network', `${where}: network "host" shares the host's network namespace with the container`, 'DOM_ALLOW_HOST_NETWORK=1');
   }
   if (n.security) checkSecurity(policy, n.security, networkHost, where);
+  if (n.extra) checkExtras(policy, n.extra, where);
   return n;
+}
+
+/** Drivers that keep logs in the Engine's own files (or nowhere). */
+const LOCAL_LOG_DRIVERS = new Set(['json-file', 'local', 'none']);
+
+/**
+ * A runtime other than runc runs the container with another host binary (or none at all), and a
+ * remote logging driver makes the Engine send output to an address the file chooses.
+ */
+function checkExtras(policy: PolicyConfig, extra: NonNullable<ContainerSpec['extra']>, where: string): void {
+  const runtime = extra.runtime?.trim().toLowerCase();
+  if (runtime && runtime !== 'runc' && !(policy.allowedRuntimes ?? []).includes(runtime)) {
+    refuse('runtime', `${where}: runtime "${runtime}" runs the container with a host binary other than runc`, `DOM_ALLOWED_RUNTIMES including ${runtime}`);
+  }
+  const driver = extra.logging?.driver.trim().toLowerCase();
+  if (driver && !LOCAL_LOG_DRIVERS.has(driver) && !(policy.allowedLogDrivers ?? []).includes(driver)) {
+    refuse('log-driver', `${where}: logging driver "${driver}" makes the Engine send the container's output outside its own files`, `DOM_ALLOWED_LOG_DRIVERS including ${driver}`);
+  }
 }
 
 /** The containers a spec shares something with: namespaces (container:X) and volumes_from. */

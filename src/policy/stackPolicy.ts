@@ -36,6 +36,21 @@ function checkStatic(policy: PolicyConfig, project: ComposeProject): { project: 
  */
 export async function vetStack(engine: Engine, config: Config, project: ComposeProject, signal?: AbortSignal): Promise<ComposeProject> {
   const checked = checkStatic(config.policy, project);
-  for (const [service, spec] of checked.specs) await checkHostAccessOnEngine(engine, config, spec, serviceWhere(project, service), signal);
+  const own = new Set(project.services.map((s) => containerSpecFor(project, s, 1).name as string));
+  for (const [service, spec] of checked.specs) {
+    await checkHostAccessOnEngine(engine, config, withoutOwnReferences(spec, own), serviceWhere(project, service), signal);
+  }
   return checked.project;
+}
+
+/**
+ * network_mode "service:X" and volumes_from X name a container this deploy creates from a spec
+ * judged above: the Engine half looks only at other containers (which may not exist yet otherwise).
+ */
+function withoutOwnReferences(spec: ContainerSpec, own: ReadonlySet<string>): ContainerSpec {
+  const networks = spec.networks.filter((n) => !(n.name.startsWith('container:') && own.has(n.name.slice('container:'.length))));
+  const volumesFrom = spec.security?.volumesFrom?.filter((v) => !own.has(v.split(':')[0] as string));
+  const out: ContainerSpec = { ...spec, networks };
+  if (spec.security) out.security = { ...spec.security, ...(volumesFrom ? { volumesFrom } : {}) };
+  return out;
 }

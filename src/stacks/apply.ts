@@ -14,7 +14,7 @@ import { ToolError } from '../docker/errors.js';
 import { ensureImage, type PullPolicy } from '../docker/images.js';
 import { sleep } from '../util/timeout.js';
 import type { ContainerSpec } from '../docker/containerSpec.js';
-import { containerSpecFor, type ComposeProject, type ComposeService, type ContainerAction, type Plan } from './compose/index.js';
+import { containerSpecFor, type ComposeProject, type ComposeService, type ContainerAction, type NetworkIpam, type Plan } from './compose/index.js';
 import { describeLeft, engineBack, LABEL_DEPLOYMENT, undoDeployment, type Journal } from './journal.js';
 import type { DeploymentHandle, StepOutcome } from './recorder.js';
 import { installSecretFiles } from './secrets.js';
@@ -143,13 +143,22 @@ export class StackApplier {
   }
 
   private imagesToEnsure(): string[] {
-    const images = this.plan.containers
-      .filter((c) => c.action === 'create' || c.action === 'recreate')
+    return [...this.pullPolicies().keys()];
+  }
+
+  /** Each image to ensure with its pull policy: a service's pull_policy, else the deploy's. */
+  private pullPolicies(): Map<string, 'missing' | 'always' | 'never'> {
+    const out = new Map<string, 'missing' | 'always' | 'never'>();
+    for (const c of this.plan.containers.filter((a) => a.action === 'create' || a.action === 'recreate')) {
+      const service = this.services.get(c.service);
       // Built images were made by the build step (src/stacks/build.ts); they are never pulled.
-      .map((c) => this.services.get(c.service))
-      .map((s) => (s?.build ? undefined : s?.spec.image))
-      .filter((i): i is string => !!i);
-    return [...new Set(images)];
+      if (!service?.spec.image || service.build) continue;
+      const policy = service.pullPolicy === undefined || service.pullPolicy === 'build' ? this.o.pull : service.pullPolicy;
+      // Two services naming one image: "always" wins, then "missing".
+      const had = out.get(service.spec.image);
+      if (!had || policy === 'always' || (policy === 'missing' && had === 'never')) out.set(service.spec.image, policy);
+    }
+    return out;
   }
 
   /** Runs one step: a progress notification when it begins, its duration recorded when it ends. */
@@ -215,8 +224,8 @@ export class StackApplier {
 
   private async ensureImages(): Promise<void> {
     await Promise.all(
-      this.imagesToEnsure().map((image) =>
-        this.step(`image ${image}`, () => ensureImage(this.o.engine, image, this.o.pull, { signal: this.signal })).catch((err: unknown) =>
+      [...this.pullPolicies()].map(([image, pull]) =>
+        this.step(`image ${image}`, () => ensureImage(this.o.engine, image, pull, { signal: this.signal })).catch((err: unknown) =>
           this.fail({ message: `image ${image}: ${(err as Error).message}`, kind: 'failed' }),
         ),
       ),
@@ -240,6 +249,7 @@ export class StackApplier {
               Options: def.driverOpts,
               Labels: { ...def.labels, ...this.labels },
               CheckDuplicate: true,
+              ...(def.ipam ? { IPAM: ipamBody(def.ipam) } : {}),
             }),
           { target: `network "${def.name}"`, signal: this.signal },
         );
@@ -501,4 +511,18 @@ function conditionOf(c: 'service_started' | 'service_healthy' | 'service_complet
 
 export function applyPlan(project: ComposeProject, plan: Plan, options: ApplyOptions): Promise<ApplyResult> {
   return new StackApplier(project, plan, options).run();
+}
+
+/** Compose's ipam block in the Engine's shape. */
+function ipamBody(ipam: NetworkIpam): Record<string, unknown> {
+  return {
+    Driver: ipam.driver ?? 'default',
+    Config: ipam.config.map((c) => ({
+      ...(c.subnet ? { Subnet: c.subnet } : {}),
+      ...(c.gateway ? { Gateway: c.gateway } : {}),
+      ...(c.ipRange ? { IPRange: c.ipRange } : {}),
+      ...(c.auxAddresses ? { AuxiliaryAddresses: c.auxAddresses } : {}),
+    })),
+    Options: ipam.options ?? {},
+  };
 }

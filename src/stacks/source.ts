@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
+import type { Config } from '../config.js';
 import { ToolError } from '../docker/errors.js';
 import { loadProject, type ComposeProject, type LoadProjectOptions, type ReadFile } from './compose/index.js';
 import { getTemplate } from './templates.js';
@@ -72,11 +73,23 @@ export async function resolveSource(input: SourceInput, files: TextFiles, limits
 }
 
 /**
+ * The interpolation sources the server adds (see Config.compose): the server's environment as the
+ * lowest source when the operator enabled it, and the home folder for `~`.
+ */
+export function composeEnvironment(config: Pick<Config, 'compose'>): Pick<LoadProjectOptions, 'fallbackEnv' | 'homeDir'> {
+  const c = config.compose;
+  if (!c) return {};
+  return { homeDir: c.homeDir, ...(c.envFromServer ? { fallbackEnv: { ...process.env } } : {}) };
+}
+
+/**
  * loadProject with the files a Compose source refers to (`.env` beside it, `env_file`s) read
  * asynchronously through `files`. The Compose library reads synchronously and learns which
  * files it needs only while loading, so it runs once with what has been read so far; the files it
  * asked for are then read and it runs again (at most a few rounds: `.env` can change env_file paths).
  */
+const MAX_READ_ROUNDS = 12;
+
 export async function loadProjectWithFiles(opts: Omit<LoadProjectOptions, 'readFile'>, files: TextFiles): Promise<ComposeProject> {
   const read = new Map<string, { text?: string; error?: unknown }>();
   for (let round = 0; ; round++) {
@@ -97,7 +110,8 @@ export async function loadProjectWithFiles(opts: Omit<LoadProjectOptions, 'readF
     } catch (err) {
       failure = err;
     }
-    if (wanted.size === 0 || round >= 3) {
+    // Each round can reveal more files (.env, env_file, include and extends chains).
+    if (wanted.size === 0 || round >= MAX_READ_ROUNDS) {
       if (project) return project;
       throw failure;
     }

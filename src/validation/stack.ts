@@ -9,7 +9,7 @@ import { checkHostAccessOnEngine } from '../policy/hostAccessEngine.js';
 import { assertInScope } from '../policy/scope.js';
 import { containerSpecFor, planDeployment, TOO_MANY_SERVICES, type ComposeProject, type Plan } from '../stacks/compose/index.js';
 import { actualState, containerName, stackObjects } from '../stacks/engineState.js';
-import { loadProjectWithFiles, resolveSource, type SourceInput } from '../stacks/source.js';
+import { composeEnvironment, loadProjectWithFiles, resolveSource, type SourceInput } from '../stacks/source.js';
 import { createFileReader } from '../policy/fileReader.js';
 import { prepareBuilds } from '../stacks/build.js';
 import { DEFAULT_MAX_BUILD_CONTEXT_BYTES } from '../config.js';
@@ -210,6 +210,8 @@ export async function validateStack(
         profiles: input.profiles ?? [],
         ...(source.workingDir !== undefined ? { workingDir: source.workingDir } : {}),
         dotEnv: source.kind === 'file',
+        ...composeEnvironment(config),
+        ...(source.configFile !== undefined ? { configFile: source.configFile } : {}),
         maxServices: config.policy.maxContainersPerStack,
       },
       files,

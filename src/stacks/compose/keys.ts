@@ -101,3 +101,57 @@ export function closestKey(key: string, candidates: readonly string[]): string |
   }
   return best;
 }
+
+/*
+ * Keys accepted beyond the lists above (the readers check supported keys first, so a key here
+ * is accepted even while an older list still names it as unsupported).
+ */
+export const SERVICE_KEYS_MORE = [
+  'expose', 'pull_policy', 'network_mode', 'sysctls', 'ulimits', 'platform', 'runtime', 'volumes_from',
+  'stdin_open', 'tty', 'develop', 'dns', 'dns_search', 'dns_opt', 'domainname', 'group_add', 'read_only',
+  'shm_size', 'tmpfs', 'logging', 'mem_reservation', 'links', 'external_links', 'annotations', 'attach',
+  'oom_score_adj', 'pids_limit', 'extends',
+] as const;
+export const TOP_LEVEL_KEYS_MORE = ['include'] as const;
+export const SERVICE_NETWORK_KEYS_MORE = ['ipv4_address', 'ipv6_address'] as const;
+export const DEPENDS_ON_KEYS_MORE = ['restart', 'required'] as const;
+export const DEPLOY_KEYS_MORE = ['restart_policy'] as const;
+export const NETWORK_KEYS_MORE = ['ipam'] as const;
+export const IPAM_KEYS = ['driver', 'config', 'options'] as const;
+export const IPAM_CONFIG_KEYS = ['subnet', 'gateway', 'ip_range', 'aux_addresses'] as const;
+export const ENV_FILE_KEYS = ['path', 'required', 'format'] as const;
+export const INCLUDE_KEYS = ['path', 'project_directory', 'env_file'] as const;
+export const EXTENDS_KEYS = ['service', 'file'] as const;
+
+/** What to do instead, for keys still refused (these win over SERVICE_UNSUPPORTED_HINTS). */
+export const UNSUPPORTED_HINTS_MORE: Readonly<Record<string, string>> = {
+  build: 'images are not built here; build it first (docker build -t NAME .) and set "image: NAME"',
+  scale: 'use deploy.replicas',
+  blkio_config: 'leave it out: block-IO weights are not set here',
+  cgroup: 'leave it out: containers use the Engine\'s default cgroup namespace',
+  cgroup_parent: 'leave it out: containers stay in Docker\'s cgroup',
+  cpu_count: 'use cpus (or deploy.resources.limits.cpus)',
+  cpu_percent: 'use cpus (or deploy.resources.limits.cpus)',
+  cpu_period: 'use cpus (or deploy.resources.limits.cpus)',
+  cpu_quota: 'use cpus (or deploy.resources.limits.cpus)',
+  cpu_shares: 'use cpus (or deploy.resources.limits.cpus)',
+  cpu_rt_period: 'leave it out: real-time scheduling is not set here',
+  cpu_rt_runtime: 'leave it out: real-time scheduling is not set here',
+  cpuset: 'use cpus (or deploy.resources.limits.cpus)',
+  credential_spec: 'leave it out: it applies to Windows containers only',
+  device_cgroup_rules: 'use devices (allowed by the operator with DOM_ALLOW_DEVICES=1)',
+  driver_opts: 'leave it out: per-service network driver options are not set here',
+  gpus: 'leave it out: GPUs are not passed to containers here',
+  isolation: 'leave it out: it applies to Windows containers only',
+  label_file: 'put the labels under "labels"',
+  mac_address: 'leave it out: the Engine assigns MAC addresses',
+  mem_swappiness: 'leave it out, or use mem_limit',
+  memswap_limit: 'use mem_limit (swap follows the Engine default)',
+  oom_kill_disable: 'leave it out: set mem_limit high enough instead',
+  post_start: 'run the command from the image\'s entrypoint instead',
+  pre_stop: 'handle the stop signal in the container instead (stop_signal, stop_grace_period)',
+  provider: 'leave it out: provider services are not run here',
+  storage_opt: 'leave it out: storage driver options are not set here',
+  use_api_socket: 'leave it out: the Engine socket is never given to containers here',
+  models: 'leave it out: model runners are not supported here',
+};

@@ -1,6 +1,6 @@
 import type { SecuritySettings } from '../../docker/specParsers.js';
 import type { ServiceFile } from './fileSources.js';
-import type { ContainerSpec } from '../../docker/containerSpec.js';
+import type { ContainerExtras, ContainerSpec } from '../../docker/containerSpec.js';
 import type { EngineHealthcheck, MountMapping, PortMapping, RestartPolicy } from '../../docker/specParsers.js';
 
 export const DEPENDS_CONDITIONS = ['service_started', 'service_healthy', 'service_completed_successfully'] as const;
@@ -9,6 +9,8 @@ export type DependsCondition = (typeof DEPENDS_CONDITIONS)[number];
 export interface ServiceDependency {
   service: string;
   condition: DependsCondition;
+  /** `required: false`: a dependency that is missing or not active is skipped. */
+  required?: boolean;
 }
 
 /*
@@ -20,6 +22,8 @@ export interface ServiceNetworkRef {
   /** The key under top-level `networks` (or "default"). */
   key: string;
   aliases: string[];
+  ipv4Address?: string;
+  ipv6Address?: string;
 }
 
 /** A mount whose `source`, for type "volume", is the key under top-level `volumes`. */
@@ -78,6 +82,14 @@ export interface ServiceDefinition {
   security?: SecuritySettings;
   /** Files from `secrets` and `configs`, copied into each container before it starts. */
   files?: ServiceFile[];
+  extra?: ContainerExtras;
+  /** `network_mode`: "none", "host", "container:X" or "service:X" (resolved to X's container when projected). */
+  networkMode?: string;
+  /** `volumes_from` as written ("svc", "svc:ro", "container:x"); services resolved when projected. */
+  volumesFrom?: string[];
+  /** `links` as "service:alias": the alias is added to the linked service on shared networks. */
+  links?: { service: string; alias: string }[];
+  platform?: string;
 }
 
 export interface NetworkDefinition {
@@ -90,6 +102,14 @@ export interface NetworkDefinition {
   internal: boolean;
   attachable: boolean;
   labels: Record<string, string>;
+  ipam?: NetworkIpam;
+}
+
+/** A network's address management, in the Engine's shape. */
+export interface NetworkIpam {
+  driver?: string;
+  config: { subnet?: string; gateway?: string; ipRange?: string; auxAddresses?: Record<string, string> }[];
+  options?: Record<string, string>;
 }
 
 export interface VolumeDefinition {
@@ -128,6 +148,7 @@ export interface ProjectNetwork {
   attachable: boolean;
   /** User labels plus Compose's project/network labels and ours. Empty for external networks. */
   labels: Record<string, string>;
+  ipam?: NetworkIpam;
 }
 
 export interface ProjectVolume {
@@ -157,6 +178,8 @@ export interface ComposeService {
   /** Set when the service is built here; spec.image is then the tag the build gives. */
   build?: BuildDefinition;
   pullPolicy?: ServicePullPolicy;
+  /** `platform` as written (not applied: the Engine runs its own platform). */
+  platform?: string;
 }
 
 export interface ComposeProject {

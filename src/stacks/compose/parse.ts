@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit, type Document, type YAMLError } from 'yaml';
 import { ToolError } from '../../docker/errors.js';
+import { interpolateString, InterpolationError, type InterpolationEnv } from './interpolate.js';
 import { composeError, type ComposeIssue, type KeyPath, type Locate } from './issues.js';
 
 /** The YAML as plain data, plus a way to find the line of any key path in it. */
@@ -172,10 +173,23 @@ function unquoteDouble(body: string): string {
 /**
  * Parses a `.env` / env_file text: `KEY=VALUE` lines, `#` comments, blank lines, an optional
  * `export ` prefix, 'single' (literal) and "double" (\n, \", \\ escapes) quoted values, and
- * ` # comments` after unquoted values. No variable expansion. Throws invalid_input naming the line.
+ * ` # comments` after unquoted values. Throws invalid_input naming the line.
+ * With `env`, unquoted and double-quoted values are interpolated as Compose does: `${VAR:-x}`
+ * looks in `env` first, then in the lines above; 'single-quoted' values stay literal.
  */
-export function parseDotEnv(text: string, source = '.env'): Record<string, string> {
+export function parseDotEnv(text: string, source = '.env', env?: InterpolationEnv, fallback: InterpolationEnv = {}): Record<string, string> {
   const values: Record<string, string> = {};
+  const expand = (value: string, where: string): string => {
+    if (!env || !value.includes('$')) return value;
+    try {
+      // As in Compose's dotenv, a "$" that starts no variable stays literal ("pa$" is not an error).
+      const escaped = value.replace(/\$(?![{$A-Za-z_])/g, '$$$$');
+      return interpolateString(escaped, { ...fallback, ...values, ...env });
+    } catch (err) {
+      if (err instanceof InterpolationError) throw new ToolError('invalid_input', `${where}: ${err.message}`);
+      throw err;
+    }
+  };
   const lines = text.split(/\r?\n/);
   lines.forEach((raw, index) => {
     const line = raw.trim();
@@ -194,9 +208,9 @@ export function parseDotEnv(text: string, source = '.env'): Record<string, strin
       const end = quote === "'" ? rest.indexOf("'", 1) : closingDoubleQuote(rest);
       if (end < 0) throw new ToolError('invalid_input', `${where}: unterminated ${quote} quote.`);
       const inner = rest.slice(1, end);
-      values[key] = quote === '"' ? unquoteDouble(inner) : inner;
+      values[key] = quote === '"' ? expand(unquoteDouble(inner), where) : inner;
     } else {
-      values[key] = rest.replace(/\s+#.*$/, '');
+      values[key] = expand(rest.replace(/\s+#.*$/, ''), where);
     }
   });
   return values;
@@ -210,9 +224,12 @@ function closingDoubleQuote(s: string): number {
   return -1;
 }
 
-/** The `.env` file beside a Compose file, or {} if there is none. */
-export function loadDotEnvFile(projectDir: string, readFile: ReadFile): Record<string, string> {
-  const path = posix.join(projectDir, '.env');
-  const text = readFile(path, '.env file');
-  return text === undefined ? {} : parseDotEnv(text, path);
+/**
+ * The `.env` file beside a Compose file, or {} if there is none. Its values are interpolated:
+ * a reference looks in `env` (the explicit variables), then the lines above, then `fallback`.
+ */
+export function loadDotEnvFile(projectDir: string, readFile: ReadFile, env: InterpolationEnv = {}, fallback: InterpolationEnv = {}, name = '.env'): Record<string, string> {
+  const path = posix.resolve(projectDir, name);
+  const text = readFile(path, name === '.env' ? '.env file' : 'env_file');
+  return text === undefined ? {} : parseDotEnv(text, path, env, fallback);
 }

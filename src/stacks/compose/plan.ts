@@ -149,10 +149,29 @@ function planContainers(project: ComposeProject, existing: readonly ActualContai
   }
 
   const ordered = project.levels.flat().map((name) => services.get(name) as ComposeService);
+  const replaced = new Set<string>();
   const desired = ordered.flatMap((service) =>
-    Array.from({ length: service.replicas }, (_, i) => planReplica(project.name, service, i + 1, kept.get(`${service.name}#${i + 1}`))),
+    Array.from({ length: service.replicas }, (_, i) => {
+      const action = followShared(service, planReplica(project.name, service, i + 1, kept.get(`${service.name}#${i + 1}`)), replaced);
+      if (action.action === 'create' || action.action === 'recreate') replaced.add(action.name);
+      return action;
+    }),
   );
   return [...removals, ...desired, ...leftAlone];
+}
+
+/**
+ * A container in another's network namespace (network_mode service:X) or with its volumes
+ * (volumes_from) holds on to the old one: when X's container is replaced, it is recreated too,
+ * as Compose does. Dependencies come first in `levels`, so X's action is known here.
+ */
+function followShared(service: ComposeService, action: ContainerAction, replaced: ReadonlySet<string>): ContainerAction {
+  if (action.action !== 'keep' && action.action !== 'start') return action;
+  const shared = [
+    ...service.spec.networks.filter((n) => n.name.startsWith('container:')).map((n) => n.name.slice('container:'.length)),
+    ...(service.spec.security?.volumesFrom ?? []).map((v) => v.split(':')[0] as string),
+  ].find((name) => replaced.has(name));
+  return shared === undefined ? action : { ...action, action: 'recreate', reason: `shares the namespace or volumes of ${shared}, which is replaced` };
 }
 
 function planReplica(project: string, service: ComposeService, number: number, current: ActualContainer | undefined): ContainerAction {

@@ -15,7 +15,7 @@ import {
 import { buildGraph, findCycle, formatCycle, topologicalLevels } from './graph.js';
 import { serviceConfigHash } from './hash.js';
 import { interpolateData, type InterpolationEnv } from './interpolate.js';
-import { IssueCollector, type Locate, type PathSegment } from './issues.js';
+import { IssueCollector, formatPath, type KeyPath, type Locate, type PathSegment } from './issues.js';
 import type {
   ComposeFile,
   ComposeProject,
@@ -28,6 +28,7 @@ import type {
 } from './model.js';
 import { loadDotEnvFile, parseComposeYaml, type ReadFile } from './parse.js';
 import { isRecord } from './reader.js';
+import { resolveIncludesAndExtends, type Origin } from './resolve.js';
 import { validateComposeFile } from './validate.js';
 import type { ServiceFile } from './fileSources.js';
 
@@ -71,6 +72,15 @@ export interface LoadProjectOptions {
   /** Read `.env` in workingDir for interpolation (default true when readFile and workingDir are given); `env` wins over it. */
   dotEnv?: boolean;
   /**
+   * The lowest interpolation source, below `.env` (the server's environment, when the operator
+   * enables it). Precedence: `env` > `.env` > `fallbackEnv`.
+   */
+  fallbackEnv?: InterpolationEnv;
+  /** The server's home folder: a `~` host path expands to it. */
+  homeDir?: string;
+  /** The main file's path, when the text came from a file (include/extends cycles and messages). */
+  configFile?: string;
+  /**
    * The most services a stack may define (the policy's containers per stack): a text with more is
    * refused right after parsing, before tens of thousands of services are validated one by one.
    */
@@ -95,22 +105,48 @@ export function loadProject(opts: LoadProjectOptions): ComposeProject {
   if (opts.projectName !== undefined) checkProjectName(opts.projectName);
   const parsed = parseComposeYaml(opts.text);
   checkServiceCount(parsed.data, opts.maxServices);
-  const issues = new IssueCollector(parsed.locate);
+  let origins = new Map<string, Origin>();
+  // Problems in what an include brought in are located in the file they came from.
+  const locate = (path: KeyPath) => {
+    const origin = typeof path[1] === 'string' ? origins.get(`${String(path[0])}.${path[1]}`) : undefined;
+    return origin ? origin.locate(path) : parsed.locate(path);
+  };
+  const issues = new IssueCollector(locate);
   const warnings: string[] = [];
 
+  const explicit = opts.env ?? {};
+  const fallback = opts.fallbackEnv ?? {};
   const dotEnv =
-    (opts.dotEnv ?? true) && opts.readFile && opts.workingDir !== undefined ? loadDotEnvFile(opts.workingDir, opts.readFile) : {};
-  const env: InterpolationEnv = { ...dotEnv, ...opts.env };
-  const data = interpolateData(parsed.data, env, issues, warnings);
+    (opts.dotEnv ?? true) && opts.readFile && opts.workingDir !== undefined ? loadDotEnvFile(opts.workingDir, opts.readFile, explicit, fallback) : {};
+  const env: InterpolationEnv = { ...fallback, ...dotEnv, ...explicit };
+  const interpolated = interpolateData(parsed.data, env, issues, warnings);
   issues.throwIfAny();
+
+  const resolved = resolveIncludesAndExtends(interpolated, {
+    issues,
+    warnings,
+    env,
+    explicitEnv: explicit,
+    fallbackEnv: fallback,
+    ...(opts.readFile ? { readFile: opts.readFile } : {}),
+    ...(opts.workingDir !== undefined ? { workingDir: opts.workingDir } : {}),
+    ...(opts.configFile !== undefined ? { configFile: opts.configFile } : {}),
+  });
+  origins = resolved.origins;
+  issues.throwIfAny();
+  const data = resolved.data;
+  checkServiceCount(data, opts.maxServices);
 
   const file = validateComposeFile(data, {
     issues,
     env,
     modeText: modeTextOf(opts.text, parsed.locate),
+    warnings,
     ...(opts.workingDir !== undefined ? { workingDir: opts.workingDir } : {}),
     ...(opts.readFile ? { readFile: opts.readFile } : {}),
+    ...(opts.homeDir !== undefined ? { homeDir: opts.homeDir } : {}),
   });
+  nameOrigins(issues, origins);
   const name = opts.projectName ?? file.name;
   if (name === undefined) issues.add([], 'a project name is required: give one or set the top-level "name"');
   else if (opts.projectName === undefined && !PROJECT_NAME.test(name)) issues.add(['name'], projectNameProblem(name));
@@ -119,13 +155,35 @@ export function loadProject(opts: LoadProjectOptions): ComposeProject {
   if (cycle) issues.add(['services', cycle[0] as string, 'depends_on'], `dependency cycle: ${formatCycle(cycle)}`);
 
   const { active, inactive } = splitByProfiles(file.services, opts.profiles ?? []);
-  checkActiveDependencies(active, file.services, issues);
+  checkActiveDependencies(active, file.services, issues, warnings);
+  noteAcceptedKeys(data, warnings);
   if (file.services.length > 0 && active.length === 0) {
     issues.add(['services'], `no service is active: enable one of the profiles ${listProfiles(file.services)}`);
   }
   issues.throwIfAny();
 
   return buildProject(name as string, file, active, inactive, opts.workingDir, warnings, opts.contentKey ?? PROCESS_CONTENT_KEY);
+}
+
+/** Issues about services, networks or volumes that came from an included file name that file. */
+function nameOrigins(issues: IssueCollector, origins: ReadonlyMap<string, Origin>): void {
+  if (origins.size === 0) return;
+  for (const issue of issues.issues) {
+    for (const [key, origin] of origins) {
+      const prefix = formatPath(key.split('.'));
+      if (issue.path === prefix || issue.path.startsWith(`${prefix}.`) || issue.path.startsWith(`${prefix}[`)) {
+        issue.path = `${origin.file}: ${issue.path}`;
+        break;
+      }
+    }
+  }
+}
+
+/** Keys accepted for compatibility but not acted on, said once each. */
+function noteAcceptedKeys(data: unknown, warnings: string[]): void {
+  const services = isRecord(data) && isRecord(data.services) ? Object.entries(data.services) : [];
+  const develop = services.filter(([, s]) => isRecord(s) && s.develop !== undefined).map(([n]) => n);
+  if (develop.length) warnings.push(`develop (watch) is accepted but not acted on: files are not synced or rebuilt on change (services ${develop.join(', ')}).`);
 }
 
 function checkServiceCount(data: unknown, max: number | undefined): void {
@@ -162,12 +220,17 @@ function listProfiles(services: ServiceDefinition[]): string {
   return [...new Set(services.flatMap((s) => s.profiles))].map((p) => `"${p}"`).join(', ');
 }
 
-/** A service may not depend on one that its profiles leave out. */
-function checkActiveDependencies(active: ServiceDefinition[], all: ServiceDefinition[], issues: IssueCollector): void {
+/** A service may not depend on one that its profiles leave out (unless `required: false`: then the dependency is dropped). */
+function checkActiveDependencies(active: ServiceDefinition[], all: ServiceDefinition[], issues: IssueCollector, warnings: string[]): void {
   const names = new Set(active.map((s) => s.name));
   for (const service of active) {
-    for (const dep of service.dependsOn) {
+    for (const dep of [...service.dependsOn]) {
       if (names.has(dep.service)) continue;
+      if (dep.required === false) {
+        service.dependsOn = service.dependsOn.filter((d) => d !== dep);
+        warnings.push(`services.${service.name}.depends_on: "${dep.service}" is not active; skipped (required: false).`);
+        continue;
+      }
       const profiles = all.find((s) => s.name === dep.service)?.profiles ?? [];
       issues.add(
         ['services', service.name, 'depends_on', dep.service],
@@ -194,7 +257,12 @@ function buildProject(
   const networkNames = new Map(networks.map((n) => [n.key, n.name]));
   const volumeNames = new Map(volumes.map((v) => [v.key, v.name]));
 
-  const services = active.map((def) => projectService(project, def, networkNames, volumeNames, contentKey));
+  const linkAliases = aliasesFromLinks(active);
+  const containerOf = (service: string) => {
+    const def = active.find((s) => s.name === service);
+    return containerNameFor(project, { name: service, ...(def?.containerName !== undefined ? { containerName: def.containerName } : {}) }, 1);
+  };
+  const services = active.map((def) => projectService(project, def, networkNames, volumeNames, { linkAliases, containerOf }, contentKey));
   const result: ComposeProject = {
     name: project,
     services,
@@ -228,6 +296,7 @@ function projectNetwork(project: string, def: NetworkDefinition): ProjectNetwork
     labels: def.external ? {} : { ...def.labels, ...composeObjectLabels(project), [COMPOSE_NETWORK]: def.key },
   };
   if (def.driver !== undefined) net.driver = def.driver;
+  if (def.ipam !== undefined) net.ipam = def.ipam;
   return net;
 }
 
@@ -247,11 +316,64 @@ function composeObjectLabels(project: string): Record<string, string> {
   return { [COMPOSE_PROJECT]: project, [COMPOSE_VERSION]: COMPOSE_VERSION_VALUE, [LABEL_MANAGED]: 'true' };
 }
 
+/** `links: ["db:database"]` in one service: "database" becomes an alias of db on the networks the two share. */
+function aliasesFromLinks(active: ServiceDefinition[]): Map<string, Map<string, string[]>> {
+  const out = new Map<string, Map<string, string[]>>();
+  for (const s of active) {
+    for (const link of s.links ?? []) {
+      const target = active.find((t) => t.name === link.service);
+      if (!target || link.alias === link.service) continue;
+      for (const n of target.networks.filter((tn) => s.networks.some((sn) => sn.key === tn.key))) {
+        const byNet = out.get(target.name) ?? new Map<string, string[]>();
+        byNet.set(n.key, [...(byNet.get(n.key) ?? []), link.alias]);
+        out.set(target.name, byNet);
+      }
+    }
+  }
+  return out;
+}
+
+interface ServiceRefs {
+  linkAliases: ReadonlyMap<string, ReadonlyMap<string, string[]>>;
+  /** The container another service's network_mode/volumes_from refers to: its first replica. */
+  containerOf: (service: string) => string;
+}
+
+/** "service:X" -> "container:<X's first container>"; other modes as they are. */
+function networkModeTarget(mode: string, refs: ServiceRefs): string {
+  return mode.startsWith('service:') ? `container:${refs.containerOf(mode.slice('service:'.length))}` : mode;
+}
+
+/** "svc[:mode]" -> "<svc's first container>[:mode]"; "container:x[:mode]" -> "x[:mode]". */
+function volumesFromTarget(entry: string, refs: ServiceRefs): string {
+  const parts = entry.split(':');
+  if (parts[0] === 'container') return parts.slice(1).join(':');
+  return [refs.containerOf(parts[0] as string), ...parts.slice(1)].join(':');
+}
+
+function serviceNetworks(def: ServiceDefinition, networkNames: ReadonlyMap<string, string>, refs: ServiceRefs): ContainerSpec['networks'] {
+  if (def.networkMode !== undefined) return [{ name: networkModeTarget(def.networkMode, refs), aliases: [] }];
+  const linked = refs.linkAliases.get(def.name);
+  return def.networks
+    .map((n) => {
+      // Compose makes the service name an alias on every network, so other services reach it by name.
+      const net: ContainerSpec['networks'][number] = {
+        name: networkNames.get(n.key) ?? n.key,
+        aliases: [...new Set([def.name, ...n.aliases, ...(linked?.get(n.key) ?? [])])],
+      };
+      if (n.ipv4Address !== undefined) net.ipv4Address = n.ipv4Address;
+      if (n.ipv6Address !== undefined) net.ipv6Address = n.ipv6Address;
+      return net;
+    })
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
 function projectService(
   project: string,
   def: ServiceDefinition,
   networkNames: ReadonlyMap<string, string>,
   volumeNames: ReadonlyMap<string, string>,
+  refs: ServiceRefs,
   contentKey: Buffer | string,
 ): ComposeService {
   const spec: ContainerSpec = {
@@ -260,10 +382,7 @@ function projectService(
     env: def.env,
     ports: def.ports,
     mounts: def.mounts.map((m) => (m.type === 'volume' && m.source ? { ...m, source: volumeNames.get(m.source) ?? m.source } : m)),
-    // Compose makes the service name an alias on every network, so other services reach it by name.
-    networks: def.networks
-      .map((n) => ({ name: networkNames.get(n.key) ?? n.key, aliases: [...new Set([def.name, ...n.aliases])] }))
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+    networks: serviceNetworks(def, networkNames, refs),
     labels: {
       ...def.labels,
       ...composeObjectLabels(project),
@@ -278,6 +397,8 @@ function projectService(
   for (const key of optional) {
     if (def[key] !== undefined) Object.assign(spec, { [key]: def[key] });
   }
+  if (def.extra) spec.extra = def.extra;
+  if (def.volumesFrom?.length) spec.security = { ...spec.security, volumesFrom: def.volumesFrom.map((v) => volumesFromTarget(v, refs)) };
   const service: ComposeService = {
     name: def.name,
     replicas: def.replicas,
@@ -289,6 +410,7 @@ function projectService(
   if (def.files) service.files = def.files;
   if (def.build !== undefined) service.build = def.build;
   if (def.pullPolicy !== undefined) service.pullPolicy = def.pullPolicy;
+  if (def.platform !== undefined) service.platform = def.platform;
   return service;
 }
 

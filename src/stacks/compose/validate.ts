@@ -1,7 +1,8 @@
+import { isIP } from 'node:net';
 import type { InterpolationEnv } from './interpolate.js';
 import type { IssueCollector, PathSegment } from './issues.js';
 import * as K from './keys.js';
-import type { ComposeFile, NetworkDefinition, ServiceDefinition, VolumeDefinition } from './model.js';
+import type { ComposeFile, NetworkDefinition, NetworkIpam, ServiceDefinition, VolumeDefinition } from './model.js';
 import type { ReadFile } from './parse.js';
 import { FieldReader } from './reader.js';
 import { readFileSources } from './fileSources.js';
@@ -14,6 +15,8 @@ export interface ValidateOptions {
   readFile?: ReadFile;
   /** How a file mode was written in the source, by key path (see fileSources.ts). */
   modeText?: (path: readonly PathSegment[]) => string | undefined;
+  homeDir?: string;
+  warnings?: string[];
 }
 
 /**
@@ -29,7 +32,7 @@ export function validateComposeFile(data: unknown, opts: ValidateOptions): Compo
   }
   const top = read.map(data, []);
   if (!top) return file;
-  read.keys(top, [], [...K.TOP_LEVEL_KEYS, ...K.FILE_SOURCE_SECTIONS], K.TOP_LEVEL_UNSUPPORTED);
+  read.keys(top, [], [...K.TOP_LEVEL_KEYS, ...K.TOP_LEVEL_KEYS_MORE, ...K.FILE_SOURCE_SECTIONS], K.TOP_LEVEL_UNSUPPORTED, K.UNSUPPORTED_HINTS_MORE);
   if (top.name !== undefined) {
     const name = read.string(top.name, ['name'], { nonEmpty: true });
     if (name !== undefined) file.name = name;
@@ -55,6 +58,8 @@ export function validateComposeFile(data: unknown, opts: ValidateOptions): Compo
     ...(opts.readFile ? { readFile: opts.readFile } : {}),
     ...(opts.modeText ? { modeText: opts.modeText } : {}),
     fileSources: readFileSources(top, { read, env: opts.env, resolvePath: (p: string) => resolveHostPath(p, opts), ...(opts.readFile ? { readFile: opts.readFile } : {}) }),
+    ...(opts.homeDir !== undefined ? { homeDir: opts.homeDir } : {}),
+    ...(opts.warnings ? { warnings: opts.warnings } : {}),
   };
   if (ctx.fileSources.variables.length > 0) file.contentVariables = ctx.fileSources.variables;
   file.services = Object.entries(services)
@@ -102,7 +107,7 @@ function externalOf(section: string, key: string, cfg: Record<string, unknown>, 
 
 function networkOf(key: string, cfg: Record<string, unknown>, read: FieldReader): NetworkDefinition {
   const path = ['networks', key];
-  read.keys(cfg, path, K.NETWORK_KEYS, K.NETWORK_UNSUPPORTED);
+  read.keys(cfg, path, [...K.NETWORK_KEYS, ...K.NETWORK_KEYS_MORE], K.NETWORK_UNSUPPORTED);
   const ext = externalOf('networks', key, cfg, read);
   const net: NetworkDefinition = {
     key,
@@ -115,6 +120,10 @@ function networkOf(key: string, cfg: Record<string, unknown>, read: FieldReader)
   common(net, cfg, path, read, ext.name);
   for (const flag of ['internal', 'attachable'] as const) {
     if (cfg[flag] !== undefined) net[flag] = read.bool(cfg[flag], [...path, flag]) ?? false;
+  }
+  if (cfg.ipam !== undefined) {
+    const ipam = ipamOf(cfg.ipam, [...path, 'ipam'], read);
+    if (ipam) net.ipam = ipam;
   }
   return net;
 }
@@ -144,4 +153,52 @@ function common(
   }
   if (cfg.driver_opts !== undefined) def.driverOpts = read.stringMap(cfg.driver_opts, [...path, 'driver_opts']) ?? {};
   if (cfg.labels !== undefined) def.labels = read.stringMap(cfg.labels, [...path, 'labels']) ?? {};
+}
+
+/** `ipam: {driver, config: [{subnet, gateway, ip_range, aux_addresses}], options}`. */
+function ipamOf(value: unknown, path: string[], read: FieldReader): NetworkIpam | undefined {
+  const cfg = read.map(value, path);
+  if (!cfg) return undefined;
+  read.keys(cfg, path, K.IPAM_KEYS);
+  const ipam: NetworkIpam = { config: [] };
+  if (cfg.driver !== undefined) {
+    const driver = read.string(cfg.driver, [...path, 'driver'], { nonEmpty: true });
+    if (driver !== undefined) ipam.driver = driver;
+  }
+  if (cfg.options !== undefined && cfg.options !== null) {
+    const options = read.stringMap(cfg.options, [...path, 'options']);
+    if (options) ipam.options = options;
+  }
+  if (cfg.config === undefined || cfg.config === null) return ipam;
+  if (!Array.isArray(cfg.config)) {
+    read.add([...path, 'config'], 'expected a list of {subnet, gateway, ip_range}');
+    return ipam;
+  }
+  cfg.config.forEach((entry: unknown, i) => {
+    const at = [...path, 'config', String(i)];
+    const c = read.map(entry, at);
+    if (!c) return;
+    read.keys(c, at, K.IPAM_CONFIG_KEYS);
+    const pool: NetworkIpam['config'][number] = {};
+    for (const [key, prop, kind] of [['subnet', 'subnet', 'cidr'], ['ip_range', 'ipRange', 'cidr'], ['gateway', 'gateway', 'ip']] as const) {
+      if (c[key] === undefined) continue;
+      const v = read.string(c[key], [...at, key], { nonEmpty: true })?.trim();
+      if (v === undefined) continue;
+      if (kind === 'ip' ? isIP(v) === 0 : !isCidr(v)) read.add([...at, key], kind === 'ip' ? 'expected an IP address' : 'expected a subnet like 172.28.0.0/16');
+      else pool[prop] = v;
+    }
+    if (c.aux_addresses !== undefined) {
+      const aux = read.stringMap(c.aux_addresses, [...at, 'aux_addresses']);
+      if (aux) pool.auxAddresses = aux;
+    }
+    ipam.config.push(pool);
+  });
+  return ipam;
+}
+
+function isCidr(v: string): boolean {
+  const [ip = '', bits, ...rest] = v.split('/');
+  const version = isIP(ip);
+  const n = Number(bits);
+  return rest.length === 0 && version !== 0 && bits !== undefined && /^\d+$/.test(bits) && n <= (version === 4 ? 32 : 128);
 }

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { posix } from 'node:path';
 import { ToolError, isToolError } from '../../docker/errors.js';
 import { COMPOSE_CONFIG_HASH } from '../../docker/labels.js';
@@ -26,6 +27,7 @@ import { parseDotEnv, type ReadFile } from './parse.js';
 import { isRecord, type FieldReader } from './reader.js';
 import { serviceFilesOf, type FileSources } from './fileSources.js';
 import { buildOf, pullPolicyOf } from './buildKey.js';
+import { extrasOf, restartPolicyOf } from './validateExtras.js';
 
 type Path = readonly PathSegment[];
 
@@ -43,6 +45,10 @@ export interface ServiceContext {
   /** Top-level secrets and configs. */
   fileSources?: FileSources;
   modeText?: (path: Path) => string | undefined;
+  /** The server's home folder: a `~` host path expands to it (not to an interpolation variable). */
+  homeDir?: string;
+  /** Warnings for the caller (accepted keys that are not acted on). */
+  warnings?: string[];
 }
 
 export const SERVICE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -57,11 +63,13 @@ export function validateService(name: string, raw: unknown, ctx: ServiceContext)
   if (!SERVICE_NAME.test(name)) read.add(path, `invalid service name "${name}": use letters, digits, "_", "." or "-"`);
   const svc = read.map(raw, path);
   if (!svc) return undefined;
-  read.keys(svc, path, K.SERVICE_KEYS, K.SERVICE_UNSUPPORTED, K.SERVICE_UNSUPPORTED_HINTS);
+  read.keys(svc, path, [...K.SERVICE_KEYS, ...K.SERVICE_KEYS_MORE], K.SERVICE_UNSUPPORTED, { ...K.SERVICE_UNSUPPORTED_HINTS, ...K.UNSUPPORTED_HINTS_MORE });
 
   const at = (key: string): Path => [...path, key];
   const image = svc.image === undefined ? undefined : read.string(svc.image, at('image'), { nonEmpty: true });
-  if (svc.image === undefined && svc.build === undefined) read.add(path, '"image" or "build" is required');
+  if (svc.image === undefined && svc.build === undefined) {
+    read.add(path, '"image" or "build" is required: add "image: NAME" naming an image the Engine has (or can pull), or "build:" with the folder to build it from');
+  }
 
   const def: ServiceDefinition = {
     name,
@@ -81,7 +89,10 @@ export function validateService(name: string, raw: unknown, ctx: ServiceContext)
   def.env = environmentOf(svc, path, ctx);
   if (svc.ports !== undefined) def.ports = portsOf(svc.ports, at('ports'), read);
   if (svc.volumes !== undefined) def.mounts = mountsOf(svc.volumes, at('volumes'), ctx);
-  def.networks = svc.networks === undefined ? [{ key: 'default', aliases: [] }] : networksOf(svc.networks, at('networks'), ctx);
+  if (svc.network_mode !== undefined) {
+    assign(def, 'networkMode', networkModeOf(svc.network_mode, at('network_mode'), ctx));
+    if (svc.networks !== undefined) read.add(at('network_mode'), 'cannot be combined with "networks": give one of the two');
+  } else def.networks = svc.networks === undefined ? [{ key: 'default', aliases: [] }] : networksOf(svc.networks, at('networks'), ctx);
   if (svc.depends_on !== undefined) def.dependsOn = dependsOnOf(name, svc.depends_on, at('depends_on'), ctx);
   if (svc.healthcheck !== undefined) assign(def, 'healthcheck', healthcheckOf(svc.healthcheck, at('healthcheck'), read));
   if (svc.restart !== undefined) {
@@ -89,6 +100,34 @@ export function validateService(name: string, raw: unknown, ctx: ServiceContext)
     if (r !== undefined) assign(def, 'restart', read.attempt(at('restart'), () => parseRestart(r)));
   }
   applyResources(def, svc, path, read);
+  if (isRecord(svc.deploy) && svc.deploy.restart_policy !== undefined) {
+    // As in Compose, deploy.restart_policy wins over `restart`.
+    assign(def, 'restart', restartPolicyOf(svc.deploy.restart_policy, [...path, 'deploy', 'restart_policy'], read));
+  }
+  assign(def, 'extra', extrasOf(svc, path, read));
+  if (def.replicas > 1 && def.networks.some((n) => n.ipv4Address !== undefined || n.ipv6Address !== undefined)) {
+    read.add(at('networks'), `a fixed ipv4_address/ipv6_address cannot be used with ${def.replicas} replicas: addresses are unique`);
+  }
+  if (svc.platform !== undefined) assign(def, 'platform', read.string(svc.platform, at('platform'), { nonEmpty: true }));
+  if (svc.volumes_from !== undefined) assign(def, 'volumesFrom', volumesFromOf(svc.volumes_from, at('volumes_from'), ctx));
+  if (svc.links !== undefined) assign(def, 'links', linksOf(name, svc.links, at('links'), ctx));
+  if (svc.external_links !== undefined && read.list(svc.external_links, at('external_links'))) {
+    ctx.warnings?.push(`services.${name}.external_links: not applied; reach those containers by joining a shared (external) network instead.`);
+  }
+  if (svc.annotations !== undefined && read.keyValues(svc.annotations, at('annotations'))) {
+    ctx.warnings?.push(`services.${name}.annotations: not applied (the Engine API this server targets has no container annotations).`);
+  }
+  if (svc.attach !== undefined) read.bool(svc.attach, at('attach'));
+  // Compose starts what a service links to, shares a network or volumes with, before it.
+  const implicit = [
+    ...(def.links ?? []).map((l) => l.service),
+    ...(def.networkMode?.startsWith('service:') ? [def.networkMode.slice('service:'.length)] : []),
+    ...(def.volumesFrom ?? []).filter((v) => !v.startsWith('container:')).map((v) => v.split(':')[0] as string),
+  ];
+  for (const service of implicit) {
+    if (service !== name && !def.dependsOn.some((d) => d.service === service)) def.dependsOn.push({ service, condition: 'service_started' });
+  }
+  if (svc.develop !== undefined) read.map(svc.develop, at('develop'));
   if (svc.labels !== undefined) def.labels = labelsOf(svc.labels, at('labels'), read);
   if (svc.container_name !== undefined) {
     const n = read.string(svc.container_name, at('container_name'));
@@ -135,12 +174,9 @@ function commandOf(value: unknown, path: Path, read: FieldReader): string[] | un
 function environmentOf(svc: Record<string, unknown>, path: Path, ctx: ServiceContext): Record<string, string> {
   const env: Record<string, string> = {};
   if (svc.env_file !== undefined) {
-    const files = ctx.read.stringOrList(svc.env_file, [...path, 'env_file']);
-    const list = typeof files === 'string' ? [files] : (files ?? []);
-    list.forEach((file, i) => {
-      const at = typeof files === 'string' ? [...path, 'env_file'] : [...path, 'env_file', i];
-      Object.assign(env, readEnvFile(file, at, ctx));
-    });
+    for (const { file, required, at } of envFilesOf(svc.env_file, [...path, 'env_file'], ctx.read)) {
+      Object.assign(env, readEnvFile(file, at, ctx, required));
+    }
   }
   if (svc.environment !== undefined) {
     const values = ctx.read.keyValues(svc.environment, [...path, 'environment']) ?? {};
@@ -153,30 +189,53 @@ function environmentOf(svc: Record<string, unknown>, path: Path, ctx: ServiceCon
   return env;
 }
 
-function readEnvFile(file: string, path: Path, ctx: ServiceContext): Record<string, string> {
+/** `env_file: a.env`, `[a.env, b.env]` or `[{path: a.env, required: false}]`. */
+function envFilesOf(value: unknown, path: Path, read: FieldReader): { file: string; required: boolean; at: Path }[] {
+  if (typeof value === 'string') return [{ file: value, required: true, at: path }];
+  if (!Array.isArray(value)) {
+    read.add(path, 'expected a path, a list of paths, or a list of {path, required}');
+    return [];
+  }
+  return value.flatMap((item: unknown, i) => {
+    const at = [...path, i];
+    if (typeof item === 'string') return [{ file: item, required: true, at }];
+    const entry = read.map(item, at);
+    if (!entry) return [];
+    read.keys(entry, at, K.ENV_FILE_KEYS);
+    const file = read.string(entry.path, [...at, 'path'], { nonEmpty: true });
+    const required = entry.required === undefined ? true : read.bool(entry.required, [...at, 'required']);
+    if (entry.format !== undefined && entry.format !== 'raw') read.string(entry.format, [...at, 'format']);
+    return file === undefined || required === undefined ? [] : [{ file, required, at }];
+  });
+}
+
+function readEnvFile(file: string, path: Path, ctx: ServiceContext, required = true): Record<string, string> {
   if (!ctx.readFile) {
     ctx.read.add(path, `cannot read env_file "${file}": this Compose source has no file access (give it as a file)`);
     return {};
   }
-  const full = resolveHostPath(file, ctx);
+  const full = ctx.read.attempt(path, () => resolveHostPath(file, ctx));
   if (full === undefined) {
+    if (file === '~' || file.startsWith('~/')) return {};
     ctx.read.add(path, `cannot resolve "${file}": relative paths need the project directory`);
     return {};
   }
   const text = ctx.readFile(full, 'env_file');
   if (text === undefined) {
-    ctx.read.add(path, `env_file "${full}" not found`);
+    if (required) ctx.read.add(path, `env_file "${full}" not found: create it, or mark it optional with {path: ..., required: false}`);
     return {};
   }
-  return ctx.read.attempt(path, () => parseDotEnv(text, full)) ?? {};
+  // Values may refer to variables of the interpolation environment and to earlier lines, as in Compose.
+  return ctx.read.attempt(path, () => parseDotEnv(text, full, ctx.env)) ?? {};
 }
 
 /** Absolute paths as they are; `~/` from HOME; relative ones against the project directory. */
-export function resolveHostPath(p: string, ctx: Pick<ServiceContext, 'env' | 'workingDir'>): string | undefined {
+export function resolveHostPath(p: string, ctx: Pick<ServiceContext, 'env' | 'workingDir' | 'homeDir'>): string | undefined {
   if (p.startsWith('/')) return posix.normalize(p);
   if (p === '~' || p.startsWith('~/')) {
-    const home = ctx.env.HOME;
-    return home ? posix.join(home, p.slice(1)) : undefined;
+    const home = ctx.homeDir;
+    if (!home) throw new ToolError('invalid_input', `cannot expand "~" in "${p}": it means the server's home folder, which is not known here; give an absolute path`);
+    return posix.join(home, p.slice(1));
   }
   return ctx.workingDir === undefined ? undefined : posix.resolve(ctx.workingDir, p);
 }
@@ -243,9 +302,17 @@ function networksOf(value: unknown, path: Path, ctx: ServiceContext): ServiceNet
       const at = [...path, key];
       const opts = read.map(cfg, at);
       if (!opts) continue;
-      read.keys(opts, at, K.SERVICE_NETWORK_KEYS, K.SERVICE_NETWORK_UNSUPPORTED);
+      read.keys(opts, at, [...K.SERVICE_NETWORK_KEYS, ...K.SERVICE_NETWORK_KEYS_MORE], K.SERVICE_NETWORK_UNSUPPORTED);
       const aliases = opts.aliases === undefined ? [] : (read.list(opts.aliases, [...at, 'aliases']) ?? []);
       add(key, aliases, at);
+      const ref = refs.at(-1);
+      if (ref?.key !== key) continue;
+      for (const [field, prop, version] of [['ipv4_address', 'ipv4Address', 4], ['ipv6_address', 'ipv6Address', 6]] as const) {
+        if (opts[field] === undefined) continue;
+        const ip = read.string(opts[field], [...at, field], { nonEmpty: true });
+        if (ip !== undefined && isIP(ip.trim()) !== version) read.add([...at, field], `expected an IPv${version} address`);
+        else if (ip !== undefined) ref[prop] = ip.trim();
+      }
     }
   } else read.add(path, 'expected a list of network names or a mapping of networks');
   return refs;
@@ -254,10 +321,12 @@ function networksOf(value: unknown, path: Path, ctx: ServiceContext): ServiceNet
 function dependsOnOf(self: string, value: unknown, path: Path, ctx: ServiceContext): ServiceDependency[] {
   const { read } = ctx;
   const deps: ServiceDependency[] = [];
-  const add = (service: string, condition: DependsCondition, at: Path) => {
+  const add = (service: string, condition: DependsCondition, at: Path, required = true) => {
     if (service === self) read.add(at, `dependency cycle: ${self} -> ${self}`);
-    else if (!ctx.serviceNames.has(service)) read.add(at, `unknown service "${service}"`);
-    else deps.push({ service, condition });
+    else if (!ctx.serviceNames.has(service)) {
+      if (required) read.add(at, `unknown service "${service}": define it, or mark the dependency "required: false"`);
+      else ctx.warnings?.push(`services.${self}.depends_on: "${service}" is not defined; skipped (required: false).`);
+    } else deps.push(required ? { service, condition } : { service, condition, required });
   };
   if (Array.isArray(value)) {
     value.forEach((item, i) => {
@@ -269,11 +338,14 @@ function dependsOnOf(self: string, value: unknown, path: Path, ctx: ServiceConte
       const at = [...path, service];
       const opts = read.map(cfg, at);
       if (!opts) continue;
-      read.keys(opts, at, K.DEPENDS_ON_KEYS, K.DEPENDS_ON_UNSUPPORTED);
+      read.keys(opts, at, [...K.DEPENDS_ON_KEYS, ...K.DEPENDS_ON_KEYS_MORE], K.DEPENDS_ON_UNSUPPORTED);
       const condition = opts.condition ?? 'service_started';
+      // `restart` asks Compose to restart this service when the dependency is restarted by hand; deploys recreate dependants already.
+      if (opts.restart !== undefined) read.bool(opts.restart, [...at, 'restart']);
+      const required = opts.required === undefined ? true : read.bool(opts.required, [...at, 'required']);
       if (!DEPENDS_CONDITIONS.includes(condition as DependsCondition)) {
         read.add([...at, 'condition'], `expected one of ${DEPENDS_CONDITIONS.join(', ')}`);
-      } else add(service, condition as DependsCondition, at);
+      } else add(service, condition as DependsCondition, at, required ?? true);
     }
   } else read.add(path, 'expected a list of service names or a mapping of service: {condition}');
   return deps;
@@ -315,7 +387,7 @@ function applyResources(def: ServiceDefinition, svc: Record<string, unknown>, pa
   if (svc.deploy !== undefined) {
     const at = [...path, 'deploy'];
     const deploy = read.map(svc.deploy, at) ?? {};
-    read.keys(deploy, at, K.DEPLOY_KEYS, K.DEPLOY_UNSUPPORTED);
+    read.keys(deploy, at, [...K.DEPLOY_KEYS, ...K.DEPLOY_KEYS_MORE], K.DEPLOY_UNSUPPORTED);
     if (deploy.replicas !== undefined) assign(def, 'replicas', read.int(deploy.replicas, [...at, 'replicas'], 1));
     const resources = deploy.resources === undefined ? {} : (read.map(deploy.resources, [...at, 'resources']) ?? {});
     read.keys(resources, [...at, 'resources'], K.RESOURCES_KEYS, K.RESOURCES_UNSUPPORTED);
@@ -387,5 +459,65 @@ function securityOf(svc: Record<string, unknown>, path: Path, read: FieldReader)
   for (const key of ['pid', 'ipc', 'uts', 'userns_mode'] as const) {
     if (svc[key] !== undefined) assign(input, key, read.string(svc[key], at(key), { nonEmpty: true }));
   }
+  if (svc.sysctls !== undefined) assign(input, 'sysctls', read.stringMap(svc.sysctls, at('sysctls')));
   return read.attempt(path, () => parseSecurity(input, formatPath(path)));
+}
+
+/** `network_mode`: none, host, bridge, `service:NAME` (a service of this file) or `container:NAME`; the policy judges host and container:. */
+function networkModeOf(value: unknown, path: Path, ctx: ServiceContext): string | undefined {
+  const raw = ctx.read.string(value, path, { nonEmpty: true });
+  if (raw === undefined) return undefined;
+  const v = raw.trim();
+  const lower = v.toLowerCase();
+  if (lower === 'none' || lower === 'host' || lower === 'bridge') return lower;
+  const m = /^(service|container):\s*([a-zA-Z0-9][a-zA-Z0-9_.-]*)$/i.exec(v);
+  if (!m) {
+    ctx.read.add(path, 'expected none, host, bridge, "service:NAME" or "container:NAME" (to join networks, use "networks")');
+    return undefined;
+  }
+  const kind = (m[1] as string).toLowerCase();
+  if (kind === 'service' && !ctx.serviceNames.has(m[2] as string)) {
+    ctx.read.add(path, `unknown service "${m[2]}"`);
+    return undefined;
+  }
+  return `${kind}:${m[2]}`;
+}
+
+/** `volumes_from: [svc, "svc:ro", "container:name:rw"]`. A bare name is a service of this file. */
+function volumesFromOf(value: unknown, path: Path, ctx: ServiceContext): string[] | undefined {
+  const list = ctx.read.list(value, path);
+  if (!list) return undefined;
+  return list.flatMap((entry, i) => {
+    const parts = entry.trim().split(':');
+    const isContainer = parts[0] === 'container';
+    const ref = isContainer ? parts[1] : parts[0];
+    const mode = isContainer ? parts[2] : parts[1];
+    if (!ref || parts.length > (isContainer ? 3 : 2) || (mode !== undefined && mode !== 'ro' && mode !== 'rw')) {
+      ctx.read.add([...path, i], 'expected "SERVICE[:ro|:rw]" or "container:NAME[:ro|:rw]"');
+      return [];
+    }
+    if (!isContainer && !ctx.serviceNames.has(ref)) {
+      ctx.read.add([...path, i], `unknown service "${ref}": name a service of this file, or "container:NAME" for another container`);
+      return [];
+    }
+    return [entry.trim()];
+  });
+}
+
+/** `links: [db, "db:database"]`: Compose makes the alias resolve to the service; it also orders startup. */
+function linksOf(self: string, value: unknown, path: Path, ctx: ServiceContext): { service: string; alias: string }[] | undefined {
+  const list = ctx.read.list(value, path);
+  if (!list) return undefined;
+  return list.flatMap((entry, i) => {
+    const [service = '', alias = service, ...rest] = entry.trim().split(':');
+    if (rest.length || !SERVICE_NAME.test(alias)) {
+      ctx.read.add([...path, i], 'expected "SERVICE" or "SERVICE:ALIAS"');
+      return [];
+    }
+    if (!ctx.serviceNames.has(service) || service === self) {
+      ctx.read.add([...path, i], `unknown service "${service}": links name another service of this file (for other containers, use a shared network)`);
+      return [];
+    }
+    return [{ service, alias }];
+  });
 }

@@ -14,7 +14,8 @@ import { DEFAULT_MAX_BUILD_CONTEXT_BYTES } from '../../config.js';
 import { Journal, newDeploymentLabel, reconcileStack } from '../../stacks/journal.js';
 import { acquireStackLock } from '../../stacks/lock.js';
 import { compactWarnings } from '../../validation/index.js';
-import { loadProjectWithFiles, resolveSource } from '../../stacks/source.js';
+import { platformWarnings } from '../../stacks/platform.js';
+import { composeEnvironment, loadProjectWithFiles, resolveSource } from '../../stacks/source.js';
 import { contentDigestKey, maskContentVariables } from '../../stacks/secrets.js';
 import { createFileReader } from '../../policy/fileReader.js';
 import { COMPOSE_CONFIG_FILES, COMPOSE_WORKING_DIR, LABEL_INSTANCE, LABEL_SOURCE } from '../../docker/labels.js';
@@ -116,6 +117,8 @@ export const deployStackTool = defineTool({
         profiles: args.profiles ?? [],
         ...(source.workingDir !== undefined ? { workingDir: source.workingDir } : {}),
         dotEnv: source.kind === 'file',
+        ...composeEnvironment(ctx.config),
+        ...(source.configFile !== undefined ? { configFile: source.configFile } : {}),
         maxServices: ctx.config.policy.maxContainersPerStack,
         contentKey: await contentDigestKey(ctx.config.historyPath),
       },
@@ -125,6 +128,7 @@ export const deployStackTool = defineTool({
     // The host-access model for every service and volume, before any Engine object is created.
     const project = await vetStack(ctx.engine, ctx.config, loaded, ctx.signal);
     checkStackSize(ctx.config, project);
+    project.warnings.push(...(await platformWarnings(ctx.engine, project, ctx.signal)));
     if (args.dry_run) return deployUnderLock(undefined);
 
     // One deploy per stack at a time, across processes and hosts sharing the Engine.

@@ -13,7 +13,7 @@ describe('unknown and unsupported keys', () => {
           'services:', //               1
           '  web:', //                  2
           '    image: nginx', //        3
-          '    tty: true', //           4
+          '    cgroup: host', //        4
           '    imagee: x', //           5
           '    ports:', //              6
           '      - target: 80', //      7
@@ -21,25 +21,25 @@ describe('unknown and unsupported keys', () => {
           'models: {}', //              9
           'networks:', //               10
           '  front:', //                11
-          '    ipam: {}', //            12
+          '    enable_ipv6: true', //   12
         ),
       ),
     );
     expect(issues).toEqual(
       expect.arrayContaining([
-        { path: 'models', line: 9, message: '"models" is not supported' },
-        { path: 'services.web.tty', line: 4, message: '"tty" is not supported' },
+        { path: 'models', line: 9, message: '"models" is not supported: leave it out: model runners are not supported here' },
+        { path: 'services.web.cgroup', line: 4, message: '"cgroup" is not supported: leave it out: containers use the Engine\'s default cgroup namespace' },
         { path: 'services.web.imagee', line: 5, message: 'unknown key "imagee" (did you mean "image"?)' },
         { path: 'services.web.ports[0].mode', line: 8, message: '"mode" is not supported' },
-        { path: 'networks.front.ipam', line: 12, message: '"ipam" is not supported' },
+        { path: 'networks.front.enable_ipv6', line: 12, message: '"enable_ipv6" is not supported' },
       ]),
     );
     expect(issues).toHaveLength(5);
   });
 
   it('lists the problems in the message', () => {
-    expect(() => load(yaml('services:', '  web:', '    image: nginx', '    tty: true'))).toThrow(
-      'Invalid Compose file (1 problem):\n- services.web.tty (line 4): "tty" is not supported',
+    expect(() => load(yaml('services:', '  web:', '    image: nginx', '    gpus: all'))).toThrow(
+      'Invalid Compose file (1 problem):\n- services.web.gpus (line 4): "gpus" is not supported: leave it out: GPUs are not passed to containers here',
     );
   });
 
@@ -130,7 +130,7 @@ describe('references', () => {
     expect(issues).toEqual([
       { path: 'services.web.volumes[0]', line: 5, message: 'volume "data" is not declared under the top-level "volumes"' },
       { path: 'services.web.networks[0]', line: 6, message: 'network "back" is not declared under the top-level "networks"' },
-      { path: 'services.web.depends_on[0]', line: 4, message: 'unknown service "db"' },
+      { path: 'services.web.depends_on[0]', line: 4, message: 'unknown service "db": define it, or mark the dependency "required: false"' },
     ]);
   });
 
