@@ -65,9 +65,32 @@ export interface HistoryPage {
   nextCursor?: string;
 }
 
+export type TaskStatus = 'working' | 'input_required' | 'completed' | 'failed' | 'cancelled';
+
+/** A tool call run as an MCP task, as recorded so that it outlives the request (and the process). */
+export interface TaskRecord {
+  id: string;
+  tool: string;
+  status: TaskStatus;
+  statusMessage?: string;
+  /** The tool's CallToolResult, once completed. */
+  result?: unknown;
+  /** JSON-RPC style error, once failed. */
+  error?: { code: number; message: string; data?: unknown };
+  createdAt: number;
+  updatedAt: number;
+  ttlMs: number | null;
+}
+
+/** The error a task gets when the server that ran it stopped before it finished. */
+export const TASK_INTERRUPTED = { code: -32603, message: 'interrupted: the server stopped before the task finished; check the stack with get_stack_status and the deployment history', data: { kind: 'interrupted' } };
+
 export interface HistoryPort {
   begin(start: DeploymentStart): DeploymentHandle;
   list(query: HistoryQuery): HistoryPage;
+  /** Inserts or replaces a task's record. */
+  saveTask(task: TaskRecord): void;
+  getTask(id: string): TaskRecord | undefined;
   close(): void;
 }
 
@@ -89,6 +112,7 @@ export class HistoryOpenError extends Error {
 /** A history kept in memory only (lost on exit). */
 export function memoryHistory(): HistoryPort {
   const entries: DeploymentEntry[] = [];
+  const tasks = new Map<string, TaskRecord>();
   let seq = 0;
   return {
     begin(start) {
@@ -115,6 +139,11 @@ export function memoryHistory(): HistoryPort {
       const start = q.cursor ? Number(q.cursor) : 0;
       const page = matching.slice(start, start + q.limit);
       return start + q.limit < matching.length ? { entries: page, nextCursor: String(start + q.limit) } : { entries: page };
+    },
+    saveTask: (task) => void tasks.set(task.id, { ...task }),
+    getTask: (id) => {
+      const t = tasks.get(id);
+      return t && { ...t };
     },
     close() {},
   };
