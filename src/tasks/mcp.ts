@@ -48,7 +48,7 @@ export function detailedTask(t: TaskView): Record<string, unknown> {
 }
 
 const TaskIdParams = z.looseObject({ taskId: z.string().min(1).max(200) });
-const UpdateParams = z.looseObject({ taskId: z.string().min(1).max(200), inputResponses: z.record(z.string(), z.unknown()) });
+const UpdateParams = z.looseObject({ taskId: z.string().min(1).max(200), inputResponses: z.record(z.string(), z.unknown()).optional() });
 
 function unknownTask(id: string): ProtocolError {
   return new ProtocolError(ProtocolErrorCode.InvalidParams, `No task "${id}": it never existed here or has expired.`);
@@ -81,8 +81,11 @@ export function installTasks(server: McpServer, runner: TaskRunner, workFor: (na
     if (!task) throw unknownTask(taskId);
     return detailedTask(task) as never;
   });
-  low.setRequestHandler('tasks/update', { params: UpdateParams }, ({ taskId, inputResponses }) => {
-    const outcome = runner.update(taskId, inputResponses);
+  low.setRequestHandler('tasks/update', { params: UpdateParams }, ({ taskId, inputResponses }, ctx) => {
+    // The SDK lifts params.inputResponses of a 2026-era request into the context before handlers.
+    const answers = inputResponses ?? (ctx.mcpReq.inputResponses as Record<string, unknown> | undefined);
+    if (!answers) throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'tasks/update needs inputResponses.');
+    const outcome = runner.update(taskId, answers);
     if (outcome === 'not_found') throw unknownTask(taskId);
     if (outcome === 'not_waiting') throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Task "${taskId}" is not waiting for input.`);
     return {} as never;

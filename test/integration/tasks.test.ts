@@ -143,6 +143,33 @@ describe('tasks over HTTP', () => {
     }
   });
 
+  it('remove_stack as a task asks the user (input_required, answered by tasks/update) before removing', async () => {
+    const name = uniqueName('taskrm');
+    projects.push(name);
+    const asked: string[] = [];
+    const c = await connectTasksClient(http.url, (message) => {
+      asked.push(message);
+      return { action: 'accept', content: { confirm: true } };
+    });
+    try {
+      const compose = `services:\n  app:\n    image: ${BUSYBOX}\n    init: true\n    command: ["sleep", "3600"]\n`;
+      const deploy = await c.session.callTool('deploy_application_stack', { name, compose }, { task: { preference: 'require' } });
+      expect((await deploy.settle()).outcome.status).toBe('completed');
+      expect((await projectObjects(name)).containers.length).toBe(1);
+
+      const removal = await c.session.callTool('remove_stack', { name }, { task: { preference: 'require' } });
+      expect(removal.kind).toBe('task');
+      const { outcome } = await removal.settle();
+      expect(outcome.status, JSON.stringify(outcome)).toBe('completed');
+      expect((outcome as { result: { isError?: boolean } }).result.isError).toBeFalsy();
+      expect(asked.length).toBe(1);
+      expect(asked[0]).toContain(name);
+      expect((await projectObjects(name)).containers).toEqual([]);
+    } finally {
+      await c.close();
+    }
+  });
+
   it('tasks/get of an unknown task is a clear protocol error', async () => {
     const dispatch = rawDispatchFor(http.url);
     const meta = {

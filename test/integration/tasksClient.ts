@@ -58,13 +58,23 @@ export function rawDispatchFor(url: string) {
   };
 }
 
-export async function connectTasksClient(url: string): Promise<TasksClient> {
-  const client = new Client(clientInfo, { versionNegotiation: { mode: { pin: PROTOCOL } }, capabilities: clientCapabilities as never });
+/** `elicit`: the client can ask its user, and answers every question (a task's input_required) so. */
+export async function connectTasksClient(url: string, elicit?: (message: string) => { action: 'accept' | 'decline' | 'cancel'; content?: Record<string, boolean> }): Promise<TasksClient> {
+  const capabilities = elicit ? { ...clientCapabilities, elicitation: { form: {} } } : clientCapabilities;
+  const client = new Client(clientInfo, { versionNegotiation: { mode: { pin: PROTOCOL } }, capabilities: capabilities as never });
   await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${TOKEN}` } } }));
   const session = createTaskSessionFromClient(client, {
     endpointId: url,
     rawDispatch: rawDispatchFor(url) as never,
-    v2RequestFraming: { protocolVersion: PROTOCOL, clientInfo, clientCapabilities },
+    v2RequestFraming: { protocolVersion: PROTOCOL, clientInfo, clientCapabilities: capabilities },
+    ...(elicit
+      ? {
+          onInputRequest: async (request: { kind: string; params?: unknown }) => {
+            if (request.kind !== 'elicitation') throw new Error(`unexpected input request ${request.kind}`);
+            return elicit((request.params as { message: string }).message) as never;
+          },
+        }
+      : {}),
   });
   return {
     client,
