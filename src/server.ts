@@ -147,7 +147,8 @@ export function createServer(
   if (tasks && tools.some((t) => TASK_TOOLS.has(t.name))) {
     installTasks(server, tasks, (name, args, ctx): Work | undefined => {
       const tool = tools.find((t) => t.name === name);
-      if (!tool) return undefined;
+      // Bad arguments get their error on the call itself, through the SDK's own path.
+      if (!tool || !tool.input.safeParse(args ?? {}).success) return undefined;
       const who = clientName(server);
       // The task's own signal and progress: the work outlives the request that started it.
       return async ({ inputResponses, signal, progress }) => {

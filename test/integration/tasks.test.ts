@@ -170,6 +170,19 @@ describe('tasks over HTTP', () => {
     }
   });
 
+  it('bad arguments are refused on the call itself, not in a task', async () => {
+    const c = await connectTasksClient(http.url);
+    try {
+      const execution = await c.session.callTool('deploy_application_stack', { name: 'Bad Name!', compose: 'x', template: 'y' }, { task: { preference: 'allow' } });
+      expect(execution.kind).toBe('immediate');
+      const { outcome } = await execution.settle();
+      const result = (outcome as { result?: { isError?: boolean } }).result;
+      expect(outcome.status === 'failed' || result?.isError === true).toBe(true);
+    } finally {
+      await c.close();
+    }
+  });
+
   it('tasks/get of an unknown task is a clear protocol error', async () => {
     const dispatch = rawDispatchFor(http.url);
     const meta = {
