@@ -11,6 +11,8 @@ import { explicitOnly } from './tools/confirm.js';
 import { setKnownSecrets } from './util/mask.js';
 import { HttpConfigError, isLoopback, startHttpServer } from './transports/http.js';
 import { boundedStdioTransport } from './transports/stdio.js';
+import { serveStdio as serveStdioConnection } from '@modelcontextprotocol/server/stdio';
+import { TaskRunner } from './tasks/runner.js';
 import { annotationsFor } from './tools/defineTool.js';
 import { errorResult, invokeTool, type ToolResult } from './tools/invoke.js';
 import { enabledTools, UnknownToolsetError } from './tools/registry.js';
@@ -98,6 +100,7 @@ async function serveHttp(opts: ServeFlags): Promise<void> {
   }
   const engine = new Engine(config, log);
   const history = openHistory(config, log);
+  const tasks = new TaskRunner(history, log);
   const running = await startHttpServer(
     {
       host,
@@ -107,7 +110,7 @@ async function serveHttp(opts: ServeFlags): Promise<void> {
       allowedOrigins: list(opts.allowedOrigins),
       ...limits,
     },
-    () => createServer(config, log, engine, history).server,
+    () => createServer(config, log, engine, history, tasks).server,
     log,
   );
   const watcher = maybeStartWatcher(config, engine, history, log);
@@ -115,6 +118,7 @@ async function serveHttp(opts: ServeFlags): Promise<void> {
   const shutdown = onShutdown(log, async () => {
     await watcher?.stop();
     await running.close();
+    await tasks.close();
     history.close();
   });
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
@@ -131,19 +135,25 @@ async function serveStdio(opts: ConfigFlags): Promise<void> {
   const { config, log } = setup(opts);
   const history = openHistory(config, log);
   const engine = new Engine(config, log);
-  const { server, cleanup } = createServer(config, log, engine, history);
+  const tasks = new TaskRunner(history, log);
   const watcher = maybeStartWatcher(config, engine, history, log);
   reconcileAtStart(config, engine, history, log);
-  const transport = boundedStdioTransport(log);
+  // serveStdio lets the opening message choose the era, as the HTTP entry does per request:
+  // server/discover or an enveloped request pins 2026-07-28, initialize pins the 2025 handshake.
+  // (A bare server.connect(transport) only ever speaks the initialize handshake.)
+  const connection = serveStdioConnection(() => createServer(config, log, engine, history, tasks).server, {
+    transport: boundedStdioTransport(log),
+    onerror: (err: Error) => log.debug({ err: err.message }, 'stdio protocol error'),
+  });
   const shutdown = onShutdown(log, async () => {
     await watcher?.stop();
-    await cleanup();
+    await connection.close();
+    await tasks.close();
     history.close();
   });
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.stdin.on('end', () => void shutdown('stdin closed'));
-  await server.connect(transport);
   log.info({ transport: 'stdio', version: SERVER_VERSION }, 'server ready');
 }
 

@@ -18,6 +18,8 @@ import { registerContainerLogs } from './resources/containerLogs.js';
 import { registerStackResources } from './resources/stacks.js';
 import { enabledTools } from './tools/registry.js';
 import { PACKAGE_VERSION } from './version.js';
+import { installTasks, TASK_TOOLS } from './tasks/mcp.js';
+import type { TaskRunner, Work } from './tasks/runner.js';
 
 export const SERVER_NAME = 'docker-orchestration-mcp';
 export const SERVER_VERSION = PACKAGE_VERSION;
@@ -50,7 +52,7 @@ const CONFIRM_KEY = 'confirm';
  * elicitation/create request. When the client can ask, only the user's answer confirms;
  * `confirm: true` counts for clients that cannot (src/tools/confirm.ts has the rule).
  */
-function confirmerFor(server: McpServer, ctx: ServerContext, config: Config): Confirmer {
+function confirmerFor(server: McpServer, ctx: ServerContext, config: Config, inputResponses: unknown = ctx.mcpReq.inputResponses): Confirmer {
   const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
   const modernCaps = envelope?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined;
   const caps = modernCaps ?? server.server.getClientCapabilities();
@@ -69,7 +71,7 @@ function confirmerFor(server: McpServer, ctx: ServerContext, config: Config): Co
     elicit: async (summary) => {
       const message = `${summary}\nConfirm?`;
       if (modernCaps) {
-        const answer = inputResponse(ctx.mcpReq.inputResponses, CONFIRM_KEY);
+        const answer = inputResponse(inputResponses as Parameters<typeof inputResponse>[0], CONFIRM_KEY);
         if (answer.kind === 'elicit') return answerOf(answer.action, answer.content);
         if (answer.kind !== 'missing') return 'decline';
         throw new InputRequiredSignal(
@@ -89,8 +91,23 @@ export interface CreatedServer {
   cleanup: () => Promise<void>;
 }
 
-/** Builds one MCP server with the tools the configuration allows. Transports live elsewhere. */
-export function createServer(config: Config, log: Logger, engine = new Engine(config, log), history: HistoryPort = memoryHistory()): CreatedServer {
+/** A task's progress as its status message: "3/7 create web-1". */
+function progressMessage(progress: number, total: number | undefined, message: string | undefined): string {
+  const count = total === undefined ? `${progress}` : `${progress}/${total}`;
+  return message ? `${count} ${message}` : count;
+}
+
+/**
+ * Builds one MCP server with the tools the configuration allows. Transports live elsewhere.
+ * With a task runner (one per process), long tools also run as tasks for clients that opt in.
+ */
+export function createServer(
+  config: Config,
+  log: Logger,
+  engine = new Engine(config, log),
+  history: HistoryPort = memoryHistory(),
+  tasks?: TaskRunner,
+): CreatedServer {
   const server = new McpServer(
     { name: SERVER_NAME, version: SERVER_VERSION },
     {
@@ -126,6 +143,29 @@ export function createServer(config: Config, log: Logger, engine = new Engine(co
         return result as never;
       },
     );
+  }
+  if (tasks && tools.some((t) => TASK_TOOLS.has(t.name))) {
+    installTasks(server, tasks, (name, args, ctx): Work | undefined => {
+      const tool = tools.find((t) => t.name === name);
+      // Bad arguments get their error on the call itself, through the SDK's own path.
+      if (!tool || !tool.input.safeParse(args ?? {}).success) return undefined;
+      const who = clientName(server);
+      // The task's own signal and progress: the work outlives the request that started it.
+      return async ({ inputResponses, signal, progress }) => {
+        const result = await invokeTool(tool, args, {
+          engine,
+          config,
+          log,
+          signal,
+          progress: (p, total, message) => progress(progressMessage(p, total, message)),
+          history,
+          who,
+          confirm: confirmerFor(server, ctx, config, inputResponses),
+        });
+        if ('inputRequired' in result) return { inputRequests: (result.inputRequired as { inputRequests?: Record<string, unknown> }).inputRequests ?? {} };
+        return { result: { resultType: 'complete', ...(result as unknown as Record<string, unknown>) } };
+      };
+    });
   }
   if (tools.some((t) => t.name === 'get_container_logs')) registerContainerLogs(server, engine);
   if (tools.some((t) => t.name === 'deploy_application_stack')) registerStackResources(server, engine);

@@ -66,6 +66,26 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX deployments_journal ON deployments (stack) WHERE journal IS NOT NULL;
     `,
   },
+  {
+    version: 3,
+    description: 'tool calls run as MCP tasks',
+    sql: `
+      CREATE TABLE tasks (
+        id              TEXT PRIMARY KEY,
+        tool            TEXT NOT NULL,
+        status          TEXT NOT NULL,        -- working | input_required | completed | failed | cancelled
+        status_message  TEXT,
+        result          TEXT,                 -- JSON CallToolResult once completed
+        error           TEXT,                 -- JSON {code, message, data?} once failed
+        created_at      INTEGER NOT NULL,     -- ms since epoch
+        updated_at      INTEGER NOT NULL,
+        ttl_ms          INTEGER,
+        owner_host      TEXT NOT NULL,
+        owner_pid       INTEGER NOT NULL
+      );
+      CREATE INDEX tasks_created ON tasks (created_at DESC);
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

@@ -75,6 +75,26 @@ export interface HistoryPage {
   nextCursor?: string;
 }
 
+export type TaskStatus = 'working' | 'input_required' | 'completed' | 'failed' | 'cancelled';
+
+/** A tool call run as an MCP task, as recorded so that it outlives the request (and the process). */
+export interface TaskRecord {
+  id: string;
+  tool: string;
+  status: TaskStatus;
+  statusMessage?: string;
+  /** The tool's CallToolResult, once completed. */
+  result?: unknown;
+  /** JSON-RPC style error, once failed. */
+  error?: { code: number; message: string; data?: unknown };
+  createdAt: number;
+  updatedAt: number;
+  ttlMs: number | null;
+}
+
+/** The error a task gets when the server that ran it stopped before it finished. */
+export const TASK_INTERRUPTED = { code: -32603, message: 'interrupted: the server stopped before the task finished; check the stack with get_stack_status and the deployment history', data: { kind: 'interrupted' } };
+
 export interface HistoryPort {
   begin(start: DeploymentStart): DeploymentHandle;
   list(query: HistoryQuery): HistoryPage;
@@ -85,6 +105,9 @@ export interface HistoryPort {
    * error, and a deployment still `running` (its process died) becomes `outcome`.
    */
   settleJournal(id: string, outcome: Exclude<DeploymentOutcome, 'running'>, note: string, keepJournal?: unknown): void;
+  /** Inserts or replaces a task's record. */
+  saveTask(task: TaskRecord): void;
+  getTask(id: string): TaskRecord | undefined;
   close(): void;
 }
 
@@ -106,6 +129,7 @@ export class HistoryOpenError extends Error {
 /** A history kept in memory only (lost on exit). */
 export function memoryHistory(): HistoryPort {
   const entries: DeploymentEntry[] = [];
+  const tasks = new Map<string, TaskRecord>();
   let seq = 0;
   const journals = new Map<string, { entry: DeploymentEntry; state: unknown }>();
   return {
@@ -153,6 +177,11 @@ export function memoryHistory(): HistoryPort {
         j.entry.finishedAt = new Date().toISOString();
       }
       j.entry.error = j.entry.error ? `${j.entry.error}\n${note}` : note;
+    },
+    saveTask: (task) => void tasks.set(task.id, { ...task }),
+    getTask: (id) => {
+      const t = tasks.get(id);
+      return t && { ...t };
     },
     close() {},
   };

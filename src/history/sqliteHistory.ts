@@ -14,6 +14,8 @@ import {
   type HistoryPort,
   type HistoryQuery,
   type StepRecord,
+  type TaskRecord,
+  TASK_INTERRUPTED,
 } from './port.js';
 import { maskRecord, maskText } from '../util/mask.js';
 import { immediate, openDatabase, pragma, sqliteErrorName, type DatabaseSync } from './sqlite.js';
@@ -187,6 +189,42 @@ function recoverInterrupted(db: DatabaseSync, log: Logger): void {
     for (const id of stale) mark.run(INTERRUPTED_ERROR, id);
   });
   if (stale.length) log.warn({ count: stale.length, ids: stale }, `history: marked deployments as failed: ${INTERRUPTED_ERROR}`);
+  recoverInterruptedTasks(db, log);
+}
+
+/** Tasks left working (or waiting for input) by a server that is gone fail as interrupted. */
+function recoverInterruptedTasks(db: DatabaseSync, log: Logger): void {
+  const open = db
+    .prepare("SELECT id, owner_host AS host, owner_pid AS pid, updated_at AS heartbeat FROM tasks WHERE status IN ('working', 'input_required')")
+    .all() as unknown as { id: string; host: string; pid: number; heartbeat: number }[];
+  const now = Date.now();
+  const stale = open.filter((r) => !ownerAlive(r, now)).map((r) => r.id);
+  if (!stale.length) return;
+  const mark = db.prepare("UPDATE tasks SET status = 'failed', status_message = 'interrupted', error = ?, updated_at = ? WHERE id = ? AND status IN ('working', 'input_required')");
+  immediate(db, () => {
+    for (const id of stale) mark.run(JSON.stringify(TASK_INTERRUPTED), now, id);
+  });
+  log.warn({ count: stale.length, ids: stale }, 'history: marked tasks as failed: interrupted');
+}
+
+interface TaskRow {
+  id: string;
+  tool: string;
+  status: TaskRecord['status'];
+  status_message: string | null;
+  result: string | null;
+  error: string | null;
+  created_at: number;
+  updated_at: number;
+  ttl_ms: number | null;
+}
+
+function toTask(r: TaskRow): TaskRecord {
+  const t: TaskRecord = { id: r.id, tool: r.tool, status: r.status, createdAt: r.created_at, updatedAt: r.updated_at, ttlMs: r.ttl_ms };
+  if (r.status_message !== null) t.statusMessage = r.status_message;
+  if (r.result !== null) t.result = parseJson(r.result);
+  if (r.error !== null) t.error = parseJson(r.error) as TaskRecord['error'];
+  return t;
 }
 
 function sqliteHistory(db: DatabaseSync, log: Logger): HistoryPort {
@@ -213,6 +251,13 @@ function sqliteHistory(db: DatabaseSync, log: Logger): HistoryPort {
        finished_at = COALESCE(finished_at, ?)
      WHERE id = ?`,
   );
+  const upsertTask = db.prepare(
+    `INSERT INTO tasks (id, tool, status, status_message, result, error, created_at, updated_at, ttl_ms, owner_host, owner_pid)
+     VALUES (@id, @tool, @status, @status_message, @result, @error, @created_at, @updated_at, @ttl_ms, @host, @pid)
+     ON CONFLICT (id) DO UPDATE SET status = excluded.status, status_message = excluded.status_message, result = excluded.result,
+       error = excluded.error, updated_at = excluded.updated_at`,
+  );
+  const selectTask = db.prepare('SELECT * FROM tasks WHERE id = ?');
   let closed = false;
   const heartbeats = new Set<NodeJS.Timeout>();
 
@@ -329,6 +374,30 @@ function sqliteHistory(db: DatabaseSync, log: Logger): HistoryPort {
     settleJournal(id, outcome, note, keepJournal) {
       const keep = keepJournal === null || keepJournal === undefined ? null : JSON.stringify(keepJournal);
       write('settle journal', id, () => settle.run(keep, note, note, outcome, Date.now(), id));
+    },
+
+    saveTask(t: TaskRecord) {
+      write('task', t.id, () =>
+        upsertTask.run({
+          id: t.id,
+          tool: t.tool,
+          status: t.status,
+          status_message: t.statusMessage === undefined ? null : maskText(t.statusMessage),
+          result: t.result === undefined ? null : json(t.result),
+          error: t.error === undefined ? null : json(t.error),
+          created_at: t.createdAt,
+          updated_at: t.updatedAt,
+          ttl_ms: t.ttlMs,
+          host,
+          pid: process.pid,
+        }),
+      );
+    },
+
+    getTask(id: string) {
+      if (closed) return undefined;
+      const row = selectTask.get(id) as unknown as TaskRow | undefined;
+      return row && toTask(row);
     },
 
     close() {

@@ -37,6 +37,7 @@ async function exists(name: string): Promise<boolean> {
 type Where = 'stdio' | 'http';
 const COMBOS: [Where, Era][] = [
   ['stdio', '2025'],
+  ['stdio', '2026'],
   ['http', '2025'],
   ['http', '2026'],
 ];
@@ -130,7 +131,7 @@ describe('exec_in_container follows the same rule', () => {
 });
 
 describe('clients that cannot ask', () => {
-  it.each([['stdio', '2025'] as const, ['http', '2026'] as const])('confirm: true confirms (%s, %s era); without it the answer says how', async (where, era) => {
+  it.each([['stdio', '2025'] as const, ['stdio', '2026'] as const, ['http', '2026'] as const])('confirm: true confirms (%s, %s era); without it the answer says how', async (where, era) => {
     const name = await victim();
     const c = await connect(where, era);
     try {

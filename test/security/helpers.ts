@@ -56,8 +56,7 @@ export interface AnyClient {
 }
 
 /**
- * An SDK v2 client over stdio (2025 era: the stdio transport negotiates that) or HTTP (2025
- * or 2026 era), declaring elicitation when `reply` is given and answering every question with it.
+ * An SDK v2 client over stdio or HTTP, in the 2025 era (initialize) or 2026 era (server/discover), declaring elicitation when `reply` is given and answering every question with it.
  */
 export async function connectClient(
   where: { stdio: { env?: Record<string, string>; args?: string[] } } | { http: string },
