@@ -200,7 +200,10 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
     unixSocketOf(env.DOCKER_HOST),
     docker.certPath,
     dockerConfigDir,
-    historyPath === ':memory:' ? undefined : dirname(historyPath),
+    // The history and what lives beside it (SQLite's side files, the secrets' digest key); a
+    // bind of its folder contains them and is refused all the same.
+    ...(historyPath === ':memory:' ? [] : ['', '-wal', '-shm', '-journal'].map((suffix) => historyPath + suffix)),
+    historyPath === ':memory:' ? undefined : join(dirname(historyPath), 'content-digest.key'),
     tokenFile,
     ...list(env.DOM_PROTECTED_PATHS),
   ].flatMap((p) => (p && isAbsolute(p) ? [posix.normalize(p)] : p ? [resolve(p)] : []));

@@ -60,10 +60,14 @@ export function createFileReader(config: FilesConfig): FileReader {
       `Refused to read ${what} ${path}: files are read only from the configured folders (${rootsText()}). Put the file in one of them, or ask the operator to add its folder with ${ROOTS_SETTING}.`,
     );
 
+  // The server's own keys and state (Docker config, TLS keys, history and its digest key, token file) stay unread even inside a root.
+  const refuseProtected = (path: string, what: string) => {
+    if (config.protectedPaths.some((p) => isWithin(path, p)))
+      throw new ToolError('denied', `Refused to read ${what} ${path}: it is part of the server's own state or credentials (history, keys, Docker config), which are never read for a tool.`);
+  };
+
   const inRoots = async (path: string) => {
     if (PSEUDO_ROOTS.some((p) => isWithin(path, p))) return false;
-    // The server's own keys and state (Docker config, TLS keys, history and its digest key, token file) stay unread even inside a root.
-    if (config.protectedPaths.some((p) => isWithin(path, p))) return false;
     return (await roots()).some((root) => isWithin(path, root));
   };
 
@@ -81,6 +85,9 @@ export function createFileReader(config: FilesConfig): FileReader {
         throw new ToolError('denied', `Cannot read ${what} ${lexical} (${errnoCode(err) ?? 'error'}).`);
       }
       if (!(await inRoots(real))) throw outside(lexical, what);
+      // A folder sent whole (a build context) must not hold the server's own state either.
+      if (config.protectedPaths.some((p) => isWithin(p, real) || isWithin(real, p)))
+        throw new ToolError('denied', `Refused to use ${what} ${lexical}: it holds the server's own state or credentials (history, keys, Docker config). Use a folder of its own.`);
       const st = await stat(real).catch(() => undefined);
       if (!st?.isDirectory()) throw new ToolError('invalid_input', `${capital(what)} ${lexical} is not a folder.`);
       return real;
@@ -102,11 +109,14 @@ export function createFileReader(config: FilesConfig): FileReader {
       }
       // A symlink (or "..") may lead outside the roots: decide on the real path.
       if (!(await inRoots(real))) throw outside(lexical, what);
+      refuseProtected(lexical, what);
+      refuseProtected(real, what);
       const handle = await openRegular(real, lexical, what);
       try {
         // The path may have been swapped between realpath and open: check what was opened.
         const opened = await readlink(`/proc/self/fd/${handle.fd}`).catch(() => real);
         if (!(await inRoots(opened))) throw outside(lexical, what);
+        refuseProtected(opened, what);
         const stat = await handle.stat();
         if (!stat.isFile()) throw new ToolError('denied', `Refused to read ${what} ${lexical}: it is ${kindOf(stat)}, and only regular files are read.`);
         if (stat.size > config.maxBytes) throw tooLarge(lexical, what, config.maxBytes, stat.size);

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type Docker from 'dockerode';
 import type { Engine } from '../docker/engine.js';
 import { ToolError } from '../docker/errors.js';
-import { LABEL_INSTANCE } from '../docker/labels.js';
+import { COMPOSE_PROJECT, LABEL_INSTANCE } from '../docker/labels.js';
 
 /**
  * One deploy (or removal) per stack at a time, across server processes and hosts that share an
@@ -11,8 +11,9 @@ import { LABEL_INSTANCE } from '../docker/labels.js';
  * volume create is idempotent). So the lock is a container that is created, never started:
  * `dom-lock-<stack>`, labelled with who holds it (deployment, host, pid, since, lease).
  *
- * The image: a created container needs one that is present. The lock uses the smallest image
- * the Engine has (it never runs), else the image the caller names (pulled by the caller first).
+ * The image: a created container needs one that is present (it never runs). The lock uses the
+ * image the caller names (the stack's own) when the Engine has it, else the largest image
+ * without Compose labels, else the caller's image as named.
  *
  * Staleness without heartbeats (a container's labels cannot change): a lock is taken over when
  * its holder is certainly gone: the same host and its pid no longer runs, or its lease (the
@@ -96,8 +97,16 @@ export function isStale(h: LockHolder, now: number, host = hostname()): boolean 
 
 async function lockImage(engine: Engine, fallback: string | undefined, signal?: AbortSignal): Promise<string> {
   const images = await engine.call('list images', (d) => d.listImages(), { signal });
-  const smallest = images.filter((i) => i.Id).sort((a, b) => a.Size - b.Size)[0];
-  if (smallest) return smallest.Id;
+  // A container inherits its image's labels: an image built for a stack carries Compose's
+  // project label, and a lock made from it would be listed as a container of that stack.
+  const usable = images.filter((i) => i.Id && !i.Labels?.[COMPOSE_PROJECT]);
+  // The stack's own image when present; else the largest image, a long-lived base rather than
+  // some small one-off that a remove_image would then find in use while the deploy runs.
+  const wanted = fallback && (/:[^/]+$/.test(fallback) || fallback.includes('@') ? fallback : `${fallback}:latest`);
+  const own = wanted ? usable.find((i) => i.RepoTags?.includes(wanted) || i.RepoDigests?.includes(wanted)) : undefined;
+  if (own) return own.Id;
+  const largest = usable.sort((a, b) => b.Size - a.Size)[0];
+  if (largest) return largest.Id;
   if (fallback) return fallback;
   throw new ToolError('failed', 'cannot lock the stack: the Engine has no image to create the lock container from');
 }

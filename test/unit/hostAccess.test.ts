@@ -49,7 +49,17 @@ describe('host paths', () => {
       DOM_HISTORY_PATH: '/var/lib/dom/history.db',
       DOM_PROTECTED_PATHS: '/srv/secrets',
     }).policy;
-    expect(c.protectedPaths).toEqual(['/opt/e/docker.sock', '/opt/certs', '/opt/dockercfg', '/var/lib/dom', '/srv/secrets']);
+    expect(c.protectedPaths).toEqual([
+      '/opt/e/docker.sock',
+      '/opt/certs',
+      '/opt/dockercfg',
+      '/var/lib/dom/history.db',
+      '/var/lib/dom/history.db-wal',
+      '/var/lib/dom/history.db-shm',
+      '/var/lib/dom/history.db-journal',
+      '/var/lib/dom/content-digest.key',
+      '/srv/secrets',
+    ]);
     for (const p of ['/opt/e', '/opt/certs/key.pem', '/opt/dockercfg', '/var/lib/dom', '/var/lib', '/srv', '/srv/secrets/x']) {
       expect(() => checkHostAccess(c, spec({ mounts: [{ type: 'bind', source: p, target: '/x', readOnly: true }] }), 'c'), p).toThrow(/sensitive-bind-mount/);
     }
