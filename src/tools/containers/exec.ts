@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { keyValueList } from '../portable.js';
 import { inspectContainer, target } from '../../docker/containers.js';
 import { ToolError } from '../../docker/errors.js';
 import { assertObjectRef } from '../../docker/refs.js';
@@ -32,7 +33,7 @@ export const execInContainerTool = defineTool({
     id: idArg.describe('Container name or id (it must be running).'),
     command: z.array(z.string().max(32_768)).min(1, 'command is empty: give the program and its arguments').max(256).describe('Program and arguments, e.g. ["wget", "-qO-", "http://web/"].'),
     working_dir: z.string().max(4096).optional().describe('Absolute directory to run in (default: the container\'s).'),
-    env: z.record(z.string().max(256), z.string().max(32_768)).optional().describe('Extra environment variables for this command.'),
+    env: keyValueList().optional().describe('Extra ["KEY=VALUE"] for this command.'),
     user: z.string().max(256).optional().describe('"user", "uid", "user:group" or "uid:gid" (default: the container\'s user).'),
     timeout: z.number().min(0.1).max(3600).optional().describe('Seconds before the answer returns a timeout (default 30).'),
     max_bytes: z.number().int().min(256).max(MAX_EXEC_BYTES).optional().describe('Byte cap per stream (default 65536).'),

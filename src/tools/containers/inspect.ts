@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { stringFromNumber } from '../portable.js';
 import { inspectContainer, listContainers, readLogs, statsOnce } from '../../docker/containers.js';
 import { containerDetail, statsSample } from '../../docker/projections.js';
 import { toUnixSeconds } from '../../util/time.js';
@@ -148,8 +149,8 @@ export const getContainerLogsTool = defineTool({
   input: z.object({
     id: idArg,
     tail: z.number().int().min(0).max(100_000).optional().describe('Lines from the end (default 100).'),
-    since: z.union([z.string(), z.number()]).optional().describe('ISO time, unix seconds, or a duration ago like "10m".'),
-    until: z.union([z.string(), z.number()]).optional().describe('ISO time, unix seconds, or a duration ago like "1m".'),
+    since: stringFromNumber().optional().describe('ISO time, unix seconds, or a duration ago like "10m".'),
+    until: stringFromNumber().optional().describe('Same forms as since.'),
     timestamps: z.boolean().optional(),
     stream: z.enum(['both', 'stdout', 'stderr']).optional().describe('Which output to read (default both).'),
     max_bytes: z.number().int().min(256).max(MAX_LOG_BYTES).optional().describe('Byte cap per stream (default 16384).'),

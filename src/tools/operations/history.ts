@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { stringFromNumber } from '../portable.js';
 import { ToolError } from '../../docker/errors.js';
 import type { DeploymentEntry, HistoryQuery } from '../../history/port.js';
 import { toUnixSeconds } from '../../util/time.js';
@@ -91,7 +92,7 @@ export const getDeploymentHistoryTool = defineTool({
     target: z.string().max(512).optional().describe('Only this container or stack name.'),
     kind: z.enum(KINDS).optional(),
     outcome: z.enum(OUTCOMES).optional(),
-    since: z.union([z.string(), z.number()]).optional().describe('ISO time, unix seconds, or a duration ago like "2h".'),
+    since: stringFromNumber().optional().describe('ISO time, unix seconds, or a duration ago like "2h".'),
     limit: z.number().int().min(1).max(200).optional().describe('Maximum records to return (default 20).'),
     cursor: z.string().max(512).optional().describe('nextCursor from a previous answer, to get older records.'),
   }),

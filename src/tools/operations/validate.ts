@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { keyValueList } from '../portable.js';
+import { TERSE } from '../publish.js';
 import { ToolError } from '../../docker/errors.js';
 import { countBySeverity, SEVERITIES, validateContainerSpec, validateStack, type Finding } from '../../validation/index.js';
 import { deployContainerInput, toContainerSpec } from '../containers/deploySpec.js';
@@ -12,8 +14,8 @@ const stackInput = z
     compose: z.string().max(1_000_000).optional().describe('Compose YAML text.'),
     file: z.string().max(4096).optional().describe('Path of a Compose file inside the server\'s file roots (DOM_FILE_ROOTS); .env beside it is read.'),
     template: z.string().max(100).optional().describe('Name of a shipped template (list_stack_templates).'),
-    variables: z.record(z.string(), z.string()).optional().describe('Template variables.'),
-    env: z.record(z.string(), z.string()).optional().describe('Variables for ${VAR} interpolation (over .env).'),
+    variables: keyValueList().optional(),
+    env: keyValueList().optional(),
     profiles: z.array(z.string().min(1)).optional().describe('Compose profiles to enable ("*" for all).'),
     pull: z.enum(['missing', 'always', 'never']).optional().describe('The pull policy the deploy would use (default missing).'),
   })
@@ -53,7 +55,7 @@ export const configurationValidationTool = defineTool({
   toolset: 'operations',
   kind: 'read',
   input: z.object({
-    container: deployContainerInput.optional().describe('A container spec, exactly as deploy_container takes it.'),
+    container: deployContainerInput.optional().meta({ description: 'The arguments of deploy_container.', [TERSE]: true }),
     stack: stackInput.optional(),
   }),
   output: z.object({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { keyValueList } from '../portable.js';
 import { ToolError } from '../../docker/errors.js';
 import { assertInScope } from '../../policy/scope.js';
 import { applyPlan, type ApplyResult } from '../../stacks/apply.js';
@@ -85,8 +86,8 @@ export const deployStackTool = defineTool({
     compose: z.string().max(1_000_000).optional().describe('Compose YAML text.'),
     file: z.string().max(4096).optional().describe('Path of a Compose file inside the server\'s file roots (DOM_FILE_ROOTS; relative paths start at the first root); relative binds, env_file and .env resolve beside it.'),
     template: z.string().max(100).optional().describe('Name of a shipped template (list_stack_templates).'),
-    variables: z.record(z.string(), z.string()).optional().describe('Template variables, e.g. {"NGINX_PORT": "8080"}.'),
-    env: z.record(z.string(), z.string()).optional().describe('Variables for ${VAR} interpolation (over .env).'),
+    variables: keyValueList().optional().describe('Template variables, e.g. ["NGINX_PORT=8080"].'),
+    env: keyValueList().optional().describe('["KEY=VALUE"] for ${VAR} interpolation (over .env).'),
     profiles: z.array(z.string().min(1)).optional().describe('Compose profiles to enable ("*" for all).'),
     dry_run: z.boolean().optional().describe('Only return the plan; change nothing.'),
     wait: z.enum(['healthy', 'running', 'none']).optional().describe('healthy (default): services with a healthcheck healthy, others running.'),
