@@ -20,8 +20,8 @@ export const healthcheckInput = z.object({
   test: z
     .preprocess((v) => (typeof v === 'string' && v.trim() ? ['CMD-SHELL', v] : v), z.array(z.string().max(8192)).min(1).max(256))
     .optional()
-    .describe('["CMD-SHELL", "nc -z localhost 80"] or ["CMD", "prog", "arg"].'),
-  interval: stringFromNumber('s').optional().describe('e.g. "10s".'),
+    .describe('["CMD-SHELL", "cmd"] or ["CMD", "prog", "arg"]'),
+  interval: stringFromNumber('s').optional().describe('e.g. 10s'),
   timeout: stringFromNumber('s').optional(),
   retries: z.number().int().min(0).max(100).optional(),
   start_period: stringFromNumber('s').optional(),
@@ -35,30 +35,30 @@ export const deployContainerInput = z.object({
     .string()
     .min(1, 'image is empty: give an image reference like "nginx:1.27"')
     .max(512)
-    .describe('e.g. "nginx:1.27".'),
+    .describe('e.g. nginx:1.27'),
   name: z
     .string()
     .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/, 'name may use letters, digits, "_", "." and "-" and must start with a letter or digit')
     .optional(),
   command: commandList().optional().describe('e.g. ["sh", "-c", "echo hi"].'),
   entrypoint: commandList().optional(),
-  env: keyValueList().optional().describe('["KEY=VALUE"]; secret-looking values are masked in answers.'),
-  ports: portList().optional().describe('"8080:80", "127.0.0.1:8080:80/udp" or "80".'),
-  volumes: volumeList().optional().describe('"vol:/data", "./dir:/x:ro" (bind, relative to the server) or "/anon".'),
+  env: keyValueList().optional().describe('["KEY=VALUE"]'),
+  ports: portList().optional().describe('"127.0.0.1:8080:80", "8080:80/udp", "80"'),
+  volumes: volumeList().optional().describe('"vol:/data", "./dir:/x:ro", "/anon"'),
   network: z.string().min(1).max(256).optional(),
-  restart: z.string().max(32).optional().describe('no | always | unless-stopped | on-failure[:N]'),
+  restart: z.string().max(32).optional().describe('no|always|unless-stopped|on-failure[:N]'),
   resources: z
     .object({
-      memory: stringFromNumber().optional().describe('e.g. "256m".'),
-      cpus: numberFromString(z.number().min(0.01).max(1024)).optional().describe('e.g. 0.5.'),
+      memory: stringFromNumber().optional().describe('e.g. 256m'),
+      cpus: numberFromString(z.number().min(0.01).max(1024)).optional(),
     })
     .optional(),
-  labels: keyValueList({ maxValue: 4096 }).optional().describe('["KEY=VALUE"].'),
+  labels: keyValueList({ maxValue: 4096 }).optional(),
   healthcheck: healthcheckInput.optional(),
   hostname: z.string().max(253).optional(),
   working_dir: z.string().max(4096).optional(),
   user: z.string().max(256).optional(),
-  init: z.boolean().optional().describe('Init as PID 1 (forwards signals).'),
+  init: z.boolean().optional(),
   stop_timeout: z.number().int().min(0).max(3600).optional(),
   // Host access: refused by the policy unless the server allows it (see the README).
   privileged: z.boolean().optional(),
@@ -71,13 +71,13 @@ export const deployContainerInput = z.object({
   userns_mode: z.string().max(256).optional(),
   cgroupns: z.string().max(32).optional(),
   security_opt: shortStrings(32, 65536),
-  sysctls: keyValueList({ maxValue: 4096, maxItems: 64 }).optional().describe('["net.core.somaxconn=1024"].'),
+  sysctls: keyValueList({ maxValue: 4096, maxItems: 64 }).optional(),
   cgroup_parent: z.string().max(4096).optional(),
   volumes_from: shortStrings(16),
   device_cgroup_rules: shortStrings(32),
-  pull: z.enum(['missing', 'always', 'never']).optional().describe('Default missing.'),
-  wait: z.enum(['none', 'running', 'healthy']).optional().describe('Default running.'),
-  timeout: z.number().int().min(1).max(3600).optional().describe('Seconds for wait (default 60).'),
+  pull: z.enum(['missing', 'always', 'never']).optional(),
+  wait: z.enum(['none', 'running', 'healthy']).optional().describe('default running'),
+  timeout: z.number().int().min(1).max(3600).optional().describe('seconds, default 60'),
 });
 
 export type DeployContainerInput = z.infer<typeof deployContainerInput>;

@@ -93,9 +93,9 @@ export const listNetworksTool = defineTool({
   input: z.object({
     filters: z
       .object({
-        name: z.array(z.string().max(256)).optional().describe('Substring match on the name.'),
+        name: z.array(z.string().max(256)).optional(),
         driver: z.array(z.string().max(128)).optional(),
-        label: z.array(z.string().max(512)).optional().describe('"key" or "key=value".'),
+        label: z.array(z.string().max(512)).optional(),
         stack: z.string().max(256).optional().describe('Only networks of this stack (Compose project).'),
       })
       .optional(),

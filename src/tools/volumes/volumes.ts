@@ -68,9 +68,9 @@ export const listVolumesTool = defineTool({
   input: z.object({
     filters: z
       .object({
-        name: z.array(z.string().max(256)).optional().describe('Substring match on the name.'),
+        name: z.array(z.string().max(256)).optional(),
         driver: z.string().max(128).optional(),
-        label: z.array(z.string().max(512)).optional().describe('"key" or "key=value".'),
+        label: z.array(z.string().max(512)).optional(),
         dangling: z.boolean().optional().describe('true: only volumes no container uses.'),
         stack: z.string().max(256).optional().describe('Only volumes of this stack (Compose project).'),
       })
