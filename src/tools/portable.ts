@@ -108,7 +108,18 @@ function volumeToShort(v: unknown): unknown {
 
 /** Mounts as Compose short syntax strings. */
 export function volumeList(maxItems = 100) {
-  return z.preprocess((v: unknown) => (Array.isArray(v) ? v.map(volumeToShort) : v), z.array(z.string().max(4096)).max(maxItems));
+  return z.preprocess((v: unknown, ctx: Ctx) => {
+    if (!Array.isArray(v)) return v;
+    const out = v.map(volumeToShort);
+    out.forEach((item, i) => {
+      if (item === null || typeof item !== 'object') return;
+      // An object short syntax cannot say (bind.propagation, tmpfs, ...): refused by name, never dropped.
+      const extra = Object.keys(item).filter((k) => !['type', 'source', 'target', 'read_only'].includes(k));
+      const why = extra.length ? `option ${extra.join(', ')} is not supported` : 'this mount has no short syntax (tmpfs: use a stack)';
+      ctx.addIssue({ code: 'custom', path: [i], message: `expected "SOURCE:TARGET[:ro]"; ${why}`, input: item });
+    });
+    return out;
+  }, z.array(z.string().max(4096)).max(maxItems));
 }
 
 /** A string argument that used to take a number too (durations, times, sizes): the number becomes `${n}${unit}`. */
