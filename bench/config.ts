@@ -10,7 +10,7 @@
  *   BENCH_PACKAGE_RUNS=3              runs per variant of the package section (pack, install, first answer)
  *   BENCH_PACKAGE_BEFORE=DIR|TGZ      a built checkout or a tarball to compare with this checkout
  *   BENCH_PACKAGE_SHARED_CACHE=1      install with npm's own cache instead of an empty one per run
- *   BENCH_SECTIONS=overhead,deploy,scale,memory,package   which sections to run
+ *   BENCH_SECTIONS=overhead,deploy,scale,memory,package,catalogue   which sections to run
  *   BENCH_OUT=DIR                     where results go
  *   BENCH_NO_PEER_INSTALL=1           do not npm-install the peers into bench/.peers
  */
@@ -44,7 +44,7 @@ function int(name: string, dflt: number): number {
   return n;
 }
 
-export const SECTIONS = ['overhead', 'deploy', 'scale', 'memory', 'package'] as const;
+export const SECTIONS = ['overhead', 'deploy', 'scale', 'memory', 'package', 'catalogue'] as const;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
   const quick = env.BENCH_QUICK === '1' || env.BENCH_QUICK === 'true';

@@ -2,6 +2,7 @@ import type { BenchConfig } from './config.js';
 import type { Summary } from './lib/stats.js';
 import type { DeployResult, PhaseResult } from './suites/deploy.js';
 import type { OverheadResult } from './suites/overhead.js';
+import { catalogueSection, type CatalogueResult } from './suites/catalogue.js';
 import type { PackageResult } from './suites/package.js';
 import type { MemoryResult, ScaleResult } from './suites/scale.js';
 
@@ -31,6 +32,7 @@ export interface Results {
   scale?: ScaleResult;
   memory?: MemoryResult;
   package?: PackageResult;
+  catalogue?: CatalogueResult;
   errors: Record<string, string>;
   cleanupProblems: string[];
   durationS?: number;
@@ -162,6 +164,7 @@ export function markdown(r: Results): string {
     L.push('');
   }
   if (r.package) L.push(...packageSection(r.package));
+  if (r.catalogue) L.push(...catalogueSection(r.catalogue));
   if (Object.keys(r.errors).length) {
     L.push('## Errors', '');
     for (const [k, v] of Object.entries(r.errors)) L.push(`- ${k}: ${v}`);

@@ -13,6 +13,7 @@ import { run } from './lib/proc.js';
 import { deploySvg, markdown, type Machine, type Results } from './report.js';
 import { deploySuite } from './suites/deploy.js';
 import { overheadSuite } from './suites/overhead.js';
+import { catalogueSuite } from './suites/catalogue.js';
 import { packageSuite } from './suites/package.js';
 import { memorySuite, scaleSuite } from './suites/scale.js';
 
@@ -103,6 +104,8 @@ async function main(): Promise<number> {
     if (memory) results.memory = memory;
     const pkg = await section('package', () => packageSuite(cfg, log));
     if (pkg) results.package = pkg;
+    const catalogue = await section('catalogue', () => catalogueSuite(cfg, log));
+    if (catalogue) results.catalogue = catalogue;
   } finally {
     results.cleanupProblems.push(...(await cleanup()));
   }

@@ -44,12 +44,7 @@ chmodSync(cli, 0o755);
 
 // The SDK converts tool schemas to JSON Schema on every tools/list; ship them converted.
 const { ALL_TOOLS } = await import(new URL('dist/tools/registry.js', root).href);
-const { z } = await import('zod');
+const { publishedInputSchema, publishedOutputSchema } = await import(new URL('dist/tools/publish.js', root).href);
 const schemas = {};
-for (const t of ALL_TOOLS) {
-  schemas[t.name] = {
-    input: z.toJSONSchema(t.input, { target: 'draft-2020-12', io: 'input' }),
-    output: z.toJSONSchema(t.output, { target: 'draft-2020-12', io: 'output' }),
-  };
-}
+for (const t of ALL_TOOLS) schemas[t.name] = { input: publishedInputSchema(t), output: publishedOutputSchema(t) };
 writeFileSync(new URL('dist/tool-schemas.json', root), JSON.stringify(schemas));

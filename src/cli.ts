@@ -20,7 +20,7 @@ import { enabledTools, UnknownToolsetError } from './tools/registry.js';
 function addCommonOptions(cmd: Command): Command {
   return cmd
     .option('--read-only', 'list and run only tools that change nothing')
-    .option('--toolsets <list>', 'comma-separated toolsets to enable (containers,images,networks,volumes,stacks,operations)')
+    .option('--toolsets <list>', 'comma-separated toolsets to enable (containers,images,networks,volumes,stacks,operations, or all; default containers,stacks,operations)')
     .option('--disable-destructive', 'do not offer destructive tools at all')
     .addOption(new Option('--scope <scope>', 'objects mutating tools may touch').choices(['managed', 'all']))
     .option('--engine-timeout <ms>', 'deadline for one Docker Engine call, in milliseconds')
@@ -178,7 +178,7 @@ function printTools(opts: ConfigFlags & { json?: boolean }): void {
 
 async function callTool(name: string, json: string | undefined, opts: ConfigFlags): Promise<number> {
   const { config, log } = setup(opts);
-  const tool = enabledTools(config).find((t) => t.name === name);
+  const tool = enabledTools({ ...config, toolsets: config.toolsets.length ? config.toolsets : ['all'] }).find((t) => t.name === name);
   let result: ToolResult;
   if (!tool) {
     result = errorResult('invalid_input', `No tool "${name}" is enabled; run \`${SERVER_NAME} tools\` to list them.`);

@@ -8,7 +8,7 @@ export interface Config {
   /** Default deadline for one Engine call. */
   engineTimeoutMs: number;
   readOnly: boolean;
-  /** Toolsets to expose; empty means all. */
+  /** Toolsets to expose; empty means the default ones (src/tools/registry.ts), "all" every one. */
   toolsets: string[];
   disableDestructive: boolean;
   /** Mutating tools act only on objects labelled as managed by this server unless `all`. */

@@ -50,7 +50,7 @@ export interface ToolContext {
 
 export interface ToolAnswer<O> {
   data: O;
-  /** A short human/model-readable rendering of `data`. */
+  /** A human rendering of `data`: its first line is the summary put before the JSON in the MCP text block. */
   text: string;
 }
 

@@ -52,6 +52,23 @@ function ownFields(tool: AnyTool): ReadonlySet<string> {
   return fields;
 }
 
+/** The longest human line before the JSON of an answer. */
+const MAX_HEADLINE_CHARS = 200;
+
+/** The first line of a handler's rendering (its summary), cut short. */
+export function headline(text: string): string {
+  const first = text.split('\n', 1)[0] ?? '';
+  return first.length > MAX_HEADLINE_CHARS ? `${first.slice(0, MAX_HEADLINE_CHARS - 1)}…` : first;
+}
+
+/**
+ * The text block of an answer: one short human line, then the structured result as compact JSON,
+ * so a client that reads only text (n8n) still gets every field. A cut answer keeps its notice.
+ */
+export function answerText(line: string, data: Record<string, unknown>): string {
+  return `${line}\n${JSON.stringify(data)}`;
+}
+
 export function errorResult(kind: ErrorKind, message: string): ToolResult {
   return {
     content: [{ type: 'text', text: `Error (${kind}): ${capText(maskText(message), MAX_ERROR_CHARS)}` }],
@@ -74,13 +91,14 @@ export async function invokeTool(tool: AnyTool, rawArgs: unknown, ctx: ToolConte
   const started = Date.now();
   try {
     const answer = await tool.handler(parsed.data, ctx);
-    const bounded = boundAnswer(maskText(answer.text), maskAnswer(answer.data, ownFields(tool)) as Record<string, unknown>);
+    // Mask, then bound. The text repeats the data, so each of the two gets half the budget.
+    const bounded = boundAnswer(headline(maskText(answer.text)), maskAnswer(answer.data, ownFields(tool)) as Record<string, unknown>, MAX_ANSWER_BYTES / 2);
     if (!bounded) {
       ctx.log.warn({ tool: tool.name, ms: Date.now() - started }, 'answer too large even when shortened');
       return errorResult('failed', `The answer of ${tool.name} is too large to send (over ${MAX_ANSWER_BYTES} bytes even shortened). Narrow the request (limit, filters, tail).`);
     }
     ctx.log.info({ tool: tool.name, ms: Date.now() - started, ...(bounded.truncatedFrom ? { truncatedFrom: bounded.truncatedFrom } : {}) }, 'tool call');
-    const result: ToolResult = { content: [{ type: 'text', text: bounded.text }], structuredContent: bounded.data };
+    const result: ToolResult = { content: [{ type: 'text', text: answerText(bounded.text, bounded.data) }], structuredContent: bounded.data };
     if (bounded.truncatedFrom !== undefined) result._meta = { [TRUNCATED_META_KEY]: { bytes: bounded.truncatedFrom, limit: MAX_ANSWER_BYTES } };
     return result;
   } catch (err) {

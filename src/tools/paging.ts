@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { ToolError } from '../docker/errors.js';
 
 export const pagingInput = {
-  limit: z.number().int().min(1).max(1000).optional().describe('Maximum rows to return (default 50).'),
-  cursor: z.string().max(512).optional().describe('nextCursor from a previous answer, to get the next page.'),
+  limit: z.number().int().min(1).max(1000).optional().describe('Default 50.'),
+  cursor: z.string().max(512).optional().describe('nextCursor of the previous page.'),
 };
 
 export interface Page<T> {

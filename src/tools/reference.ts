@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { publishedInputSchema } from './publish.js';
 import type { AnyTool } from './defineTool.js';
 
 /** Renders the README's tool reference from the tool definitions, so the docs cannot drift. */
@@ -29,7 +29,7 @@ export function renderToolReference(tools: AnyTool[]): string {
     out.push(`### ${ts}`, '');
     for (const t of tools.filter((x) => x.toolset === ts)) {
       out.push(`#### \`${t.name}\` (${t.kind})`, '', t.description, '');
-      const schema = z.toJSONSchema(t.input, { io: 'input' }) as { properties?: Record<string, JsonSchemaProp>; required?: string[] };
+      const schema = publishedInputSchema(t) as { properties?: Record<string, JsonSchemaProp>; required?: string[] };
       const props = Object.entries(schema.properties ?? {});
       if (props.length === 0) {
         out.push('No arguments.', '');

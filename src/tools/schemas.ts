@@ -6,14 +6,12 @@ export const idArg = z
   .string()
   .min(1, 'id is empty: give a name, a full id or an id prefix')
   .max(256)
-  .describe('Name, full id or unique id prefix.');
+  .describe('Name or id (prefix).');
 
 export const confirmArg = z
   .boolean()
   .optional()
-  .describe(
-    'Set true to confirm this destructive action when the client cannot ask the user. When the client supports elicitation the user is asked and only their answer counts. Without confirmation the tool only answers what it would do.',
-  );
+  .describe('true confirms when the client cannot ask the user; without it the tool only says what it would do.');
 
 export const errorKindSchema = z.enum(['not_found', 'conflict', 'invalid_input', 'denied', 'engine_unavailable', 'timeout', 'failed']);
 

@@ -2,6 +2,7 @@ import type { StandardSchemaWithJSON } from '@modelcontextprotocol/server';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
+import { PUBLISHED_TARGET, publishJsonSchema } from './publish.js';
 
 /**
  * The schemas handed to the SDK. Their JSON Schema is converted once per tool and process
@@ -13,7 +14,7 @@ type Converter = Std['jsonSchema'];
 type Json = Record<string, unknown>;
 
 /** The build writes dist/tool-schemas.json (draft 2020-12, the SDK's target); next to the bundle or one level up. */
-const PRECOMPUTED_TARGET = 'draft-2020-12';
+const PRECOMPUTED_TARGET = PUBLISHED_TARGET;
 let precomputed: Record<string, { input: Json; output: Json }> | undefined;
 
 function precomputedSchemas(): Record<string, { input: Json; output: Json }> {
@@ -35,7 +36,7 @@ function memoizedConverter(tool: string, schema: z.ZodObject): Converter {
     if (!byKey) cache.set(schema, (byKey = new Map()));
     const key = `${io}:${options.target}`;
     let json = byKey.get(key);
-    if (!json) byKey.set(key, (json = std.jsonSchema[io](options)));
+    if (!json) byKey.set(key, (json = publishJsonSchema(std.jsonSchema[io](options), { close: io === 'input' })));
     return json;
   };
   return { input: memo('input'), output: memo('output') };

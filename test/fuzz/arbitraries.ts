@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { hostileNumber, hostileString, HOSTILE_NUMBERS, HOSTILE_STRINGS, wrongType } from './hostile.js';
+import { KEY_VALUE_LISTS } from '../../src/tools/portable.js';
 
 /**
  * fast-check arbitraries from zod 4 schemas, by walking `schema._zod.def` (the exact
@@ -35,6 +36,7 @@ interface Def {
   entries?: Record<string, unknown>;
   items?: Schema[];
   in?: Schema;
+  out?: Schema;
   getter?: () => Schema;
 }
 
@@ -174,7 +176,12 @@ function walk(s: Schema, path: string, ctx: Ctx): fc.Arbitrary<unknown> {
     case 'nonoptional':
       return walk(d.innerType as Schema, path, ctx);
     case 'pipe':
-      return walk(d.in as Schema, path, ctx);
+      if (KEY_VALUE_LISTS.has(s)) {
+        const key = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_.]{0,15}$/);
+        return fc.array(fc.tuple(key, fc.string({ maxLength: 20 })).map(([k, v]) => `${k}=${v}`), { maxLength: ctx.maxItems });
+      }
+      // A preprocess (its `in` is a transform) accepts what its `out` accepts.
+      return walk(((d.in as Schema)._zod.def.type === 'transform' ? d.out : d.in) as Schema, path, ctx);
     case 'lazy':
       return walk((d.getter as () => Schema)(), path, ctx);
     case 'union':

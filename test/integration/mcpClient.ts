@@ -44,6 +44,8 @@ export async function startClient(
       HOME: process.env.HOME ?? '/root',
       DOM_LOG_LEVEL: 'warn',
       DOM_INSTANCE: TEST_INSTANCE,
+      // Every toolset, so each test file reaches its tools; a test narrows with --toolsets.
+      DOM_TOOLSETS: 'all',
       // Each test server keeps its own history: never the user's, and never one another's schema.
       DOM_HISTORY_PATH: join(historyDir, 'history.db'),
       ...(opts.env ?? {}),

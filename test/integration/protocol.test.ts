@@ -251,6 +251,8 @@ describe('context economy', () => {
     expect(sc.containers.length).toBe(50);
     const text = r.content[0]?.text ?? '';
     expect(Buffer.byteLength(text)).toBeLessThan(8 * 1024);
+    // Text-only clients (n8n) get every field: one human line, then the structured result.
+    expect(JSON.parse(text.slice(text.indexOf('\n') + 1))).toEqual(sc);
     expect(Buffer.byteLength(JSON.stringify(sc))).toBeLessThan(12 * 1024);
 
     const first = await mcp.ok<{ containers: { name: string }[]; nextCursor?: string }>('list_containers', { filters: { label: [label] }, limit: 20 });

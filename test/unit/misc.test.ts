@@ -8,7 +8,7 @@ import { containerRow } from '../../src/docker/projections.js';
 import { Demuxer, readSplitOutput, TailBuffer } from '../../src/docker/streams.js';
 import { annotationsFor } from '../../src/tools/defineTool.js';
 import { paginate } from '../../src/tools/paging.js';
-import { toContainerSpec } from '../../src/tools/containers/deploySpec.js';
+import { deployContainerInput, toContainerSpec } from '../../src/tools/containers/deploySpec.js';
 import { maskEnvList, maskValue } from '../../src/util/mask.js';
 import { toUnixSeconds } from '../../src/util/time.js';
 
@@ -106,8 +106,9 @@ describe('tool conventions', () => {
   });
 
   it('deploy_container arguments become a labelled spec', () => {
+    // The older map form of env (with a number) still parses into the same spec.
     const spec = toContainerSpec(
-      { image: 'nginx:1.27', name: 'web', ports: ['127.0.0.1:8080:80'], env: { N: 1 }, restart: 'always', resources: { memory: '64m' } },
+      deployContainerInput.parse({ image: 'nginx:1.27', name: 'web', ports: ['127.0.0.1:8080:80'], env: { N: 1 }, restart: 'always', resources: { memory: '64m' } }),
       'default',
       '/srv',
     );

@@ -44,7 +44,7 @@ export const deployContainerTool = defineTool({
   name: 'deploy_container',
   title: 'Deploy container',
   description:
-    'Create and start a container from an image, pulling it when missing (pull policy), with ports, volumes, env, network, restart policy, resource limits, labels and healthcheck; waits until running or healthy. On failure nothing is left behind and the answer carries the last log lines.',
+    'Run one container from an image (pulled when missing) and wait until running or healthy; for several services use deploy_application_stack. On failure nothing is left behind and the error has the last log lines. Host-access options (privileged, cap_add, devices, namespaces, security_opt, sysctls...) are refused unless the server allows them.',
   toolset: 'containers',
   kind: 'create',
   input: deployContainerInput,

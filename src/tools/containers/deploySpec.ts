@@ -4,6 +4,7 @@ import type { ContainerSpec } from '../../docker/containerSpec.js';
 import { ToolError } from '../../docker/errors.js';
 import { assertImageRef } from '../../docker/images.js';
 import { managedLabels } from '../../docker/labels.js';
+import { commandList, keyValueList, numberFromString, portList, stringFromNumber, volumeList } from '../portable.js';
 import {
   parseCommand,
   parseCpus,
@@ -15,104 +16,68 @@ import {
   parseVolume,
 } from '../../docker/specParsers.js';
 
-const portObject = z.object({
-  target: z.number().int(),
-  published: z.union([z.number().int(), z.string()]).optional(),
-  host_ip: z.string().optional(),
-  protocol: z.string().optional(),
-});
-
-// Closed: options such as bind.propagation or volume.driver_opts are refused, not dropped silently.
-const volumeObject = z.strictObject({
-  type: z.enum(['volume', 'bind', 'tmpfs']).optional(),
-  source: z.string().optional(),
-  target: z.string(),
-  read_only: z.boolean().optional(),
-});
-
 export const healthcheckInput = z.object({
   test: z
-    .union([z.string(), z.array(z.string())])
+    .preprocess((v) => (typeof v === 'string' && v.trim() ? ['CMD-SHELL', v] : v), z.array(z.string().max(8192)).min(1).max(256))
     .optional()
-    .describe('"wget -q -O- http://localhost/" (run by the shell) or ["CMD", "prog", "arg"]'),
-  interval: z.union([z.string(), z.number()]).optional().describe('e.g. "10s"'),
-  timeout: z.union([z.string(), z.number()]).optional(),
-  retries: z.number().int().min(0).optional(),
-  start_period: z.union([z.string(), z.number()]).optional(),
+    .describe('["CMD-SHELL", "cmd"] or ["CMD", "prog", "arg"]'),
+  interval: stringFromNumber('s').optional().describe('e.g. 10s'),
+  timeout: stringFromNumber('s').optional(),
+  retries: z.number().int().min(0).max(100).optional(),
+  start_period: stringFromNumber('s').optional(),
   disable: z.boolean().optional(),
 });
 
-const commandArg = z.union([z.string().max(8192), z.array(z.string().max(8192)).max(256)]);
+const shortStrings = (maxItems: number, maxChars = 256) => z.array(z.string().max(maxChars)).max(maxItems).optional();
 
 export const deployContainerInput = z.object({
   image: z
     .string()
     .min(1, 'image is empty: give an image reference like "nginx:1.27"')
     .max(512)
-    .describe('Image reference, e.g. "nginx:1.27".'),
+    .describe('e.g. nginx:1.27'),
   name: z
     .string()
     .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/, 'name may use letters, digits, "_", "." and "-" and must start with a letter or digit')
     .optional(),
-  command: commandArg.optional().describe('Command as an array, or a string split as a shell would split it.'),
-  entrypoint: commandArg.optional(),
-  env: z
-    .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
-    .optional()
-    .describe('Environment variables; secret-looking values are masked in every answer.'),
-  ports: z
-    .array(z.union([z.string(), z.number(), portObject]))
-    .max(100)
-    .optional()
-    .describe('"8080:80", "127.0.0.1:8080:80/tcp", 80, or {target, published, host_ip, protocol}.'),
-  volumes: z
-    .array(z.union([z.string(), volumeObject]))
-    .max(100)
-    .optional()
-    .describe('"data:/var/lib/x" (named volume), "./dir:/x:ro" (bind, relative to the server\'s working directory), or {type, source, target, read_only}.'),
-  network: z.string().min(1).max(256).optional().describe('Network to join, by name.'),
-  restart: z.string().optional().describe('no | always | unless-stopped | on-failure[:N]'),
+  command: commandList().optional().describe('e.g. ["sh", "-c", "echo hi"].'),
+  entrypoint: commandList().optional(),
+  env: keyValueList().optional().describe('["KEY=VALUE"]'),
+  ports: portList().optional().describe('"127.0.0.1:8080:80", "8080:80/udp", "80"'),
+  volumes: volumeList().optional().describe('"vol:/data", "./dir:/x:ro", "/anon"'),
+  network: z.string().min(1).max(256).optional(),
+  restart: z.string().max(32).optional().describe('no|always|unless-stopped|on-failure[:N]'),
   resources: z
     .object({
-      memory: z.union([z.string(), z.number()]).optional().describe('Memory limit, e.g. "256m".'),
-      cpus: z.union([z.number(), z.string()]).optional().describe('CPU limit, e.g. 0.5.'),
+      memory: stringFromNumber().optional().describe('e.g. 256m'),
+      cpus: numberFromString(z.number().min(0.01).max(1024)).optional(),
     })
     .optional(),
-  labels: z.record(z.string(), z.string()).optional(),
+  labels: keyValueList({ maxValue: 4096 }).optional(),
   healthcheck: healthcheckInput.optional(),
   hostname: z.string().max(253).optional(),
   working_dir: z.string().max(4096).optional(),
   user: z.string().max(256).optional(),
-  init: z.boolean().optional().describe('Run an init process as PID 1 (forwards signals, reaps zombies).'),
-  stop_timeout: z.number().int().min(0).max(3600).optional().describe('Seconds to wait on stop before the container is killed.'),
-  privileged: z.boolean().optional().describe('Run privileged (refused by the container policy unless allowed).'),
-  cap_add: z.array(z.string().max(64)).max(64).optional().describe('Capabilities to add; beyond Docker\'s defaults only if the policy allows them.'),
-  cap_drop: z.array(z.string().max(64)).max(64).optional().describe('Capabilities to drop, e.g. ["ALL"].'),
-  devices: z.array(z.string().max(512)).max(32).optional().describe('"/dev/HOST[:/dev/CONTAINER[:rwm]]" (refused unless the policy allows devices).'),
-  pid: z.string().max(256).optional().describe('PID namespace: "host" or "container:NAME" are refused unless allowed.'),
-  ipc: z.string().max(256).optional().describe('IPC namespace ("private", "shareable"; "host" refused unless allowed).'),
-  uts: z.string().max(256).optional().describe('UTS namespace ("host" refused unless allowed).'),
-  userns_mode: z.string().max(256).optional().describe('"host" turns user-namespace remapping off (refused unless allowed).'),
-  cgroupns: z.string().max(32).optional().describe('Cgroup namespace: "private", or "host" (refused unless allowed).'),
-  security_opt: z
-    .array(z.string().max(65536))
-    .max(32)
-    .optional()
-    .describe('e.g. ["no-new-privileges:true"]; unconfined or custom profiles (seccomp JSON, AppArmor, SELinux labels) are refused unless allowed.'),
-  sysctls: z
-    .record(z.string().max(256), z.string().max(4096))
-    .optional()
-    .describe('Kernel parameters, e.g. {"net.ipv4.ip_forward": "1"}; only namespaced ones (net.*, IPC kernel.*, fs.mqueue.*) unless allowed.'),
-  cgroup_parent: z.string().max(4096).optional().describe('Parent cgroup (refused unless allowed).'),
-  volumes_from: z
-    .array(z.string().max(256))
-    .max(16)
-    .optional()
-    .describe('"CONTAINER[:ro|:rw]": mount every volume of another container; it must pass the same host-access policy.'),
-  device_cgroup_rules: z.array(z.string().max(256)).max(32).optional().describe('e.g. "c 1:3 rwm" (refused unless devices are allowed).'),
-  pull: z.enum(['missing', 'always', 'never']).optional().describe('When to pull the image (default: missing).'),
-  wait: z.enum(['none', 'running', 'healthy']).optional().describe('Return when the container is running (default) or healthy, or at once (none).'),
-  timeout: z.number().min(1).max(3600).optional().describe('Seconds to wait for `wait` (default 60).'),
+  init: z.boolean().optional(),
+  stop_timeout: z.number().int().min(0).max(3600).optional(),
+  // Host access: refused by the policy unless the server allows it (see the README).
+  privileged: z.boolean().optional(),
+  cap_add: shortStrings(64, 64),
+  cap_drop: shortStrings(64, 64),
+  devices: shortStrings(32, 512),
+  pid: z.string().max(256).optional(),
+  ipc: z.string().max(256).optional(),
+  uts: z.string().max(256).optional(),
+  userns_mode: z.string().max(256).optional(),
+  cgroupns: z.string().max(32).optional(),
+  security_opt: shortStrings(32, 65536),
+  sysctls: keyValueList({ maxValue: 4096, maxItems: 64 }).optional(),
+  cgroup_parent: z.string().max(4096).optional(),
+  volumes_from: shortStrings(16),
+  device_cgroup_rules: shortStrings(32),
+  pull: z.enum(['missing', 'always', 'never']).optional(),
+  wait: z.enum(['none', 'running', 'healthy']).optional().describe('default running'),
+  timeout: z.number().int().min(1).max(3600).optional().describe('seconds, default 60'),
 });
 
 export type DeployContainerInput = z.infer<typeof deployContainerInput>;

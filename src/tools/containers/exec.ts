@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { keyValueList } from '../portable.js';
 import { inspectContainer, target } from '../../docker/containers.js';
 import { ToolError } from '../../docker/errors.js';
 import { assertObjectRef } from '../../docker/refs.js';
@@ -25,17 +26,17 @@ export const execInContainerTool = defineTool({
   name: 'exec_in_container',
   title: 'Run command in container',
   description:
-    'Run a command inside a running container (no shell unless you call one: ["sh", "-c", "..."]), with working_dir, env and user. Returns the exit code and stdout/stderr kept apart, each capped at max_bytes (oldest output cut, `truncated` set). A command still running after `timeout` seconds returns a `timeout` error with the output so far; it may keep running in the container. Destructive: needs confirmation.',
+    'Run a command in a running container (no shell unless you call one: ["sh", "-c", "..."]); returns exit code, stdout, stderr. Destructive: needs confirmation.',
   toolset: 'containers',
   kind: 'destructive',
   input: z.object({
-    id: idArg.describe('Container name or id (it must be running).'),
-    command: z.array(z.string().max(32_768)).min(1, 'command is empty: give the program and its arguments').max(256).describe('Program and arguments, e.g. ["wget", "-qO-", "http://web/"].'),
-    working_dir: z.string().max(4096).optional().describe('Absolute directory to run in (default: the container\'s).'),
-    env: z.record(z.string().max(256), z.string().max(32_768)).optional().describe('Extra environment variables for this command.'),
-    user: z.string().max(256).optional().describe('"user", "uid", "user:group" or "uid:gid" (default: the container\'s user).'),
-    timeout: z.number().min(0.1).max(3600).optional().describe('Seconds before the answer returns a timeout (default 30).'),
-    max_bytes: z.number().int().min(256).max(MAX_EXEC_BYTES).optional().describe('Byte cap per stream (default 65536).'),
+    id: idArg,
+    command: z.array(z.string().max(32_768)).min(1, 'command is empty: give the program and its arguments').max(256).describe('e.g. ["ls", "-l"]'),
+    working_dir: z.string().max(4096).optional(),
+    env: keyValueList().optional().describe('["KEY=VALUE"]'),
+    user: z.string().max(256).optional(),
+    timeout: z.number().min(0.1).max(3600).optional().describe('Seconds (default 30).'),
+    max_bytes: z.number().int().min(256).max(MAX_EXEC_BYTES).optional(),
     confirm: confirmArg,
   }),
   output: z.object({

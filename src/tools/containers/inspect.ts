@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { stringFromNumber } from '../portable.js';
 import { inspectContainer, listContainers, readLogs, statsOnce } from '../../docker/containers.js';
 import { containerDetail, statsSample } from '../../docker/projections.js';
 import { toUnixSeconds } from '../../util/time.js';
@@ -11,17 +12,17 @@ export const listContainersTool = defineTool({
   name: 'list_containers',
   title: 'List containers',
   description:
-    'List containers as compact rows (id, name, image, state, health, ports, stack). Running only unless `all`. Filter by status, name, label or stack; page with limit and cursor.',
+    'List containers as compact rows (id, name, image, state, health, ports, stack); running only unless all. Use to find ids and see what runs.',
   toolset: 'containers',
   kind: 'read',
   input: z.object({
-    all: z.boolean().optional().describe('Include stopped containers (default false).'),
+    all: z.boolean().optional().describe('Include stopped ones.'),
     filters: z
       .object({
         status: z.array(z.enum(['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'])).optional(),
-        name: z.array(z.string().max(256)).optional().describe('Substring match on the name.'),
-        label: z.array(z.string().max(512)).optional().describe('"key" or "key=value".'),
-        stack: z.string().max(256).optional().describe('Only containers of this stack (Compose project).'),
+        name: z.array(z.string().max(256)).optional(),
+        label: z.array(z.string().max(512)).optional(),
+        stack: z.string().max(256).optional(),
       })
       .optional(),
     ...pagingInput,
@@ -96,12 +97,12 @@ export const getContainerInfoTool = defineTool({
   name: 'get_container_info',
   title: 'Container details',
   description:
-    'The useful subset of inspect for one container: config (env with secrets masked), state and exit code, health and its last check outputs, restart policy and count, limits, mounts, networks with aliases and IPs, ports, plus one stats sample when running.',
+    'One container in detail: config (secrets masked), state, exit code, health checks, restarts, limits, mounts, networks, ports, a stats sample. Use when a row of list_containers is not enough.',
   toolset: 'containers',
   kind: 'read',
   input: z.object({
     id: idArg,
-    stats: z.boolean().optional().describe('Include one resource-usage sample when running (default true; costs up to ~1 s).'),
+    stats: z.boolean().optional().describe('Default true (~1 s).'),
   }),
   output: detailSchema,
   async handler({ id, stats }, ctx) {
@@ -142,17 +143,17 @@ export const getContainerLogsTool = defineTool({
   name: 'get_container_logs',
   title: 'Container logs',
   description:
-    'Recent log output of a container, stdout and stderr kept apart. Bounded by `tail` lines (default 100), `since`/`until` and `max_bytes` (default 16 KiB per stream; the oldest part is cut and `truncated` set).',
+    'Recent logs of a container, stdout and stderr apart, bounded by tail (default 100), since/until and max_bytes (oldest part cut). Use to see why something fails.',
   toolset: 'containers',
   kind: 'read',
   input: z.object({
     id: idArg,
-    tail: z.number().int().min(0).max(100_000).optional().describe('Lines from the end (default 100).'),
-    since: z.union([z.string(), z.number()]).optional().describe('ISO time, unix seconds, or a duration ago like "10m".'),
-    until: z.union([z.string(), z.number()]).optional().describe('ISO time, unix seconds, or a duration ago like "1m".'),
+    tail: z.number().int().min(0).max(100_000).optional(),
+    since: stringFromNumber().optional().describe('ISO time, unix seconds or "10m" ago.'),
+    until: stringFromNumber().optional(),
     timestamps: z.boolean().optional(),
-    stream: z.enum(['both', 'stdout', 'stderr']).optional().describe('Which output to read (default both).'),
-    max_bytes: z.number().int().min(256).max(MAX_LOG_BYTES).optional().describe('Byte cap per stream (default 16384).'),
+    stream: z.enum(['both', 'stdout', 'stderr']).optional(),
+    max_bytes: z.number().int().min(256).max(MAX_LOG_BYTES).optional(),
   }),
   output: z.object({
     id: z.string(),

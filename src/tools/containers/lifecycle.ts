@@ -40,7 +40,7 @@ async function ownedContainer(ctx: ToolContext, id: string) {
 export const startContainerTool = defineTool({
   name: 'start_container',
   title: 'Start container',
-  description: 'Start a stopped container. Starting a running container is not an error.',
+  description: 'Start a stopped container (no error if running).',
   toolset: 'containers',
   kind: 'update',
   input: z.object({ id: idArg }),
@@ -57,12 +57,12 @@ export const startContainerTool = defineTool({
 export const stopContainerTool = defineTool({
   name: 'stop_container',
   title: 'Stop container',
-  description: 'Stop a running container: SIGTERM (or its stop signal), then SIGKILL after `timeout` seconds.',
+  description: 'Stop a running container: SIGTERM, then SIGKILL after timeout seconds.',
   toolset: 'containers',
   kind: 'update',
   input: z.object({
     id: idArg,
-    timeout: z.number().int().min(0).max(3600).optional().describe('Seconds to wait before killing (default 10).'),
+    timeout: z.number().int().min(0).max(3600).optional().describe('Seconds before SIGKILL (default 10).'),
   }),
   output: stateAnswer,
   async handler({ id, timeout }, ctx) {
@@ -86,12 +86,12 @@ export const stopContainerTool = defineTool({
 export const restartContainerTool = defineTool({
   name: 'restart_container',
   title: 'Restart container',
-  description: 'Restart a container (stop with `timeout`, then start). Works on stopped containers too.',
+  description: 'Restart a container (stopped ones too).',
   toolset: 'containers',
   kind: 'update',
   input: z.object({
     id: idArg,
-    timeout: z.number().int().min(0).max(3600).optional().describe('Seconds to wait before killing on stop (default 10).'),
+    timeout: z.number().int().min(0).max(3600).optional().describe('Seconds before SIGKILL (default 10).'),
   }),
   output: stateAnswer,
   async handler({ id, timeout }, ctx) {
@@ -106,13 +106,13 @@ export const removeContainerTool = defineTool({
   name: 'remove_container',
   title: 'Remove container',
   description:
-    'Remove a container. A running container is refused unless `force` is true. `volumes` also removes its anonymous volumes (named volumes are kept). Destructive: needs confirmation.',
+    'Remove a container; a running one only with force. Destructive: needs confirmation.',
   toolset: 'containers',
   kind: 'destructive',
   input: z.object({
     id: idArg,
-    force: z.boolean().optional().describe('Kill and remove a running container.'),
-    volumes: z.boolean().optional().describe('Also remove anonymous volumes attached to it.'),
+    force: z.boolean().optional(),
+    volumes: z.boolean().optional().describe('Also its anonymous volumes.'),
     confirm: confirmArg,
   }),
   output: z.object({ id: z.string(), name: z.string(), ...destructiveOutcome }),

@@ -13,13 +13,13 @@ export const getContainerStatsTool = defineTool({
   name: 'get_container_stats',
   title: 'Container resource usage',
   description:
-    'CPU % (from two Engine samples 1 s apart), memory used/limit/%, network and block I/O, pids: for one container, or for all running ones (optionally one stack), all sampled in parallel so the answer takes 1-2 s.',
+    'CPU %, memory, network and block I/O, pids of one container or of all running ones (optionally one stack); takes 1-2 s.',
   toolset: 'containers',
   kind: 'read',
   input: z.object({
-    id: z.string().min(1).max(256).optional().describe('Container name or id; omit for all running containers.'),
-    stack: z.string().max(256).optional().describe('Only containers of this stack (Compose project), when id is omitted.'),
-    limit: z.number().int().min(1).max(200).optional().describe('At most this many containers when id is omitted (default 50).'),
+    id: z.string().min(1).max(256).optional().describe('Omit for all running ones.'),
+    stack: z.string().max(256).optional(),
+    limit: z.number().int().min(1).max(200).optional(),
   }),
   output: z.object({
     containers: z.array(statsRowSchema),

@@ -42,7 +42,7 @@ export const listImagesTool = defineTool({
       .object({
         reference: z.array(z.string().max(256)).optional().describe('Reference patterns, e.g. "nginx" or "nginx:1.*".'),
         dangling: z.boolean().optional().describe('Only untagged (true) or only tagged (false) images.'),
-        label: z.array(z.string().max(512)).optional().describe('"key" or "key=value".'),
+        label: z.array(z.string().max(512)).optional(),
       })
       .optional(),
     ...pagingInput,

@@ -1,5 +1,6 @@
 import { isIPv4 } from 'node:net';
 import { z } from 'zod';
+import { keyValueList } from '../portable.js';
 import { inspectContainer, target } from '../../docker/containers.js';
 import { ToolError } from '../../docker/errors.js';
 import { managedLabels } from '../../docker/labels.js';
@@ -22,7 +23,7 @@ import { moreHint } from '../render.js';
 import { confirmArg, destructiveOutcome, idArg } from '../schemas.js';
 import { notConfirmedMessage } from '../confirm.js';
 
-const labelsArg = z.record(z.string().min(1).max(256), z.string().max(4096)).optional().describe('Labels to set; the managed label is added.');
+const labelsArg = keyValueList({ maxValue: 4096 }).optional().describe('["KEY=VALUE"]; the managed label is added.');
 
 const networkRowSchema = z.object({
   id: z.string(),
@@ -54,7 +55,7 @@ export const createNetworkTool = defineTool({
     internal: z.boolean().optional().describe('No route to outside networks (default false).'),
     attachable: z.boolean().optional().describe('For overlay: standalone containers may attach (default false).'),
     ipv6: z.boolean().optional().describe('Enable IPv6 (default false).'),
-    options: z.record(z.string().max(256), z.string().max(1024)).optional().describe('Driver options, e.g. {"com.docker.network.bridge.name": "br-app"}.'),
+    options: keyValueList({ maxValue: 1024 }).optional().describe('Driver options, ["KEY=VALUE"].'),
     labels: labelsArg,
   }),
   output: z.object({ id: z.string(), name: z.string(), driver: z.string(), subnets: z.array(z.string()), internal: z.boolean(), attachable: z.boolean() }),
@@ -92,9 +93,9 @@ export const listNetworksTool = defineTool({
   input: z.object({
     filters: z
       .object({
-        name: z.array(z.string().max(256)).optional().describe('Substring match on the name.'),
+        name: z.array(z.string().max(256)).optional(),
         driver: z.array(z.string().max(128)).optional(),
-        label: z.array(z.string().max(512)).optional().describe('"key" or "key=value".'),
+        label: z.array(z.string().max(512)).optional(),
         stack: z.string().max(256).optional().describe('Only networks of this stack (Compose project).'),
       })
       .optional(),

@@ -111,15 +111,15 @@ export const healthMonitoringTool = defineTool({
   name: 'health_monitoring',
   title: 'Health monitoring and healing',
   description:
-    'Health of a container, a stack, or (no target) every container this server manages: state, health status with the last healthcheck outputs, restart count, OOM kills, exit codes, CPU and memory against limits, recent error lines from the logs, and a verdict per container and per service (healthy, starting, degraded, unhealthy, crash-looping, stopped) with reasons. With `heal: true` it restarts containers whose healthcheck fails and starts exited ones that should run (restart policy other than "no", or a stack service that failed), within the ownership scope, and records each in the deployment history. Heal is destructive: without confirm: true (or an accepted elicitation) it only answers what it would do.',
+    'Health verdicts (healthy, starting, degraded, unhealthy, crash-looping, stopped) with reasons for a container, a stack or every managed container. heal: true restarts failing ones (destructive: needs confirmation).',
   toolset: 'operations',
   kind: 'destructive',
   input: z.object({
-    target: z.string().min(1).max(256).optional().describe('A stack name, or a container name / id / id prefix. Default: every managed container.'),
-    heal: z.boolean().optional().describe('Restart unhealthy containers and start exited ones that should run.'),
+    target: z.string().min(1).max(256).optional().describe('Stack or container; default all managed.'),
+    heal: z.boolean().optional(),
     confirm: confirmArg,
-    resources: z.boolean().optional().describe('Sample CPU and memory use (default true; takes 1-2 s).'),
-    logs: z.boolean().optional().describe('Scan recent log lines for errors (default true).'),
+    resources: z.boolean().optional().describe('Default true (1-2 s).'),
+    logs: z.boolean().optional().describe('Default true.'),
   }),
   output: outputSchema,
   async handler(args, ctx) {

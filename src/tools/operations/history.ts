@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { stringFromNumber } from '../portable.js';
 import { ToolError } from '../../docker/errors.js';
 import type { DeploymentEntry, HistoryQuery } from '../../history/port.js';
 import { toUnixSeconds } from '../../util/time.js';
@@ -82,18 +83,18 @@ export const getDeploymentHistoryTool = defineTool({
   name: 'get_deployment_history',
   title: 'Deployment history',
   description:
-    'Past deployments, removals and heals of containers and stacks, newest first: who, when, outcome, error, duration and per-step durations; kept across restarts. Filter by stack, target, kind, outcome and since; page with limit and cursor. Pass `id` for one record with its inputs (secrets masked) and plan.',
+    'Past deploys, removals and heals, newest first, with outcome, error and step durations. Pass id for one record with its inputs and plan.',
   toolset: 'operations',
   kind: 'read',
   input: z.object({
-    id: z.string().min(1).max(64).optional().describe('One record by id, with its inputs and plan.'),
-    stack: z.string().max(256).optional().describe('Only this stack.'),
-    target: z.string().max(512).optional().describe('Only this container or stack name.'),
+    id: z.string().min(1).max(64).optional(),
+    stack: z.string().max(256).optional(),
+    target: z.string().max(512).optional(),
     kind: z.enum(KINDS).optional(),
     outcome: z.enum(OUTCOMES).optional(),
-    since: z.union([z.string(), z.number()]).optional().describe('ISO time, unix seconds, or a duration ago like "2h".'),
-    limit: z.number().int().min(1).max(200).optional().describe('Maximum records to return (default 20).'),
-    cursor: z.string().max(512).optional().describe('nextCursor from a previous answer, to get older records.'),
+    since: stringFromNumber().optional().describe('ISO time, unix seconds or "2h" ago.'),
+    limit: z.number().int().min(1).max(200).optional().describe('Default 20.'),
+    cursor: z.string().max(512).optional().describe('nextCursor of the previous page.'),
   }),
   output: z.object({
     entries: z.array(entrySchema),

@@ -25,7 +25,7 @@ export const getSystemInfoTool = defineTool({
   name: 'get_system_info',
   title: 'Engine and server info',
   description:
-    'Docker Engine version and API version in use, host OS, CPUs and memory, storage driver, container and image counts, swarm state, and this server\'s safety settings (read-only, scope, toolsets).',
+    'Engine version, host resources, object counts and the safety settings of this server. Use first to see what the server may do.',
   toolset: 'operations',
   kind: 'read',
   input: z.object({}),

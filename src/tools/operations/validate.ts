@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { keyValueList } from '../portable.js';
+import { TERSE } from '../publish.js';
 import { ToolError } from '../../docker/errors.js';
 import { countBySeverity, SEVERITIES, validateContainerSpec, validateStack, type Finding } from '../../validation/index.js';
 import { deployContainerInput, toContainerSpec } from '../containers/deploySpec.js';
@@ -9,15 +11,15 @@ import { stackNameArg } from '../stacks/shared.js';
 const stackInput = z
   .object({
     name: stackNameArg,
-    compose: z.string().max(1_000_000).optional().describe('Compose YAML text.'),
-    file: z.string().max(4096).optional().describe('Path of a Compose file inside the server\'s file roots (DOM_FILE_ROOTS); .env beside it is read.'),
-    template: z.string().max(100).optional().describe('Name of a shipped template (list_stack_templates).'),
-    variables: z.record(z.string(), z.string()).optional().describe('Template variables.'),
-    env: z.record(z.string(), z.string()).optional().describe('Variables for ${VAR} interpolation (over .env).'),
-    profiles: z.array(z.string().min(1)).optional().describe('Compose profiles to enable ("*" for all).'),
+    compose: z.string().max(1_000_000).optional(),
+    file: z.string().max(4096).optional(),
+    template: z.string().max(100).optional(),
+    variables: keyValueList().optional(),
+    env: keyValueList().optional(),
+    profiles: z.array(z.string().min(1)).optional(),
     pull: z.enum(['missing', 'always', 'never']).optional().describe('The pull policy the deploy would use (default missing).'),
   })
-  .describe('A stack as deploy_application_stack takes it: `name` plus exactly one of `compose`, `file` or `template` (+ `variables`).');
+  .describe('name plus one of compose, file or template.');
 
 const findingSchema = z.object({
   severity: z.enum(SEVERITIES),
@@ -49,11 +51,11 @@ export const configurationValidationTool = defineTool({
   name: 'configuration_validation',
   title: 'Validate a deployment before running it',
   description:
-    'Check a container spec (`container`: the arguments of deploy_container) or a stack (`stack`: name + compose/file/template as for deploy_application_stack) without changing anything. Reports findings with severity, service, field, message and fix: Compose schema and interpolation errors (with lines), dependency cycles and unknown services, images missing with pull "never" (missing images that would be pulled are a warning; no registry is contacted), host ports already taken by containers of any stack or by other processes, container name conflicts, missing external networks/volumes, limits above what the Engine has, policy violations, and warnings for no healthcheck, no restart policy, `latest`/missing tag and no resource limits. `valid` is true when there is no error.',
+    'Check a container (container: the arguments of deploy_container) or a stack (stack: as deploy_application_stack) without changing anything: Compose errors with lines, cycles, missing images, taken host ports, name conflicts, missing networks/volumes, policy violations, risky defaults. Use before a deploy.',
   toolset: 'operations',
   kind: 'read',
   input: z.object({
-    container: deployContainerInput.optional().describe('A container spec, exactly as deploy_container takes it.'),
+    container: deployContainerInput.optional().meta({ description: 'The arguments of deploy_container.', [TERSE]: true }),
     stack: stackInput.optional(),
   }),
   output: z.object({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { keyValueList } from '../portable.js';
 import { ToolError } from '../../docker/errors.js';
 import { assertInScope } from '../../policy/scope.js';
 import { applyPlan, type ApplyResult } from '../../stacks/apply.js';
@@ -88,21 +89,21 @@ export const deployStackTool = defineTool({
   name: 'deploy_application_stack',
   title: 'Deploy application stack',
   description:
-    'Deploy or update a multi-container stack from Compose YAML (`compose`), a Compose file on the server (`file`, with `.env` beside it) or a shipped template (`template` + `variables`; see list_stack_templates). Services with `build` are built from a context folder inside the file roots (rebuilt only when the context, Dockerfile or build args change). Plans first (a redeploy only recreates changed services and keeps named volumes; `dry_run` returns the plan, builds included), then starts services in depends_on order, independent ones in parallel, and waits until services with a healthcheck are healthy and the rest running. On failure everything this deploy changed is rolled back and the answer names the failing service with its last log lines.',
+    'Deploy or update a multi-container stack from Compose YAML (compose), a Compose file on the server (file) or a template (template + variables; see list_stack_templates). Services with build are built from a folder in the file roots. A redeploy recreates only changed services; dry_run returns the plan. Waits until healthy; on failure rolls back and names the failing service.',
   toolset: 'stacks',
   kind: 'create',
   input: z.object({
     name: stackNameArg,
-    compose: z.string().max(1_000_000).optional().describe('Compose YAML text.'),
-    file: z.string().max(4096).optional().describe('Path of a Compose file inside the server\'s file roots (DOM_FILE_ROOTS; relative paths start at the first root); relative binds, env_file and .env resolve beside it.'),
-    template: z.string().max(100).optional().describe('Name of a shipped template (list_stack_templates).'),
-    variables: z.record(z.string(), z.string()).optional().describe('Template variables, e.g. {"NGINX_PORT": "8080"}.'),
-    env: z.record(z.string(), z.string()).optional().describe('Variables for ${VAR} interpolation (over .env).'),
-    profiles: z.array(z.string().min(1)).optional().describe('Compose profiles to enable ("*" for all).'),
-    dry_run: z.boolean().optional().describe('Only return the plan; change nothing.'),
-    wait: z.enum(['healthy', 'running', 'none']).optional().describe('healthy (default): services with a healthcheck healthy, others running.'),
+    compose: z.string().max(1_000_000).optional(),
+    file: z.string().max(4096).optional().describe('Compose file under the server\'s file roots.'),
+    template: z.string().max(100).optional(),
+    variables: keyValueList().optional().describe('["KEY=VALUE"]'),
+    env: keyValueList().optional().describe('["KEY=VALUE"] for ${VAR}'),
+    profiles: z.array(z.string().min(1)).optional(),
+    dry_run: z.boolean().optional(),
+    wait: z.enum(['healthy', 'running', 'none']).optional().describe('default healthy'),
     timeout: z.number().int().min(1).max(3600).optional().describe(`Seconds to wait for the stack (default ${DEFAULT_TIMEOUT_S}).`),
-    pull: z.enum(['missing', 'always', 'never']).optional().describe('Image pull policy (default missing).'),
+    pull: z.enum(['missing', 'always', 'never']).optional(),
   }),
   output,
   async handler(args, ctx) {

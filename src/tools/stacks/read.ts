@@ -21,7 +21,7 @@ const summarySchema = z.object({
 export const listStacksTool = defineTool({
   name: 'list_stacks',
   title: 'List stacks',
-  description: 'List application stacks (Compose projects) on the Engine: services running/total, aggregate health, creation time and source.',
+  description: 'List stacks (Compose projects): services running/total, health, source.',
   toolset: 'stacks',
   kind: 'read',
   input: z.object({
@@ -56,7 +56,7 @@ const containerStatus = z.object({
 export const getStackStatusTool = defineTool({
   name: 'get_stack_status',
   title: 'Get stack status',
-  description: 'Status of one stack per service: its containers with state, health, ports, restart count and last error; plus its networks and volumes.',
+  description: 'One stack per service: containers with state, health, ports, restarts, last error; networks and volumes.',
   toolset: 'stacks',
   kind: 'read',
   input: z.object({ name: stackNameArg }),
@@ -84,7 +84,7 @@ export const getStackStatusTool = defineTool({
 export const listStackTemplatesTool = defineTool({
   name: 'list_stack_templates',
   title: 'List stack templates',
-  description: 'Templates deploy_application_stack can deploy: name, description, services and variables with their defaults (required ones have none).',
+  description: 'Templates for deploy_application_stack, with their services and variables.',
   toolset: 'stacks',
   kind: 'read',
   input: z.object({}),

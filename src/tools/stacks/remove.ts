@@ -16,12 +16,12 @@ export const removeStackTool = defineTool({
   name: 'remove_stack',
   title: 'Remove stack',
   description:
-    'Stop and remove every container and network of a stack. Named volumes are kept unless `volumes` is true. Destructive: needs confirmation.',
+    'Remove every container and network of a stack; named volumes only with volumes: true. Destructive: needs confirmation.',
   toolset: 'stacks',
   kind: 'destructive',
   input: z.object({
     name: stackNameArg,
-    volumes: z.boolean().optional().describe('Also remove the stack\'s named volumes (their data is lost).'),
+    volumes: z.boolean().optional().describe('Also its named volumes (data lost).'),
     confirm: confirmArg,
   }),
   output: z.object({

@@ -42,4 +42,4 @@ export const stackNameArg = z
   .min(1)
   .max(63)
   .regex(/^[a-z0-9][a-z0-9_-]*$/, 'use lowercase letters, digits, "_" and "-", starting with a letter or digit')
-  .describe('Stack (Compose project) name; containers are named NAME-SERVICE-N.');
+  .describe('Stack (Compose project) name.');

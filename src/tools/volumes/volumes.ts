@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { keyValueList } from '../portable.js';
 import { ToolError } from '../../docker/errors.js';
 import { managedLabels } from '../../docker/labels.js';
 import { listNames } from '../../docker/networks.js';
@@ -33,8 +34,8 @@ export const createVolumeTool = defineTool({
   input: z.object({
     name: z.string().min(2).max(255).optional().describe('Volume name (default: a generated "vol-xxxxxxxx").'),
     driver: z.string().min(1).max(128).optional().describe('Volume driver (default "local").'),
-    driver_opts: z.record(z.string().max(256), z.string().max(4096)).optional().describe('Driver options, e.g. local tmpfs: {"type": "tmpfs", "device": "tmpfs", "o": "size=64m"}.'),
-    labels: z.record(z.string().min(1).max(256), z.string().max(4096)).optional().describe('Labels to set; the managed label is added.'),
+    driver_opts: keyValueList({ maxValue: 4096 }).optional().describe('e.g. tmpfs: ["type=tmpfs", "device=tmpfs", "o=size=64m"].'),
+    labels: keyValueList({ maxValue: 4096 }).optional().describe('["KEY=VALUE"]; the managed label is added.'),
   }),
   output: z.object({ name: z.string(), driver: z.string(), mountpoint: z.string(), labels: z.record(z.string(), z.string()) }),
   async handler(a, ctx) {
@@ -67,9 +68,9 @@ export const listVolumesTool = defineTool({
   input: z.object({
     filters: z
       .object({
-        name: z.array(z.string().max(256)).optional().describe('Substring match on the name.'),
+        name: z.array(z.string().max(256)).optional(),
         driver: z.string().max(128).optional(),
-        label: z.array(z.string().max(512)).optional().describe('"key" or "key=value".'),
+        label: z.array(z.string().max(512)).optional(),
         dangling: z.boolean().optional().describe('true: only volumes no container uses.'),
         stack: z.string().max(256).optional().describe('Only volumes of this stack (Compose project).'),
       })
