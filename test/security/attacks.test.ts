@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUSYBOX, cleanupByLabel, docker, TEST_LABEL } from '../integration/engine.js';
+import { BUSYBOX, cleanupByLabel, TEST_LABEL } from '../integration/engine.js';
 import { CLI, errorKind, errorText, freePort, startClient, uniqueName, type TestClient } from '../integration/mcpClient.js';
 
 /**
