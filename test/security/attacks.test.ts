@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUSYBOX, cleanupByLabel, TEST_LABEL } from '../integration/engine.js';
+import { BUSYBOX, cleanupByLabel, docker, TEST_LABEL } from '../integration/engine.js';
 import { CLI, errorKind, errorText, freePort, startClient, uniqueName, type TestClient } from '../integration/mcpClient.js';
 
 /**
@@ -97,6 +97,24 @@ describe('the server\'s own code and runtime', () => {
   it('a bind of /var/lib/dpkg (maintainer scripts run as root on the next apt run) is refused', async () => {
     const r = await mcp.call('deploy_container', { name: uniqueName('dpkg'), image: BUSYBOX, command: ['sleep', '1'], volumes: ['/var/lib/dpkg:/srv:ro'], labels, wait: 'none' });
     expect(r.isError, 'bind of /var/lib/dpkg was accepted').toBe(true);
+    expect(errorKind(r)).toBe('denied');
+  }, 60_000);
+});
+
+describe('the host network named by its id', () => {
+  it('deploy_container with network = the host network\'s id prefix does not reach the host network namespace', async () => {
+    const hostNet = (await docker.listNetworks({ filters: { driver: ['host'] } })).find((n) => n.Name === 'host');
+    expect(hostNet).toBeDefined();
+    const name = uniqueName('hostbyid');
+    const r = await mcp.call('deploy_container', { name, image: BUSYBOX, command: ['sleep', '60'], network: hostNet!.Id.slice(0, 12), labels });
+    if (!r.isError) {
+      const info = await docker.getContainer(name).inspect();
+      const seen = await mcp.call('exec_in_container', { id: name, command: ['cat', '/proc/net/dev'], confirm: true });
+      const out = String((seen.structuredContent as { stdout?: string } | undefined)?.stdout ?? errorText(seen));
+      // The Engine takes it but gives the container a namespace of its own (only lo), not the host's.
+      expect(out, `NetworkMode=${info.HostConfig.NetworkMode} reached the host's interfaces`).not.toMatch(/\b(eth0|docker0|ens\d+|enp\w+)\b/);
+      return;
+    }
     expect(errorKind(r)).toBe('denied');
   }, 60_000);
 });
