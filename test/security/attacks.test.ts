@@ -119,6 +119,18 @@ describe('the host network named by its id', () => {
   }, 60_000);
 });
 
+describe('networks on the host\'s own interface', () => {
+  for (const driver of ['macvlan', 'ipvlan']) {
+    it(`create_network ${driver} with parent = the host's interface is refused (containers would sit on the host's LAN, past its firewall and the 127.0.0.1 publishing rule)`, async () => {
+      const name = uniqueName(driver);
+      const r = await mcp.call('create_network', { name, driver, options: { parent: 'eth0' }, labels });
+      await docker.getNetwork(name).remove().catch(() => undefined);
+      expect(r.isError, `${driver} network on eth0 was created`).toBe(true);
+      expect(errorKind(r)).toBe('denied');
+    }, 60_000);
+  }
+});
+
 describe('pull_image makes the Engine (host network namespace) fetch from loopback services', () => {
   let server: Server;
   let port: number;
