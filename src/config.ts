@@ -75,6 +75,8 @@ export interface PolicyConfig {
    * the HTTP token file, and DOM_PROTECTED_PATHS. Binds in, above or aliasing them are refused.
    */
   protectedPaths: string[];
+  /** Bind sources that lie inside (or, when writable, contain) another container's bind source: see src/policy/bindOverlap.ts. */
+  allowOverlappingBinds: boolean;
   /** When non-empty, bind mounts must lie under one of these host folders. */
   allowedBindRoots: string[];
   /** Joining the host's network namespace (network "host"). */
@@ -218,6 +220,7 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
     policy: {
       allowSensitiveMounts: bool(env.DOM_ALLOW_SENSITIVE_MOUNTS) ?? false,
       protectedPaths,
+      allowOverlappingBinds: bool(env.DOM_ALLOW_OVERLAPPING_BINDS) ?? false,
       allowedBindRoots: list(env.DOM_ALLOWED_BIND_ROOTS).map(home),
       allowHostNetwork: bool(env.DOM_ALLOW_HOST_NETWORK) ?? false,
       allowPrivileged: bool(env.DOM_ALLOW_PRIVILEGED) ?? false,

@@ -2,6 +2,7 @@ import type { Config, PolicyConfig } from '../config.js';
 import type { ContainerSpec } from '../docker/containerSpec.js';
 import type { Engine } from '../docker/engine.js';
 import { containerSpecFor, type ComposeProject } from '../stacks/compose/index.js';
+import { bindDevice, checkBindOverlaps } from './bindOverlap.js';
 import { checkContainerSpec } from './containerPolicy.js';
 import { checkVolume } from './hostAccess.js';
 import { checkHostAccessOnEngine } from './hostAccessEngine.js';
@@ -37,5 +38,12 @@ function checkStatic(policy: PolicyConfig, project: ComposeProject): { project: 
 export async function vetStack(engine: Engine, config: Config, project: ComposeProject, signal?: AbortSignal): Promise<ComposeProject> {
   const checked = checkStatic(config.policy, project);
   for (const [service, spec] of checked.specs) await checkHostAccessOnEngine(engine, config, spec, serviceWhere(project, service), signal);
+  const stackVolumes = new Map<string, string>();
+  for (const v of checked.project.volumes) {
+    const device = v.external ? undefined : bindDevice(v.driver, v.driverOpts);
+    if (device) stackVolumes.set(v.name, device);
+  }
+  const wanted = [...checked.specs].map(([service, spec]) => ({ where: serviceWhere(project, service), spec }));
+  await checkBindOverlaps(engine, config, wanted, { excludeProject: project.name, stackVolumes, ...(signal ? { signal } : {}) });
   return checked.project;
 }

@@ -42,7 +42,13 @@ describe('bind source swapped for a symlink after the check (restart re-mounts i
     const b = uniqueName('victim');
     // A: an ordinary, allowed bind of a scratch folder. B: an ordinary, allowed bind of a folder inside it (read-only).
     await sleeper(a, [`${dir}:/w`]);
-    await sleeper(b, [`${dir}/d:/host:ro`]);
+    // Refusing B at create (its source lies inside a folder A can write) defeats the attack.
+    const created = await mcp.call('deploy_container', { name: b, image: BUSYBOX, command: ['sleep', '3600'], volumes: [`${dir}/d:/host:ro`], labels });
+    if (created.isError) {
+      expect(errorKind(created)).toBe('denied');
+      expect(errorText(created)).toContain('overlapping-bind');
+      return;
+    }
     await mcp.ok('stop_container', { id: b, timeout: 1 });
     // Through A (no host access of its own), the model replaces the folder with a symlink to /etc.
     expect((await sh(a, 'rmdir /w/d && ln -s /etc /w/d && echo planted')).stdout).toContain('planted');
@@ -65,11 +71,17 @@ describe('bind source swapped for a symlink after the check (restart re-mounts i
     // B's command, chosen at deploy, copies whatever /host holds once it is the host's /etc; B exits
     // every few seconds and its restart policy (accepted as is) has the Engine start it again, with
     // no tool call the server could check. Read-only here so the host is not touched; rw works alike.
-    await mcp.ok('deploy_container', {
+    const created = await mcp.call('deploy_container', {
       name: b, image: BUSYBOX, restart: 'always', labels,
       command: ['sh', '-c', '[ -e /host/hostname ] && cat /host/hostname > /out/leak; sleep 3; exit 1'],
       volumes: [`${dir}/e:/host:ro`, `${dir}/out:/out`],
     });
+    // Refusing B at create (its sources lie inside a folder A can write) defeats the attack.
+    if (created.isError) {
+      expect(errorKind(created)).toBe('denied');
+      expect(errorText(created)).toContain('overlapping-bind');
+      return;
+    }
     expect((await sh(a, 'rmdir /w/e && ln -s /etc /w/e && echo planted')).stdout).toContain('planted');
     const hostHostname = readFileSync('/etc/hostname', 'utf8').trim();
     let leaked = '';
