@@ -6,6 +6,7 @@ import { bindDevice, checkBindOverlaps } from './bindOverlap.js';
 import { checkContainerSpec } from './containerPolicy.js';
 import { checkVolume } from './hostAccess.js';
 import { checkHostAccessOnEngine } from './hostAccessEngine.js';
+import { checkNetwork } from './networkPolicy.js';
 
 /**
  * The host-access model for a Compose project: every active service as a container spec, and every
@@ -28,7 +29,12 @@ function checkStatic(policy: PolicyConfig, project: ComposeProject): { project: 
     const decided = checkVolume(policy, v.driver, v.driverOpts, `stack "${project.name}" volume "${v.key}"`);
     return { ...v, driverOpts: decided.options };
   });
-  return { project: { ...project, volumes }, specs };
+  const networks = project.networks.map((n) => {
+    if (n.external) return n;
+    const decided = checkNetwork(policy, n.driver, n.driverOpts, `stack "${project.name}" network "${n.key}"`);
+    return n.driver === undefined ? { ...n, driverOpts: decided.options } : { ...n, driver: decided.driver, driverOpts: decided.options };
+  });
+  return { project: { ...project, volumes, networks }, specs };
 }
 
 /**

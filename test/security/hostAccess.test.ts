@@ -493,3 +493,18 @@ describe('overlapping binds: no container may swap another\'s bind source for a 
     await docker.getVolume(beside).remove();
   });
 });
+
+describe('networks on the host\'s own LAN', () => {
+  it('a stack network with driver macvlan (driver_opts parent) is refused, nothing created', async () => {
+    const name = uniqueName('macvlanstack');
+    const compose = `services:\n  a:\n    image: ${BUSYBOX}\n    command: ["sleep", "60"]\n    networks: [lan]\n    labels: {${TEST_LABEL}: ${run}}\nnetworks:\n  lan:\n    driver: macvlan\n    driver_opts: {parent: eth0}\n`;
+    await refused(mcp, 'deploy_application_stack', { name, compose }, /network-driver.*DOM_ALLOWED_NETWORK_DRIVERS/);
+  });
+  it('create_network with a routed bridge gateway mode is refused', async () => {
+    const name = uniqueName('routed');
+    const r = await mcp.call('create_network', { name, options: { 'com.docker.network.bridge.gateway_mode_ipv4': 'routed' }, labels });
+    await docker.getNetwork(name).remove().catch(() => undefined);
+    expect(errorKind(r), errorText(r)).toBe('denied');
+    expect(errorText(r)).toMatch(/network-option/);
+  });
+});

@@ -15,6 +15,7 @@ import {
   removeNetwork,
 } from '../../docker/networks.js';
 import { assertObjectRef } from '../../docker/refs.js';
+import { checkNetwork } from '../../policy/networkPolicy.js';
 import { assertInScope } from '../../policy/scope.js';
 import { defineTool } from '../defineTool.js';
 import { pagingInput, paginate } from '../paging.js';
@@ -59,7 +60,8 @@ export const createNetworkTool = defineTool({
   }),
   output: z.object({ id: z.string(), name: z.string(), driver: z.string(), subnets: z.array(z.string()), internal: z.boolean(), attachable: z.boolean() }),
   async handler(a, ctx) {
-    const driver = a.driver ?? 'bridge';
+    const decided = checkNetwork(ctx.config.policy, a.driver, a.options, `network "${a.name}"`);
+    const driver = decided.driver;
     const id = await createNetwork(
       ctx.engine,
       {
@@ -72,7 +74,7 @@ export const createNetworkTool = defineTool({
         attachable: a.attachable ?? false,
         enableIpv6: a.ipv6 ?? false,
         labels: { ...(a.labels ?? {}), ...managedLabels(ctx.config.instanceLabel) },
-        options: a.options ?? {},
+        options: decided.options,
       },
       ctx.signal,
     );
