@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit, type Document, type YAMLError } from 'yaml';
 import { ToolError } from '../../docker/errors.js';
+import { rememberSecretVariables } from '../../util/mask.js';
 import { composeError, type ComposeIssue, type KeyPath, type Locate } from './issues.js';
 
 /** The YAML as plain data, plus a way to find the line of any key path in it. */
@@ -199,6 +200,7 @@ export function parseDotEnv(text: string, source = '.env'): Record<string, strin
       values[key] = rest.replace(/\s+#.*$/, '');
     }
   });
+  rememberSecretVariables(values);
   return values;
 }
 

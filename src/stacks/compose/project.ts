@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ContainerSpec } from '../../docker/containerSpec.js';
 import { ToolError } from '../../docker/errors.js';
+import { rememberSecretVariables } from '../../util/mask.js';
 import {
   COMPOSE_CONFIG_HASH,
   COMPOSE_NETWORK,
@@ -101,6 +102,7 @@ export function loadProject(opts: LoadProjectOptions): ComposeProject {
   const dotEnv =
     (opts.dotEnv ?? true) && opts.readFile && opts.workingDir !== undefined ? loadDotEnvFile(opts.workingDir, opts.readFile) : {};
   const env: InterpolationEnv = { ...dotEnv, ...opts.env };
+  rememberSecretVariables(opts.env);
   const data = interpolateData(parsed.data, env, issues, warnings);
   issues.throwIfAny();
 
