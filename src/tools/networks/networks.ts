@@ -4,6 +4,7 @@ import { inspectContainer, target } from '../../docker/containers.js';
 import { ToolError } from '../../docker/errors.js';
 import { managedLabels } from '../../docker/labels.js';
 import {
+  assertKnownNetworkDriver,
   attachedNames,
   connectContainer,
   createNetwork,
@@ -15,7 +16,7 @@ import {
   removeNetwork,
 } from '../../docker/networks.js';
 import { assertObjectRef } from '../../docker/refs.js';
-import { checkNetwork } from '../../policy/networkPolicy.js';
+import { checkNetwork, normaliseNetworkDriver } from '../../policy/networkPolicy.js';
 import { assertInScope } from '../../policy/scope.js';
 import { defineTool } from '../defineTool.js';
 import { pagingInput, paginate } from '../paging.js';
@@ -60,6 +61,9 @@ export const createNetworkTool = defineTool({
   }),
   output: z.object({ id: z.string(), name: z.string(), driver: z.string(), subnets: z.array(z.string()), internal: z.boolean(), attachable: z.boolean() }),
   async handler(a, ctx) {
+    // A driver the Engine does not have is bad input before it is a policy question.
+    const wanted = normaliseNetworkDriver(a.driver);
+    if (wanted !== 'bridge') await assertKnownNetworkDriver(ctx.engine, a.name, wanted, ctx.signal);
     const decided = checkNetwork(ctx.config.policy, a.driver, a.options, `network "${a.name}"`);
     const driver = decided.driver;
     const id = await createNetwork(
