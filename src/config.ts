@@ -81,6 +81,8 @@ export interface PolicyConfig {
    * the HTTP token file, and DOM_PROTECTED_PATHS. Binds in, above or aliasing them are refused.
    */
   protectedPaths: string[];
+  /** Bind sources that lie inside (or, when writable, contain) another container's bind source: see src/policy/bindOverlap.ts. */
+  allowOverlappingBinds: boolean;
   /** When non-empty, bind mounts must lie under one of these host folders. */
   allowedBindRoots: string[];
   /** Joining the host's network namespace (network "host"). */
@@ -95,6 +97,10 @@ export interface PolicyConfig {
   allowDevices: boolean;
   /** security_opt that turns confinement off (seccomp/apparmor unconfined, label disable). */
   allowUnconfined: boolean;
+  /** Network drivers beyond bridge and overlay (macvlan, ipvlan, plugins) that networks may use; their options are then not judged. */
+  allowedNetworkDrivers: string[];
+  /** Bridge/overlay driver options beyond the harmless ones (see src/policy/networkPolicy.ts). */
+  allowedNetworkOptions: string[];
   /** Volume drivers other than local (plugins) that volumes may use. */
   allowedVolumeDrivers: string[];
   /** Filesystem types of local-driver volumes beyond tmpfs and binds (e.g. nfs, cifs, ext4). */
@@ -232,6 +238,7 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
     policy: {
       allowSensitiveMounts: bool(env.DOM_ALLOW_SENSITIVE_MOUNTS) ?? false,
       protectedPaths,
+      allowOverlappingBinds: bool(env.DOM_ALLOW_OVERLAPPING_BINDS) ?? false,
       allowedBindRoots: list(env.DOM_ALLOWED_BIND_ROOTS).map(home),
       allowHostNetwork: bool(env.DOM_ALLOW_HOST_NETWORK) ?? false,
       allowPrivileged: bool(env.DOM_ALLOW_PRIVILEGED) ?? false,
@@ -240,6 +247,8 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
       allowDevices: bool(env.DOM_ALLOW_DEVICES) ?? false,
       allowUnconfined: bool(env.DOM_ALLOW_UNCONFINED) ?? false,
       allowedImages: list(env.DOM_ALLOWED_IMAGES),
+      allowedNetworkDrivers: list(env.DOM_ALLOWED_NETWORK_DRIVERS).map((d) => d.trim().toLowerCase().replace(/:latest$/, '')),
+      allowedNetworkOptions: list(env.DOM_ALLOWED_NETWORK_OPTIONS).map((k) => k.trim().toLowerCase()),
       allowedVolumeDrivers: list(env.DOM_ALLOWED_VOLUME_DRIVERS).map((d) => d.toLowerCase().replace(/:latest$/, '')),
       allowedVolumeTypes: list(env.DOM_ALLOWED_VOLUME_TYPES).map((t) => t.toLowerCase()),
       allowedSysctls: list(env.DOM_ALLOWED_SYSCTLS).map((k) => k.replace(/\//g, '.').toLowerCase()),

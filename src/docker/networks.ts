@@ -127,15 +127,20 @@ export async function knownDrivers(engine: Engine, kind: 'Network' | 'Volume', s
   return [...new Set([...(info.Plugins?.[kind] ?? []), ...managed])];
 }
 
-export async function createNetwork(engine: Engine, spec: NetworkSpec, signal?: AbortSignal): Promise<string> {
-  const body = toNetworkBody(spec);
+/** invalid_input when the Engine has no network driver of that name. */
+export async function assertKnownNetworkDriver(engine: Engine, network: string, driver: string, signal?: AbortSignal): Promise<void> {
   const drivers = await knownDrivers(engine, 'Network', signal);
-  if (drivers.length && !drivers.includes(spec.driver)) {
+  if (drivers.length && !drivers.includes(driver)) {
     throw new ToolError(
       'invalid_input',
-      `Cannot create network "${spec.name}": unknown network driver "${spec.driver}". This Engine has: ${drivers.filter((d) => d !== 'null' && d !== 'host').join(', ')}. Use "bridge" (one host) or "overlay" (swarm).`,
+      `Cannot create network "${network}": unknown network driver "${driver}". This Engine has: ${drivers.filter((d) => d !== 'null' && d !== 'host').join(', ')}. Use "bridge" (one host) or "overlay" (swarm).`,
     );
   }
+}
+
+export async function createNetwork(engine: Engine, spec: NetworkSpec, signal?: AbortSignal): Promise<string> {
+  const body = toNetworkBody(spec);
+  await assertKnownNetworkDriver(engine, spec.name, spec.driver, signal);
   try {
     const net = await engine.call(
       'create',

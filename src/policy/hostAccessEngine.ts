@@ -7,6 +7,7 @@ import { ToolError } from '../docker/errors.js';
 import type { MountMapping, SecuritySettings } from '../docker/specParsers.js';
 import { inspectVolume } from '../docker/volumes.js';
 import { checkHostAccess, checkVolume, containerReferences, refuse } from './hostAccess.js';
+import { checkBindOverlaps } from './bindOverlap.js';
 import { checkContainerSpec } from './containerPolicy.js';
 import { assertInScope } from './scope.js';
 
@@ -121,6 +122,7 @@ export async function checkHostAccessOnEngine(engine: Engine, config: Config, sp
 export async function vetContainerSpec(engine: Engine, config: Config, spec: ContainerSpec, where: string, signal?: AbortSignal): Promise<ContainerSpec> {
   const n = checkContainerSpec(config.policy, spec, where);
   await checkHostAccessOnEngine(engine, config, n, where, signal);
+  await checkBindOverlaps(engine, config, [{ where, spec: n }], { ...(n.name ? { excludeName: n.name } : {}), ...(signal ? { signal } : {}) });
   return n;
 }
 

@@ -1,5 +1,7 @@
-import { lstatSync, realpathSync, statSync } from 'node:fs';
-import { posix } from 'node:path';
+import { existsSync, lstatSync, realpathSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, posix } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ToolError } from '../docker/errors.js';
 
 /**
@@ -16,8 +18,38 @@ import { ToolError } from '../docker/errors.js';
 export const SENSITIVE_TREES = [
   '/etc', '/root', '/boot', '/proc', '/sys', '/dev',
   '/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32',
-  '/run', '/var/run', '/var/lib/docker', '/var/lib/containerd', '/run/containerd', '/var/spool/cron',
+  '/run', '/var/run', '/var/lib', '/var/spool/cron', '/run/containerd',
 ] as const;
+
+/**
+ * Folders that may not be bound themselves (their subfolders may): they hold everyone's files or
+ * software (/home/<user> included), so a writable bind of one reaches other users' ~/.ssh, shell
+ * start-up files and the programs root runs.
+ */
+export const EXACT_PATHS = ['/opt', '/home', '/var', '/srv', '/mnt', '/media', '/usr/local'] as const;
+
+function packageRoot(from: string): string | undefined {
+  for (let d = from; d !== '/'; d = posix.dirname(d)) {
+    if (existsSync(posix.join(d, 'package.json'))) return d;
+  }
+  return undefined;
+}
+
+/**
+ * The server's own code and runtime, which run as root: its code folder (dist/, src/), its package's
+ * dependencies and manifest, the folder of the node binary, and the user's ~/.ssh. A container that
+ * could write them could rewrite the policy or the next root login.
+ */
+export function runtimePaths(): string[] {
+  const out: string[] = [dirname(process.execPath), posix.join(homedir(), '.ssh')];
+  const scripts = [fileURLToPath(import.meta.url), ...(process.argv[1]?.startsWith('/') ? [process.argv[1]] : [])];
+  for (const script of scripts) {
+    out.push(dirname(script));
+    const root = packageRoot(dirname(script));
+    if (root && root !== '/') out.push(...['dist', 'src', 'node_modules', 'package.json'].map((f) => posix.join(root, f)));
+  }
+  return out;
+}
 
 /** Where the Engine's socket lives unless DOCKER_HOST names another. */
 export const DEFAULT_ENGINE_SOCKETS = ['/var/run/docker.sock', '/run/docker.sock', '/run/containerd/containerd.sock'] as const;
@@ -95,7 +127,7 @@ export function isUnder(path: string, root: string): boolean {
 
 /** Each protected path (built-in and configured) as written and as resolved on this machine (/var/run is usually a link to /run). */
 export function protectedPaths(configured: readonly string[]): string[] {
-  const all = [...SENSITIVE_TREES, ...DEFAULT_ENGINE_SOCKETS, ...configured].map(lexicalPath);
+  const all = [...SENSITIVE_TREES, ...DEFAULT_ENGINE_SOCKETS, ...runtimePaths(), ...configured].map(lexicalPath);
   return [...new Set([...all, ...all.map(resolvedPath)])];
 }
 
@@ -109,6 +141,9 @@ export function hostPathProblem(p: HostPath, protectedList: readonly string[]): 
     for (const q of protectedList) {
       if (isUnder(form, q)) return `${q} on the host${form !== p.lexical ? ` (${p.lexical} resolves to ${form})` : ''}`;
       if (isUnder(q, form)) return `${q} on the host, which ${form} contains${form !== p.lexical ? ` (${p.lexical} resolves to ${form})` : ''}`;
+    }
+    if ((EXACT_PATHS as readonly string[]).includes(form) || /^\/home\/[^/]+$/.test(form) || form === homedir()) {
+      return `${form} on the host, a folder of everyone's (or a user's whole) files and software; bind a folder inside it instead`;
     }
   }
   return aliasProblem(p.resolved, protectedList);

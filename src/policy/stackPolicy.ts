@@ -2,9 +2,11 @@ import type { Config, PolicyConfig } from '../config.js';
 import type { ContainerSpec } from '../docker/containerSpec.js';
 import type { Engine } from '../docker/engine.js';
 import { containerSpecFor, type ComposeProject } from '../stacks/compose/index.js';
+import { bindDevice, checkBindOverlaps } from './bindOverlap.js';
 import { checkContainerSpec } from './containerPolicy.js';
 import { checkVolume } from './hostAccess.js';
 import { checkHostAccessOnEngine } from './hostAccessEngine.js';
+import { checkNetwork } from './networkPolicy.js';
 
 /**
  * The host-access model for a Compose project: every active service as a container spec, and every
@@ -27,7 +29,12 @@ function checkStatic(policy: PolicyConfig, project: ComposeProject): { project: 
     const decided = checkVolume(policy, v.driver, v.driverOpts, `stack "${project.name}" volume "${v.key}"`);
     return { ...v, driverOpts: decided.options };
   });
-  return { project: { ...project, volumes }, specs };
+  const networks = project.networks.map((n) => {
+    if (n.external) return n;
+    const decided = checkNetwork(policy, n.driver, n.driverOpts, `stack "${project.name}" network "${n.key}"`);
+    return n.driver === undefined ? { ...n, driverOpts: decided.options } : { ...n, driver: decided.driver, driverOpts: decided.options };
+  });
+  return { project: { ...project, volumes, networks }, specs };
 }
 
 /**
@@ -40,6 +47,13 @@ export async function vetStack(engine: Engine, config: Config, project: ComposeP
   for (const [service, spec] of checked.specs) {
     await checkHostAccessOnEngine(engine, config, withoutOwnReferences(spec, own), serviceWhere(project, service), signal);
   }
+  const stackVolumes = new Map<string, string>();
+  for (const v of checked.project.volumes) {
+    const device = v.external ? undefined : bindDevice(v.driver, v.driverOpts);
+    if (device) stackVolumes.set(v.name, device);
+  }
+  const wanted = [...checked.specs].map(([service, spec]) => ({ where: serviceWhere(project, service), spec }));
+  await checkBindOverlaps(engine, config, wanted, { excludeProject: project.name, stackVolumes, ...(signal ? { signal } : {}) });
   return checked.project;
 }
 

@@ -45,11 +45,46 @@ function isPointer(name: string, value: string): boolean {
   return POINTER_WORDS.has(words[words.length - 1] ?? '') && PATH_VALUE.test(value.trim());
 }
 
+let ownSecrets: string[] = [];
 let knownSecrets: string[] = [];
 
 /** The server's own secrets (HTTP token, registry passwords): masked verbatim wherever they appear. */
 export function setKnownSecrets(values: (string | undefined)[]): void {
-  knownSecrets = [...new Set(values.filter((v): v is string => typeof v === 'string' && v.length >= 6))].sort((a, b) => b.length - a.length);
+  ownSecrets = values.filter((v): v is string => typeof v === 'string' && v.length >= MIN_SECRET_LENGTH);
+  rebuildKnownSecrets();
+}
+
+/** Shorter values are not remembered: masking them would hide common words everywhere. */
+const MIN_SECRET_LENGTH = 6;
+/** The most variable values remembered; the oldest are forgotten first. */
+export const MAX_VARIABLE_SECRETS = 2000;
+const variableSecrets = new Set<string>();
+
+function rebuildKnownSecrets(): void {
+  knownSecrets = [...new Set([...ownSecrets, ...variableSecrets])].sort((a, b) => b.length - a.length);
+}
+
+/**
+ * Values of secret-named variables (from a `.env`, an env_file, a deploy's `env` or template
+ * `variables`): once interpolated into an image name, a label, a command or an error they are no
+ * longer under a secret name, so they are remembered (with their base64 form) for the server's
+ * lifetime and masked verbatim wherever they appear. Bounded: at most MAX_VARIABLE_SECRETS values
+ * of at least MIN_SECRET_LENGTH characters.
+ */
+export function rememberSecretVariables(vars: Readonly<Record<string, string | undefined>> | undefined): void {
+  let added = false;
+  for (const [name, value] of Object.entries(vars ?? {})) {
+    if (typeof value !== 'string' || !isSecretName(name) || isPointer(name, value)) continue;
+    const v = value.trim();
+    if (v.length < MIN_SECRET_LENGTH || v === MASK) continue;
+    for (const form of [v, Buffer.from(v).toString('base64').replace(/=+$/, '')]) {
+      if (variableSecrets.has(form)) continue;
+      variableSecrets.add(form);
+      added = true;
+    }
+  }
+  while (variableSecrets.size > MAX_VARIABLE_SECRETS) variableSecrets.delete(variableSecrets.values().next().value as string);
+  if (added) rebuildKnownSecrets();
 }
 
 const PEM_PRIVATE_KEY = /(-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----)[\s\S]*?(-----END \2PRIVATE KEY-----|$)/g;

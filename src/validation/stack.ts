@@ -6,6 +6,7 @@ import { COMPOSE_PROJECT, COMPOSE_SERVICE } from '../docker/labels.js';
 import { checkContainerSpec, withDefaultLimits } from '../policy/containerPolicy.js';
 import { checkVolume } from '../policy/hostAccess.js';
 import { checkHostAccessOnEngine } from '../policy/hostAccessEngine.js';
+import { checkNetwork } from '../policy/networkPolicy.js';
 import { assertInScope } from '../policy/scope.js';
 import { containerSpecFor, planDeployment, TOO_MANY_SERVICES, type ComposeProject, type Plan } from '../stacks/compose/index.js';
 import { actualState, containerName, stackObjects } from '../stacks/engineState.js';
@@ -159,6 +160,11 @@ export async function stackPolicyFindings(engine: Engine, config: Config, projec
     if (v.external) continue;
     const refused = await refusalFindings(() => checkVolume(policy, v.driver, v.driverOpts, `stack "${project.name}" volume "${v.key}"`), containerFields);
     volumes.push(...refused.map((f) => ({ ...f, field: `volumes.${v.key}` })));
+  }
+  for (const n of project.networks) {
+    if (n.external) continue;
+    const refused = await refusalFindings(() => checkNetwork(policy, n.driver, n.driverOpts, `stack "${project.name}" network "${n.key}"`), containerFields);
+    volumes.push(...refused.map((f) => ({ ...f, field: `networks.${n.key}` })));
   }
   const onEngine: Finding[] = [];
   if (!services.length && !volumes.length) {

@@ -100,7 +100,7 @@ describe('a named volume is not a bind mount in disguise', () => {
     ['o="bind,ro"', { type: 'none', o: 'bind,ro', device: '/' }, /sensitive-bind-mount.*host root/],
     ['o=" Bind " with upper-case keys', { TYPE: 'none', O: ' Bind ', DEVICE: '/var/run' }, /sensitive-bind-mount/],
     ['o="ro,rbind" of a folder above the socket', { type: 'none', o: 'ro,rbind', device: '/var' }, /sensitive-bind-mount.*contains/],
-    ['o=bind of a folder outside the allowed roots', { type: 'none', o: 'bind', device: '/home' }, /bind-mount-outside-allowed-roots.*DOM_ALLOWED_BIND_ROOTS/],
+    ['o=bind of a folder outside the allowed roots', { type: 'none', o: 'bind', device: '/home/me/data' }, /bind-mount-outside-allowed-roots.*DOM_ALLOWED_BIND_ROOTS/],
     ['o=bind through a symlink to /var/run inside the allowed root', { type: 'none', o: 'bind', device: 'ALLOWED/escape' }, /sensitive-bind-mount.*resolves to \/run/],
     ['a disk', { type: 'ext4', device: '/dev/sda1' }, /volume-filesystem.*ext4.*DOM_ALLOWED_VOLUME_TYPES including ext4/],
     ['procfs', { type: 'proc', device: 'proc' }, /volume-filesystem.*proc/],
@@ -462,5 +462,49 @@ describe('the harmless forms still work', () => {
     });
     expect(r.findings.filter((f) => f.severity === 'error').map((f) => f.message)).toEqual([expect.stringMatching(/sensitive-bind-mount/)]);
     await nothingLeft();
+  });
+});
+
+describe('overlapping binds: no container may swap another\'s bind source for a symlink', () => {
+  it('one container: a writable bind containing another of its own bind sources is refused', async () => {
+    const top = join(allowedRoot, uniqueName('own'));
+    mkdirSync(join(top, 'in'), { recursive: true });
+    await refused(mcp, 'deploy_container', deploy({ name: uniqueName('own'), volumes: [`${top}:/w`, `${top}/in:/r:ro`] }), /overlapping-bind.*DOM_ALLOW_OVERLAPPING_BINDS=1/);
+  });
+
+  it('one stack: a service binding a folder inside another service\'s writable bind is refused', async () => {
+    const top = join(allowedRoot, uniqueName('stk'));
+    mkdirSync(join(top, 'in'), { recursive: true });
+    const name = uniqueName('overlapstack');
+    const compose = `services:\n  a:\n    image: ${BUSYBOX}\n    command: ["sleep", "60"]\n    volumes: ["${top}:/w"]\n    labels: {${TEST_LABEL}: ${run}}\n  b:\n    image: ${BUSYBOX}\n    command: ["sleep", "60"]\n    volumes: ["${top}/in:/r:ro"]\n    labels: {${TEST_LABEL}: ${run}}\n`;
+    await refused(mcp, 'deploy_application_stack', { name, compose }, /overlapping-bind/);
+  });
+
+  it('create_volume: a bind device inside a folder a container binds writable is refused; side by side is fine', async () => {
+    const top = join(allowedRoot, uniqueName('vol'));
+    mkdirSync(join(top, 'in'), { recursive: true });
+    mkdirSync(`${top}-beside`);
+    const holder = uniqueName('holder');
+    await mcp.ok('deploy_container', deploy({ name: holder, volumes: [`${top}:/w`], labels: { [TEST_LABEL]: setup } }));
+    await refused(mcp, 'create_volume', { name: uniqueName('inside'), driver_opts: { type: 'none', o: 'bind', device: `${top}/in` }, labels }, /overlapping-bind/);
+    const beside = uniqueName('beside');
+    await mcp.ok('create_volume', { name: beside, driver_opts: { type: 'none', o: 'bind', device: `${top}-beside` }, labels });
+    await mcp.ok('deploy_container', deploy({ name: uniqueName('sametoo'), volumes: [`${top}:/w2`], labels: { [TEST_LABEL]: setup } }));
+    await docker.getVolume(beside).remove();
+  });
+});
+
+describe('networks on the host\'s own LAN', () => {
+  it('a stack network with driver macvlan (driver_opts parent) is refused, nothing created', async () => {
+    const name = uniqueName('macvlanstack');
+    const compose = `services:\n  a:\n    image: ${BUSYBOX}\n    command: ["sleep", "60"]\n    networks: [lan]\n    labels: {${TEST_LABEL}: ${run}}\nnetworks:\n  lan:\n    driver: macvlan\n    driver_opts: {parent: eth0}\n`;
+    await refused(mcp, 'deploy_application_stack', { name, compose }, /network-driver.*DOM_ALLOWED_NETWORK_DRIVERS/);
+  });
+  it('create_network with a routed bridge gateway mode is refused', async () => {
+    const name = uniqueName('routed');
+    const r = await mcp.call('create_network', { name, options: { 'com.docker.network.bridge.gateway_mode_ipv4': 'routed' }, labels });
+    await docker.getNetwork(name).remove().catch(() => undefined);
+    expect(errorKind(r), errorText(r)).toBe('denied');
+    expect(errorText(r)).toMatch(/network-option/);
   });
 });

@@ -134,7 +134,7 @@ describe('volume options', () => {
 
   it('judges a bind volume like a bind mount, and hands the Engine the resolved device', () => {
     expect(() => checkVolume(open, 'local', { type: 'none', o: 'bind', device: '/var/run' }, 'volume x')).toThrow(/sensitive-bind-mount/);
-    expect(() => checkVolume({ ...open, allowedBindRoots: ['/srv'] }, 'local', { type: 'none', o: 'bind', device: '/home' }, 'volume x')).toThrow(/bind-mount-outside-allowed-roots/);
+    expect(() => checkVolume({ ...open, allowedBindRoots: ['/srv'] }, 'local', { type: 'none', o: 'bind', device: '/home/me/data' }, 'volume x')).toThrow(/bind-mount-outside-allowed-roots/);
     expect(() => checkVolume(open, undefined, { type: 'nfs', device: ':/x' }, 'volume x')).toThrow(/volume-filesystem.*DOM_ALLOWED_VOLUME_TYPES including nfs/);
     expect(checkVolume({ ...open, allowedVolumeTypes: ['nfs'] }, undefined, { Type: 'nfs', device: ':/x' }, 'v').options).toEqual({ type: 'nfs', device: ':/x' });
     expect(() => checkVolume(open, 'sshfs', {}, 'volume x')).toThrow(/volume-driver.*DOM_ALLOWED_VOLUME_DRIVERS including sshfs/);

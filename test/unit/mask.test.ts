@@ -115,3 +115,13 @@ describe("the server's own secrets", () => {
     expect(maskText('sent my-http-token-0123456789 and regpass123 but abc stays')).toBe(`sent ${MASK} and ${MASK} but abc stays`);
   });
 });
+
+describe('secret variables remembered by value', () => {
+  it('values of secret-named variables are masked wherever they appear, short ones and harmless names are not', async () => {
+    const { rememberSecretVariables } = await import('../../src/util/mask.js');
+    rememberSecretVariables({ DB_PASSWORD: 'Tr0ub4dor-x9', API_TOKEN: 'abc', GREETING: 'hello-world-1', PASSWORD_FILE: '/run/secrets/db' });
+    expect(maskText('image dom-test/nope-Tr0ub4dor-x9:1 not found')).toBe(`image dom-test/nope-${MASK}:1 not found`);
+    expect(maskText(Buffer.from('Tr0ub4dor-x9').toString('base64'))).not.toContain(Buffer.from('Tr0ub4dor-x9').toString('base64').replace(/=+$/, ''));
+    expect(maskText('abc hello-world-1 /run/secrets/db')).toBe('abc hello-world-1 /run/secrets/db');
+  });
+});

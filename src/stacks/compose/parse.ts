@@ -2,6 +2,7 @@ import { posix } from 'node:path';
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit, type Document, type YAMLError } from 'yaml';
 import { ToolError } from '../../docker/errors.js';
 import { interpolateString, InterpolationError, type InterpolationEnv } from './interpolate.js';
+import { rememberSecretVariables } from '../../util/mask.js';
 import { composeError, type ComposeIssue, type KeyPath, type Locate } from './issues.js';
 
 /** The YAML as plain data, plus a way to find the line of any key path in it. */
@@ -213,6 +214,7 @@ export function parseDotEnv(text: string, source = '.env', env?: InterpolationEn
       values[key] = expand(rest.replace(/\s+#.*$/, ''), where);
     }
   });
+  rememberSecretVariables(values);
   return values;
 }
 

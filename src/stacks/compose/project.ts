@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ContainerSpec } from '../../docker/containerSpec.js';
 import { ToolError } from '../../docker/errors.js';
+import { rememberSecretVariables } from '../../util/mask.js';
 import {
   COMPOSE_CONFIG_HASH,
   COMPOSE_NETWORK,
@@ -119,6 +120,7 @@ export function loadProject(opts: LoadProjectOptions): ComposeProject {
   const dotEnv =
     (opts.dotEnv ?? true) && opts.readFile && opts.workingDir !== undefined ? loadDotEnvFile(opts.workingDir, opts.readFile, explicit, fallback) : {};
   const env: InterpolationEnv = { ...fallback, ...dotEnv, ...explicit };
+  rememberSecretVariables(opts.env);
   const interpolated = interpolateData(parsed.data, env, issues, warnings);
   issues.throwIfAny();
 

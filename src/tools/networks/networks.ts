@@ -5,6 +5,7 @@ import { inspectContainer, target } from '../../docker/containers.js';
 import { ToolError } from '../../docker/errors.js';
 import { managedLabels } from '../../docker/labels.js';
 import {
+  assertKnownNetworkDriver,
   attachedNames,
   connectContainer,
   createNetwork,
@@ -16,6 +17,7 @@ import {
   removeNetwork,
 } from '../../docker/networks.js';
 import { assertObjectRef } from '../../docker/refs.js';
+import { checkNetwork, normaliseNetworkDriver } from '../../policy/networkPolicy.js';
 import { assertInScope } from '../../policy/scope.js';
 import { defineTool } from '../defineTool.js';
 import { pagingInput, paginate } from '../paging.js';
@@ -48,19 +50,23 @@ export const createNetworkTool = defineTool({
   kind: 'create',
   input: z.object({
     name: z.string().min(1).max(128).describe('Network name.'),
-    driver: z.string().min(1).max(128).optional().describe('"bridge" (default) or "overlay" (needs swarm mode); other installed drivers by name.'),
+    driver: z.string().min(1).max(128).optional().describe('"bridge" (default) or "overlay" (needs swarm mode); other installed drivers (macvlan, ipvlan, plugins) only when the server allows them (DOM_ALLOWED_NETWORK_DRIVERS).'),
     subnet: z.string().max(64).optional().describe('CIDR block, e.g. "10.42.0.0/24".'),
     gateway: z.string().max(64).optional().describe('Gateway address inside the subnet, e.g. "10.42.0.1".'),
     ip_range: z.string().max(64).optional().describe('CIDR sub-range of the subnet to allocate container addresses from.'),
     internal: z.boolean().optional().describe('No route to outside networks (default false).'),
     attachable: z.boolean().optional().describe('For overlay: standalone containers may attach (default false).'),
     ipv6: z.boolean().optional().describe('Enable IPv6 (default false).'),
-    options: keyValueList({ maxValue: 1024 }).optional().describe('Driver options, ["KEY=VALUE"].'),
+    options: keyValueList({ maxValue: 1024 }).optional().describe('Driver options, ["KEY=VALUE"]; bridge/overlay options outside a harmless set are refused unless DOM_ALLOWED_NETWORK_OPTIONS names them.'),
     labels: labelsArg,
   }),
   output: z.object({ id: z.string(), name: z.string(), driver: z.string(), subnets: z.array(z.string()), internal: z.boolean(), attachable: z.boolean() }),
   async handler(a, ctx) {
-    const driver = a.driver ?? 'bridge';
+    // A driver the Engine does not have is bad input before it is a policy question.
+    const wanted = normaliseNetworkDriver(a.driver);
+    if (wanted !== 'bridge') await assertKnownNetworkDriver(ctx.engine, a.name, wanted, ctx.signal);
+    const decided = checkNetwork(ctx.config.policy, a.driver, a.options, `network "${a.name}"`);
+    const driver = decided.driver;
     const id = await createNetwork(
       ctx.engine,
       {
@@ -73,7 +79,7 @@ export const createNetworkTool = defineTool({
         attachable: a.attachable ?? false,
         enableIpv6: a.ipv6 ?? false,
         labels: { ...(a.labels ?? {}), ...managedLabels(ctx.config.instanceLabel) },
-        options: a.options ?? {},
+        options: decided.options,
       },
       ctx.signal,
     );

@@ -5,6 +5,7 @@ import { ToolError } from '../../docker/errors.js';
 import { managedLabels } from '../../docker/labels.js';
 import { listNames } from '../../docker/networks.js';
 import { assertVolumeDriver, assertVolumeName, createVolume, inspectVolume, listVolumes, removeVolume, volumeTarget, volumeUsers } from '../../docker/volumes.js';
+import { bindDevice, checkVolumeDeviceOverlap } from '../../policy/bindOverlap.js';
 import { checkVolume } from '../../policy/hostAccess.js';
 import { assertInScope } from '../../policy/scope.js';
 import { defineTool } from '../defineTool.js';
@@ -44,6 +45,8 @@ export const createVolumeTool = defineTool({
     await assertVolumeDriver(ctx.engine, name, a.driver ?? 'local', ctx.signal);
     // The host-access model: a local volume with o=bind is a bind mount in disguise, other types mount on the host.
     const decided = checkVolume(ctx.config.policy, a.driver, a.driver_opts, `volume "${name}"`);
+    const device = bindDevice(decided.driver, decided.options);
+    if (device) await checkVolumeDeviceOverlap(ctx.engine, ctx.config, device, `volume "${name}"`, ctx.signal);
     const v = await createVolume(
       ctx.engine,
       {
