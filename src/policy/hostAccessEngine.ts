@@ -6,6 +6,7 @@ import type { Engine } from '../docker/engine.js';
 import { ToolError } from '../docker/errors.js';
 import type { MountMapping, SecuritySettings } from '../docker/specParsers.js';
 import { inspectVolume } from '../docker/volumes.js';
+import { inspectNetwork } from '../docker/networks.js';
 import { checkHostAccess, checkVolume, containerReferences, refuse } from './hostAccess.js';
 import { checkBindOverlaps } from './bindOverlap.js';
 import { checkContainerSpec } from './containerPolicy.js';
@@ -108,6 +109,17 @@ async function checkSpecOnEngine(engine: Engine, config: Config, spec: Container
     if (m.type === 'volume' && m.source) await checkExistingVolume(engine, config, m.source, where, signal);
   }
   for (const r of containerReferences(spec)) await checkReferencedContainer(engine, config, r.ref, r.via, where, depth, signal);
+  if (!config.policy.allowHostNetwork) for (const n of spec.networks) await checkNetworkIsNotHost(engine, n.name, where, signal);
+}
+
+/** A network named another way (its id, an id prefix) may still be the host's: judged by its driver. */
+async function checkNetworkIsNotHost(engine: Engine, name: string, where: string, signal?: AbortSignal): Promise<void> {
+  const net = await inspectNetwork(engine, name, signal).catch((err: unknown) => {
+    // A network the deploy creates itself does not exist yet; a bad name fails at create.
+    if (err instanceof ToolError && (err.kind === 'not_found' || err.kind === 'invalid_input')) return undefined;
+    throw err;
+  });
+  if (net?.Driver === 'host') refuse('host-network', `${where}: network "${name}" is the host's network (driver host) and shares its network namespace with the container`, 'DOM_ALLOW_HOST_NETWORK=1');
 }
 
 /**

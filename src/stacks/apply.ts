@@ -25,6 +25,9 @@ export type WaitMode = 'healthy' | 'running' | 'none';
 /** What a dependent (or the final wait) needs from a service. */
 type Readiness = 'started' | 'running' | 'healthy' | 'completed';
 
+/** How long a just-started container must stay up before a deploy reports it running. */
+const START_GRACE_MS = 500;
+
 export interface ApplyOptions {
   engine: Engine;
   log: Logger;
@@ -112,6 +115,8 @@ export class StackApplier {
   private readonly started = Date.now();
   private readonly steps: StepReport[] = [];
   private readonly services: Map<string, ComposeService>;
+  /** When this deploy last started a container (0: none); see verifyStillUp. */
+  private lastStartAt = 0;
   private readonly ids = new Map<string, { number: number; id: string; name: string; action: ContainerAction['action'] }[]>();
   private readonly readyAt = new Map<string, number>();
   private readonly memo = new Map<string, Promise<void>>();
@@ -336,6 +341,7 @@ export class StackApplier {
       return this.step(`start ${a.name} (${a.reason})`, async () => {
         this.o.journal.intend({ op: 'start-existing', id: a.id as string, name: a.name });
         await startContainer(this.o.engine, a.id as string, this.signal);
+        this.lastStartAt = Date.now();
         return a.id as string;
       }).catch((err: unknown) => fail(err, a.id));
     }
@@ -350,6 +356,7 @@ export class StackApplier {
       id = await createContainer(this.o.engine, spec, this.signal);
       await installSecretFiles(this.o.engine, id, service.files, this.signal);
       await startContainer(this.o.engine, id, this.signal);
+      this.lastStartAt = Date.now();
       return id;
     }).catch((err: unknown) => fail(err, id));
   }
@@ -426,9 +433,15 @@ export class StackApplier {
     );
   }
 
-  /** A container that crashed right after starting must not pass as deployed. */
+  /**
+   * A container that crashed right after starting must not pass as deployed. A process that
+   * fails at once (`false`) can still look running to the first inspect, so the check waits
+   * until the newest start is at least START_GRACE_MS old.
+   */
   private async verifyStillUp(): Promise<void> {
     if (this.o.wait === 'none') return;
+    const sinceStart = Date.now() - this.lastStartAt;
+    if (this.lastStartAt && sinceStart < START_GRACE_MS) await sleep(START_GRACE_MS - sinceStart, this.signal);
     for (const s of this.project.services) {
       const cond = this.finalCondition(s);
       if (cond === 'completed') continue;
