@@ -16,7 +16,7 @@ import { projectObjects } from './stacksHelpers.js';
  */
 
 /** Files planned today (dry run succeeds). README "Application stacks" carries the same numbers. */
-const PLANNED_FLOOR = 33;
+const PLANNED_FLOOR = 50;
 
 /**
  * Differences known today, each a bug to fix (then delete the entry): Compose cleans a mount
