@@ -71,20 +71,34 @@ export function createFileReader(config: FilesConfig): FileReader {
     return (await roots()).some((root) => isWithin(path, root));
   };
 
+  /**
+   * The path judged as written, then as resolved (symlinks, ".."): both inside a root. Undefined
+   * when it does not exist and `optional` is set; `kind` words the "does not exist" hint.
+   */
+  const resolveInRoots = async (path: string, what: string, kind: string, optional = false): Promise<{ lexical: string; real: string } | undefined> => {
+    if (!isAbsolute(path) || path.includes('\0')) throw new ToolError('invalid_input', `The path of ${what} must be absolute, got ${JSON.stringify(path.slice(0, 200))}.`);
+    const lexical = normalize(path);
+    // Lexically outside: refuse before touching the filesystem, so existence outside the roots is not revealed.
+    if (!(await inRoots(lexical))) throw outside(lexical, what);
+    let real: string;
+    try {
+      real = await realpath(lexical);
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') {
+        if (optional) return undefined;
+        throw new ToolError('not_found', `${capital(what)} ${lexical} does not exist: give ${kind} inside ${rootsText()}.`);
+      }
+      throw new ToolError('denied', `Cannot read ${what} ${lexical} (${errnoCode(err) ?? 'error'}).`);
+    }
+    // A symlink (or "..") may lead outside the roots: decide on the real path.
+    if (!(await inRoots(real))) throw outside(lexical, what);
+    return { lexical, real };
+  };
+
   return {
     baseDir: config.roots[0] ?? process.cwd(),
     async realFolder(path, what) {
-      if (!isAbsolute(path) || path.includes('\0')) throw new ToolError('invalid_input', `The path of ${what} must be absolute, got ${JSON.stringify(path.slice(0, 200))}.`);
-      const lexical = normalize(path);
-      if (!(await inRoots(lexical))) throw outside(lexical, what);
-      let real: string;
-      try {
-        real = await realpath(lexical);
-      } catch (err) {
-        if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') throw new ToolError('not_found', `${capital(what)} ${lexical} does not exist: give a folder inside ${rootsText()}.`);
-        throw new ToolError('denied', `Cannot read ${what} ${lexical} (${errnoCode(err) ?? 'error'}).`);
-      }
-      if (!(await inRoots(real))) throw outside(lexical, what);
+      const { lexical, real } = (await resolveInRoots(path, what, 'a folder')) as { lexical: string; real: string };
       // A folder sent whole (a build context) must not hold the server's own state either.
       if (config.protectedPaths.some((p) => isWithin(p, real) || isWithin(real, p)))
         throw new ToolError('denied', `Refused to use ${what} ${lexical}: it holds the server's own state or credentials (history, keys, Docker config). Use a folder of its own.`);
@@ -93,22 +107,9 @@ export function createFileReader(config: FilesConfig): FileReader {
       return real;
     },
     async readText(path, what, opts = {}) {
-      if (!isAbsolute(path) || path.includes('\0')) throw new ToolError('invalid_input', `The path of ${what} must be absolute, got ${JSON.stringify(path.slice(0, 200))}.`);
-      const lexical = normalize(path);
-      // Lexically outside: refuse before touching the filesystem, so existence outside the roots is not revealed.
-      if (!(await inRoots(lexical))) throw outside(lexical, what);
-      let real: string;
-      try {
-        real = await realpath(lexical);
-      } catch (err) {
-        if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') {
-          if (opts.optional) return undefined;
-          throw new ToolError('not_found', `${capital(what)} ${lexical} does not exist: give the path of a file inside ${rootsText()}.`);
-        }
-        throw new ToolError('denied', `Cannot read ${what} ${lexical} (${errnoCode(err) ?? 'error'}).`);
-      }
-      // A symlink (or "..") may lead outside the roots: decide on the real path.
-      if (!(await inRoots(real))) throw outside(lexical, what);
+      const found = await resolveInRoots(path, what, 'the path of a file', opts.optional);
+      if (!found) return undefined;
+      const { lexical, real } = found;
       refuseProtected(lexical, what);
       refuseProtected(real, what);
       const handle = await openRegular(real, lexical, what);
