@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { sleep } from '../util/timeout.js';
 import { endpointConfig, toCreateBody, type ContainerSpec } from './containerSpec.js';
 import { compareApiVersions, type Engine } from './engine.js';
-import { ToolError } from './errors.js';
+import { ToolError } from '../kernel/errors.js';
 import { containerRow, type ContainerRow } from './projections.js';
 import { assertObjectRef } from './refs.js';
 import { readSplitOutput, type SplitOutput } from './streams.js';

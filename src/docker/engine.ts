@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { withDeadline } from '../util/timeout.js';
 import { connectionOptions } from './connection.js';
-import { mapEngineError, ToolError, type ErrorContext } from './errors.js';
+import { mapEngineError, ToolError, type ErrorContext } from '../kernel/errors.js';
 
 /**
  * Newest Engine API this server is written and tested against (Engine 28.5 speaks 1.51).

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { sleep } from '../util/timeout.js';
 import { target } from './containers.js';
 import type { Engine } from './engine.js';
-import { mapEngineError, ToolError } from './errors.js';
+import { mapEngineError, ToolError } from '../kernel/errors.js';
 import { Demuxer, TailBuffer } from './streams.js';
 
 /** Runs a command in a running container with a deadline, stdout and stderr kept apart and capped. */

@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
 import type { Readable } from 'node:stream';
 import type { Engine } from './engine.js';
-import { ToolError } from './errors.js';
+import { ToolError } from '../kernel/errors.js';
 import { forEachJsonLine } from './streams.js';
 
 export type PullPolicy = 'missing' | 'always' | 'never';

@@ -2,7 +2,7 @@ import type Docker from 'dockerode';
 import { isIP } from 'node:net';
 import type { Engine } from './engine.js';
 import { assertObjectRef } from './refs.js';
-import { ToolError } from './errors.js';
+import { ToolError } from '../kernel/errors.js';
 import { COMPOSE_PROJECT, isManaged } from './labels.js';
 import { shortId } from './projections.js';
 

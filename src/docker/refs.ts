@@ -1,4 +1,4 @@
-import { ToolError } from './errors.js';
+import { ToolError } from '../kernel/errors.js';
 
 const OBJECT_REF = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 

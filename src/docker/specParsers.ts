@@ -1,4 +1,4 @@
-import { ToolError } from './errors.js';
+import { ToolError } from '../kernel/errors.js';
 
 /** Pure parsers for the Docker/Compose short syntaxes shared by deploy_container and stacks. */
 

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { target } from './containers.js';
 import type { Engine } from './engine.js';
-import { ToolError } from './errors.js';
+import { ToolError } from '../kernel/errors.js';
 import { statsSample, type StatsSample } from './projections.js';
 
 /** Resource usage of running containers: CPU % from two samples ~1 s apart, taken for all containers in parallel. */

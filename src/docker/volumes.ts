@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import type { Engine } from './engine.js';
-import { ToolError } from './errors.js';
+import { ToolError } from '../kernel/errors.js';
 import { COMPOSE_PROJECT, isManaged } from './labels.js';
 import { knownDrivers } from './networks.js';
 import { assertObjectRef } from './refs.js';

@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
 import { inspectContainer, readLogs } from '../docker/containers.js';
 import type { Engine } from '../docker/engine.js';
-import { ToolError } from '../docker/errors.js';
+import { ToolError } from '../kernel/errors.js';
 import { COMPOSE_PROJECT, LABEL_MANAGED } from '../docker/labels.js';
 import type { StatsSample } from '../docker/projections.js';
 import { sampleStats } from '../docker/stats.js';

@@ -3,7 +3,7 @@ import { forEachJsonLine } from '../docker/streams.js';
 import type { Config } from '../config.js';
 import { inspectContainer } from '../docker/containers.js';
 import type { Engine } from '../docker/engine.js';
-import { ToolError } from '../docker/errors.js';
+import { ToolError } from '../kernel/errors.js';
 import { COMPOSE_ONEOFF, COMPOSE_PROJECT, isManaged, LABEL_INSTANCE, LABEL_MANAGED } from '../docker/labels.js';
 import type { HistoryPort } from '../history/port.js';
 import type { Logger } from '../logger.js';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { ToolError } from '../docker/errors.js';
+import { ToolError } from '../kernel/errors.js';
 import type { Logger } from '../logger.js';
 import { LATEST_VERSION, migrate, NotOurDatabaseError, SchemaTooNewError } from './migrations.js';
 import {

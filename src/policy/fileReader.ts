@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import { open, readlink, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { isAbsolute, normalize, sep } from 'node:path';
 import type { FilesConfig } from '../config.js';
-import { ToolError } from '../docker/errors.js';
+import { ToolError } from '../kernel/errors.js';
 
 /**
  * The one door through which the server reads a file on a tool's behalf (a Compose `file`, its

@@ -1,6 +1,6 @@
 import type { PolicyConfig } from '../config.js';
 import type { ContainerSpec } from '../docker/containerSpec.js';
-import { ToolError } from '../docker/errors.js';
+import { ToolError } from '../kernel/errors.js';
 import type { MountMapping, SecuritySettings } from '../docker/specParsers.js';
 import { hostPath, hostPathProblem, protectedPaths, underAllowedRoot, type HostPath } from './hostPaths.js';
 import { judgeSecurityOpt } from './securityOpts.js';

@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import type { ContainerSpec } from '../docker/containerSpec.js';
 import { inspectContainer } from '../docker/containers.js';
 import type { Engine } from '../docker/engine.js';
-import { ToolError } from '../docker/errors.js';
+import { ToolError } from '../kernel/errors.js';
 import type { MountMapping, SecuritySettings } from '../docker/specParsers.js';
 import { inspectVolume } from '../docker/volumes.js';
 import { inspectNetwork } from '../docker/networks.js';

@@ -2,7 +2,7 @@ import { existsSync, lstatSync, realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ToolError } from '../docker/errors.js';
+import { ToolError } from '../kernel/errors.js';
 
 /**
  * Host paths as the Engine will mount them, and the host trees a container must not reach.

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import type { PolicyConfig } from '../config.js';
-import { ToolError } from '../docker/errors.js';
+import { ToolError } from '../kernel/errors.js';
 import { refuse } from './hostAccess.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import { ToolError } from '../docker/errors.js';
+import { ToolError } from '../kernel/errors.js';
 import { isManaged } from '../docker/labels.js';
 
 /**

@@ -1,4 +1,4 @@
-import { ToolError } from '../docker/errors.js';
+import { ToolError } from '../kernel/errors.js';
 
 /**
  * `security_opt` in every spelling the Engine (or the docker CLI) understands, parsed into

@@ -1,4 +1,4 @@
-import { ToolError } from '../docker/errors.js';
+import { ToolError } from '../kernel/errors.js';
 
 /**
  * What a named volume's driver and options give a container on the host. The local driver runs

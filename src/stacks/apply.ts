@@ -10,7 +10,7 @@ import {
   type WaitResult,
 } from '../docker/containers.js';
 import type { Engine } from '../docker/engine.js';
-import { ToolError } from '../docker/errors.js';
+import { ToolError } from '../kernel/errors.js';
 import { ensureImage, type PullPolicy } from '../docker/images.js';
 import { sleep } from '../util/timeout.js';
 import type { ContainerSpec } from '../docker/containerSpec.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Engine } from '../docker/engine.js';
-import { ToolError } from '../docker/errors.js';
+import { ToolError } from '../kernel/errors.js';
 import { buildImage } from '../docker/images.js';
 import { COMPOSE_PROJECT, COMPOSE_SERVICE, LABEL_BUILD_HASH } from '../docker/labels.js';
 import type { FileReader } from '../policy/fileReader.js';

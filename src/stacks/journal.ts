@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Engine } from '../docker/engine.js';
-import { ToolError } from '../docker/errors.js';
+import { ToolError } from '../kernel/errors.js';
 import type { HistoryPort } from '../history/port.js';
 import type { Logger } from '../logger.js';
 import { sleep } from '../util/timeout.js';

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type Docker from 'dockerode';
 import type { Engine } from '../docker/engine.js';
-import { ToolError } from '../docker/errors.js';
+import { ToolError } from '../kernel/errors.js';
 import { COMPOSE_PROJECT, LABEL_INSTANCE } from '../docker/labels.js';
 
 /**

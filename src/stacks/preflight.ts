@@ -1,6 +1,6 @@
 import type { PolicyConfig } from '../config.js';
 import type { Engine } from '../docker/engine.js';
-import { ToolError } from '../docker/errors.js';
+import { ToolError } from '../kernel/errors.js';
 import type { PullPolicy } from '../docker/images.js';
 import { checkStackOnEngine, formatFinding, type Finding } from '../validation/index.js';
 import { imageFacts, imageFindings } from '../validation/engineChecks.js';

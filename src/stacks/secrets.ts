@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { putArchive, tarArchive } from '../docker/archive.js';
 import type { Engine } from '../docker/engine.js';
-import { ToolError } from '../docker/errors.js';
+import { ToolError } from '../kernel/errors.js';
 import type { ServiceFile } from './compose/fileSources.js';
 import { MASK } from '../util/mask.js';
 

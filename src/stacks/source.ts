@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import type { Config } from '../config.js';
-import { ToolError } from '../docker/errors.js';
+import { ToolError } from '../kernel/errors.js';
 import { loadProject, type ComposeProject, type LoadProjectOptions, type ReadFile } from './compose/index.js';
 import { getTemplate } from './templates.js';
 

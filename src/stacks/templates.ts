@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { ToolError } from '../docker/errors.js';
+import { ToolError } from '../kernel/errors.js';
 
 /** Compose documents shipped with the package in templates/, each with an `x-template` block. */
 

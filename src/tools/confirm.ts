@@ -1,5 +1,5 @@
 import type { ConfirmArgumentMode } from '../config.js';
-import { ToolError } from '../docker/errors.js';
+import { ToolError } from '../kernel/errors.js';
 
 /**
  * Confirmation of destructive actions. The rule: when the client can ask its user (it

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ToolError, type ErrorKind } from '../docker/errors.js';
+import { ToolError, type ErrorKind } from '../kernel/errors.js';
 import { boundAnswer, capText, MAX_ANSWER_BYTES, TRUNCATED_META_KEY } from './bounds.js';
 import { maskAnswer, maskText } from '../util/mask.js';
 import { InputRequiredSignal } from './confirm.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ToolError } from '../docker/errors.js';
+import { ToolError } from '../kernel/errors.js';
 
 export const pagingInput = {
   limit: z.number().int().min(1).max(1000).optional().describe('Default 50.'),

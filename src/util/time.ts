@@ -1,5 +1,5 @@
 import { parseDuration } from '../docker/specParsers.js';
-import { ToolError } from '../docker/errors.js';
+import { ToolError } from '../kernel/errors.js';
 
 /**
  * "2026-11-25T10:00:00Z", a unix timestamp in seconds, or a relative duration ("10m", "1h30m")

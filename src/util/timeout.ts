@@ -1,4 +1,4 @@
-import { ToolError } from '../docker/errors.js';
+import { ToolError } from '../kernel/errors.js';
 
 /**
  * Runs `work` with a deadline. The AbortSignal handed to `work` fires when the deadline

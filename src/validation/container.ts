@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import type { ContainerSpec } from '../docker/containerSpec.js';
 import type { Engine } from '../docker/engine.js';
-import { ToolError } from '../docker/errors.js';
+import { ToolError } from '../kernel/errors.js';
 import type { PullPolicy } from '../docker/images.js';
 import { checkContainerSpec, withDefaultLimits } from '../policy/containerPolicy.js';
 import { checkHostAccessOnEngine } from '../policy/hostAccessEngine.js';

@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import type Docker from 'dockerode';
 import type { Engine } from '../docker/engine.js';
-import { ToolError } from '../docker/errors.js';
+import { ToolError } from '../kernel/errors.js';
 import type { PullPolicy } from '../docker/images.js';
 import type { EngineCapacity, Fields } from './specChecks.js';
 import { registryOf } from './specChecks.js';

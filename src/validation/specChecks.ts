@@ -1,6 +1,6 @@
 import type { PolicyConfig } from '../config.js';
 import type { ContainerSpec } from '../docker/containerSpec.js';
-import { ToolError } from '../docker/errors.js';
+import { ToolError } from '../kernel/errors.js';
 import { checkContainerSpec } from '../policy/containerPolicy.js';
 import type { ComposeIssue, ComposeProject } from '../stacks/compose/index.js';
 import type { Finding } from './finding.js';

@@ -1,6 +1,6 @@
 import type { Config, PolicyConfig } from '../config.js';
 import type { Engine } from '../docker/engine.js';
-import { ToolError } from '../docker/errors.js';
+import { ToolError } from '../kernel/errors.js';
 import type { PullPolicy } from '../docker/images.js';
 import { COMPOSE_PROJECT, COMPOSE_SERVICE } from '../docker/labels.js';
 import { checkContainerSpec, withDefaultLimits } from '../policy/containerPolicy.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapEngineError, ToolError } from '../../src/docker/errors.js';
+import { mapEngineError, ToolError } from '../../src/kernel/errors.js';
 
 const ctx = { action: 'start', target: 'container "web"' };
 

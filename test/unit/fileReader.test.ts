@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ToolError } from '../../src/docker/errors.js';
+import { ToolError } from '../../src/kernel/errors.js';
 import { createFileReader, isWithin } from '../../src/policy/fileReader.js';
 
 let base: string;

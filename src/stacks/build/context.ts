@@ -4,7 +4,7 @@ import { lstat, open, readdir, readlink } from 'node:fs/promises';
 import { isAbsolute, posix, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pack as tarPack } from 'tar-stream';
-import { ToolError } from '../../docker/errors.js';
+import { ToolError } from '../../kernel/errors.js';
 import { isIgnored, mayReinclude, parseDockerignore, type IgnoreRule } from './dockerignore.js';
 
 export interface ContextEntry {

@@ -1,4 +1,4 @@
-import { ToolError } from '../../docker/errors.js';
+import { ToolError } from '../../kernel/errors.js';
 
 /** service -> the services it depends on. */
 export type DependencyGraph = ReadonlyMap<string, readonly string[]>;

@@ -1,4 +1,4 @@
-import { ToolError } from '../../docker/errors.js';
+import { ToolError } from '../../kernel/errors.js';
 
 /** One step of a key path: a mapping key or a sequence index. */
 export type PathSegment = string | number;

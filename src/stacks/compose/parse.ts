@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit, type Document, type YAMLError } from 'yaml';
-import { ToolError } from '../../docker/errors.js';
+import { ToolError } from '../../kernel/errors.js';
 import { interpolateString, InterpolationError, type InterpolationEnv } from './interpolate.js';
 import { rememberSecretVariables } from '../../util/mask.js';
 import { composeError, type ComposeIssue, type KeyPath, type Locate } from './issues.js';

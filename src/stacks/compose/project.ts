@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ContainerSpec } from '../../docker/containerSpec.js';
-import { ToolError } from '../../docker/errors.js';
+import { ToolError } from '../../kernel/errors.js';
 import { rememberSecretVariables } from '../../util/mask.js';
 import {
   COMPOSE_CONFIG_HASH,

@@ -1,4 +1,4 @@
-import { isToolError } from '../../docker/errors.js';
+import { isToolError } from '../../kernel/errors.js';
 import { closestKey } from './keys.js';
 import type { IssueCollector, PathSegment } from './issues.js';
 

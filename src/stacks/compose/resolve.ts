@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { isToolError } from '../../docker/errors.js';
+import { isToolError } from '../../kernel/errors.js';
 import { interpolateData, type InterpolationEnv } from './interpolate.js';
 import { IssueCollector, formatPath, type KeyPath, type Locate } from './issues.js';
 import * as K from './keys.js';

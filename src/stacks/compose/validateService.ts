@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { posix } from 'node:path';
-import { ToolError, isToolError } from '../../docker/errors.js';
+import { ToolError, isToolError } from '../../kernel/errors.js';
 import { COMPOSE_CONFIG_HASH } from '../../docker/labels.js';
 import {
   isIpAddress,

@@ -7,7 +7,7 @@ import {
   startContainer,
   waitForContainer,
 } from '../../docker/containers.js';
-import { ToolError } from '../../docker/errors.js';
+import { ToolError } from '../../kernel/errors.js';
 import { ensureImage } from '../../docker/images.js';
 import { healthOf, publishedPorts, shortId } from '../../docker/projections.js';
 import { recorded, timedStep } from '../../history/record.js';

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import type { ContainerSpec } from '../../docker/containerSpec.js';
-import { ToolError } from '../../docker/errors.js';
+import { ToolError } from '../../kernel/errors.js';
 import { assertImageRef } from '../../docker/images.js';
 import { managedLabels } from '../../docker/labels.js';
 import { commandList, keyValueList, numberFromString, portList, stringFromNumber, volumeList } from '../portable.js';

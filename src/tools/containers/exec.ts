@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { keyValueList } from '../portable.js';
 import { inspectContainer, target } from '../../docker/containers.js';
-import { ToolError } from '../../docker/errors.js';
+import { ToolError } from '../../kernel/errors.js';
 import { assertObjectRef } from '../../docker/refs.js';
 import { execInContainer } from '../../docker/exec.js';
 import { vetExistingContainer } from '../../policy/hostAccessEngine.js';

@@ -7,7 +7,7 @@ import {
   stopContainer,
   target,
 } from '../../docker/containers.js';
-import { ToolError } from '../../docker/errors.js';
+import { ToolError } from '../../kernel/errors.js';
 import { recorded, timedStep } from '../../history/record.js';
 import { vetExistingContainer } from '../../policy/hostAccessEngine.js';
 import { assertInScope } from '../../policy/scope.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { inspectContainer, listContainers } from '../../docker/containers.js';
-import { ToolError } from '../../docker/errors.js';
+import { ToolError } from '../../kernel/errors.js';
 import { assertObjectRef } from '../../docker/refs.js';
 import { sampleStats } from '../../docker/stats.js';
 import { defineTool } from '../defineTool.js';

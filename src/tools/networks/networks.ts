@@ -2,7 +2,7 @@ import { isIPv4 } from 'node:net';
 import { z } from 'zod';
 import { keyValueList } from '../portable.js';
 import { inspectContainer, target } from '../../docker/containers.js';
-import { ToolError } from '../../docker/errors.js';
+import { ToolError } from '../../kernel/errors.js';
 import { managedLabels } from '../../docker/labels.js';
 import {
   assertKnownNetworkDriver,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { stringFromNumber } from '../portable.js';
-import { ToolError } from '../../docker/errors.js';
+import { ToolError } from '../../kernel/errors.js';
 import type { DeploymentEntry, HistoryQuery } from '../../history/port.js';
 import { toUnixSeconds } from '../../util/time.js';
 import { defineTool } from '../defineTool.js';

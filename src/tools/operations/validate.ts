@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { keyValueList } from '../portable.js';
 import { TERSE } from '../publish.js';
-import { ToolError } from '../../docker/errors.js';
+import { ToolError } from '../../kernel/errors.js';
 import { countBySeverity, SEVERITIES, validateContainerSpec, validateStack, type Finding } from '../../validation/index.js';
 import { deployContainerInput, toContainerSpec } from '../containers/deploySpec.js';
 import { capList, capText } from '../bounds.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { keyValueList } from '../portable.js';
-import { ToolError } from '../../docker/errors.js';
+import { ToolError } from '../../kernel/errors.js';
 import { assertInScope } from '../../policy/scope.js';
 import { applyPlan, type ApplyResult } from '../../stacks/apply.js';
 import { planDeployment, type ComposeProject, type Plan } from '../../stacks/compose/index.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ToolError } from '../../docker/errors.js';
+import { ToolError } from '../../kernel/errors.js';
 import { listStackSummaries, stackStatus } from '../../stacks/status.js';
 import { listTemplates } from '../../stacks/templates.js';
 import { defineTool } from '../defineTool.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { removeContainer } from '../../docker/containers.js';
-import { ToolError } from '../../docker/errors.js';
+import { ToolError } from '../../kernel/errors.js';
 import { assertInScope } from '../../policy/scope.js';
 import { containerName, stackObjects } from '../../stacks/engineState.js';
 import { newDeploymentLabel } from '../../stacks/journal.js';

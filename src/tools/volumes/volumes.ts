@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { keyValueList } from '../portable.js';
-import { ToolError } from '../../docker/errors.js';
+import { ToolError } from '../../kernel/errors.js';
 import { managedLabels } from '../../docker/labels.js';
 import { listNames } from '../../docker/networks.js';
 import { assertVolumeDriver, assertVolumeName, createVolume, inspectVolume, listVolumes, removeVolume, volumeTarget, volumeUsers } from '../../docker/volumes.js';

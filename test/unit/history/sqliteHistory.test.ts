@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openDatabase, pragma } from '../../../src/history/sqlite.js';
-import { ToolError } from '../../../src/docker/errors.js';
+import { ToolError } from '../../../src/kernel/errors.js';
 import { HistoryOpenError, memoryHistory, type DeploymentEntry, type HistoryPort } from '../../../src/history/port.js';
 import { HEARTBEAT_MS, INTERRUPTED_ERROR, openSqliteHistory } from '../../../src/history/sqliteHistory.js';
 import { silent, tempDir } from './helpers.js';

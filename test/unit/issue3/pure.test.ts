@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ToolError } from '../../../src/docker/errors.js';
+import { ToolError } from '../../../src/kernel/errors.js';
 import { toExecBody } from '../../../src/docker/exec.js';
 import { classifyPullError, imageRow, removalOnlyUntags } from '../../../src/docker/images.js';
 import { ipv4InCidr, listNames, networkRow, parseCidr, toNetworkBody, type NetworkSpec } from '../../../src/docker/networks.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toCreateBody } from '../../../src/docker/containerSpec.js';
-import { ToolError } from '../../../src/docker/errors.js';
+import { ToolError } from '../../../src/kernel/errors.js';
 import { checkHostAccess } from '../../../src/policy/hostAccess.js';
 import { containerSpecFor, loadProject, type LoadProjectOptions } from '../../../src/stacks/compose/project.js';
 import { planDeployment } from '../../../src/stacks/compose/plan.js';

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { ToolError } from '../../../src/docker/errors.js';
+import { ToolError } from '../../../src/kernel/errors.js';
 import type { ComposeIssue } from '../../../src/stacks/compose/issues.js';
 
 /** Runs `fn`, expects an invalid_input ToolError and returns its issues (details.errors). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ToolError } from '../../../src/docker/errors.js';
+import { ToolError } from '../../../src/kernel/errors.js';
 import { parseComposeYaml, parseDotEnv } from '../../../src/stacks/compose/parse.js';
 import { loadProject } from '../../../src/stacks/compose/project.js';
 import { yaml } from './helpers.js';

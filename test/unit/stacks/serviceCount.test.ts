@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ToolError } from '../../../src/docker/errors.js';
+import type { ToolError } from '../../../src/kernel/errors.js';
 import { loadProject, TOO_MANY_SERVICES } from '../../../src/stacks/compose/project.js';
 
 const services = (n: number) => `services:\n${Array.from({ length: n }, (_, i) => `  s${i}:\n    image: nginx:1\n`).join('')}`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ToolError } from '../../../src/docker/errors.js';
+import type { ToolError } from '../../../src/kernel/errors.js';
 import { loadProject } from '../../../src/stacks/compose/index.js';
 import { resolveSource } from '../../../src/stacks/source.js';
 import { createFileReader } from '../../../src/policy/fileReader.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig, type PolicyConfig } from '../../../src/config.js';
 import type { ContainerSpec } from '../../../src/docker/containerSpec.js';
-import { ToolError } from '../../../src/docker/errors.js';
+import { ToolError } from '../../../src/kernel/errors.js';
 import { loadProject } from '../../../src/stacks/compose/project.js';
 import {
   composeFindings,
