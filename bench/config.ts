@@ -54,7 +54,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     .filter((n) => Number.isInteger(n) && n > 0)
     .sort((a, b) => a - b);
   const sections = new Set((env.BENCH_SECTIONS ?? SECTIONS.join(',')).split(',').map((s) => s.trim()));
-  for (const s of sections) if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`BENCH_SECTIONS: unknown section "${s}" (${SECTIONS.join(', ')})`);
+  for (const s of sections)
+    if (!(SECTIONS as readonly string[]).includes(s))
+      throw new Error(`BENCH_SECTIONS: unknown section "${s}" (${SECTIONS.join(', ')})`);
   return {
     quick,
     iterations: int('BENCH_ITER', quick ? 5 : 30),

@@ -24,14 +24,22 @@ async function installPeers(): Promise<string[]> {
   if (!missing.length) return [];
   log(`installing peers into ${PEERS_DIR}: ${missing.map((p) => p.pkg).join(' ')}`);
   mkdirSync(PEERS_DIR, { recursive: true });
-  const r = await run('npm', ['install', '--prefix', PEERS_DIR, '--no-audit', '--no-fund', ...missing.map((p) => p.pkg)], { allowFail: true, timeoutMs: 300_000 });
+  const r = await run(
+    'npm',
+    ['install', '--prefix', PEERS_DIR, '--no-audit', '--no-fund', ...missing.map((p) => p.pkg)],
+    { allowFail: true, timeoutMs: 300_000 },
+  );
   return r.code === 0 ? [] : [`npm install of peers failed (exit ${r.code}): ${r.stderr.slice(-300)}`];
 }
 
 async function machine(): Promise<Machine> {
   const info = await rawJson<{ ServerVersion: string; Driver: string; CgroupVersion?: string }>('GET', '/info');
   const ver = await rawJson<{ ApiVersion: string }>('GET', '/version');
-  const compose = await run('docker-compose', ['version', '--short'], { allowFail: true }).catch(() => ({ stdout: 'not found', code: 1, stderr: '' }));
+  const compose = await run('docker-compose', ['version', '--short'], { allowFail: true }).catch(() => ({
+    stdout: 'not found',
+    code: 1,
+    stderr: '',
+  }));
   const peers: Record<string, string> = {};
   for (const p of PEERS) if (peerInstalled(p)) peers[p.id] = peerVersion(p);
   return {
@@ -67,7 +75,9 @@ async function main(): Promise<number> {
     errors,
     cleanupProblems: [],
   };
-  log(`${cfg.quick ? 'QUICK ' : ''}run: sections ${[...cfg.sections].join(', ')}; load ${results.machine.loadavgStart.map((v) => v.toFixed(2)).join(' ')}`);
+  log(
+    `${cfg.quick ? 'QUICK ' : ''}run: sections ${[...cfg.sections].join(', ')}; load ${results.machine.loadavgStart.map((v) => v.toFixed(2)).join(' ')}`,
+  );
 
   let interrupted = false;
   const onSignal = (sig: NodeJS.Signals) => {

@@ -1,6 +1,13 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
-import { CONFIRM_ARGUMENT_MODES, ConfigError, loadConfig, wholeNumber, type Config, type ConfigFlags } from './config.js';
+import {
+  CONFIRM_ARGUMENT_MODES,
+  ConfigError,
+  loadConfig,
+  wholeNumber,
+  type Config,
+  type ConfigFlags,
+} from './config.js';
 import { Engine } from './docker/engine.js';
 import { HistoryOpenError, memoryHistory, type HistoryPort } from './history/port.js';
 import { openSqliteHistory } from './history/sqliteHistory.js';
@@ -20,17 +27,28 @@ import { enabledTools, UnknownToolsetError } from './tools/registry.js';
 function addCommonOptions(cmd: Command): Command {
   return cmd
     .option('--read-only', 'list and run only tools that change nothing')
-    .option('--toolsets <list>', 'comma-separated toolsets to enable (containers,images,networks,volumes,stacks,operations, or all; default containers,stacks,operations)')
+    .option(
+      '--toolsets <list>',
+      'comma-separated toolsets to enable (containers,images,networks,volumes,stacks,operations, or all; default containers,stacks,operations)',
+    )
     .option('--disable-destructive', 'do not offer destructive tools at all')
     .addOption(new Option('--scope <scope>', 'objects mutating tools may touch').choices(['managed', 'all']))
     .option('--engine-timeout <ms>', 'deadline for one Docker Engine call, in milliseconds')
     .option('--log-level <level>', 'pino log level for stderr logs (default info)')
-    .option('--history-path <file>', 'SQLite file of the deployment history (or DOM_HISTORY_PATH); ":memory:" keeps none')
-    .option('--file-root <dir>', 'folder that Compose files, env_file and .env may be read from; repeatable (or DOM_FILE_ROOTS; default the working directory)', collect)
+    .option(
+      '--history-path <file>',
+      'SQLite file of the deployment history (or DOM_HISTORY_PATH); ":memory:" keeps none',
+    )
+    .option(
+      '--file-root <dir>',
+      'folder that Compose files, env_file and .env may be read from; repeatable (or DOM_FILE_ROOTS; default the working directory)',
+      collect,
+    )
     .addOption(
-      new Option('--confirm-argument <mode>', 'which confirm: true counts: fallback (only from clients that cannot ask the user; default), always, never (or DOM_CONFIRM_ARGUMENT)').choices([
-        ...CONFIRM_ARGUMENT_MODES,
-      ]),
+      new Option(
+        '--confirm-argument <mode>',
+        'which confirm: true counts: fallback (only from clients that cannot ask the user; default), always, never (or DOM_CONFIRM_ARGUMENT)',
+      ).choices([...CONFIRM_ARGUMENT_MODES]),
     );
 }
 
@@ -41,7 +59,10 @@ function collect(value: string, previous: string[] | undefined): string[] {
 function setup(opts: ConfigFlags): { config: Config; log: Logger } {
   const config = loadConfig(process.env, opts);
   // The server's own secrets are masked verbatim wherever they would show (answers, logs, history).
-  setKnownSecrets([config.httpToken, ...Object.values(config.registryAuth).flatMap((c) => [c.password, c.identitytoken])]);
+  setKnownSecrets([
+    config.httpToken,
+    ...Object.values(config.registryAuth).flatMap((c) => [c.password, c.identitytoken]),
+  ]);
   return { config, log: createLogger(config.logLevel) };
 }
 
@@ -64,7 +85,10 @@ interface ServeFlags extends ConfigFlags {
 }
 
 function list(v: string | undefined): string[] {
-  return (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return (v ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 function onShutdown(log: Logger, stop: () => Promise<void>): (why: string) => Promise<void> {
@@ -84,14 +108,46 @@ async function serveHttp(opts: ServeFlags): Promise<void> {
   const env = process.env;
   const port = wholeNumber(opts.port ?? env.DOM_HTTP_PORT, '--port (DOM_HTTP_PORT)', 8808, 0, 65535);
   const limits = {
-    maxBodyBytes: wholeNumber(opts.maxBody ?? env.DOM_HTTP_MAX_BODY, '--max-body (DOM_HTTP_MAX_BODY, bytes)', 4 * 1024 * 1024, 1, 1024 * 1024 * 1024),
-    maxConcurrent: wholeNumber(opts.maxConcurrent ?? env.DOM_HTTP_MAX_CONCURRENT, '--max-concurrent (DOM_HTTP_MAX_CONCURRENT)', 32, 1, 10_000),
-    headersTimeoutMs: wholeNumber(opts.headersTimeout ?? env.DOM_HTTP_HEADERS_TIMEOUT_MS, '--headers-timeout (DOM_HTTP_HEADERS_TIMEOUT_MS, milliseconds)', 10_000, 100, 600_000),
-    bodyTimeoutMs: wholeNumber(opts.bodyTimeout ?? env.DOM_HTTP_BODY_TIMEOUT_MS, '--body-timeout (DOM_HTTP_BODY_TIMEOUT_MS, milliseconds)', 10_000, 100, 600_000),
-    requestTimeoutMs: wholeNumber(opts.requestTimeout ?? env.DOM_HTTP_REQUEST_TIMEOUT_MS, '--request-timeout (DOM_HTTP_REQUEST_TIMEOUT_MS, milliseconds)', 30_000, 100, 3_600_000),
+    maxBodyBytes: wholeNumber(
+      opts.maxBody ?? env.DOM_HTTP_MAX_BODY,
+      '--max-body (DOM_HTTP_MAX_BODY, bytes)',
+      4 * 1024 * 1024,
+      1,
+      1024 * 1024 * 1024,
+    ),
+    maxConcurrent: wholeNumber(
+      opts.maxConcurrent ?? env.DOM_HTTP_MAX_CONCURRENT,
+      '--max-concurrent (DOM_HTTP_MAX_CONCURRENT)',
+      32,
+      1,
+      10_000,
+    ),
+    headersTimeoutMs: wholeNumber(
+      opts.headersTimeout ?? env.DOM_HTTP_HEADERS_TIMEOUT_MS,
+      '--headers-timeout (DOM_HTTP_HEADERS_TIMEOUT_MS, milliseconds)',
+      10_000,
+      100,
+      600_000,
+    ),
+    bodyTimeoutMs: wholeNumber(
+      opts.bodyTimeout ?? env.DOM_HTTP_BODY_TIMEOUT_MS,
+      '--body-timeout (DOM_HTTP_BODY_TIMEOUT_MS, milliseconds)',
+      10_000,
+      100,
+      600_000,
+    ),
+    requestTimeoutMs: wholeNumber(
+      opts.requestTimeout ?? env.DOM_HTTP_REQUEST_TIMEOUT_MS,
+      '--request-timeout (DOM_HTTP_REQUEST_TIMEOUT_MS, milliseconds)',
+      30_000,
+      100,
+      3_600_000,
+    ),
   };
   if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
-    throw new ConfigError(`--headers-timeout (${limits.headersTimeoutMs} ms) must not be longer than --request-timeout (${limits.requestTimeoutMs} ms)`);
+    throw new ConfigError(
+      `--headers-timeout (${limits.headersTimeoutMs} ms) must not be longer than --request-timeout (${limits.requestTimeoutMs} ms)`,
+    );
   }
   if (!config.httpToken) {
     throw new ConfigError(
@@ -173,12 +229,15 @@ function printTools(opts: ConfigFlags & { json?: boolean }): void {
     return;
   }
   const width = Math.max(...tools.map((t) => t.name.length));
-  for (const t of tools) process.stdout.write(`${t.name.padEnd(width)}  ${t.toolset.padEnd(10)}  ${t.kind.padEnd(11)}  ${t.title}\n`);
+  for (const t of tools)
+    process.stdout.write(`${t.name.padEnd(width)}  ${t.toolset.padEnd(10)}  ${t.kind.padEnd(11)}  ${t.title}\n`);
 }
 
 async function callTool(name: string, json: string | undefined, opts: ConfigFlags): Promise<number> {
   const { config, log } = setup(opts);
-  const tool = enabledTools({ ...config, toolsets: config.toolsets.length ? config.toolsets : ['all'] }).find((t) => t.name === name);
+  const tool = enabledTools({ ...config, toolsets: config.toolsets.length ? config.toolsets : ['all'] }).find(
+    (t) => t.name === name,
+  );
   let result: ToolResult;
   if (!tool) {
     result = errorResult('invalid_input', `No tool "${name}" is enabled; run \`${SERVER_NAME} tools\` to list them.`);
@@ -204,10 +263,13 @@ async function callTool(name: string, json: string | undefined, opts: ConfigFlag
       history,
       who: 'cli',
     }).finally(() => history.close());
-    result = 'inputRequired' in out ? errorResult('failed', 'The tool asked for input, which the shell cannot give.') : out;
+    result =
+      'inputRequired' in out ? errorResult('failed', 'The tool asked for input, which the shell cannot give.') : out;
   }
   if (result.isError) {
-    process.stdout.write(`${JSON.stringify({ error: { kind: (result._meta?.['io.docker-orchestration-mcp/error'] as { kind: string } | undefined)?.kind, message: result.content[0]?.text } }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ error: { kind: (result._meta?.['io.docker-orchestration-mcp/error'] as { kind: string } | undefined)?.kind, message: result.content[0]?.text } }, null, 2)}\n`,
+    );
     return 1;
   }
   process.stdout.write(`${JSON.stringify(result.structuredContent, null, 2)}\n`);
@@ -220,32 +282,52 @@ const program = new Command()
   .version(SERVER_VERSION);
 
 addCommonOptions(program.command('serve', { isDefault: true }).description('run the MCP server (stdio by default)'))
-  .addOption(new Option('--transport <transport>', 'stdio or http (Streamable HTTP at /mcp)').choices(['stdio', 'http']))
+  .addOption(
+    new Option('--transport <transport>', 'stdio or http (Streamable HTTP at /mcp)').choices(['stdio', 'http']),
+  )
   .option('--host <host>', 'HTTP bind address (default 127.0.0.1)')
   .option('--port <port>', 'HTTP port (default 8808; 0 picks a free one)')
   .option('--token-file <file>', 'file holding the HTTP bearer token (or set DOM_HTTP_TOKEN)')
   .option('--allowed-hosts <list>', 'extra Host header names the HTTP transport accepts')
   .option('--allowed-origins <list>', 'extra Origin host names the HTTP transport accepts')
   .option('--max-body <bytes>', 'largest HTTP request body, counted as it arrives (default 4 MiB)')
-  .option('--max-concurrent <n>', 'most JSON-RPC messages served at once over HTTP; each message of a batch counts (default 32)')
+  .option(
+    '--max-concurrent <n>',
+    'most JSON-RPC messages served at once over HTTP; each message of a batch counts (default 32)',
+  )
   .option('--headers-timeout <ms>', 'time allowed to receive HTTP request headers (default 10000)')
   .option('--body-timeout <ms>', 'time allowed to receive an HTTP request body after its headers (default 10000)')
-  .option('--request-timeout <ms>', 'time allowed to receive a whole HTTP request; answers may take longer (default 30000)')
-  .option('--self-heal', 'run the self-healing watcher: restart managed containers that die or turn unhealthy (or DOM_SELF_HEAL=1)')
+  .option(
+    '--request-timeout <ms>',
+    'time allowed to receive a whole HTTP request; answers may take longer (default 30000)',
+  )
+  .option(
+    '--self-heal',
+    'run the self-healing watcher: restart managed containers that die or turn unhealthy (or DOM_SELF_HEAL=1)',
+  )
   .action(async (opts: ServeFlags) => serve(opts));
 
 addCommonOptions(program.command('tools').description('list the tools this configuration offers'))
   .option('--json', 'print tool metadata as JSON')
   .action((opts: ConfigFlags & { json?: boolean }) => printTools(opts));
 
-addCommonOptions(program.command('call').description('run one tool and print its structured result').argument('<tool>').argument('[json]', 'arguments as a JSON object')).action(
-  async (tool: string, json: string | undefined, opts: ConfigFlags) => {
-    process.exitCode = await callTool(tool, json, opts);
-  },
-);
+addCommonOptions(
+  program
+    .command('call')
+    .description('run one tool and print its structured result')
+    .argument('<tool>')
+    .argument('[json]', 'arguments as a JSON object'),
+).action(async (tool: string, json: string | undefined, opts: ConfigFlags) => {
+  process.exitCode = await callTool(tool, json, opts);
+});
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  if (err instanceof ConfigError || err instanceof UnknownToolsetError || err instanceof HttpConfigError || err instanceof HistoryOpenError) {
+  if (
+    err instanceof ConfigError ||
+    err instanceof UnknownToolsetError ||
+    err instanceof HttpConfigError ||
+    err instanceof HistoryOpenError
+  ) {
     console.error(`${SERVER_NAME}: ${err.message}`);
     process.exit(2);
   }

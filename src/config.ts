@@ -185,18 +185,29 @@ function unixSocketOf(dockerHost: string | undefined): string | undefined {
 
 export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
   const scope = flags.scope ?? env.DOM_SCOPE ?? 'managed';
-  if (scope !== 'managed' && scope !== 'all') throw new ConfigError(`--scope must be "managed" or "all", not "${scope}"`);
-  const engineTimeoutMs = wholeNumber(flags.engineTimeout ?? env.DOM_ENGINE_TIMEOUT_MS, '--engine-timeout (DOM_ENGINE_TIMEOUT_MS, milliseconds)', 30_000, 100, 3_600_000);
+  if (scope !== 'managed' && scope !== 'all')
+    throw new ConfigError(`--scope must be "managed" or "all", not "${scope}"`);
+  const engineTimeoutMs = wholeNumber(
+    flags.engineTimeout ?? env.DOM_ENGINE_TIMEOUT_MS,
+    '--engine-timeout (DOM_ENGINE_TIMEOUT_MS, milliseconds)',
+    30_000,
+    100,
+    3_600_000,
+  );
   const confirmArgument = flags.confirmArgument ?? env.DOM_CONFIRM_ARGUMENT ?? 'fallback';
   if (!(CONFIRM_ARGUMENT_MODES as readonly string[]).includes(confirmArgument)) {
-    throw new ConfigError(`--confirm-argument (DOM_CONFIRM_ARGUMENT) must be one of ${CONFIRM_ARGUMENT_MODES.join(', ')}, not "${confirmArgument}"`);
+    throw new ConfigError(
+      `--confirm-argument (DOM_CONFIRM_ARGUMENT) must be one of ${CONFIRM_ARGUMENT_MODES.join(', ')}, not "${confirmArgument}"`,
+    );
   }
   const docker: DockerConfig = {
     tlsVerify: bool(env.DOCKER_TLS_VERIFY) ?? false,
   };
   if (env.DOCKER_HOST) docker.host = env.DOCKER_HOST;
   const home = (path: string): string => expandHome(path, env);
-  const certPath = (env.DOCKER_CERT_PATH && home(env.DOCKER_CERT_PATH)) || (docker.tlsVerify ? join(env.HOME ?? homedir(), '.docker') : undefined);
+  const certPath =
+    (env.DOCKER_CERT_PATH && home(env.DOCKER_CERT_PATH)) ||
+    (docker.tlsVerify ? join(env.HOME ?? homedir(), '.docker') : undefined);
   if (certPath) docker.certPath = certPath;
   const historyPath = home(flags.historyPath ?? env.DOM_HISTORY_PATH ?? defaultHistoryPath(env));
   const dockerConfigDir = (env.DOCKER_CONFIG && home(env.DOCKER_CONFIG)) || join(env.HOME ?? homedir(), '.docker');
@@ -247,7 +258,12 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
       allowDevices: bool(env.DOM_ALLOW_DEVICES) ?? false,
       allowUnconfined: bool(env.DOM_ALLOW_UNCONFINED) ?? false,
       allowedImages: list(env.DOM_ALLOWED_IMAGES),
-      allowedNetworkDrivers: list(env.DOM_ALLOWED_NETWORK_DRIVERS).map((d) => d.trim().toLowerCase().replace(/:latest$/, '')),
+      allowedNetworkDrivers: list(env.DOM_ALLOWED_NETWORK_DRIVERS).map((d) =>
+        d
+          .trim()
+          .toLowerCase()
+          .replace(/:latest$/, ''),
+      ),
       allowedNetworkOptions: list(env.DOM_ALLOWED_NETWORK_OPTIONS).map((k) => k.trim().toLowerCase()),
       allowedVolumeDrivers: list(env.DOM_ALLOWED_VOLUME_DRIVERS).map((d) => d.toLowerCase().replace(/:latest$/, '')),
       allowedVolumeTypes: list(env.DOM_ALLOWED_VOLUME_TYPES).map((t) => t.toLowerCase()),
@@ -263,7 +279,11 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
 }
 
 function defaultHistoryPath(env: Env): string {
-  return join(env.XDG_DATA_HOME || join(env.HOME ?? homedir(), '.local', 'share'), 'docker-orchestration-mcp', 'history.db');
+  return join(
+    env.XDG_DATA_HOME || join(env.HOME ?? homedir(), '.local', 'share'),
+    'docker-orchestration-mcp',
+    'history.db',
+  );
 }
 
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
@@ -279,7 +299,11 @@ function filesConfig(env: Env, flagRoots: string[] | undefined, protectedPaths: 
     maxBytes: positiveInt(env.DOM_MAX_FILE_BYTES, 'DOM_MAX_FILE_BYTES', DEFAULT_MAX_FILE_BYTES),
     readTimeoutMs: positiveInt(env.DOM_FILE_READ_TIMEOUT_MS, 'DOM_FILE_READ_TIMEOUT_MS', 5000),
     protectedPaths,
-    maxBuildContextBytes: positiveInt(env.DOM_MAX_BUILD_CONTEXT_BYTES, 'DOM_MAX_BUILD_CONTEXT_BYTES', DEFAULT_MAX_BUILD_CONTEXT_BYTES),
+    maxBuildContextBytes: positiveInt(
+      env.DOM_MAX_BUILD_CONTEXT_BYTES,
+      'DOM_MAX_BUILD_CONTEXT_BYTES',
+      DEFAULT_MAX_BUILD_CONTEXT_BYTES,
+    ),
   };
 }
 
@@ -304,7 +328,13 @@ function positiveInt(raw: string | undefined, name: string, fallback: number): n
  * A numeric setting: digits only (no sign, decimals, exponent or hex), within [min, max];
  * absent or empty means `fallback`. Anything else is a start-up error naming the setting.
  */
-export function wholeNumber(raw: string | undefined, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+export function wholeNumber(
+  raw: string | undefined,
+  name: string,
+  fallback: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (raw === undefined || raw === '') return fallback;
   const text = raw.trim();
   const n = /^\d+$/.test(text) ? Number(text) : Number.NaN;
@@ -321,9 +351,12 @@ function parseRegistryAuth(raw: string | undefined): Record<string, RegistryCred
   try {
     v = JSON.parse(raw);
   } catch {
-    throw new ConfigError('DOM_REGISTRY_AUTH must be JSON: {"registry.example:5000": {"username": "...", "password": "..."}}');
+    throw new ConfigError(
+      'DOM_REGISTRY_AUTH must be JSON: {"registry.example:5000": {"username": "...", "password": "..."}}',
+    );
   }
-  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new ConfigError('DOM_REGISTRY_AUTH must be a JSON object keyed by registry host');
+  if (!v || typeof v !== 'object' || Array.isArray(v))
+    throw new ConfigError('DOM_REGISTRY_AUTH must be a JSON object keyed by registry host');
   return v as Record<string, RegistryCredential>;
 }
 
@@ -336,6 +369,8 @@ export function readTlsFiles(certPath: string): { ca: Buffer; cert: Buffer; key:
       key: readFileSync(join(certPath, 'key.pem')),
     };
   } catch (err) {
-    throw new ConfigError(`DOCKER_TLS_VERIFY is set but TLS files could not be read from ${certPath}: ${(err as Error).message}`);
+    throw new ConfigError(
+      `DOCKER_TLS_VERIFY is set but TLS files could not be read from ${certPath}: ${(err as Error).message}`,
+    );
   }
 }

@@ -9,7 +9,14 @@ import { maskRecord, maskText } from './util/mask.js';
  */
 function oneMsgKey(args: unknown[]): unknown[] {
   const [fields, message, ...rest] = args;
-  if (typeof message !== 'string' || !fields || typeof fields !== 'object' || fields instanceof Error || !Object.hasOwn(fields, 'msg')) return args;
+  if (
+    typeof message !== 'string' ||
+    !fields ||
+    typeof fields !== 'object' ||
+    fields instanceof Error ||
+    !Object.hasOwn(fields, 'msg')
+  )
+    return args;
   const { msg, ...others } = fields as Record<string, unknown>;
   return [{ ...others, [Object.hasOwn(others, 'error') ? 'detail' : 'error']: msg }, message, ...rest];
 }
@@ -18,7 +25,10 @@ function oneMsgKey(args: unknown[]): unknown[] {
  * Structured JSON logs on stderr (fd 2): stdout belongs to the MCP protocol in stdio mode.
  * Every line passes the secret masker: objects by key name and value, messages by value.
  */
-export function createLogger(level: string, destination: DestinationStream = pino.destination({ fd: 2, sync: true })): Logger {
+export function createLogger(
+  level: string,
+  destination: DestinationStream = pino.destination({ fd: 2, sync: true }),
+): Logger {
   return pino(
     {
       level,
@@ -26,7 +36,10 @@ export function createLogger(level: string, destination: DestinationStream = pin
       formatters: { log: (obj) => maskRecord(obj) as Record<string, unknown> },
       hooks: {
         logMethod(args, method) {
-          method.apply(this, oneMsgKey(args).map((a) => (typeof a === 'string' ? maskText(a) : a)) as Parameters<typeof method>);
+          method.apply(
+            this,
+            oneMsgKey(args).map((a) => (typeof a === 'string' ? maskText(a) : a)) as Parameters<typeof method>,
+          );
         },
       },
     },

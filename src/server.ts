@@ -24,7 +24,6 @@ import type { TaskRunner, Work } from './tasks/runner.js';
 export const SERVER_NAME = 'docker-orchestration-mcp';
 export const SERVER_VERSION = PACKAGE_VERSION;
 
-
 function progressFor(ctx: ServerContext, log: Logger): Progress {
   const token = ctx.mcpReq._meta?.progressToken;
   let step = 0;
@@ -35,7 +34,9 @@ function progressFor(ctx: ServerContext, log: Logger): Progress {
     const params: Record<string, unknown> = { progressToken: token, progress: step };
     if (total !== undefined && total >= step) params.total = total;
     if (message) params.message = message;
-    ctx.mcpReq.notify({ method: 'notifications/progress', params }).catch((err: unknown) => log.debug({ err }, 'progress notification failed'));
+    ctx.mcpReq
+      .notify({ method: 'notifications/progress', params })
+      .catch((err: unknown) => log.debug({ err }, 'progress notification failed'));
   };
 }
 
@@ -52,7 +53,12 @@ const CONFIRM_KEY = 'confirm';
  * elicitation/create request. When the client can ask, only the user's answer confirms;
  * `confirm: true` counts for clients that cannot (src/tools/confirm.ts has the rule).
  */
-function confirmerFor(server: McpServer, ctx: ServerContext, config: Config, inputResponses: unknown = ctx.mcpReq.inputResponses): Confirmer {
+function confirmerFor(
+  server: McpServer,
+  ctx: ServerContext,
+  config: Config,
+  inputResponses: unknown = ctx.mcpReq.inputResponses,
+): Confirmer {
   const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
   const modernCaps = envelope?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined;
   const caps = modernCaps ?? server.server.getClientCapabilities();
@@ -75,7 +81,11 @@ function confirmerFor(server: McpServer, ctx: ServerContext, config: Config, inp
         if (answer.kind === 'elicit') return answerOf(answer.action, answer.content);
         if (answer.kind !== 'missing') return 'decline';
         throw new InputRequiredSignal(
-          inputRequired({ inputRequests: { [CONFIRM_KEY]: inputRequired.elicit({ message, requestedSchema: requestedSchema(summary) }) } }),
+          inputRequired({
+            inputRequests: {
+              [CONFIRM_KEY]: inputRequired.elicit({ message, requestedSchema: requestedSchema(summary) }),
+            },
+          }),
         );
       }
       const res = await ctx.mcpReq.elicitInput({ mode: 'form', message, requestedSchema: requestedSchema(summary) });
@@ -162,7 +172,10 @@ export function createServer(
           who,
           confirm: confirmerFor(server, ctx, config, inputResponses),
         });
-        if ('inputRequired' in result) return { inputRequests: (result.inputRequired as { inputRequests?: Record<string, unknown> }).inputRequests ?? {} };
+        if ('inputRequired' in result)
+          return {
+            inputRequests: (result.inputRequired as { inputRequests?: Record<string, unknown> }).inputRequests ?? {},
+          };
         return { result: { resultType: 'complete', ...(result as unknown as Record<string, unknown>) } };
       };
     });

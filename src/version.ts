@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 declare const __PACKAGE_VERSION__: string | undefined;
 
 /** The version in package.json: the one place it is written. */
-export const PACKAGE_VERSION: string = typeof __PACKAGE_VERSION__ === 'string' ? __PACKAGE_VERSION__ : packageJsonVersion();
+export const PACKAGE_VERSION: string =
+  typeof __PACKAGE_VERSION__ === 'string' ? __PACKAGE_VERSION__ : packageJsonVersion();
 
 /** package.json is one level up from src/version.ts and from dist/version.js. */
 function packageJsonVersion(): string {

@@ -26,7 +26,10 @@ export function raw(method: string, path: string, body?: unknown): Promise<RawAn
         agent,
         method,
         path: `/${API}${path}`,
-        headers: { host: 'docker', ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}) },
+        headers: {
+          host: 'docker',
+          ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}),
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -101,34 +104,55 @@ export async function createIdle(count: number, image: string, startIndex: numbe
  */
 export async function cleanup(): Promise<string[]> {
   const problems: string[] = [];
-  const note = (what: string) => (err: unknown) => problems.push(`${what}: ${err instanceof Error ? err.message : String(err)}`);
+  const note = (what: string) => (err: unknown) =>
+    problems.push(`${what}: ${err instanceof Error ? err.message : String(err)}`);
   const ours = (p: string | undefined) => !!p && p.startsWith(PREFIX);
   const containers = await listAll().catch((err: unknown) => {
     note('list containers')(err);
     return [] as ListedContainer[];
   });
   const doomed = containers.filter(
-    (c) => c.Labels?.[LABEL] === '1' || ours(c.Labels?.['com.docker.compose.project']) || c.Names.some((n) => n.startsWith(`/${PREFIX}`)),
+    (c) =>
+      c.Labels?.[LABEL] === '1' ||
+      ours(c.Labels?.['com.docker.compose.project']) ||
+      c.Names.some((n) => n.startsWith(`/${PREFIX}`)),
   );
   await pool(doomed, 8, async (c) => {
-    const r = await raw('DELETE', `/containers/${c.Id}?force=1&v=1`).catch((err: unknown) => ({ status: 0, body: Buffer.from(String(err)) }));
-    if (r.status >= 300 && r.status !== 404) problems.push(`remove container ${c.Names[0]}: ${r.status} ${r.body.toString().slice(0, 200)}`);
+    const r = await raw('DELETE', `/containers/${c.Id}?force=1&v=1`).catch((err: unknown) => ({
+      status: 0,
+      body: Buffer.from(String(err)),
+    }));
+    if (r.status >= 300 && r.status !== 404)
+      problems.push(`remove container ${c.Names[0]}: ${r.status} ${r.body.toString().slice(0, 200)}`);
   });
-  const networks = await rawJson<{ Id: string; Name: string; Labels?: Record<string, string> }[]>('GET', '/networks').catch((err: unknown) => {
+  const networks = await rawJson<{ Id: string; Name: string; Labels?: Record<string, string> }[]>(
+    'GET',
+    '/networks',
+  ).catch((err: unknown) => {
     note('list networks')(err);
     return [];
   });
   for (const n of networks.filter((n) => n.Name.startsWith(PREFIX) || ours(n.Labels?.['com.docker.compose.project']))) {
     const r = await raw('DELETE', `/networks/${n.Id}`).catch(() => ({ status: 0, body: Buffer.alloc(0) }));
-    if (r.status >= 300 && r.status !== 404) problems.push(`remove network ${n.Name}: ${r.status} ${r.body.toString().slice(0, 200)}`);
+    if (r.status >= 300 && r.status !== 404)
+      problems.push(`remove network ${n.Name}: ${r.status} ${r.body.toString().slice(0, 200)}`);
   }
-  const vols = await rawJson<{ Volumes: { Name: string; Labels?: Record<string, string> | null }[] | null }>('GET', '/volumes').catch((err: unknown) => {
+  const vols = await rawJson<{ Volumes: { Name: string; Labels?: Record<string, string> | null }[] | null }>(
+    'GET',
+    '/volumes',
+  ).catch((err: unknown) => {
     note('list volumes')(err);
     return { Volumes: [] };
   });
-  for (const v of (vols.Volumes ?? []).filter((v) => v.Name.startsWith(PREFIX) || ours(v.Labels?.['com.docker.compose.project'] ?? undefined))) {
-    const r = await raw('DELETE', `/volumes/${encodeURIComponent(v.Name)}`).catch(() => ({ status: 0, body: Buffer.alloc(0) }));
-    if (r.status >= 300 && r.status !== 404) problems.push(`remove volume ${v.Name}: ${r.status} ${r.body.toString().slice(0, 200)}`);
+  for (const v of (vols.Volumes ?? []).filter(
+    (v) => v.Name.startsWith(PREFIX) || ours(v.Labels?.['com.docker.compose.project'] ?? undefined),
+  )) {
+    const r = await raw('DELETE', `/volumes/${encodeURIComponent(v.Name)}`).catch(() => ({
+      status: 0,
+      body: Buffer.alloc(0),
+    }));
+    if (r.status >= 300 && r.status !== 404)
+      problems.push(`remove volume ${v.Name}: ${r.status} ${r.body.toString().slice(0, 200)}`);
   }
   return problems;
 }

@@ -45,7 +45,12 @@ const CALL_TIMEOUT = { timeout: 600_000 };
 /** Our built server over stdio, SDK v2 client (as the integration tests do). */
 export async function ourStdio(extraEnv: Record<string, string> = {}): Promise<Conn> {
   let err = '';
-  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'serve'], env: serverEnv(extraEnv), stderr: 'pipe' });
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [CLI, 'serve'],
+    env: serverEnv(extraEnv),
+    stderr: 'pipe',
+  });
   transport.stderr?.on('data', (d: Buffer) => (err += d.toString()).length > 100_000 && (err = err.slice(-50_000)));
   const client = new Client({ name: 'dom-bench', version: '1.0.0' });
   await client.connect(transport);
@@ -101,7 +106,11 @@ export async function ourHttp(): Promise<Conn> {
     throw new Error(`HTTP server did not start: ${err.slice(-500)}`);
   }
   const client = new Client({ name: 'dom-bench-http', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`), {
+      requestInit: { headers: { authorization: `Bearer ${token}` } },
+    }),
+  );
   return {
     label: 'ours (HTTP)',
     pid: child.pid,
@@ -125,7 +134,14 @@ export interface PeerDef {
 }
 
 export const PEERS: PeerDef[] = [
-  { id: 'docker-mcp', pkg: 'docker-mcp@1.0.0', entry: 'docker-mcp/dist/index.js', listTool: 'docker_container_list', listArgs: { all: true }, how: 'dockerode' },
+  {
+    id: 'docker-mcp',
+    pkg: 'docker-mcp@1.0.0',
+    entry: 'docker-mcp/dist/index.js',
+    listTool: 'docker_container_list',
+    listArgs: { all: true },
+    how: 'dockerode',
+  },
   {
     id: '@0xshariq/docker-mcp-server',
     pkg: '@0xshariq/docker-mcp-server@2.0.4',
@@ -165,7 +181,8 @@ export async function peerStdio(p: PeerDef): Promise<Conn> {
   return {
     label: p.id,
     pid: transport.pid ?? undefined,
-    call: async (name, args) => (await client.callTool({ name, arguments: args }, undefined, CALL_TIMEOUT)) as CallAnswer,
+    call: async (name, args) =>
+      (await client.callTool({ name, arguments: args }, undefined, CALL_TIMEOUT)) as CallAnswer,
     listTools: async () => (await client.listTools()).tools.map((t) => t.name),
     close: () => client.close(),
     stderr: () => err,
@@ -175,7 +192,13 @@ export async function peerStdio(p: PeerDef): Promise<Conn> {
 /** Fails loudly when a tool call reports an error, so broken variants do not look fast. */
 export async function mustCall(c: Conn, name: string, args: Record<string, unknown>): Promise<CallAnswer> {
   const r = await c.call(name, args);
-  if (r.isError) throw new Error(`${c.label} ${name}: ${(r.content ?? []).map((x) => x.text ?? '').join(' ').slice(0, 300)}`);
+  if (r.isError)
+    throw new Error(
+      `${c.label} ${name}: ${(r.content ?? [])
+        .map((x) => x.text ?? '')
+        .join(' ')
+        .slice(0, 300)}`,
+    );
   return r;
 }
 

@@ -7,7 +7,11 @@ export interface ProcResult {
 }
 
 /** Runs a command, collects its output; rejects on a non-zero exit unless `allowFail`. */
-export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; allowFail?: boolean; timeoutMs?: number } = {}): Promise<ProcResult> {
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string; allowFail?: boolean; timeoutMs?: number } = {},
+): Promise<ProcResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -21,7 +25,8 @@ export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv
     });
     child.on('close', (code) => {
       clearTimeout(timer);
-      if (code !== 0 && !opts.allowFail) reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${stderr.slice(-800)}`));
+      if (code !== 0 && !opts.allowFail)
+        reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${stderr.slice(-800)}`));
       else resolve({ code, stdout, stderr });
     });
   });

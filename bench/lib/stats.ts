@@ -20,12 +20,25 @@ export function quantile(sorted: number[], q: number): number {
 
 export function summarize(samples: number[]): Summary {
   const s = [...samples].sort((a, b) => a - b);
-  return { n: s.length, median: quantile(s, 0.5), p90: quantile(s, 0.9), min: s[0] ?? NaN, max: s[s.length - 1] ?? NaN };
+  return {
+    n: s.length,
+    median: quantile(s, 0.5),
+    p90: quantile(s, 0.9),
+    min: s[0] ?? NaN,
+    max: s[s.length - 1] ?? NaN,
+  };
 }
 
 /** ours / baseline, rounded to 2 decimals (NaN when either side is missing). */
 export function ratio(ours: number | undefined, baseline: number | undefined): number {
-  if (ours === undefined || baseline === undefined || !Number.isFinite(ours) || !Number.isFinite(baseline) || baseline === 0) return NaN;
+  if (
+    ours === undefined ||
+    baseline === undefined ||
+    !Number.isFinite(ours) ||
+    !Number.isFinite(baseline) ||
+    baseline === 0
+  )
+    return NaN;
   return Math.round((ours / baseline) * 100) / 100;
 }
 
@@ -56,7 +69,11 @@ export interface Variant {
  * variant alike. Warm-up rounds are not recorded. A variant that throws is dropped and its
  * error kept.
  */
-export async function interleave(variants: Variant[], iterations: number, warmup: number): Promise<Map<string, { samples: number[]; error?: string }>> {
+export async function interleave(
+  variants: Variant[],
+  iterations: number,
+  warmup: number,
+): Promise<Map<string, { samples: number[]; error?: string }>> {
   const out = new Map<string, { samples: number[]; error?: string }>(variants.map((v) => [v.name, { samples: [] }]));
   for (let round = 0; round < warmup + iterations; round++) {
     for (let k = 0; k < variants.length; k++) {

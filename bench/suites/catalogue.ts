@@ -24,7 +24,14 @@ export interface CatalogueResult {
 
 async function measure(cli: string, toolsets: string | undefined): Promise<CatalogueSize> {
   const client = new Client({ name: 'dom-bench-catalogue', version: '1.0.0' });
-  await client.connect(new StdioClientTransport({ command: process.execPath, args: [cli, 'serve'], env: serverEnv(toolsets ? { DOM_TOOLSETS: toolsets } : {}), stderr: 'ignore' }));
+  await client.connect(
+    new StdioClientTransport({
+      command: process.execPath,
+      args: [cli, 'serve'],
+      env: serverEnv(toolsets ? { DOM_TOOLSETS: toolsets } : {}),
+      stderr: 'ignore',
+    }),
+  );
   try {
     const { tools } = await client.listTools();
     let chars = 0;
@@ -42,7 +49,10 @@ async function measure(cli: string, toolsets: string | undefined): Promise<Catal
   }
 }
 
-const CONFIGS: Record<string, string | undefined> = { default: undefined, all: 'containers,images,networks,volumes,stacks,operations' };
+const CONFIGS: Record<string, string | undefined> = {
+  default: undefined,
+  all: 'containers,images,networks,volumes,stacks,operations',
+};
 
 export async function catalogueSuite(_cfg: BenchConfig, log: (m: string) => void): Promise<CatalogueResult> {
   const variants: Record<string, string> = { after: CLI };
@@ -55,7 +65,9 @@ export async function catalogueSuite(_cfg: BenchConfig, log: (m: string) => void
       try {
         const size = await measure(cli, toolsets);
         out.variants[variant][name] = size;
-        log(`catalogue ${variant}/${name}: ${size.tools} tools, ${size.bytes} B, ~${size.tokens} tokens (${size.bytesWithOutput} B with output schemas)`);
+        log(
+          `catalogue ${variant}/${name}: ${size.tools} tools, ${size.bytes} B, ~${size.tokens} tokens (${size.bytesWithOutput} B with output schemas)`,
+        );
       } catch (err) {
         out.variants[variant][name] = { error: err instanceof Error ? err.message : String(err) };
       }
@@ -65,10 +77,19 @@ export async function catalogueSuite(_cfg: BenchConfig, log: (m: string) => void
 }
 
 export function catalogueSection(r: CatalogueResult): string[] {
-  const L = ['## Tool catalogue (per model turn)', '', '| variant | config | tools | bytes | tokens (chars/4) | bytes with output schemas |', '|---|---|---|---|---|---|'];
+  const L = [
+    '## Tool catalogue (per model turn)',
+    '',
+    '| variant | config | tools | bytes | tokens (chars/4) | bytes with output schemas |',
+    '|---|---|---|---|---|---|',
+  ];
   for (const [variant, configs] of Object.entries(r.variants)) {
     for (const [name, s] of Object.entries(configs)) {
-      L.push('error' in s ? `| ${variant} | ${name} | error: ${s.error} | | | |` : `| ${variant} | ${name} | ${s.tools} | ${s.bytes} | ${s.tokens} | ${s.bytesWithOutput} |`);
+      L.push(
+        'error' in s
+          ? `| ${variant} | ${name} | error: ${s.error} | | | |`
+          : `| ${variant} | ${name} | ${s.tools} | ${s.bytes} | ${s.tokens} | ${s.bytesWithOutput} |`,
+      );
     }
   }
   L.push('');

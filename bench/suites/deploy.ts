@@ -36,7 +36,12 @@ interface Side {
 
 export function composeEnv(vars: Record<string, string>): NodeJS.ProcessEnv {
   // docker-compose interpolates the same ${VAR:-default} text itself.
-  return { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...(process.env.DOCKER_HOST ? { DOCKER_HOST: process.env.DOCKER_HOST } : {}), ...vars };
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '/root',
+    ...(process.env.DOCKER_HOST ? { DOCKER_HOST: process.env.DOCKER_HOST } : {}),
+    ...vars,
+  };
 }
 
 /** docker-compose 1.29 with a project directory of its own: `up -d` then the same wait. */
@@ -55,7 +60,11 @@ export function composeSide(project: string, composeText: string, expected: numb
       return undefined;
     },
     async remove() {
-      await run('docker-compose', ['-p', project, '-f', file, 'down', '-v', '--remove-orphans'], { env: composeEnv(lastVars), cwd: dir, allowFail: true });
+      await run('docker-compose', ['-p', project, '-f', file, 'down', '-v', '--remove-orphans'], {
+        env: composeEnv(lastVars),
+        cwd: dir,
+        allowFail: true,
+      });
     },
   };
 }
@@ -63,8 +72,15 @@ export function composeSide(project: string, composeText: string, expected: numb
 export function ourSide(conn: Conn, name: string, source: { template: string } | { compose: string }): Side {
   return {
     async deploy(vars) {
-      const args = 'template' in source ? { name, template: source.template, variables: vars } : { name, compose: source.compose, env: vars };
-      const r = await mustCall(conn, 'deploy_application_stack', { ...args, wait: 'healthy', timeout: WAIT_TIMEOUT_MS / 1000 });
+      const args =
+        'template' in source
+          ? { name, template: source.template, variables: vars }
+          : { name, compose: source.compose, env: vars };
+      const r = await mustCall(conn, 'deploy_application_stack', {
+        ...args,
+        wait: 'healthy',
+        timeout: WAIT_TIMEOUT_MS / 1000,
+      });
       const sc = r.structuredContent as { timeToHealthyMs?: number } | undefined;
       return sc?.timeToHealthyMs;
     },
@@ -146,7 +162,9 @@ export async function deploySuite(cfg: BenchConfig, log: (s: string) => void): P
       ...(s.server.length ? { oursServerReported: summarize(s.server) } : {}),
     };
   }
-  notes.push('docker-compose side: `docker-compose up -d` of the same template text (it interpolates the same variables) followed by polling the Engine every 100 ms until every container runs and every healthchecked one is healthy.');
+  notes.push(
+    'docker-compose side: `docker-compose up -d` of the same template text (it interpolates the same variables) followed by polling the Engine every 100 ms until every container runs and every healthchecked one is healthy.',
+  );
   notes.push('One-service change: NGINX_PORT changes, so only `web` is recreated on both sides.');
   return { runs: cfg.deployRuns, phases, notes };
 }

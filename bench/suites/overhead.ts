@@ -1,6 +1,15 @@
 import type { BenchConfig } from '../config.js';
 import { createIdle, listAll, pool, raw } from '../lib/engine.js';
-import { mustCall, ourHttp, ourStdio, peerInstalled, peerStdio, PEERS, type CallAnswer, type Conn } from '../lib/mcp.js';
+import {
+  mustCall,
+  ourHttp,
+  ourStdio,
+  peerInstalled,
+  peerStdio,
+  PEERS,
+  type CallAnswer,
+  type Conn,
+} from '../lib/mcp.js';
 import { run } from '../lib/proc.js';
 import { interleave, ratio, summarize, type Summary, type Variant } from '../lib/stats.js';
 
@@ -47,7 +56,8 @@ function textBytes(r: CallAnswer): number {
 
 function collect(m: Map<string, { samples: number[]; error?: string }>): Record<string, Measured> {
   const out: Record<string, Measured> = {};
-  for (const [k, v] of m) out[k] = v.error ? { error: v.error, ...(v.samples.length ? summarize(v.samples) : {}) } : summarize(v.samples);
+  for (const [k, v] of m)
+    out[k] = v.error ? { error: v.error, ...(v.samples.length ? summarize(v.samples) : {}) } : summarize(v.samples);
   return out;
 }
 
@@ -83,7 +93,8 @@ export async function overheadSuite(cfg: BenchConfig, log: (s: string) => void):
       }
       const present = (await listAll()).length;
       const limit = Math.min(1000, Math.max(50, present + 10));
-      if (present > 1000) notes.push(`tier ${tier}: ${present} containers present, our listing is capped at limit 1000.`);
+      if (present > 1000)
+        notes.push(`tier ${tier}: ${present} containers present, our listing is capped at limit 1000.`);
       const target = created[0] as string;
       const listArgs = { all: true, limit };
       log(`  tier ${tier}: ${present} containers present, ${cfg.iterations} interleaved rounds`);
@@ -112,20 +123,29 @@ export async function overheadSuite(cfg: BenchConfig, log: (s: string) => void):
       for (const id of ids) inspectAll += (await raw('GET', `/containers/${id}/json`)).body.length;
       bytes['Engine inspect of every container'] = inspectAll;
       const ours = await mustCall(stdio, 'list_containers', listArgs);
-      bytes['ours: whole tool result (text + structuredContent)'] = bytesOf({ content: ours.content, structuredContent: ours.structuredContent });
+      bytes['ours: whole tool result (text + structuredContent)'] = bytesOf({
+        content: ours.content,
+        structuredContent: ours.structuredContent,
+      });
       bytes['ours: text content'] = textBytes(ours);
       bytes['ours: structuredContent'] = bytesOf(ours.structuredContent);
       bytes['docker ps -a output'] = Buffer.byteLength((await run('docker', ['ps', '-a'])).stdout);
       for (const p of peers) {
         try {
           const r = await mustCall(p.conn, p.tool, p.args);
-          bytes[`${p.id}: whole tool result`] = bytesOf({ content: r.content, ...(r.structuredContent ? { structuredContent: r.structuredContent } : {}) });
+          bytes[`${p.id}: whole tool result`] = bytesOf({
+            content: r.content,
+            ...(r.structuredContent ? { structuredContent: r.structuredContent } : {}),
+          });
         } catch (err) {
           notes.push(`${p.id} size probe failed: ${err instanceof Error ? err.message : String(err)}`);
         }
       }
       const inspectOurs = await mustCall(stdio, 'get_container_info', { id: target });
-      bytes['ours get_container_info: whole tool result'] = bytesOf({ content: inspectOurs.content, structuredContent: inspectOurs.structuredContent });
+      bytes['ours get_container_info: whole tool result'] = bytesOf({
+        content: inspectOurs.content,
+        structuredContent: inspectOurs.structuredContent,
+      });
       bytes['Engine inspect of that container'] = (await raw('GET', `/containers/${target}/json`)).body.length;
 
       const oursWhole = bytes['ours: whole tool result (text + structuredContent)'] ?? NaN;
@@ -154,8 +174,22 @@ export async function overheadSuite(cfg: BenchConfig, log: (s: string) => void):
         await interleave(
           [
             { name: RAW_I, run: () => raw('GET', `/containers/${started}/json`) },
-            { name: RAW_IS, run: async () => Promise.all([raw('GET', `/containers/${started}/json`), raw('GET', `/containers/${started}/stats?stream=false`)]) },
-            { name: RAW_ISO, run: async () => Promise.all([raw('GET', `/containers/${started}/json`), raw('GET', `/containers/${started}/stats?stream=false&one-shot=true`)]) },
+            {
+              name: RAW_IS,
+              run: async () =>
+                Promise.all([
+                  raw('GET', `/containers/${started}/json`),
+                  raw('GET', `/containers/${started}/stats?stream=false`),
+                ]),
+            },
+            {
+              name: RAW_ISO,
+              run: async () =>
+                Promise.all([
+                  raw('GET', `/containers/${started}/json`),
+                  raw('GET', `/containers/${started}/stats?stream=false&one-shot=true`),
+                ]),
+            },
             { name: STDIO_I, run: () => mustCall(stdio, 'get_container_info', { id: started }) },
           ],
           rounds,

@@ -63,7 +63,10 @@ async function pack(source: string, dest: string): Promise<Packed> {
   }
   // npm run bench has built the checkout: time the packing, not the prepack build.
   const t0 = process.hrtime.bigint();
-  const r = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dest], { cwd: source, timeoutMs: 300_000 });
+  const r = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dest], {
+    cwd: source,
+    timeoutMs: 300_000,
+  });
   const packS = msSince(t0) / 1000;
   const [info] = JSON.parse(r.stdout) as { filename: string; unpackedSize: number; entryCount: number }[];
   if (!info) throw new Error(`npm pack in ${source} printed no package`);
@@ -107,7 +110,9 @@ async function oneRun(source: string, sharedCache: boolean, sizes: PackageVarian
     await run('npm', [...args, packed.tgz], { cwd: work, timeoutMs: 900_000 });
     const install = msSince(t0) / 1000;
 
-    const name = (JSON.parse((await run('tar', ['-xzOf', packed.tgz, 'package/package.json'])).stdout) as { name: string }).name;
+    const name = (
+      JSON.parse((await run('tar', ['-xzOf', packed.tgz, 'package/package.json'])).stdout) as { name: string }
+    ).name;
     const bin = join(prefix, 'node_modules', '.bin', name);
     const size = installedSize(join(prefix, 'node_modules'));
     Object.assign(sizes, {
@@ -120,7 +125,12 @@ async function oneRun(source: string, sharedCache: boolean, sizes: PackageVarian
 
     let stderr = '';
     const t1 = process.hrtime.bigint();
-    const transport = new StdioClientTransport({ command: bin, args: ['serve'], env: serverEnv({ DOM_INSTANCE: 'dom-bench' }), stderr: 'pipe' });
+    const transport = new StdioClientTransport({
+      command: bin,
+      args: ['serve'],
+      env: serverEnv({ DOM_INSTANCE: 'dom-bench' }),
+      stderr: 'pipe',
+    });
     transport.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     const client = new Client({ name: 'dom-bench-package', version: '1.0.0' });
     try {
@@ -152,7 +162,9 @@ export async function packageSuite(cfg: BenchConfig, log: (s: string) => void): 
   }
   const labels = Object.keys(sources).sort();
   const samples: Record<string, RunTimes[]> = Object.fromEntries(labels.map((l) => [l, []]));
-  const variants: Record<string, PackageVariant> = Object.fromEntries(labels.map((l) => [l, { source: sources[l] ?? '' }]));
+  const variants: Record<string, PackageVariant> = Object.fromEntries(
+    labels.map((l) => [l, { source: sources[l] ?? '' }]),
+  );
   for (let i = 0; i < cfg.packageRuns; i++) {
     // Alternate which variant goes first, so neither always meets a warmer machine.
     const order = i % 2 ? [...labels].reverse() : labels;
@@ -162,7 +174,9 @@ export async function packageSuite(cfg: BenchConfig, log: (s: string) => void): 
       try {
         const t = await oneRun(v.source, cfg.packageSharedCache, v);
         samples[label]?.push(t);
-        log(`package ${label} run ${i + 1}: pack ${t.pack?.toFixed(2) ?? '-'} s, install ${t.install.toFixed(2)} s, first tools/list ${t.firstToolsList.toFixed(2)} s, list_containers ${t.listContainers.toFixed(3)} s`);
+        log(
+          `package ${label} run ${i + 1}: pack ${t.pack?.toFixed(2) ?? '-'} s, install ${t.install.toFixed(2)} s, first tools/list ${t.firstToolsList.toFixed(2)} s, list_containers ${t.listContainers.toFixed(3)} s`,
+        );
       } catch (err) {
         v.error = (err as Error).message;
         log(`package ${label} failed: ${v.error}`);

@@ -11,7 +11,14 @@ export function scaleCompose(services: number, image: string): string {
   const lines = ['services:'];
   for (let i = 1; i <= services; i++) {
     const n = `s${String(i).padStart(2, '0')}`;
-    lines.push(`  ${n}:`, `    image: ${image}`, `    command: ["sleep", "600"]`, `    init: true`, `    labels:`, `      ${LABEL}: "1"`);
+    lines.push(
+      `  ${n}:`,
+      `    image: ${image}`,
+      `    command: ["sleep", "600"]`,
+      `    init: true`,
+      `    labels:`,
+      `      ${LABEL}: "1"`,
+    );
   }
   return lines.join('\n') + '\n';
 }
@@ -66,13 +73,21 @@ export async function scaleSuite(cfg: BenchConfig, log: (s: string) => void): Pr
   for (const [phase, s] of Object.entries(samples)) {
     const ours = summarize(s.ours);
     const compose = summarize(s.compose);
-    phases[phase] = { ours, compose, ratio: ratio(ours.median, compose.median), oursSamples: s.ours, composeSamples: s.compose };
+    phases[phase] = {
+      ours,
+      compose,
+      ratio: ratio(ours.median, compose.median),
+      oursSamples: s.ours,
+      composeSamples: s.compose,
+    };
   }
   return {
     services: cfg.scaleServices,
     runs: cfg.scaleRuns,
     phases,
-    notes: ['Every service: dom-test/busybox `sleep 600` with init: true, no healthcheck, so "ready" means running on both sides.'],
+    notes: [
+      'Every service: dom-test/busybox `sleep 600` with init: true, no healthcheck, so "ready" means running on both sides.',
+    ],
   };
 }
 
@@ -130,8 +145,10 @@ export async function memorySuite(cfg: BenchConfig, log: (s: string) => void): P
     })
       .then(() => mustCall(conn, 'stop_container', { id: `${PREFIX}-mem-${id}`, timeout: 0 }))
       .catch(async (err: unknown) => {
-      notes.push(`deploy_container for the memory target failed (${err instanceof Error ? err.message : String(err)}); calls use list_containers only.`);
-    });
+        notes.push(
+          `deploy_container for the memory target failed (${err instanceof Error ? err.message : String(err)}); calls use list_containers only.`,
+        );
+      });
     log(`  ${cfg.rssCalls} tool calls (list_containers / get_container_info alternating)`);
     const tm = await timed(async () => {
       for (let i = 0; i < cfg.rssCalls; i++) {
@@ -141,7 +158,9 @@ export async function memorySuite(cfg: BenchConfig, log: (s: string) => void): P
     });
     rss[`ours after ${cfg.rssCalls} calls`] = rssKb(conn.pid);
     rss[`ours peak (VmHWM) after ${cfg.rssCalls} calls`] = hwmKb(conn.pid);
-    notes.push(`${cfg.rssCalls} sequential calls took ${Math.round(tm.ms)} ms (${(tm.ms / cfg.rssCalls).toFixed(1)} ms/call, stopped target container, so get_container_info takes no stats sample).`);
+    notes.push(
+      `${cfg.rssCalls} sequential calls took ${Math.round(tm.ms)} ms (${(tm.ms / cfg.rssCalls).toFixed(1)} ms/call, stopped target container, so get_container_info takes no stats sample).`,
+    );
   } finally {
     await conn.close().catch(() => undefined);
   }
@@ -205,13 +224,18 @@ export async function memorySuite(cfg: BenchConfig, log: (s: string) => void): P
     }
   }
   const coldStart: Record<string, Summary & { error?: string }> = {};
-  for (const s of starters) coldStart[s.name] = { ...summarize(cold[s.name] ?? []), ...(errors[s.name] ? { error: errors[s.name] } : {}) };
+  for (const s of starters)
+    coldStart[s.name] = { ...summarize(cold[s.name] ?? []), ...(errors[s.name] ? { error: errors[s.name] } : {}) };
   const oursCold = coldStart['ours: spawn to first tools/list']?.median;
   const ratios: Record<string, number> = {
     'cold start ours / node -e 0': ratio(oursCold, coldStart['node -e 0 (spawn to exit)']?.median),
-    'RSS ours after calls / ours idle': ratio(rss[`ours after ${cfg.rssCalls} calls`], rss['ours idle (after tools/list)']),
+    'RSS ours after calls / ours idle': ratio(
+      rss[`ours after ${cfg.rssCalls} calls`],
+      rss['ours idle (after tools/list)'],
+    ),
     'RSS ours idle / bare node': ratio(rss['ours idle (after tools/list)'], rss['bare node (setInterval)']),
   };
-  for (const p of PEERS.filter(peerInstalled)) ratios[`cold start ${p.id} / ours`] = ratio(coldStart[`${p.id}: spawn to first tools/list`]?.median, oursCold);
+  for (const p of PEERS.filter(peerInstalled))
+    ratios[`cold start ${p.id} / ours`] = ratio(coldStart[`${p.id}: spawn to first tools/list`]?.median, oursCold);
   return { calls: cfg.rssCalls, rss, coldStart, ratios, notes };
 }

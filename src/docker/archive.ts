@@ -6,7 +6,13 @@ import { target } from './containers.js';
  * The tar travels in the body only; the call has the Engine deadline and honours `signal`.
  * Error messages never include the body.
  */
-export async function putArchive(engine: Engine, id: string, path: string, tar: Buffer, signal?: AbortSignal): Promise<void> {
+export async function putArchive(
+  engine: Engine,
+  id: string,
+  path: string,
+  tar: Buffer,
+  signal?: AbortSignal,
+): Promise<void> {
   await engine.call(
     'copy files into',
     (d, sig) => d.getContainer(id).putArchive(tar, { path, noOverwriteDirNonDir: true, abortSignal: sig }),
@@ -51,7 +57,8 @@ function tarHeader(f: TarFile): Buffer {
     const cut = name.lastIndexOf('/', name.length - 1);
     prefix = name.slice(0, cut);
     base = name.slice(cut + 1);
-    if (cut < 0 || Buffer.byteLength(prefix) > 155 || Buffer.byteLength(base) > 100) throw new RangeError(`tar entry name too long (${Buffer.byteLength(name)} bytes)`);
+    if (cut < 0 || Buffer.byteLength(prefix) > 155 || Buffer.byteLength(base) > 100)
+      throw new RangeError(`tar entry name too long (${Buffer.byteLength(name)} bytes)`);
   }
   const octal = (value: number, width: number) => value.toString(8).padStart(width - 1, '0') + '\0';
   h.write(base, 0, 100, 'utf8');

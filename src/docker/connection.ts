@@ -12,7 +12,9 @@ export function connectionOptions(cfg: DockerConfig): DockerOptions {
   try {
     url = new URL(host);
   } catch {
-    throw new ConfigError(`DOCKER_HOST "${host}" is not a URL; use unix:///var/run/docker.sock, tcp://HOST:2375 or ssh://USER@HOST`);
+    throw new ConfigError(
+      `DOCKER_HOST "${host}" is not a URL; use unix:///var/run/docker.sock, tcp://HOST:2375 or ssh://USER@HOST`,
+    );
   }
   switch (url.protocol) {
     case 'unix:':
@@ -34,6 +36,8 @@ export function connectionOptions(cfg: DockerConfig): DockerOptions {
       return opts;
     }
     default:
-      throw new ConfigError(`DOCKER_HOST scheme "${url.protocol}" is not supported; use unix://, tcp://, ssh:// or npipe://`);
+      throw new ConfigError(
+        `DOCKER_HOST scheme "${url.protocol}" is not supported; use unix://, tcp://, ssh:// or npipe://`,
+      );
   }
 }

@@ -72,18 +72,26 @@ export function toCreateBody(spec: ContainerSpec, opts: { multiNetwork?: boolean
   for (const p of spec.ports) {
     const key = portKey(p);
     exposed[key] = {};
-    (bindings[key] ??= []).push({ HostIp: p.hostIp ?? '', HostPort: p.hostPort === undefined ? '' : String(p.hostPort) });
+    (bindings[key] ??= []).push({
+      HostIp: p.hostIp ?? '',
+      HostPort: p.hostPort === undefined ? '' : String(p.hostPort),
+    });
   }
   const hostConfig: NonNullable<CreateBody['HostConfig']> = {
     PortBindings: bindings,
     Mounts: spec.mounts.map((m) => {
-      const mount: Docker.MountSettings = { Type: m.type, Target: m.target, ReadOnly: m.readOnly } as Docker.MountSettings;
+      const mount: Docker.MountSettings = {
+        Type: m.type,
+        Target: m.target,
+        ReadOnly: m.readOnly,
+      } as Docker.MountSettings;
       if (m.source !== undefined) mount.Source = m.source;
       return mount;
     }),
     ExtraHosts: spec.extraHosts,
   };
-  if (spec.restart) hostConfig.RestartPolicy = { Name: spec.restart.name, MaximumRetryCount: spec.restart.maximumRetryCount ?? 0 };
+  if (spec.restart)
+    hostConfig.RestartPolicy = { Name: spec.restart.name, MaximumRetryCount: spec.restart.maximumRetryCount ?? 0 };
   if (spec.memoryBytes !== undefined) hostConfig.Memory = spec.memoryBytes;
   if (spec.nanoCpus !== undefined) hostConfig.NanoCpus = spec.nanoCpus;
   if (spec.init !== undefined) hostConfig.Init = spec.init;
@@ -95,7 +103,11 @@ export function toCreateBody(spec: ContainerSpec, opts: { multiNetwork?: boolean
     if (sec.capAdd) hostConfig.CapAdd = sec.capAdd;
     if (sec.capDrop) hostConfig.CapDrop = sec.capDrop;
     if (sec.devices) {
-      hostConfig.Devices = sec.devices.map((d) => ({ PathOnHost: d.pathOnHost, PathInContainer: d.pathInContainer, CgroupPermissions: d.permissions }));
+      hostConfig.Devices = sec.devices.map((d) => ({
+        PathOnHost: d.pathOnHost,
+        PathInContainer: d.pathInContainer,
+        CgroupPermissions: d.permissions,
+      }));
     }
     if (sec.pidMode) hostConfig.PidMode = sec.pidMode;
     if (sec.ipcMode) hostConfig.IpcMode = sec.ipcMode;
@@ -142,7 +154,10 @@ export function endpointConfig(n: ContainerSpec['networks'][number]): Record<str
   const endpoint: Record<string, unknown> = {};
   if (!isNamespaceMode(n.name)) endpoint.Aliases = n.aliases;
   if (n.ipv4Address !== undefined || n.ipv6Address !== undefined) {
-    endpoint.IPAMConfig = { ...(n.ipv4Address ? { IPv4Address: n.ipv4Address } : {}), ...(n.ipv6Address ? { IPv6Address: n.ipv6Address } : {}) };
+    endpoint.IPAMConfig = {
+      ...(n.ipv4Address ? { IPv4Address: n.ipv4Address } : {}),
+      ...(n.ipv6Address ? { IPv6Address: n.ipv6Address } : {}),
+    };
   }
   return endpoint;
 }
@@ -152,7 +167,11 @@ export function isNamespaceMode(network: string): boolean {
   return network === 'host' || network === 'none' || network.startsWith('container:');
 }
 
-function applyExtras(x: ContainerExtras | undefined, hc: NonNullable<CreateBody['HostConfig']>, exposed: Record<string, object>): void {
+function applyExtras(
+  x: ContainerExtras | undefined,
+  hc: NonNullable<CreateBody['HostConfig']>,
+  exposed: Record<string, object>,
+): void {
   if (!x) return;
   for (const p of x.expose ?? []) exposed[p] ??= {};
   if (x.dns) hc.Dns = x.dns;

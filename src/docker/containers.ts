@@ -14,7 +14,11 @@ export function target(id: string): string {
   return `container "${id}"`;
 }
 
-export async function inspectContainer(engine: Engine, id: string, signal?: AbortSignal): Promise<Docker.ContainerInspectInfo> {
+export async function inspectContainer(
+  engine: Engine,
+  id: string,
+  signal?: AbortSignal,
+): Promise<Docker.ContainerInspectInfo> {
   if (!id || !id.trim()) throw new ToolError('invalid_input', 'id is empty: give a container name, id or id prefix.');
   assertObjectRef(id, 'container');
   return engine.call('inspect', (d) => d.getContainer(id).inspect(), { target: target(id), signal });
@@ -66,15 +70,23 @@ export async function createContainer(engine: Engine, spec: ContainerSpec, signa
     },
   );
   for (const net of multiNetwork ? [] : spec.networks.slice(1)) {
-    await engine.call('connect to network', (d) => d.getNetwork(net.name).connect({ Container: created.id, EndpointConfig: endpointConfig(net) }), {
-      target: `network "${net.name}"`,
-      signal,
-    });
+    await engine.call(
+      'connect to network',
+      (d) => d.getNetwork(net.name).connect({ Container: created.id, EndpointConfig: endpointConfig(net) }),
+      {
+        target: `network "${net.name}"`,
+        signal,
+      },
+    );
   }
   return created.id;
 }
 
-export async function startContainer(engine: Engine, id: string, signal?: AbortSignal): Promise<'started' | 'already running'> {
+export async function startContainer(
+  engine: Engine,
+  id: string,
+  signal?: AbortSignal,
+): Promise<'started' | 'already running'> {
   try {
     await engine.call('start', (d) => d.getContainer(id).start(), { target: target(id), signal });
     return 'started';
@@ -85,7 +97,12 @@ export async function startContainer(engine: Engine, id: string, signal?: AbortS
   }
 }
 
-export async function stopContainer(engine: Engine, id: string, timeoutSec: number, signal?: AbortSignal): Promise<void> {
+export async function stopContainer(
+  engine: Engine,
+  id: string,
+  timeoutSec: number,
+  signal?: AbortSignal,
+): Promise<void> {
   await engine.call('stop', (d) => d.getContainer(id).stop({ t: timeoutSec }), {
     target: target(id),
     signal,
@@ -93,7 +110,12 @@ export async function stopContainer(engine: Engine, id: string, timeoutSec: numb
   });
 }
 
-export async function restartContainer(engine: Engine, id: string, timeoutSec: number, signal?: AbortSignal): Promise<void> {
+export async function restartContainer(
+  engine: Engine,
+  id: string,
+  timeoutSec: number,
+  signal?: AbortSignal,
+): Promise<void> {
   await engine.call('restart', (d) => d.getContainer(id).restart({ t: timeoutSec }), {
     target: target(id),
     signal,
@@ -101,7 +123,12 @@ export async function restartContainer(engine: Engine, id: string, timeoutSec: n
   });
 }
 
-export async function removeContainer(engine: Engine, id: string, opts: { force: boolean; volumes: boolean }, signal?: AbortSignal): Promise<void> {
+export async function removeContainer(
+  engine: Engine,
+  id: string,
+  opts: { force: boolean; volumes: boolean },
+  signal?: AbortSignal,
+): Promise<void> {
   await engine.call('remove', (d) => d.getContainer(id).remove({ force: opts.force, v: opts.volumes }), {
     target: target(id),
     signal,
@@ -120,7 +147,13 @@ export interface LogOptions {
 }
 
 /** Reads logs as a stream into bounded tails: a huge log never sits whole in memory. */
-export async function readLogs(engine: Engine, id: string, tty: boolean, o: LogOptions, signal?: AbortSignal): Promise<SplitOutput> {
+export async function readLogs(
+  engine: Engine,
+  id: string,
+  tty: boolean,
+  o: LogOptions,
+  signal?: AbortSignal,
+): Promise<SplitOutput> {
   const query: Record<string, string | number | boolean> = {
     stdout: o.stdout ?? true,
     stderr: o.stderr ?? true,
@@ -156,13 +189,26 @@ export async function readLogs(engine: Engine, id: string, tty: boolean, o: LogO
  * One stats frame. The Engine answers at its next collection tick (up to ~1 s); `one-shot`
  * (API 1.41+) skips the second tick it would otherwise wait for to fill precpu.
  */
-export async function statsOnce(engine: Engine, id: string, opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<Record<string, unknown>> {
+export async function statsOnce(
+  engine: Engine,
+  id: string,
+  opts: { signal?: AbortSignal; timeoutMs?: number } = {},
+): Promise<Record<string, unknown>> {
   assertObjectRef(id, 'container');
   const oneShot = compareApiVersions(engine.apiVersion ?? '1.41', '1.41') >= 0;
   return engine.call(
     'read stats of',
-    (d) => d.getContainer(id).stats({ stream: false, ...(oneShot ? { 'one-shot': true } : {}) } as never) as unknown as Promise<Record<string, unknown>>,
-    { target: target(id), ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) },
+    (d) =>
+      d
+        .getContainer(id)
+        .stats({ stream: false, ...(oneShot ? { 'one-shot': true } : {}) } as never) as unknown as Promise<
+        Record<string, unknown>
+      >,
+    {
+      target: target(id),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+    },
   );
 }
 
@@ -198,19 +244,33 @@ export async function waitForContainer(
     if (cond === 'running' && st.Running) return { reached: true, ...base };
     if (cond === 'healthy') {
       if (!c.Config.Healthcheck?.Test || c.Config.Healthcheck.Test[0] === 'NONE') {
-        if (!health) return { reached: st.Running, ...base, reason: 'the container has no healthcheck; waited for running instead' };
+        if (!health)
+          return {
+            reached: st.Running,
+            ...base,
+            reason: 'the container has no healthcheck; waited for running instead',
+          };
       }
       if (health === 'healthy' && st.Running) return { reached: true, ...base };
       if (health === 'unhealthy') {
         const last = st.Health?.Log?.at(-1);
         const output = last?.Output.trim().slice(0, 300);
-        return { reached: false, ...base, reason: `healthcheck failed${last ? ` (exit ${last.ExitCode})` : ''}${output ? `: ${output}` : ''}` };
+        return {
+          reached: false,
+          ...base,
+          reason: `healthcheck failed${last ? ` (exit ${last.ExitCode})` : ''}${output ? `: ${output}` : ''}`,
+        };
       }
     }
     if (!st.Running && (st.Status === 'exited' || st.Status === 'dead')) {
-      return { reached: false, ...base, reason: `the container exited with code ${st.ExitCode}${st.Error ? ` (${st.Error})` : ''}` };
+      return {
+        reached: false,
+        ...base,
+        reason: `the container exited with code ${st.ExitCode}${st.Error ? ` (${st.Error})` : ''}`,
+      };
     }
-    if (Date.now() >= deadline) return { reached: false, ...base, reason: `not ${cond} after ${Math.round(timeoutMs / 1000)} s` };
+    if (Date.now() >= deadline)
+      return { reached: false, ...base, reason: `not ${cond} after ${Math.round(timeoutMs / 1000)} s` };
     await sleep(Math.min(POLL_MS, Math.max(0, deadline - Date.now())), signal);
   }
 }

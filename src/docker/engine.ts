@@ -94,7 +94,11 @@ export class Engine {
    * Runs one Engine request with a deadline (default: the configured engine timeout)
    * and maps whatever it throws to a ToolError.
    */
-  async call<T>(action: string, fn: (docker: Docker, signal: AbortSignal) => Promise<T>, opts: CallOptions = {}): Promise<T> {
+  async call<T>(
+    action: string,
+    fn: (docker: Docker, signal: AbortSignal) => Promise<T>,
+    opts: CallOptions = {},
+  ): Promise<T> {
     const ctx: ErrorContext = { action, ...opts };
     const what = opts.target ? `${action} ${opts.target}` : action;
     try {

@@ -35,16 +35,33 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
 /** Validates the command and env, and builds the Engine's exec body. Pure. */
 export function toExecBody(o: Pick<ExecOptions, 'cmd' | 'workingDir' | 'env' | 'user'>): Record<string, unknown> {
-  if (o.cmd.length === 0 || !o.cmd[0]) throw new ToolError('invalid_input', 'command is empty: give the program and its arguments as an array, e.g. ["ls", "-l", "/data"].');
+  if (o.cmd.length === 0 || !o.cmd[0])
+    throw new ToolError(
+      'invalid_input',
+      'command is empty: give the program and its arguments as an array, e.g. ["ls", "-l", "/data"].',
+    );
   if (o.workingDir !== undefined && !o.workingDir.startsWith('/')) {
-    throw new ToolError('invalid_input', `working_dir "${o.workingDir}" must be an absolute path inside the container.`);
+    throw new ToolError(
+      'invalid_input',
+      `working_dir "${o.workingDir}" must be an absolute path inside the container.`,
+    );
   }
   const env: string[] = [];
   for (const [k, v] of Object.entries(o.env ?? {})) {
-    if (!ENV_NAME.test(k)) throw new ToolError('invalid_input', `env name "${k}" is not valid: use letters, digits and "_", not starting with a digit.`);
+    if (!ENV_NAME.test(k))
+      throw new ToolError(
+        'invalid_input',
+        `env name "${k}" is not valid: use letters, digits and "_", not starting with a digit.`,
+      );
     env.push(`${k}=${v}`);
   }
-  const body: Record<string, unknown> = { Cmd: o.cmd, AttachStdin: false, AttachStdout: true, AttachStderr: true, Tty: false };
+  const body: Record<string, unknown> = {
+    Cmd: o.cmd,
+    AttachStdin: false,
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: false,
+  };
   if (env.length) body.Env = env;
   if (o.workingDir) body.WorkingDir = o.workingDir;
   if (o.user) body.User = o.user;
@@ -62,12 +79,16 @@ export async function execInContainer(engine: Engine, containerId: string, o: Ex
   const deadline = started + o.timeoutMs;
   const remaining = () => Math.max(1, deadline - Date.now());
   // The body travels as JSON only (the exec path has no query string), so env values stay out of URLs.
-  const exec = await engine.call('exec in', (d, signal) => d.getContainer(containerId).exec({ ...body, abortSignal: signal }), {
-    target: target(containerId),
-    signal: o.signal,
-    timeoutMs: Math.min(engine.timeoutMs, remaining()),
-    conflict: 'the container is not running (or is paused): start it first',
-  });
+  const exec = await engine.call(
+    'exec in',
+    (d, signal) => d.getContainer(containerId).exec({ ...body, abortSignal: signal }),
+    {
+      target: target(containerId),
+      signal: o.signal,
+      timeoutMs: Math.min(engine.timeoutMs, remaining()),
+      conflict: 'the container is not running (or is paused): start it first',
+    },
+  );
 
   const out = new TailBuffer(o.maxBytes);
   const err = new TailBuffer(o.maxBytes);
@@ -92,7 +113,9 @@ export async function execInContainer(engine: Engine, containerId: string, o: Ex
     const timeout = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), remaining());
     });
-    const cancelled = new Promise<'cancelled'>((resolve) => ctrl.signal.addEventListener('abort', () => resolve('cancelled'), { once: true }));
+    const cancelled = new Promise<'cancelled'>((resolve) =>
+      ctrl.signal.addEventListener('abort', () => resolve('cancelled'), { once: true }),
+    );
     const outcome = await Promise.race([finished.then(() => 'done' as const), timeout, cancelled]);
     if (outcome === 'cancelled') throw new ToolError('failed', `Cancelled: exec in ${target(containerId)}.`);
     if (outcome === 'timeout') {
@@ -113,7 +136,10 @@ export async function execInContainer(engine: Engine, containerId: string, o: Ex
   if (!timedOut) {
     // The stream ends a moment before the Engine records the exit code.
     for (let i = 0; i < 20; i++) {
-      const info = await engine.call('inspect exec in', () => exec.inspect(), { target: target(containerId), signal: o.signal });
+      const info = await engine.call('inspect exec in', () => exec.inspect(), {
+        target: target(containerId),
+        signal: o.signal,
+      });
       if (!info.Running && info.ExitCode !== null && info.ExitCode !== undefined) {
         exitCode = info.ExitCode;
         break;
@@ -124,5 +150,14 @@ export async function execInContainer(engine: Engine, containerId: string, o: Ex
   const stdout = out.text();
   const stderr = err.text();
   const droppedBytes = out.dropped + err.dropped;
-  return { execId: exec.id, exitCode, timedOut, stdout, stderr, truncated: droppedBytes > 0, droppedBytes, durationMs: Date.now() - started };
+  return {
+    execId: exec.id,
+    exitCode,
+    timedOut,
+    stdout,
+    stderr,
+    truncated: droppedBytes > 0,
+    droppedBytes,
+    durationMs: Date.now() - started,
+  };
 }

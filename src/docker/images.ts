@@ -20,12 +20,20 @@ export function withDefaultTag(ref: string): string {
 }
 
 // A first component is a registry host only if it has a dot or a port, or is localhost (Docker's rule).
-const IMAGE_REF = /^(?:(?:localhost|[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)+)(?::\d+)?\/|[a-zA-Z0-9-]+:\d+\/)?[a-z0-9]+(?:[._-]+[a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+const IMAGE_REF =
+  /^(?:(?:localhost|[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)+)(?::\d+)?\/|[a-zA-Z0-9-]+:\d+\/)?[a-z0-9]+(?:[._-]+[a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
 
 export function assertImageRef(ref: string): void {
-  if (!ref || !ref.trim()) throw new ToolError('invalid_input', 'image is empty: give an image reference like "nginx:1.27" or "registry:5000/app:tag".');
+  if (!ref || !ref.trim())
+    throw new ToolError(
+      'invalid_input',
+      'image is empty: give an image reference like "nginx:1.27" or "registry:5000/app:tag".',
+    );
   if (!IMAGE_REF.test(ref) && !/^sha256:[a-f0-9]{12,64}$/.test(ref) && !/^[a-f0-9]{12,64}$/.test(ref)) {
-    throw new ToolError('invalid_input', `"${ref}" is not a valid image reference: use lowercase NAME[:TAG] or NAME@sha256:DIGEST.`);
+    throw new ToolError(
+      'invalid_input',
+      `"${ref}" is not a valid image reference: use lowercase NAME[:TAG] or NAME@sha256:DIGEST.`,
+    );
   }
 }
 
@@ -55,7 +63,10 @@ export async function pullImage(
   await engine.call(
     'pull image',
     async (docker, signal) => {
-      const stream = (await docker.pull(full, { abortSignal: signal, ...(opts.auth ? { authconfig: opts.auth } : {}) })) as Readable;
+      const stream = (await docker.pull(full, {
+        abortSignal: signal,
+        ...(opts.auth ? { authconfig: opts.auth } : {}),
+      })) as Readable;
       signal.addEventListener('abort', () => stream.destroy(), { once: true });
       await forEachJsonLine(stream, (ev) => {
         if (typeof ev.error === 'string') streamError = ev.error;
@@ -99,7 +110,10 @@ export async function ensureImage(
 ): Promise<{ pulled: boolean }> {
   if (policy !== 'always' && (await imageExists(engine, ref, opts.signal))) return { pulled: false };
   if (policy === 'never') {
-    throw new ToolError('not_found', `Image ${ref} is not present locally and pull is "never": build or load it first, or use pull "missing".`);
+    throw new ToolError(
+      'not_found',
+      `Image ${ref} is not present locally and pull is "never": build or load it first, or use pull "missing".`,
+    );
   }
   await pullImage(engine, ref, opts);
   return { pulled: true };
@@ -177,14 +191,21 @@ export async function listImages(engine: Engine, f: ImageFilters, signal?: Abort
   if (f.dangling !== undefined) filters.dangling = [String(f.dangling)];
   if (f.label?.length) filters.label = f.label;
   const [images, users] = await Promise.all([
-    engine.call('list images', (d) => d.listImages({ all: f.all ?? false, filters }) as Promise<ListedImage[]>, { signal }),
+    engine.call('list images', (d) => d.listImages({ all: f.all ?? false, filters }) as Promise<ListedImage[]>, {
+      signal,
+    }),
     usersByImage(engine, signal),
   ]);
   return images.map((i) => imageRow(i, users.get(i.Id)?.length ?? 0));
 }
 
-export async function inspectImage(engine: Engine, ref: string, signal?: AbortSignal): Promise<Docker.ImageInspectInfo> {
-  if (!ref || !ref.trim()) throw new ToolError('invalid_input', 'id is empty: give an image reference (name:tag) or id.');
+export async function inspectImage(
+  engine: Engine,
+  ref: string,
+  signal?: AbortSignal,
+): Promise<Docker.ImageInspectInfo> {
+  if (!ref || !ref.trim())
+    throw new ToolError('invalid_input', 'id is empty: give an image reference (name:tag) or id.');
   // The reference becomes part of the Engine URL: only well-formed references get there.
   assertImageRef(ref);
   return engine.call('inspect image', (d) => d.getImage(ref).inspect(), {
@@ -215,11 +236,20 @@ export interface RemoveImageResult {
   deleted: string[];
 }
 
-export async function removeImage(engine: Engine, ref: string, opts: { force: boolean; prune: boolean }, signal?: AbortSignal): Promise<RemoveImageResult> {
-  const res = (await engine.call('remove image', (d) => d.getImage(ref).remove({ force: opts.force, noprune: !opts.prune }), {
-    target: ref,
-    signal,
-  })) as unknown as { Untagged?: string; Deleted?: string }[] | undefined;
+export async function removeImage(
+  engine: Engine,
+  ref: string,
+  opts: { force: boolean; prune: boolean },
+  signal?: AbortSignal,
+): Promise<RemoveImageResult> {
+  const res = (await engine.call(
+    'remove image',
+    (d) => d.getImage(ref).remove({ force: opts.force, noprune: !opts.prune }),
+    {
+      target: ref,
+      signal,
+    },
+  )) as unknown as { Untagged?: string; Deleted?: string }[] | undefined;
   const out: RemoveImageResult = { untagged: [], deleted: [] };
   for (const r of res ?? []) {
     if (r.Untagged) out.untagged.push(r.Untagged);
@@ -239,17 +269,31 @@ export function classifyPullError(err: ToolError, ref: string, registry: string,
   }
   engineSaid = engineSaid.replace(/\s*Check registry credentials \(Docker config or environment\)\.$/, '');
   if (!/[.!?]$/.test(engineSaid.trim())) engineSaid = `${engineSaid.trim()}.`;
-  if (/no basic auth credentials|unauthorized|authentication required|access (to the resource )?is denied|pull access denied|denied|incorrect username or password/i.test(msg)) {
+  if (
+    /no basic auth credentials|unauthorized|authentication required|access (to the resource )?is denied|pull access denied|denied|incorrect username or password/i.test(
+      msg,
+    )
+  ) {
     return new ToolError(
       'denied',
       `Registry ${registry} refused to pull ${ref}: ${engineSaid.trim()} Give this server credentials for ${registry} in Docker's config.json "auths" (DOCKER_CONFIG or ~/.docker) or in DOM_REGISTRY_AUTH; credentials are never passed as tool arguments.${authNote ? ` ${authNote}` : ''}`,
     );
   }
   if (/manifest unknown|not found|does not exist|repository name not known/i.test(msg)) {
-    return new ToolError('not_found', `Image ${ref} was not found in registry ${registry}: check the repository name and tag. (${engineSaid.trim()})`);
+    return new ToolError(
+      'not_found',
+      `Image ${ref} was not found in registry ${registry}: check the repository name and tag. (${engineSaid.trim()})`,
+    );
   }
-  if (/connection refused|no such host|i\/o timeout|dial tcp|network is unreachable|tls|server gave http response|context deadline exceeded/i.test(msg)) {
-    return new ToolError('failed', `Registry ${registry} is unreachable from the Docker Engine: ${engineSaid.trim()} Check the registry address, that it runs, and the Engine's network/proxy settings.`);
+  if (
+    /connection refused|no such host|i\/o timeout|dial tcp|network is unreachable|tls|server gave http response|context deadline exceeded/i.test(
+      msg,
+    )
+  ) {
+    return new ToolError(
+      'failed',
+      `Registry ${registry} is unreachable from the Docker Engine: ${engineSaid.trim()} Check the registry address, that it runs, and the Engine's network/proxy settings.`,
+    );
   }
   return err;
 }
@@ -290,7 +334,11 @@ const BUILDER_CHATTER = /^(--->|Removing intermediate container|Successfully (bu
  * step arrives inside a 200 stream as `errorDetail`: it is turned into a `failed` ToolError naming
  * the step and its last output lines. Cancellation and the deadline abort the HTTP request.
  */
-export async function buildImage(engine: Engine, context: Readable, opts: BuildImageOptions): Promise<{ imageId: string }> {
+export async function buildImage(
+  engine: Engine,
+  context: Readable,
+  opts: BuildImageOptions,
+): Promise<{ imageId: string }> {
   let step: BuildStep | undefined;
   let streamError: string | undefined;
   let imageId: string | undefined;
@@ -315,7 +363,11 @@ export async function buildImage(engine: Engine, context: Readable, opts: BuildI
   await engine.call(
     'build image',
     async (docker, signal) => {
-      const stream = (await docker.buildImage(context, { ...query, ...extra, abortSignal: signal } as Docker.ImageBuildOptions)) as Readable;
+      const stream = (await docker.buildImage(context, {
+        ...query,
+        ...extra,
+        abortSignal: signal,
+      } as Docker.ImageBuildOptions)) as Readable;
       signal.addEventListener('abort', () => stream.destroy(), { once: true });
       await forEachJsonLine(stream, (ev) => {
         if (typeof ev.stream === 'string') {
@@ -350,7 +402,10 @@ export async function buildImage(engine: Engine, context: Readable, opts: BuildI
     });
   }
   if (imageId === undefined) {
-    const img = await engine.call('inspect image', (d) => d.getImage(opts.tag).inspect(), { target: opts.tag, signal: opts.signal });
+    const img = await engine.call('inspect image', (d) => d.getImage(opts.tag).inspect(), {
+      target: opts.tag,
+      signal: opts.signal,
+    });
     imageId = img.Id;
   }
   return { imageId };

@@ -12,7 +12,6 @@ export function networkTarget(id: string): string {
   return `network "${id}"`;
 }
 
-
 /** "a, b, c and 4 more": names of the objects in the way, bounded for the answer. */
 export function listNames(names: string[], max = 10): string {
   const shown = names.slice(0, max).map((n) => `"${n}"`);
@@ -70,7 +69,10 @@ export const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
 /** Validates a spec before the Engine sees it and builds the create body. Pure. */
 export function toNetworkBody(spec: NetworkSpec): Record<string, unknown> {
   if (!NETWORK_NAME.test(spec.name)) {
-    throw new ToolError('invalid_input', `Invalid network name "${spec.name}": use letters, digits, "_", "." or "-", starting with a letter or digit.`);
+    throw new ToolError(
+      'invalid_input',
+      `Invalid network name "${spec.name}": use letters, digits, "_", "." or "-", starting with a letter or digit.`,
+    );
   }
   const ipam: Record<string, string> = {};
   if (spec.subnet) {
@@ -78,9 +80,16 @@ export function toNetworkBody(spec: NetworkSpec): Record<string, unknown> {
     ipam.Subnet = spec.subnet.trim();
     if (spec.gateway) {
       const fam = isIP(spec.gateway);
-      if (!fam) throw new ToolError('invalid_input', `Invalid gateway "${spec.gateway}": give an IP address inside the subnet, like "10.20.0.1".`);
+      if (!fam)
+        throw new ToolError(
+          'invalid_input',
+          `Invalid gateway "${spec.gateway}": give an IP address inside the subnet, like "10.20.0.1".`,
+        );
       if (fam !== subnet.family || !ipv4InCidr(spec.gateway, subnet)) {
-        throw new ToolError('invalid_input', `Gateway ${spec.gateway} is not inside subnet ${spec.subnet}: pick an address in that block.`);
+        throw new ToolError(
+          'invalid_input',
+          `Gateway ${spec.gateway} is not inside subnet ${spec.subnet}: pick an address in that block.`,
+        );
       }
       ipam.Gateway = spec.gateway;
     }
@@ -113,11 +122,24 @@ export function toNetworkBody(spec: NetworkSpec): Record<string, unknown> {
  * Drivers the Engine knows for networks or volumes: built-in ones (from /info) and enabled
  * managed plugins. Asked before create because the Engine spends ~15 s looking for an unknown one.
  */
-export async function knownDrivers(engine: Engine, kind: 'Network' | 'Volume', signal?: AbortSignal): Promise<string[]> {
+export async function knownDrivers(
+  engine: Engine,
+  kind: 'Network' | 'Volume',
+  signal?: AbortSignal,
+): Promise<string[]> {
   const [info, plugins] = await Promise.all([
-    engine.call('read engine info', (d) => d.info() as Promise<{ Plugins?: Record<string, string[] | null> }>, { signal }),
+    engine.call('read engine info', (d) => d.info() as Promise<{ Plugins?: Record<string, string[] | null> }>, {
+      signal,
+    }),
     engine
-      .call('list plugins', (d) => d.listPlugins() as Promise<{ Name: string; Enabled: boolean; Config?: { Interface?: { Types?: string[] } } }[]>, { signal })
+      .call(
+        'list plugins',
+        (d) =>
+          d.listPlugins() as Promise<
+            { Name: string; Enabled: boolean; Config?: { Interface?: { Types?: string[] } } }[]
+          >,
+        { signal },
+      )
       .catch(() => []),
   ]);
   const iface = kind === 'Network' ? 'networkdriver' : 'volumedriver';
@@ -128,7 +150,12 @@ export async function knownDrivers(engine: Engine, kind: 'Network' | 'Volume', s
 }
 
 /** invalid_input when the Engine has no network driver of that name. */
-export async function assertKnownNetworkDriver(engine: Engine, network: string, driver: string, signal?: AbortSignal): Promise<void> {
+export async function assertKnownNetworkDriver(
+  engine: Engine,
+  network: string,
+  driver: string,
+  signal?: AbortSignal,
+): Promise<void> {
   const drivers = await knownDrivers(engine, 'Network', signal);
   if (drivers.length && !drivers.includes(driver)) {
     throw new ToolError(
@@ -161,18 +188,31 @@ export async function createNetwork(engine: Engine, spec: NetworkSpec, signal?: 
       );
     }
     if (/not a swarm manager/i.test(err.message)) {
-      throw new ToolError('conflict', `Cannot create ${spec.driver} network "${spec.name}": the Engine is not a swarm manager. Run \`docker swarm init\` first, or use driver "bridge".`);
+      throw new ToolError(
+        'conflict',
+        `Cannot create ${spec.driver} network "${spec.name}": the Engine is not a swarm manager. Run \`docker swarm init\` first, or use driver "bridge".`,
+      );
     }
     if (/invalid (subnet|cidr)|invalid pool|overlaps|no available network|pool/i.test(err.message)) {
-      throw new ToolError('invalid_input', err.message.replace(/\. Fix the arguments and try again\.$/, '') + '. Choose a different subnet.');
+      throw new ToolError(
+        'invalid_input',
+        err.message.replace(/\. Fix the arguments and try again\.$/, '') + '. Choose a different subnet.',
+      );
     }
     throw err;
   }
 }
 
-export async function inspectNetwork(engine: Engine, id: string, signal?: AbortSignal): Promise<Docker.NetworkInspectInfo> {
+export async function inspectNetwork(
+  engine: Engine,
+  id: string,
+  signal?: AbortSignal,
+): Promise<Docker.NetworkInspectInfo> {
   assertObjectRef(id, 'network');
-  return engine.call('inspect', (d) => d.getNetwork(id).inspect() as Promise<Docker.NetworkInspectInfo>, { target: networkTarget(id), signal });
+  return engine.call('inspect', (d) => d.getNetwork(id).inspect() as Promise<Docker.NetworkInspectInfo>, {
+    target: networkTarget(id),
+    signal,
+  });
 }
 
 export interface NetworkRow {
@@ -287,15 +327,29 @@ export async function connectContainer(
 ): Promise<void> {
   const endpoint: Record<string, unknown> = { Aliases: opts.aliases };
   if (opts.ipv4Address) endpoint.IPAMConfig = { IPv4Address: opts.ipv4Address };
-  await engine.call('connect to', (d) => d.getNetwork(network).connect({ Container: container, EndpointConfig: endpoint }), {
-    target: networkTarget(network),
-    signal,
-  });
+  await engine.call(
+    'connect to',
+    (d) => d.getNetwork(network).connect({ Container: container, EndpointConfig: endpoint }),
+    {
+      target: networkTarget(network),
+      signal,
+    },
+  );
 }
 
-export async function disconnectContainer(engine: Engine, network: string, container: string, force: boolean, signal?: AbortSignal): Promise<void> {
-  await engine.call('disconnect from', (d) => d.getNetwork(network).disconnect({ Container: container, Force: force }), {
-    target: networkTarget(network),
-    signal,
-  });
+export async function disconnectContainer(
+  engine: Engine,
+  network: string,
+  container: string,
+  force: boolean,
+  signal?: AbortSignal,
+): Promise<void> {
+  await engine.call(
+    'disconnect from',
+    (d) => d.getNetwork(network).disconnect({ Container: container, Force: force }),
+    {
+      target: networkTarget(network),
+      signal,
+    },
+  );
 }

@@ -4,7 +4,6 @@ import { COMPOSE_PROJECT, COMPOSE_SERVICE, isManaged } from './labels.js';
 
 /** Compact, context-cheap views of Engine objects. Pure. */
 
-
 export interface ContainerRow {
   id: string;
   name: string;
@@ -164,7 +163,10 @@ export function containerDetail(c: Docker.ContainerInspectInfo): ContainerDetail
     networks: Object.entries(c.NetworkSettings?.Networks ?? {}).map(([name, n]) => {
       // Before API 1.44 the Engine lists the container's short id among the aliases (from
       // 1.44 it is in DNSNames only): left out, so the answer is the same on every Engine.
-      const v: ContainerDetail['networks'][number] = { name, aliases: (n.Aliases ?? []).filter((a: string) => a !== c.Id?.slice(0, 12)) };
+      const v: ContainerDetail['networks'][number] = {
+        name,
+        aliases: (n.Aliases ?? []).filter((a: string) => a !== c.Id?.slice(0, 12)),
+      };
       if (n.IPAddress) v.ip = n.IPAddress;
       return v;
     }),
@@ -220,7 +222,11 @@ export interface StatsSample {
 }
 
 interface RawStats {
-  cpu_stats?: { cpu_usage?: { total_usage?: number; percpu_usage?: number[] }; system_cpu_usage?: number; online_cpus?: number };
+  cpu_stats?: {
+    cpu_usage?: { total_usage?: number; percpu_usage?: number[] };
+    system_cpu_usage?: number;
+    online_cpus?: number;
+  };
   precpu_stats?: { cpu_usage?: { total_usage?: number }; system_cpu_usage?: number };
   memory_stats?: { usage?: number; limit?: number; stats?: Record<string, number> };
   pids_stats?: { current?: number };
@@ -240,7 +246,8 @@ export function statsSample(s: RawStats, prev?: RawStats): StatsSample {
   const cpuDelta = (s.cpu_stats?.cpu_usage?.total_usage ?? 0) - (before?.cpu_usage?.total_usage ?? 0);
   const sysDelta = (s.cpu_stats?.system_cpu_usage ?? 0) - (before?.system_cpu_usage ?? 0);
   const cpus = s.cpu_stats?.online_cpus || s.cpu_stats?.cpu_usage?.percpu_usage?.length || 1;
-  if (before?.system_cpu_usage && sysDelta > 0 && cpuDelta >= 0) out.cpuPercent = round2((cpuDelta / sysDelta) * cpus * 100);
+  if (before?.system_cpu_usage && sysDelta > 0 && cpuDelta >= 0)
+    out.cpuPercent = round2((cpuDelta / sysDelta) * cpus * 100);
   const mem = s.memory_stats;
   if (mem?.usage !== undefined) {
     const cache = mem.stats?.inactive_file ?? mem.stats?.total_inactive_file ?? mem.stats?.cache ?? 0;

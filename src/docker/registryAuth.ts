@@ -60,7 +60,12 @@ interface DockerConfigFile {
 }
 
 /** Decodes one `auths` entry: `auth` is base64 "user:pass"; `identitytoken` is an OAuth refresh token. */
-export function decodeAuthEntry(entry: { auth?: string; username?: string; password?: string; identitytoken?: string }): RegistryCredential | undefined {
+export function decodeAuthEntry(entry: {
+  auth?: string;
+  username?: string;
+  password?: string;
+  identitytoken?: string;
+}): RegistryCredential | undefined {
   const out: RegistryCredential = {};
   if (entry.auth) {
     const plain = Buffer.from(entry.auth, 'base64').toString('utf8');
@@ -79,12 +84,17 @@ export function decodeAuthEntry(entry: { auth?: string; username?: string; passw
 function toEngineAuth(cred: RegistryCredential, host: string): EngineAuth | undefined {
   const serveraddress = host === DOCKER_HUB ? 'https://index.docker.io/v1/' : host;
   if (cred.identitytoken) return { identitytoken: cred.identitytoken, serveraddress };
-  if (cred.username && cred.password !== undefined) return { username: cred.username, password: cred.password, serveraddress };
+  if (cred.username && cred.password !== undefined)
+    return { username: cred.username, password: cred.password, serveraddress };
   return undefined;
 }
 
 /** Pure lookup over already-read sources; `dockerConfig` is the parsed config.json (or undefined). */
-export function lookupAuth(host: string, fromEnv: Record<string, RegistryCredential>, dockerConfig: DockerConfigFile | undefined): ResolvedAuth {
+export function lookupAuth(
+  host: string,
+  fromEnv: Record<string, RegistryCredential>,
+  dockerConfig: DockerConfigFile | undefined,
+): ResolvedAuth {
   const wanted = normalizeRegistryKey(host);
   for (const [key, cred] of Object.entries(fromEnv)) {
     if (normalizeRegistryKey(key) !== wanted) continue;
@@ -97,7 +107,9 @@ export function lookupAuth(host: string, fromEnv: Record<string, RegistryCredent
     const auth = cred && toEngineAuth(cred, wanted);
     if (auth) return { auth, source: 'docker-config' };
   }
-  const helper = Object.entries(dockerConfig?.credHelpers ?? {}).find(([k]) => normalizeRegistryKey(k) === wanted)?.[1] ?? dockerConfig?.credsStore;
+  const helper =
+    Object.entries(dockerConfig?.credHelpers ?? {}).find(([k]) => normalizeRegistryKey(k) === wanted)?.[1] ??
+    dockerConfig?.credsStore;
   if (helper) {
     return {
       source: 'none',
@@ -118,7 +130,10 @@ export function readDockerConfig(dir: string): DockerConfigFile | undefined {
 }
 
 /** Credentials for pulling `ref`, read fresh each time so a `docker login` takes effect at once. */
-export function resolveRegistryAuth(config: Pick<Config, 'registryAuth' | 'dockerConfigDir'>, ref: string): ResolvedAuth & { host: string } {
+export function resolveRegistryAuth(
+  config: Pick<Config, 'registryAuth' | 'dockerConfigDir'>,
+  ref: string,
+): ResolvedAuth & { host: string } {
   const host = registryHost(ref);
   return { host, ...lookupAuth(host, config.registryAuth, readDockerConfig(config.dockerConfigDir)) };
 }

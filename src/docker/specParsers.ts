@@ -59,7 +59,8 @@ export function parsePort(input: string | number | PortObject, field = 'port'): 
     }
     return m;
   }
-  if (typeof input !== 'string' || !input.trim()) bad(field, input, '"CONTAINER", "HOST:CONTAINER" or "IP:HOST:CONTAINER[/proto]"');
+  if (typeof input !== 'string' || !input.trim())
+    bad(field, input, '"CONTAINER", "HOST:CONTAINER" or "IP:HOST:CONTAINER[/proto]"');
   let rest = input.trim();
   let proto: string | undefined;
   const slash = rest.lastIndexOf('/');
@@ -74,13 +75,18 @@ export function parsePort(input: string | number | PortObject, field = 'port'): 
     rest = v6[2] ?? '';
   }
   const parts = rest.split(':');
-  if (parts.length > 3 || (hostIp && parts.length !== 2)) bad(field, input, '"CONTAINER", "HOST:CONTAINER" or "IP:HOST:CONTAINER[/proto]"');
+  if (parts.length > 3 || (hostIp && parts.length !== 2))
+    bad(field, input, '"CONTAINER", "HOST:CONTAINER" or "IP:HOST:CONTAINER[/proto]"');
   if (parts.length === 3) hostIp = parts.shift();
   if (hostIp !== undefined && !isIpAddress(hostIp)) bad(field, input, 'the host part to be an IP address');
   const containerRaw = parts.pop() ?? '';
   const hostRaw = parts.pop();
-  if (containerRaw.includes('-') || hostRaw?.includes('-')) bad(field, input, 'single ports (ranges are not supported)');
-  const m: PortMapping = { containerPort: portNumber(field, containerRaw, input), protocol: protocolOf(field, proto, input) };
+  if (containerRaw.includes('-') || hostRaw?.includes('-'))
+    bad(field, input, 'single ports (ranges are not supported)');
+  const m: PortMapping = {
+    containerPort: portNumber(field, containerRaw, input),
+    protocol: protocolOf(field, proto, input),
+  };
   if (hostRaw !== undefined && hostRaw !== '') m.hostPort = portNumber(field, hostRaw, input);
   if (hostIp) m.hostIp = hostIp;
   return m;
@@ -116,7 +122,11 @@ function checkTarget(field: string, target: string | undefined, whole: unknown):
  * Parses "data:/var/lib/x", "./dir:/x:ro", "/abs:/x:rw", "/anon" or an object
  * {type, source, target, read_only}. Relative host paths are resolved by `resolveBind`.
  */
-export function parseVolume(input: string | VolumeObject, field = 'volume', resolveBind: (p: string) => string = (p) => p): MountMapping {
+export function parseVolume(
+  input: string | VolumeObject,
+  field = 'volume',
+  resolveBind: (p: string) => string = (p) => p,
+): MountMapping {
   if (typeof input === 'object' && input !== null) {
     const type = (input.type ?? (input.source && isHostPath(input.source) ? 'bind' : 'volume')) as string;
     if (type !== 'volume' && type !== 'bind' && type !== 'tmpfs') bad(field, input, 'type volume, bind or tmpfs');
@@ -143,7 +153,11 @@ export function parseVolume(input: string | VolumeObject, field = 'volume', reso
     for (const f of flags) {
       // Propagation (shared/slave) and SELinux relabelling (z/Z) reach back into the host: not supported, never dropped silently.
       if (['z', 'Z', 'rprivate', 'private', 'rshared', 'shared', 'rslave', 'slave'].includes(f)) {
-        bad(field, input, `mode ro or rw ("${f}" is not supported: mount propagation and SELinux relabelling act on the host)`);
+        bad(
+          field,
+          input,
+          `mode ro or rw ("${f}" is not supported: mount propagation and SELinux relabelling act on the host)`,
+        );
       }
       if (!['ro', 'rw', 'nocopy'].includes(f)) bad(field, input, 'mode ro or rw');
     }
@@ -151,11 +165,21 @@ export function parseVolume(input: string | VolumeObject, field = 'volume', reso
   }
   if (!source) bad(field, input, 'a source before ":"');
   if (isHostPath(source)) return { type: 'bind', source: resolveBind(source), target, readOnly };
-  if (!VOLUME_NAME.test(source)) bad(field, input, 'a volume name of letters, digits, "_", "." or "-", or a host path starting with / or ./');
+  if (!VOLUME_NAME.test(source))
+    bad(field, input, 'a volume name of letters, digits, "_", "." or "-", or a host path starting with / or ./');
   return { type: 'volume', source, target, readOnly };
 }
 
-const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3 };
+const SIZE_UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1024,
+  kb: 1024,
+  m: 1024 ** 2,
+  mb: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1024 ** 3,
+};
 
 /** "256m", "1g", "512k", 1048576 -> bytes. */
 export function parseMemory(input: string | number, field = 'memory'): number {
@@ -177,7 +201,15 @@ export function parseCpus(input: string | number, field = 'cpus'): number {
   return Math.round(n * 1e9);
 }
 
-const DURATION_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const DURATION_UNITS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
 
 /** Go/Compose durations "1m30s", "10s", "500ms" (or a number of seconds) -> milliseconds. */
 export function parseDuration(input: string | number, field = 'duration'): number {
@@ -194,7 +226,8 @@ export function parseDuration(input: string | number, field = 'duration'): numbe
     total += Number(m[1]) * (DURATION_UNITS[m[2] ?? ''] ?? NaN);
     matched = re.lastIndex;
   }
-  if (!s || matched !== s.length || !Number.isFinite(total)) bad(field, input, 'a duration like "10s", "500ms" or "1m30s"');
+  if (!s || matched !== s.length || !Number.isFinite(total))
+    bad(field, input, 'a duration like "10s", "500ms" or "1m30s"');
   return total;
 }
 
@@ -206,7 +239,8 @@ export interface RestartPolicy {
 /** "no" | "always" | "unless-stopped" | "on-failure[:N]". */
 export function parseRestart(input: string, field = 'restart'): RestartPolicy {
   const m = /^(no|always|unless-stopped|on-failure)(?::(\d+))?$/.exec(String(input).trim());
-  if (!m || (m[2] !== undefined && m[1] !== 'on-failure')) bad(field, input, 'no, always, unless-stopped or on-failure[:N]');
+  if (!m || (m[2] !== undefined && m[1] !== 'on-failure'))
+    bad(field, input, 'no, always, unless-stopped or on-failure[:N]');
   const p: RestartPolicy = { name: m[1] as RestartPolicy['name'] };
   if (m[2] !== undefined) p.maximumRetryCount = Number(m[2]);
   return p;
@@ -229,7 +263,8 @@ export function parseCommand(input: string | string[], field = 'command'): strin
     const c = input[i] as string;
     if (quote) {
       if (c === quote) quote = undefined;
-      else if (c === '\\' && quote === '"' && i + 1 < input.length && '"\\$`'.includes(input[i + 1] as string)) cur += input[++i];
+      else if (c === '\\' && quote === '"' && i + 1 < input.length && '"\\$`'.includes(input[i + 1] as string))
+        cur += input[++i];
       else cur += c;
     } else if (c === '"' || c === "'") {
       quote = c;
@@ -286,18 +321,23 @@ export function parseHealthcheck(input: HealthcheckInput, field = 'healthcheck')
     } else test = ['CMD', ...t];
   } else bad(`${field}.test`, t, 'a string or ["CMD", ...] / ["CMD-SHELL", "..."]');
   const hc: EngineHealthcheck = { Test: test };
-  const ns = (v: string | number | undefined, f: string) => (v === undefined ? undefined : Math.round(parseDuration(v, `${field}.${f}`) * 1e6));
+  const ns = (v: string | number | undefined, f: string) =>
+    v === undefined ? undefined : Math.round(parseDuration(v, `${field}.${f}`) * 1e6);
   const interval = ns(input.interval, 'interval');
   const timeout = ns(input.timeout, 'timeout');
   const start = ns(input.start_period, 'start_period');
-  for (const [f, v] of [['interval', interval], ['timeout', timeout]] as const) {
+  for (const [f, v] of [
+    ['interval', interval],
+    ['timeout', timeout],
+  ] as const) {
     if (v !== undefined && v < 1e6) bad(`${field}.${f}`, v, 'at least 1ms');
   }
   if (interval !== undefined) hc.Interval = interval;
   if (timeout !== undefined) hc.Timeout = timeout;
   if (start !== undefined) hc.StartPeriod = start;
   if (input.retries !== undefined) {
-    if (!Number.isInteger(input.retries) || input.retries < 0) bad(`${field}.retries`, input.retries, 'a whole number >= 0');
+    if (!Number.isInteger(input.retries) || input.retries < 0)
+      bad(`${field}.retries`, input.retries, 'a whole number >= 0');
     hc.Retries = input.retries;
   }
   return hc;
@@ -372,14 +412,21 @@ export function parseSecurity(input: SecurityInput, field = ''): SecuritySetting
   if (input.cap_add?.length) out.capAdd = input.cap_add.map(normalizeCapability);
   if (input.cap_drop?.length) out.capDrop = input.cap_drop.map(normalizeCapability);
   if (input.devices?.length) out.devices = input.devices.map((d, i) => parseDevice(d, `${at('devices')}[${i}]`));
-  for (const [key, prop] of [['pid', 'pidMode'], ['ipc', 'ipcMode'], ['uts', 'utsMode'], ['userns_mode', 'usernsMode'], ['cgroupns', 'cgroupnsMode']] as const) {
+  for (const [key, prop] of [
+    ['pid', 'pidMode'],
+    ['ipc', 'ipcMode'],
+    ['uts', 'utsMode'],
+    ['userns_mode', 'usernsMode'],
+    ['cgroupns', 'cgroupnsMode'],
+  ] as const) {
     const v = input[key]?.trim();
     if (v === undefined) continue;
     if (!/^[a-zA-Z0-9:_.-]{1,200}$/.test(v)) bad(at(key), v, '"host", "private", "shareable" or "container:NAME"');
     out[prop] = v;
   }
   if (input.security_opt?.length) out.securityOpt = input.security_opt;
-  if (input.sysctls && Object.keys(input.sysctls).length) out.sysctls = Object.fromEntries(Object.entries(input.sysctls).map(([k, v]) => [k, String(v)]));
+  if (input.sysctls && Object.keys(input.sysctls).length)
+    out.sysctls = Object.fromEntries(Object.entries(input.sysctls).map(([k, v]) => [k, String(v)]));
   if (input.cgroup_parent !== undefined) out.cgroupParent = input.cgroup_parent;
   if (input.volumes_from?.length) out.volumesFrom = input.volumes_from;
   if (input.device_cgroup_rules?.length) out.deviceCgroupRules = input.device_cgroup_rules;

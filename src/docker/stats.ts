@@ -26,7 +26,9 @@ async function sampleTwice(engine: Engine, id: string, maxFrames: number, signal
   return engine.call(
     'read stats of',
     async (d, sig) => {
-      const stream = (await d.getContainer(id).stats({ stream: true, abortSignal: sig } as { stream: true })) as unknown as Readable;
+      const stream = (await d
+        .getContainer(id)
+        .stats({ stream: true, abortSignal: sig } as { stream: true })) as unknown as Readable;
       return new Promise<StatsSample>((resolve, reject) => {
         let rest = '';
         let first: RawStats | undefined;
@@ -56,7 +58,11 @@ async function sampleTwice(engine: Engine, id: string, maxFrames: number, signal
         });
         stream.on('error', reject);
         // A container that stops ends the stream: answer with what we have.
-        stream.on('close', () => (first ? resolve(statsSample(first)) : reject(new ToolError('conflict', `container "${id}" stopped while sampling`))));
+        stream.on('close', () =>
+          first
+            ? resolve(statsSample(first))
+            : reject(new ToolError('conflict', `container "${id}" stopped while sampling`)),
+        );
       });
     },
     { target: target(id), signal },
@@ -73,14 +79,19 @@ export async function sampleStats(
   signal?: AbortSignal,
 ): Promise<{ rows: StatsRow[]; skipped: { name: string; reason: string }[] }> {
   const results = await Promise.allSettled(
-    containers.map(async (c) => ({ id: c.id.slice(0, 12), name: c.name, ...(await sampleTwice(engine, c.id, 3, signal)) })),
+    containers.map(async (c) => ({
+      id: c.id.slice(0, 12),
+      name: c.name,
+      ...(await sampleTwice(engine, c.id, 3, signal)),
+    })),
   );
   const rows: StatsRow[] = [];
   const skipped: { name: string; reason: string }[] = [];
   results.forEach((r, i) => {
     const c = containers[i] as { id: string; name: string };
     if (r.status === 'fulfilled') rows.push(r.value);
-    else if (r.reason instanceof ToolError && r.reason.kind !== 'not_found' && r.reason.kind !== 'conflict') throw r.reason;
+    else if (r.reason instanceof ToolError && r.reason.kind !== 'not_found' && r.reason.kind !== 'conflict')
+      throw r.reason;
     else skipped.push({ name: c.name, reason: (r.reason as Error)?.message ?? String(r.reason) });
   });
   return { rows: rows.sort((a, b) => a.name.localeCompare(b.name)), skipped };

@@ -74,7 +74,12 @@ export interface SplitOutput {
 }
 
 /** Reads a (possibly multiplexed) stream into two bounded tails, each at most `maxBytes`. */
-export function readSplitOutput(stream: Readable, tty: boolean, maxBytes: number, signal?: AbortSignal): Promise<SplitOutput> {
+export function readSplitOutput(
+  stream: Readable,
+  tty: boolean,
+  maxBytes: number,
+  signal?: AbortSignal,
+): Promise<SplitOutput> {
   const out = new TailBuffer(maxBytes);
   const err = new TailBuffer(maxBytes);
   const demux = new Demuxer((s, p) => (s === 'stderr' ? err : out).push(p));
@@ -103,7 +108,10 @@ export function readSplitOutput(stream: Readable, tty: boolean, maxBytes: number
  * parses (others are skipped: progress and event streams are advisory). Resolves when the
  * stream ends or closes, rejects when it fails.
  */
-export function forEachJsonLine<T = Record<string, unknown>>(stream: Readable, onObject: (obj: T) => void): Promise<'ended' | 'closed'> {
+export function forEachJsonLine<T = Record<string, unknown>>(
+  stream: Readable,
+  onObject: (obj: T) => void,
+): Promise<'ended' | 'closed'> {
   let rest = '';
   const emit = (line: string) => {
     if (!line) return;

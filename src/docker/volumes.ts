@@ -16,7 +16,10 @@ export const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
 export function assertVolumeName(name: string): void {
   if (!VOLUME_NAME.test(name) || name.length > 255) {
-    throw new ToolError('invalid_input', `Invalid volume name "${name}": use at least two characters of letters, digits, "_", "." or "-", starting with a letter or digit.`);
+    throw new ToolError(
+      'invalid_input',
+      `Invalid volume name "${name}": use at least two characters of letters, digits, "_", "." or "-", starting with a letter or digit.`,
+    );
   }
 }
 
@@ -44,7 +47,11 @@ export interface VolumeRow {
   usedByCount: number;
 }
 
-export async function inspectVolume(engine: Engine, name: string, signal?: AbortSignal): Promise<Docker.VolumeInspectInfo> {
+export async function inspectVolume(
+  engine: Engine,
+  name: string,
+  signal?: AbortSignal,
+): Promise<Docker.VolumeInspectInfo> {
   assertObjectRef(name, 'volume');
   return engine.call('inspect', (d) => d.getVolume(name).inspect(), { target: volumeTarget(name), signal });
 }
@@ -60,29 +67,51 @@ async function volumeExists(engine: Engine, name: string, signal?: AbortSignal):
 }
 
 /** Refuses a driver the Engine does not have (plugins list only what is installed). */
-export async function assertVolumeDriver(engine: Engine, volume: string, driver: string, signal?: AbortSignal): Promise<void> {
+export async function assertVolumeDriver(
+  engine: Engine,
+  volume: string,
+  driver: string,
+  signal?: AbortSignal,
+): Promise<void> {
   const drivers = await knownDrivers(engine, 'Volume', signal);
   if (drivers.length && !drivers.includes(driver)) {
-    throw new ToolError('invalid_input', `Cannot create volume "${volume}": unknown volume driver "${driver}". This Engine has: ${drivers.join(', ')}.`);
+    throw new ToolError(
+      'invalid_input',
+      `Cannot create volume "${volume}": unknown volume driver "${driver}". This Engine has: ${drivers.join(', ')}.`,
+    );
   }
 }
 
-export async function createVolume(engine: Engine, spec: VolumeSpec, signal?: AbortSignal): Promise<Docker.VolumeInspectInfo> {
+export async function createVolume(
+  engine: Engine,
+  spec: VolumeSpec,
+  signal?: AbortSignal,
+): Promise<Docker.VolumeInspectInfo> {
   assertVolumeName(spec.name);
   // The Engine answers "created" for a name that exists (and ignores the new options): say so instead.
   if (await volumeExists(engine, spec.name, signal)) {
-    throw new ToolError('conflict', `A volume named "${spec.name}" already exists: choose another name, or use the existing one (list_volumes).`);
+    throw new ToolError(
+      'conflict',
+      `A volume named "${spec.name}" already exists: choose another name, or use the existing one (list_volumes).`,
+    );
   }
   await assertVolumeDriver(engine, spec.name, spec.driver, signal);
   const body = { Name: spec.name, Driver: spec.driver, DriverOpts: spec.driverOpts, Labels: spec.labels };
   try {
-    await engine.call('create', (d) => d.createVolume({ _query: {}, _body: body } as unknown as Docker.VolumeCreateOptions), {
-      target: volumeTarget(spec.name),
-      signal,
-    });
+    await engine.call(
+      'create',
+      (d) => d.createVolume({ _query: {}, _body: body } as unknown as Docker.VolumeCreateOptions),
+      {
+        target: volumeTarget(spec.name),
+        signal,
+      },
+    );
   } catch (err) {
     if (err instanceof ToolError && /plugin/i.test(err.message) && /not found/i.test(err.message)) {
-      throw new ToolError('invalid_input', `Cannot create volume "${spec.name}": unknown volume driver "${spec.driver}". Use "local", or install the driver plugin first.`);
+      throw new ToolError(
+        'invalid_input',
+        `Cannot create volume "${spec.name}": unknown volume driver "${spec.driver}". Use "local", or install the driver plugin first.`,
+      );
     }
     throw err;
   }
@@ -95,7 +124,11 @@ function containerName(c: Docker.ContainerInfo): string {
 
 /** Containers, running or stopped, that mount the named volume. */
 export async function volumeUsers(engine: Engine, name: string, signal?: AbortSignal): Promise<VolumeUser[]> {
-  const list = await engine.call('list containers', (d) => d.listContainers({ all: true, filters: { volume: [name] } }), { signal });
+  const list = await engine.call(
+    'list containers',
+    (d) => d.listContainers({ all: true, filters: { volume: [name] } }),
+    { signal },
+  );
   return list
     .filter((c) => (c.Mounts ?? []).some((m) => m.Name === name))
     .map((c) => ({ name: containerName(c), state: c.State }))
@@ -147,7 +180,9 @@ export async function listVolumes(engine: Engine, f: VolumeFilters, signal?: Abo
       users.set(m.Name, [...(users.get(m.Name) ?? []), containerName(c)]);
     }
   }
-  return (vols.Volumes ?? []).map((v) => volumeRow(v, users.get(v.Name) ?? [])).sort((a, b) => a.name.localeCompare(b.name));
+  return (vols.Volumes ?? [])
+    .map((v) => volumeRow(v, users.get(v.Name) ?? []))
+    .sort((a, b) => a.name.localeCompare(b.name));
 }
 
 export async function removeVolume(engine: Engine, name: string, signal?: AbortSignal): Promise<void> {

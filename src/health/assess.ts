@@ -18,7 +18,14 @@ import type { StatsSample } from '../docker/projections.js';
  */
 export type Verdict = 'healthy' | 'starting' | 'degraded' | 'unhealthy' | 'crash-looping' | 'stopped';
 
-export const VERDICTS: readonly Verdict[] = ['healthy', 'starting', 'degraded', 'unhealthy', 'crash-looping', 'stopped'];
+export const VERDICTS: readonly Verdict[] = [
+  'healthy',
+  'starting',
+  'degraded',
+  'unhealthy',
+  'crash-looping',
+  'stopped',
+];
 
 /** Share of a limit (memory, CPU) above which a running container counts as degraded. */
 export const NEAR_LIMIT_PERCENT = 90;
@@ -116,7 +123,10 @@ export function shouldRun(inspect: Docker.ContainerInspectInfo): boolean {
   return false;
 }
 
-export function resourceUse(inspect: Docker.ContainerInspectInfo, stats: StatsSample | undefined): ResourceUse | undefined {
+export function resourceUse(
+  inspect: Docker.ContainerInspectInfo,
+  stats: StatsSample | undefined,
+): ResourceUse | undefined {
   if (!stats) return undefined;
   const r: ResourceUse = {};
   const nano = inspect.HostConfig?.NanoCpus;
@@ -154,7 +164,12 @@ export function assessContainer(input: AssessInput): ContainerAssessment {
   if (labels[COMPOSE_SERVICE]) a.service = labels[COMPOSE_SERVICE];
   if (st.Health?.Status) a.health = st.Health.Status;
   const runs = (st.Health?.Log ?? []).slice(-HEALTH_LOG_ENTRIES);
-  if (runs.length) a.healthchecks = runs.map((l) => ({ start: l.Start, exitCode: l.ExitCode, output: cut(l.Output, HEALTH_OUTPUT_CHARS) }));
+  if (runs.length)
+    a.healthchecks = runs.map((l) => ({
+      start: l.Start,
+      exitCode: l.ExitCode,
+      output: cut(l.Output, HEALTH_OUTPUT_CHARS),
+    }));
   if (!st.Running) a.exitCode = st.ExitCode;
   const started = realTime(st.StartedAt);
   const finished = realTime(st.FinishedAt);
@@ -167,7 +182,8 @@ export function assessContainer(input: AssessInput): ContainerAssessment {
 
   const reasons = a.reasons;
   const lastCheck = a.healthchecks?.at(-1);
-  const exitText = () => `exited with code ${st.ExitCode}${st.OOMKilled ? ' (killed: out of memory)' : ''}${st.Error ? `: ${cut(st.Error, MAX_LINE_CHARS)}` : ''}`;
+  const exitText = () =>
+    `exited with code ${st.ExitCode}${st.OOMKilled ? ' (killed: out of memory)' : ''}${st.Error ? `: ${cut(st.Error, MAX_LINE_CHARS)}` : ''}`;
 
   if (input.watcherCrashLooping) {
     a.verdict = 'crash-looping';
@@ -175,11 +191,15 @@ export function assessContainer(input: AssessInput): ContainerAssessment {
     if (!st.Running) reasons.push(exitText());
   } else if (st.Restarting || st.Status === 'restarting') {
     a.verdict = 'crash-looping';
-    reasons.push(`the Engine keeps restarting it (restart policy ${a.restartPolicy}, ${a.restartCount} restarts so far, last ${exitText()})`);
+    reasons.push(
+      `the Engine keeps restarting it (restart policy ${a.restartPolicy}, ${a.restartCount} restarts so far, last ${exitText()})`,
+    );
   } else if (st.Running) {
     if (a.health === 'unhealthy') {
       a.verdict = 'unhealthy';
-      reasons.push(`healthcheck failing${lastCheck ? ` (exit ${lastCheck.exitCode}): ${lastCheck.output || '(no output)'}` : ''}`);
+      reasons.push(
+        `healthcheck failing${lastCheck ? ` (exit ${lastCheck.exitCode}): ${lastCheck.output || '(no output)'}` : ''}`,
+      );
     } else if (a.health === 'starting') {
       a.verdict = 'starting';
       reasons.push('healthcheck has not passed yet');
@@ -196,7 +216,9 @@ export function assessContainer(input: AssessInput): ContainerAssessment {
     if (a.verdict === 'healthy' && reasons.length) a.verdict = 'degraded';
   } else if (a.shouldRun) {
     a.verdict = 'unhealthy';
-    reasons.push(`${exitText()} but should run (restart policy ${a.restartPolicy}${a.stack ? `, service of stack ${a.stack}` : ''})`);
+    reasons.push(
+      `${exitText()} but should run (restart policy ${a.restartPolicy}${a.stack ? `, service of stack ${a.stack}` : ''})`,
+    );
   } else {
     a.verdict = 'stopped';
     reasons.push(st.Status === 'created' ? 'created, never started' : exitText());
@@ -217,12 +239,15 @@ export interface HealDecision {
  * containers the Engine is restarting itself and those the watcher gave up on are left alone.
  */
 export function healDecision(a: ContainerAssessment): HealDecision | { skip: string } {
-  if (a.verdict === 'crash-looping') return { skip: 'crash-looping: fix the cause (see its logs) and redeploy it; restarting it again would not help' };
-  if (a.state === 'running' && a.health === 'unhealthy') return { action: 'restart', reason: a.reasons[0] ?? 'healthcheck failing' };
+  if (a.verdict === 'crash-looping')
+    return { skip: 'crash-looping: fix the cause (see its logs) and redeploy it; restarting it again would not help' };
+  if (a.state === 'running' && a.health === 'unhealthy')
+    return { action: 'restart', reason: a.reasons[0] ?? 'healthcheck failing' };
   if ((a.state === 'exited' || a.state === 'dead' || a.state === 'created') && a.shouldRun) {
     return { action: 'start', reason: a.reasons[0] ?? `exited with code ${a.exitCode ?? '?'}` };
   }
-  if (a.state === 'exited' && !a.shouldRun) return { skip: 'not expected to run (restart policy "no" or a finished one-off); use start_container to start it' };
+  if (a.state === 'exited' && !a.shouldRun)
+    return { skip: 'not expected to run (restart policy "no" or a finished one-off); use start_container to start it' };
   return { skip: `nothing to heal (${a.verdict})` };
 }
 
@@ -237,7 +262,14 @@ export interface ServiceAssessment {
 }
 
 const BAD: ReadonlySet<Verdict> = new Set(['unhealthy', 'crash-looping']);
-const RANK: Record<Verdict, number> = { healthy: 0, stopped: 1, starting: 2, degraded: 3, unhealthy: 4, 'crash-looping': 5 };
+const RANK: Record<Verdict, number> = {
+  healthy: 0,
+  stopped: 1,
+  starting: 2,
+  degraded: 3,
+  unhealthy: 4,
+  'crash-looping': 5,
+};
 
 const worstOf = (vs: Verdict[]): Verdict => vs.reduce((w, v) => (RANK[v] > RANK[w] ? v : w));
 
@@ -269,7 +301,9 @@ export function assessServices(containers: ContainerAssessment[]): ServiceAssess
       service: first.stack && first.service ? first.service : first.name,
       verdict: aggregateVerdict(list.map((c) => c.verdict)),
       containers: list.map((c) => ({ name: c.name, verdict: c.verdict })).sort((a, b) => a.name.localeCompare(b.name)),
-      reasons: list.filter((c) => c.verdict !== 'healthy').flatMap((c) => c.reasons.map((r) => (list.length > 1 ? `${c.name}: ${r}` : r))),
+      reasons: list
+        .filter((c) => c.verdict !== 'healthy')
+        .flatMap((c) => c.reasons.map((r) => (list.length > 1 ? `${c.name}: ${r}` : r))),
     };
     if (first.stack && first.service) s.stack = first.stack;
     out.push(s);

@@ -27,21 +27,36 @@ export interface Collected {
  * a stack name (the Compose project label) -> its containers; otherwise a container
  * by name, id or id prefix.
  */
-export async function resolveScope(engine: Engine, target: string | undefined, signal?: AbortSignal): Promise<{ scope: HealthScope; ids: string[] }> {
+export async function resolveScope(
+  engine: Engine,
+  target: string | undefined,
+  signal?: AbortSignal,
+): Promise<{ scope: HealthScope; ids: string[] }> {
   if (!target) {
-    const list = await engine.call('list containers', (d) => d.listContainers({ all: true, filters: { label: [`${LABEL_MANAGED}=true`] } }), { signal });
+    const list = await engine.call(
+      'list containers',
+      (d) => d.listContainers({ all: true, filters: { label: [`${LABEL_MANAGED}=true`] } }),
+      { signal },
+    );
     return { scope: { kind: 'managed' }, ids: list.map((c) => c.Id) };
   }
-  const stack = await engine.call('list containers', (d) => d.listContainers({ all: true, filters: { label: [`${COMPOSE_PROJECT}=${target}`] } }), {
-    signal,
-  });
+  const stack = await engine.call(
+    'list containers',
+    (d) => d.listContainers({ all: true, filters: { label: [`${COMPOSE_PROJECT}=${target}`] } }),
+    {
+      signal,
+    },
+  );
   if (stack.length) return { scope: { kind: 'stack', name: target }, ids: stack.map((c) => c.Id) };
   try {
     const c = await inspectContainer(engine, target, signal);
     return { scope: { kind: 'container', name: c.Name.replace(/^\//, '') }, ids: [c.Id] };
   } catch (err) {
     if (err instanceof ToolError && err.kind === 'not_found') {
-      throw new ToolError('not_found', `No container and no stack named "${target}": list them with list_containers or list_stacks.`);
+      throw new ToolError(
+        'not_found',
+        `No container and no stack named "${target}": list them with list_containers or list_stacks.`,
+      );
     }
     throw err;
   }
@@ -56,7 +71,11 @@ export interface CollectOptions {
   crashLooping?: (id: string) => boolean;
 }
 
-async function recentLogs(engine: Engine, c: Docker.ContainerInspectInfo, signal?: AbortSignal): Promise<string | undefined> {
+async function recentLogs(
+  engine: Engine,
+  c: Docker.ContainerInspectInfo,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
   try {
     const out = await readLogs(engine, c.Id, !!c.Config?.Tty, { tail: LOG_TAIL, maxBytes: LOG_MAX_BYTES }, signal);
     return [out.stdout, out.stderr].filter(Boolean).join('\n');
@@ -66,7 +85,12 @@ async function recentLogs(engine: Engine, c: Docker.ContainerInspectInfo, signal
   }
 }
 
-export async function collectHealth(engine: Engine, ids: string[], opts: CollectOptions, signal?: AbortSignal): Promise<Omit<Collected, 'scope'>> {
+export async function collectHealth(
+  engine: Engine,
+  ids: string[],
+  opts: CollectOptions,
+  signal?: AbortSignal,
+): Promise<Omit<Collected, 'scope'>> {
   const inspected = await Promise.all(
     ids.map(async (id) => {
       try {
@@ -78,12 +102,18 @@ export async function collectHealth(engine: Engine, ids: string[], opts: Collect
       }
     }),
   );
-  const inspects = inspected.filter((c): c is Docker.ContainerInspectInfo => !!c).sort((a, b) => a.Name.localeCompare(b.Name));
+  const inspects = inspected
+    .filter((c): c is Docker.ContainerInspectInfo => !!c)
+    .sort((a, b) => a.Name.localeCompare(b.Name));
   const running = inspects.filter((c) => c.State.Running);
   const statsById = new Map<string, StatsSample>();
   const [, logs] = await Promise.all([
     opts.resources && running.length
-      ? sampleStats(engine, running.map((c) => ({ id: c.Id, name: c.Name.replace(/^\//, '') })), signal).then(
+      ? sampleStats(
+          engine,
+          running.map((c) => ({ id: c.Id, name: c.Name.replace(/^\//, '') })),
+          signal,
+        ).then(
           (r) => r.rows.forEach((row) => statsById.set(row.id, row)),
           () => undefined,
         )

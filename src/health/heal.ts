@@ -45,7 +45,12 @@ export function healRecord(req: Omit<HealRequest, 'container'> & { name: string;
   return start;
 }
 
-export async function heal(engine: Engine, history: HistoryPort, req: HealRequest, signal?: AbortSignal): Promise<HealResult> {
+export async function heal(
+  engine: Engine,
+  history: HistoryPort,
+  req: HealRequest,
+  signal?: AbortSignal,
+): Promise<HealResult> {
   const c = req.container;
   const name = c.Name.replace(/^\//, '');
   const stack = c.Config?.Labels?.[COMPOSE_PROJECT];

@@ -131,7 +131,6 @@ export function restartDelay(backoffMs: number, restartsInWindow: number, trigge
   return trigger === 'die' ? Math.max(d, SETTLE_MS) : d;
 }
 
-
 /**
  * Whether a `die` arriving at `dieAt` ends a deliberate stop whose `stop` event came first
  * (Engine 28's order): a stop since the container last started (a `start` clears it),
@@ -184,10 +183,22 @@ export function startSelfHealWatcher(opts: SelfHealWatcherOptions): SelfHealWatc
   };
 
   const markCrashLooping = (t: Tracked, trigger: Trigger) => {
-    const what = trigger.kind === 'die' ? `died (exit code ${trigger.exitCode ?? '?'}${trigger.oom ? ', out of memory' : ''})` : 'turned unhealthy';
+    const what =
+      trigger.kind === 'die'
+        ? `died (exit code ${trigger.exitCode ?? '?'}${trigger.oom ? ', out of memory' : ''})`
+        : 'turned unhealthy';
     const error = `crash-looping: ${t.name} ${what} again after ${t.restarts.length} restarts by the self-heal watcher within ${Math.round(windowMs / 1000)} s; the restart budget (${maxRestarts}) is spent and the watcher stops restarting it. Look at its logs, fix the cause and redeploy or start it.`;
-    t.crashLooping = { id: t.id.slice(0, 12), name: t.name, since: new Date().toISOString(), restarts: t.restarts.length, lastTrigger: what };
-    log.warn({ container: t.name, restarts: t.restarts.length, windowMs }, 'container is crash-looping; self-heal gave up on it');
+    t.crashLooping = {
+      id: t.id.slice(0, 12),
+      name: t.name,
+      since: new Date().toISOString(),
+      restarts: t.restarts.length,
+      lastTrigger: what,
+    };
+    log.warn(
+      { container: t.name, restarts: t.restarts.length, windowMs },
+      'container is crash-looping; self-heal gave up on it',
+    );
     const h = history.begin(
       healRecord({
         name: t.name,
@@ -196,7 +207,13 @@ export function startSelfHealWatcher(opts: SelfHealWatcherOptions): SelfHealWatc
         reason: what,
         who: WATCHER_WHO,
         source: WATCHER_WHO,
-        inputs: { trigger: trigger.kind, exitCode: trigger.exitCode, restartsInWindow: t.restarts.length, maxRestarts, windowMs },
+        inputs: {
+          trigger: trigger.kind,
+          exitCode: trigger.exitCode,
+          restartsInWindow: t.restarts.length,
+          maxRestarts,
+          windowMs,
+        },
       }),
     );
     h.finish('failed', error);
@@ -210,7 +227,8 @@ export function startSelfHealWatcher(opts: SelfHealWatcherOptions): SelfHealWatc
     try {
       c = await inspectContainer(engine, t.id, stopCtrl.signal);
     } catch (err) {
-      if (!(err instanceof ToolError && err.kind === 'not_found')) log.warn({ container: t.name, err: (err as Error).message }, 'cannot inspect container; not healing it');
+      if (!(err instanceof ToolError && err.kind === 'not_found'))
+        log.warn({ container: t.name, err: (err as Error).message }, 'cannot inspect container; not healing it');
       return;
     }
     // The ownership scope, checked on what the Engine says now, not on the event.
@@ -238,10 +256,20 @@ export function startSelfHealWatcher(opts: SelfHealWatcherOptions): SelfHealWatc
         reason,
         who: WATCHER_WHO,
         source: WATCHER_WHO,
-        inputs: { trigger: trigger.kind, exitCode: trigger.exitCode, restartsInWindow: t.restarts.length, maxRestarts, windowMs },
+        inputs: {
+          trigger: trigger.kind,
+          exitCode: trigger.exitCode,
+          restartsInWindow: t.restarts.length,
+          maxRestarts,
+          windowMs,
+        },
       });
       restarts++;
-      if (r.outcome === 'done') log.info({ container: t.name, action, reason, restart: t.restarts.length, of: maxRestarts }, 'self-heal: container restarted');
+      if (r.outcome === 'done')
+        log.info(
+          { container: t.name, action, reason, restart: t.restarts.length, of: maxRestarts },
+          'self-heal: container restarted',
+        );
       else log.warn({ container: t.name, action, error: r.error }, 'self-heal: restart failed');
     } finally {
       t.acting = false;
@@ -258,9 +286,16 @@ export function startSelfHealWatcher(opts: SelfHealWatcherOptions): SelfHealWatc
     const now = Date.now();
     const inWindow = t.restarts.filter((r) => now - r < windowMs).length;
     // The budget is checked when the timer fires (act); an exhausted one needs no wait.
-    const delay = inWindow >= maxRestarts ? (trigger.kind === 'die' ? SETTLE_MS : 0) : restartDelay(backoffMs, inWindow, trigger.kind);
+    const delay =
+      inWindow >= maxRestarts
+        ? trigger.kind === 'die'
+          ? SETTLE_MS
+          : 0
+        : restartDelay(backoffMs, inWindow, trigger.kind);
     const timer = setTimeout(() => {
-      const p = act(t, trigger).catch((err: unknown) => log.error({ err, container: t.name }, 'self-heal action failed unexpectedly'));
+      const p = act(t, trigger).catch((err: unknown) =>
+        log.error({ err, container: t.name }, 'self-heal action failed unexpectedly'),
+      );
       inFlight.add(p);
       void p.finally(() => inFlight.delete(p));
     }, delay);
@@ -307,7 +342,12 @@ export function startSelfHealWatcher(opts: SelfHealWatcherOptions): SelfHealWatc
       const exitCode = Number(attrs.exitCode ?? NaN);
       const oom = t.oomAt !== undefined && now - t.oomAt < 5000;
       if (exitCode === 0 && !oom) return;
-      schedule(t, { kind: 'die', at: now, ...(Number.isFinite(exitCode) ? { exitCode } : {}), ...(oom ? { oom } : {}) });
+      schedule(t, {
+        kind: 'die',
+        at: now,
+        ...(Number.isFinite(exitCode) ? { exitCode } : {}),
+        ...(oom ? { oom } : {}),
+      });
       return;
     }
     if (action.startsWith('health_status') && /unhealthy/.test(action)) schedule(t, { kind: 'unhealthy', at: now });
@@ -341,7 +381,12 @@ export function startSelfHealWatcher(opts: SelfHealWatcherOptions): SelfHealWatc
       const finished = Date.parse(c.State.FinishedAt ?? '');
       if (c.State.Status !== 'exited' || c.State.ExitCode === 0 || !(finished >= lostAt - STOP_BEFORE_DIE_MS)) continue;
       found++;
-      schedule(t, { kind: 'die', at: Date.now(), exitCode: c.State.ExitCode, ...(c.State.OOMKilled ? { oom: true } : {}) });
+      schedule(t, {
+        kind: 'die',
+        at: Date.now(),
+        exitCode: c.State.ExitCode,
+        ...(c.State.OOMKilled ? { oom: true } : {}),
+      });
     }
     log.info({ containers: rows.length, toHeal: found }, 'self-heal watcher resynced after reconnect');
   };
@@ -364,7 +409,11 @@ export function startSelfHealWatcher(opts: SelfHealWatcherOptions): SelfHealWatc
       try {
         const docker = await engine.streamingClient();
         const s = (await docker.getEvents({
-          filters: { type: ['container'], label: [`${LABEL_MANAGED}=true`, `${LABEL_INSTANCE}=${instance}`], event: ['die', 'oom', 'stop', 'destroy', 'start', 'health_status'] },
+          filters: {
+            type: ['container'],
+            label: [`${LABEL_MANAGED}=true`, `${LABEL_INSTANCE}=${instance}`],
+            event: ['die', 'oom', 'stop', 'destroy', 'start', 'health_status'],
+          },
           abortSignal: stopCtrl.signal,
         } as never)) as unknown as Readable;
         stream = s;
@@ -374,7 +423,9 @@ export function startSelfHealWatcher(opts: SelfHealWatcherOptions): SelfHealWatc
           log.info({ reconnects }, 'self-heal watcher reconnected to the Engine event stream');
           // After subscribing, so nothing falls between the list and the stream.
           void resync(lostAt)
-            .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'self-heal resync after reconnect failed'))
+            .catch((err: unknown) =>
+              log.warn({ err: (err as Error).message }, 'self-heal resync after reconnect failed'),
+            )
             .then(() => opts.onReconnect?.())
             .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'reconcile after reconnect failed'));
         } else {
@@ -428,4 +479,3 @@ export function startSelfHealWatcher(opts: SelfHealWatcherOptions): SelfHealWatc
 export function isCrashLooping(state: SelfHealState | undefined, id: string): boolean {
   return !!state?.crashLooping.some((c) => id.startsWith(c.id));
 }
-

@@ -12,13 +12,24 @@ import { startSelfHealWatcher, type SelfHealWatcher } from './watcher.js';
  * closing the history. Read-only mode wins: a read-only server never restarts anything,
  * so the watcher is not started then (a warning says so).
  */
-export function maybeStartWatcher(config: Config, engine: Engine, history: HistoryPort, log: Logger): SelfHealWatcher | undefined {
+export function maybeStartWatcher(
+  config: Config,
+  engine: Engine,
+  history: HistoryPort,
+  log: Logger,
+): SelfHealWatcher | undefined {
   if (!config.selfHeal.enabled) return undefined;
   if (config.readOnly) {
     log.warn('--self-heal is ignored in read-only mode: the watcher would restart containers');
     return undefined;
   }
-  return startSelfHealWatcher({ engine, config, history, log, onReconnect: () => reconcileAll(engine, history, config.instanceLabel, log) });
+  return startSelfHealWatcher({
+    engine,
+    config,
+    history,
+    log,
+    onReconnect: () => reconcileAll(engine, history, config.instanceLabel, log),
+  });
 }
 
 /**

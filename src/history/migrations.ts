@@ -114,14 +114,21 @@ function currentVersion(db: DatabaseSync): number {
 export function migrate(db: DatabaseSync, migrations: readonly Migration[] = MIGRATIONS): { from: number; to: number } {
   const known = migrations.at(-1)?.version ?? 0;
   return immediate(db, () => {
-    const hasVersionTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").get() !== undefined;
+    const hasVersionTable =
+      db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").get() !== undefined;
     if (!hasVersionTable) {
       const appId = pragma(db, 'application_id') as number;
-      const tables = db.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table'").get() as unknown as { n: number };
+      const tables = db.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table'").get() as unknown as {
+        n: number;
+      };
       if (tables.n > 0 || (appId !== 0 && appId !== APPLICATION_ID)) {
-        throw new NotOurDatabaseError('it is a SQLite database, but not a deployment history (it has other tables and no schema_version)');
+        throw new NotOurDatabaseError(
+          'it is a SQLite database, but not a deployment history (it has other tables and no schema_version)',
+        );
       }
-      db.exec('CREATE TABLE schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)');
+      db.exec(
+        'CREATE TABLE schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)',
+      );
       db.exec(`PRAGMA application_id = ${APPLICATION_ID}`);
     }
     const from = currentVersion(db);

@@ -93,7 +93,12 @@ export interface TaskRecord {
 }
 
 /** The error a task gets when the server that ran it stopped before it finished. */
-export const TASK_INTERRUPTED = { code: -32603, message: 'interrupted: the server stopped before the task finished; check the stack with get_stack_status and the deployment history', data: { kind: 'interrupted' } };
+export const TASK_INTERRUPTED = {
+  code: -32603,
+  message:
+    'interrupted: the server stopped before the task finished; check the stack with get_stack_status and the deployment history',
+  data: { kind: 'interrupted' },
+};
 
 export interface HistoryPort {
   begin(start: DeploymentStart): DeploymentHandle;
@@ -135,7 +140,13 @@ export function memoryHistory(): HistoryPort {
   return {
     begin(start) {
       const started = Date.now();
-      const entry: DeploymentEntry = { ...start, id: String(++seq), startedAt: new Date(started).toISOString(), outcome: 'running', steps: [] };
+      const entry: DeploymentEntry = {
+        ...start,
+        id: String(++seq),
+        startedAt: new Date(started).toISOString(),
+        outcome: 'running',
+        steps: [],
+      };
       entries.push(entry);
       journals.set(entry.id, { entry, state: null });
       return {
@@ -156,17 +167,30 @@ export function memoryHistory(): HistoryPort {
     },
     list(q) {
       const matching = entries
-        .filter((e) => (!q.id || e.id === q.id) && (!q.stack || e.stack === q.stack) && (!q.target || e.target === q.target) && (!q.kind || e.kind === q.kind))
+        .filter(
+          (e) =>
+            (!q.id || e.id === q.id) &&
+            (!q.stack || e.stack === q.stack) &&
+            (!q.target || e.target === q.target) &&
+            (!q.kind || e.kind === q.kind),
+        )
         .filter((e) => (!q.outcome || e.outcome === q.outcome) && (!q.sinceMs || Date.parse(e.startedAt) >= q.sinceMs))
         .reverse();
       const start = q.cursor ? Number(q.cursor) : 0;
       const page = matching.slice(start, start + q.limit);
-      return start + q.limit < matching.length ? { entries: page, nextCursor: String(start + q.limit) } : { entries: page };
+      return start + q.limit < matching.length
+        ? { entries: page, nextCursor: String(start + q.limit) }
+        : { entries: page };
     },
     openJournals(stack) {
       return [...journals.values()]
         .filter((j) => j.state !== null && j.state !== undefined && (!stack || j.entry.stack === stack))
-        .map((j) => ({ id: j.entry.id, stack: j.entry.stack ?? j.entry.target, outcome: j.entry.outcome, journal: j.state }));
+        .map((j) => ({
+          id: j.entry.id,
+          stack: j.entry.stack ?? j.entry.target,
+          outcome: j.entry.outcome,
+          journal: j.state,
+        }));
     },
     settleJournal(id, outcome, note, keepJournal) {
       const j = journals.get(id);

@@ -5,7 +5,12 @@ function messageOf(err: unknown): string {
 }
 
 /** Runs one phase of a deployment and records it as a step with its duration, ok or failed. */
-export async function timedStep<T>(h: DeploymentHandle, name: string, fn: () => Promise<T>, service?: string): Promise<T> {
+export async function timedStep<T>(
+  h: DeploymentHandle,
+  name: string,
+  fn: () => Promise<T>,
+  service?: string,
+): Promise<T> {
   const started = Date.now();
   const base = service === undefined ? { name } : { name, service };
   try {
@@ -23,7 +28,12 @@ export async function timedStep<T>(h: DeploymentHandle, name: string, fn: () => 
  * resolves (unless `work` finished it itself), cancelled when `signal` was aborted, failed
  * otherwise (the error is rethrown).
  */
-export async function recorded<T>(history: HistoryPort, start: DeploymentStart, signal: AbortSignal, work: (h: DeploymentHandle) => Promise<T>): Promise<T> {
+export async function recorded<T>(
+  history: HistoryPort,
+  start: DeploymentStart,
+  signal: AbortSignal,
+  work: (h: DeploymentHandle) => Promise<T>,
+): Promise<T> {
   const inner = history.begin(start);
   let finished = false;
   const h: DeploymentHandle = {

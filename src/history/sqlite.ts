@@ -81,6 +81,7 @@ const RESULT_CODES: Record<number, string> = {
  */
 export function sqliteErrorName(err: unknown): string | undefined {
   const e = err as { code?: unknown; errcode?: unknown };
-  if (e?.code === 'ERR_SQLITE_ERROR' && typeof e.errcode === 'number') return RESULT_CODES[e.errcode & 0xff] ?? `SQLITE_ERROR_${e.errcode}`;
+  if (e?.code === 'ERR_SQLITE_ERROR' && typeof e.errcode === 'number')
+    return RESULT_CODES[e.errcode & 0xff] ?? `SQLITE_ERROR_${e.errcode}`;
   return typeof e?.code === 'string' ? e.code : undefined;
 }

@@ -23,7 +23,8 @@ import { immediate, openDatabase, pragma, sqliteErrorName, type DatabaseSync } f
 /** The error text of a deployment found `running` when the history is opened and its writer is gone. */
 export const INTERRUPTED_ERROR = 'server stopped before the deployment finished';
 
-const HINT = 'Move the file away (or restore a backup), or set DOM_HISTORY_PATH (--history-path) to another file; ":memory:" keeps no history.';
+const HINT =
+  'Move the file away (or restore a backup), or set DOM_HISTORY_PATH (--history-path) to another file; ":memory:" keeps no history.';
 
 interface DeploymentRow {
   id: string;
@@ -99,7 +100,10 @@ function decodeCursor(raw: string): Cursor {
   } catch {
     /* fall through */
   }
-  throw new ToolError('invalid_input', 'cursor is not one this server gave out: pass nextCursor from a previous answer, or omit it.');
+  throw new ToolError(
+    'invalid_input',
+    'cursor is not one this server gave out: pass nextCursor from a previous answer, or omit it.',
+  );
 }
 
 let seq = 0;
@@ -179,7 +183,9 @@ export function openSqliteHistory(path: string, log: Logger): HistoryPort {
 /** Marks `running` records whose writer is gone as failed; the write also proves the file is writable. */
 function recoverInterrupted(db: DatabaseSync, log: Logger): void {
   const running = db
-    .prepare("SELECT id, owner_host AS host, owner_pid AS pid, heartbeat_at AS heartbeat FROM deployments WHERE outcome = 'running'")
+    .prepare(
+      "SELECT id, owner_host AS host, owner_pid AS pid, heartbeat_at AS heartbeat FROM deployments WHERE outcome = 'running'",
+    )
     .all() as unknown as { id: string; host: string; pid: number; heartbeat: number }[];
   const now = Date.now();
   const stale = running.filter((r) => !ownerAlive(r, now)).map((r) => r.id);
@@ -188,19 +194,24 @@ function recoverInterrupted(db: DatabaseSync, log: Logger): void {
   immediate(db, () => {
     for (const id of stale) mark.run(INTERRUPTED_ERROR, id);
   });
-  if (stale.length) log.warn({ count: stale.length, ids: stale }, `history: marked deployments as failed: ${INTERRUPTED_ERROR}`);
+  if (stale.length)
+    log.warn({ count: stale.length, ids: stale }, `history: marked deployments as failed: ${INTERRUPTED_ERROR}`);
   recoverInterruptedTasks(db, log);
 }
 
 /** Tasks left working (or waiting for input) by a server that is gone fail as interrupted. */
 function recoverInterruptedTasks(db: DatabaseSync, log: Logger): void {
   const open = db
-    .prepare("SELECT id, owner_host AS host, owner_pid AS pid, updated_at AS heartbeat FROM tasks WHERE status IN ('working', 'input_required')")
+    .prepare(
+      "SELECT id, owner_host AS host, owner_pid AS pid, updated_at AS heartbeat FROM tasks WHERE status IN ('working', 'input_required')",
+    )
     .all() as unknown as { id: string; host: string; pid: number; heartbeat: number }[];
   const now = Date.now();
   const stale = open.filter((r) => !ownerAlive(r, now)).map((r) => r.id);
   if (!stale.length) return;
-  const mark = db.prepare("UPDATE tasks SET status = 'failed', status_message = 'interrupted', error = ?, updated_at = ? WHERE id = ? AND status IN ('working', 'input_required')");
+  const mark = db.prepare(
+    "UPDATE tasks SET status = 'failed', status_message = 'interrupted', error = ?, updated_at = ? WHERE id = ? AND status IN ('working', 'input_required')",
+  );
   immediate(db, () => {
     for (const id of stale) mark.run(JSON.stringify(TASK_INTERRUPTED), now, id);
   });
@@ -220,7 +231,14 @@ interface TaskRow {
 }
 
 function toTask(r: TaskRow): TaskRecord {
-  const t: TaskRecord = { id: r.id, tool: r.tool, status: r.status, createdAt: r.created_at, updatedAt: r.updated_at, ttlMs: r.ttl_ms };
+  const t: TaskRecord = {
+    id: r.id,
+    tool: r.tool,
+    status: r.status,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    ttlMs: r.ttl_ms,
+  };
   if (r.status_message !== null) t.statusMessage = r.status_message;
   if (r.result !== null) t.result = parseJson(r.result);
   if (r.error !== null) t.error = parseJson(r.error) as TaskRecord['error'];
@@ -239,10 +257,12 @@ function sqliteHistory(db: DatabaseSync, log: Logger): HistoryPort {
   );
   const updatePlan = db.prepare('UPDATE deployments SET plan = ? WHERE id = ?');
   const beat = db.prepare("UPDATE deployments SET heartbeat_at = ? WHERE id = ? AND outcome = 'running'");
-  const finish = db.prepare("UPDATE deployments SET outcome = ?, error = ?, finished_at = ?, duration_ms = ? WHERE id = ? AND outcome = 'running'");
+  const finish = db.prepare(
+    "UPDATE deployments SET outcome = ?, error = ?, finished_at = ?, duration_ms = ? WHERE id = ? AND outcome = 'running'",
+  );
   const writeJournal = db.prepare('UPDATE deployments SET journal = ? WHERE id = ?');
   const selectJournals = db.prepare(
-    "SELECT id, COALESCE(stack, target) AS stack, outcome, journal FROM deployments WHERE journal IS NOT NULL AND (? IS NULL OR stack = ?) ORDER BY started_at",
+    'SELECT id, COALESCE(stack, target) AS stack, outcome, journal FROM deployments WHERE journal IS NOT NULL AND (? IS NULL OR stack = ?) ORDER BY started_at',
   );
   const settle = db.prepare(
     `UPDATE deployments SET journal = ?,
@@ -300,7 +320,17 @@ function sqliteHistory(db: DatabaseSync, log: Logger): HistoryPort {
       return {
         id,
         step(s) {
-          write('step', id, () => insertStep.run(id, id, s.name, s.service ?? null, Math.round(s.durationMs), s.outcome, s.error === undefined ? null : maskText(s.error)));
+          write('step', id, () =>
+            insertStep.run(
+              id,
+              id,
+              s.name,
+              s.service ?? null,
+              Math.round(s.durationMs),
+              s.outcome,
+              s.error === undefined ? null : maskText(s.error),
+            ),
+          );
         },
         setPlan(plan) {
           write('plan', id, () => updatePlan.run(json(plan), id));
@@ -311,10 +341,14 @@ function sqliteHistory(db: DatabaseSync, log: Logger): HistoryPort {
           clearInterval(heartbeat);
           heartbeats.delete(heartbeat);
           const now = Date.now();
-          write('finish', id, () => finish.run(outcome, error === undefined ? null : maskText(error), now, now - started, id));
+          write('finish', id, () =>
+            finish.run(outcome, error === undefined ? null : maskText(error), now, now - started, id),
+          );
         },
         journal(state) {
-          write('journal', id, () => writeJournal.run(state === null || state === undefined ? null : JSON.stringify(state), id));
+          write('journal', id, () =>
+            writeJournal.run(state === null || state === undefined ? null : JSON.stringify(state), id),
+          );
         },
       };
     },
@@ -343,14 +377,18 @@ function sqliteHistory(db: DatabaseSync, log: Logger): HistoryPort {
       }
       const limit = Math.max(1, Math.floor(q.limit));
       const rows = db
-        .prepare(`SELECT * FROM deployments ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at DESC, id DESC LIMIT ?`)
+        .prepare(
+          `SELECT * FROM deployments ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at DESC, id DESC LIMIT ?`,
+        )
         .all(...params, limit + 1) as unknown as DeploymentRow[];
       const more = rows.length > limit;
       const page = rows.slice(0, limit);
       const steps = new Map<string, StepRecord[]>();
       if (page.length) {
         const stepRows = db
-          .prepare(`SELECT * FROM steps WHERE deployment_id IN (${page.map(() => '?').join(',')}) ORDER BY deployment_id, seq`)
+          .prepare(
+            `SELECT * FROM steps WHERE deployment_id IN (${page.map(() => '?').join(',')}) ORDER BY deployment_id, seq`,
+          )
           .all(...page.map((r) => r.id)) as unknown as StepRow[];
         for (const s of stepRows) {
           const step: StepRecord = { name: s.name, durationMs: s.duration_ms, outcome: s.outcome };
@@ -367,7 +405,12 @@ function sqliteHistory(db: DatabaseSync, log: Logger): HistoryPort {
     },
 
     openJournals(stack) {
-      const rows = selectJournals.all(stack ?? null, stack ?? null) as unknown as { id: string; stack: string; outcome: DeploymentEntry['outcome']; journal: string }[];
+      const rows = selectJournals.all(stack ?? null, stack ?? null) as unknown as {
+        id: string;
+        stack: string;
+        outcome: DeploymentEntry['outcome'];
+        journal: string;
+      }[];
       return rows.map((r) => ({ id: r.id, stack: r.stack, outcome: r.outcome, journal: parseJson(r.journal) }));
     },
 

@@ -64,7 +64,16 @@ function rawEngineMessage(e: EngineErrorShape): string {
   return e.reason ?? e.message ?? 'unknown error';
 }
 
-const CONNECTION_CODES = new Set(['ENOENT', 'ECONNREFUSED', 'EACCES', 'ECONNRESET', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', 'EPERM']);
+const CONNECTION_CODES = new Set([
+  'ENOENT',
+  'ECONNREFUSED',
+  'EACCES',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EPIPE',
+  'EPERM',
+]);
 
 /**
  * Maps anything dockerode/docker-modem throws to a ToolError. Pure: the mapping
@@ -83,7 +92,10 @@ export function mapEngineError(err: unknown, ctx: ErrorContext): ToolError {
     return new ToolError('engine_unavailable', `Cannot ${what}: Docker Engine unreachable (${e.code}); ${hint}.`);
   }
   if (e.code === 'ETIMEDOUT' || e.code === 'ESOCKETTIMEDOUT' || (!e.statusCode && /timeout/i.test(e.message ?? ''))) {
-    return new ToolError('timeout', `Cannot ${what}: the Docker Engine did not answer in time; check the Engine's health or raise the timeout.`);
+    return new ToolError(
+      'timeout',
+      `Cannot ${what}: the Docker Engine did not answer in time; check the Engine's health or raise the timeout.`,
+    );
   }
   if (e.name === 'AbortError' || e.code === 'ABORT_ERR') {
     return new ToolError('failed', `Cancelled: ${what}.`);
@@ -110,7 +122,10 @@ export function mapEngineError(err: unknown, ctx: ErrorContext): ToolError {
     case 502:
     case 503:
       if (/pull access denied|unauthorized|authentication required|denied/i.test(msg)) {
-        return new ToolError('denied', `Cannot ${what}: ${msg}. Check registry credentials (Docker config or environment).`);
+        return new ToolError(
+          'denied',
+          `Cannot ${what}: ${msg}. Check registry credentials (Docker config or environment).`,
+        );
       }
       if (/manifest unknown|not found/i.test(msg)) {
         return new ToolError('not_found', `Cannot ${what}: ${msg}.`);

@@ -37,8 +37,10 @@ function strictlyInside(a: string, b: string): boolean {
 
 /** Why bind `a` of one container and bind `b` of another must not coexist, or undefined. */
 export function overlapProblem(a: HostBind, b: HostBind): string | undefined {
-  if (strictlyInside(a.source, b.source) && b.writable) return `${a.source} (${a.owner}) lies inside ${b.source}, which ${b.owner} binds writable and could swap for a symlink`;
-  if (strictlyInside(b.source, a.source) && a.writable) return `${a.source} (${a.owner}, writable) contains ${b.source}, bound by ${b.owner}, which it could swap for a symlink`;
+  if (strictlyInside(a.source, b.source) && b.writable)
+    return `${a.source} (${a.owner}) lies inside ${b.source}, which ${b.owner} binds writable and could swap for a symlink`;
+  if (strictlyInside(b.source, a.source) && a.writable)
+    return `${a.source} (${a.owner}, writable) contains ${b.source}, bound by ${b.owner}, which it could swap for a symlink`;
   return undefined;
 }
 
@@ -46,7 +48,8 @@ export function overlapProblem(a: HostBind, b: HostBind): string | undefined {
 export function ownOverlapProblem(binds: readonly HostBind[]): string | undefined {
   for (const a of binds) {
     for (const b of binds) {
-      if (a !== b && a.writable && strictlyInside(b.source, a.source)) return `${a.source} (${a.owner}, writable) contains its own bind source ${b.source}, which it could swap for a symlink`;
+      if (a !== b && a.writable && strictlyInside(b.source, a.source))
+        return `${a.source} (${a.owner}, writable) contains its own bind source ${b.source}, which it could swap for a symlink`;
     }
   }
   return undefined;
@@ -55,11 +58,18 @@ export function ownOverlapProblem(binds: readonly HostBind[]): string | undefine
 const SETTING = 'DOM_ALLOW_OVERLAPPING_BINDS=1';
 
 function refuseOverlap(where: string, why: string): never {
-  refuse('overlapping-bind', `${where}: ${why}; the next start (a restart policy needs no tool call) would mount what the symlink points at`, SETTING);
+  refuse(
+    'overlapping-bind',
+    `${where}: ${why}; the next start (a restart policy needs no tool call) would mount what the symlink points at`,
+    SETTING,
+  );
 }
 
 /** The bind device of a local volume with o=bind, or undefined. */
-export function bindDevice(driver: string | undefined, options: Record<string, string> | null | undefined): string | undefined {
+export function bindDevice(
+  driver: string | undefined,
+  options: Record<string, string> | null | undefined,
+): string | undefined {
   try {
     const a = classifyVolume(driver, options, 'volume');
     return a.kind === 'bind' ? a.device : undefined;
@@ -69,7 +79,11 @@ export function bindDevice(driver: string | undefined, options: Record<string, s
 }
 
 /** Bind sources of a spec: its bind mounts and the named volumes that bind a device (`volumeDevices` by name). */
-export function bindsOfSpec(spec: ContainerSpec, owner: string, volumeDevices: ReadonlyMap<string, string>): HostBind[] {
+export function bindsOfSpec(
+  spec: ContainerSpec,
+  owner: string,
+  volumeDevices: ReadonlyMap<string, string>,
+): HostBind[] {
   return spec.mounts.flatMap((m): HostBind[] => {
     if (m.type === 'bind' && m.source) return [{ source: m.source, writable: !m.readOnly, owner }];
     const device = m.type === 'volume' && m.source ? volumeDevices.get(m.source) : undefined;
@@ -83,7 +97,11 @@ interface EngineBinds {
 }
 
 /** Every bind of every container on the Engine (one container list, one volume list when needed). */
-async function engineBinds(engine: Engine, exclude: (c: Docker.ContainerInfo) => boolean, signal?: AbortSignal): Promise<EngineBinds> {
+async function engineBinds(
+  engine: Engine,
+  exclude: (c: Docker.ContainerInfo) => boolean,
+  signal?: AbortSignal,
+): Promise<EngineBinds> {
   const containers = await engine.call('list containers', (d) => d.listContainers({ all: true }), { signal });
   const volumes = await engine.call('list volumes', (d) => d.listVolumes(), { signal });
   const volumeDevices = new Map<string, string>();
@@ -118,15 +136,23 @@ export async function checkBindOverlaps(
   engine: Engine,
   config: Config,
   wanted: readonly NewContainer[],
-  opts: { excludeName?: string; excludeProject?: string; stackVolumes?: ReadonlyMap<string, string>; signal?: AbortSignal } = {},
+  opts: {
+    excludeName?: string;
+    excludeProject?: string;
+    stackVolumes?: ReadonlyMap<string, string>;
+    signal?: AbortSignal;
+  } = {},
 ): Promise<void> {
   if (config.policy.allowOverlappingBinds) return;
-  const hasBinds = wanted.some((w) => w.spec.mounts.some((m) => m.type === 'bind')) || (opts.stackVolumes?.size ?? 0) > 0;
+  const hasBinds =
+    wanted.some((w) => w.spec.mounts.some((m) => m.type === 'bind')) || (opts.stackVolumes?.size ?? 0) > 0;
   const mountsVolumes = wanted.some((w) => w.spec.mounts.some((m) => m.type === 'volume'));
   if (!hasBinds && !mountsVolumes) return;
   const existing = await engineBinds(
     engine,
-    (c) => (opts.excludeName !== undefined && (c.Names ?? []).includes(`/${opts.excludeName}`)) || (opts.excludeProject !== undefined && c.Labels?.[COMPOSE_PROJECT] === opts.excludeProject),
+    (c) =>
+      (opts.excludeName !== undefined && (c.Names ?? []).includes(`/${opts.excludeName}`)) ||
+      (opts.excludeProject !== undefined && c.Labels?.[COMPOSE_PROJECT] === opts.excludeProject),
     opts.signal,
   );
   const devices = new Map([...existing.volumeDevices, ...(opts.stackVolumes ?? [])]);
@@ -151,7 +177,13 @@ export async function checkBindOverlaps(
 }
 
 /** A new bind volume's device against every container's binds (it will be mounted; judged writable). */
-export async function checkVolumeDeviceOverlap(engine: Engine, config: Config, device: string, where: string, signal?: AbortSignal): Promise<void> {
+export async function checkVolumeDeviceOverlap(
+  engine: Engine,
+  config: Config,
+  device: string,
+  where: string,
+  signal?: AbortSignal,
+): Promise<void> {
   if (config.policy.allowOverlappingBinds) return;
   const existing = await engineBinds(engine, () => false, signal);
   const mine: HostBind = { source: device, writable: false, owner: where };

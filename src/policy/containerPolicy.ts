@@ -13,13 +13,22 @@ export { DEFAULT_CAPABILITIES } from './hostAccess.js';
 
 /** Converts a glob with `*` (any run of characters) to a RegExp. */
 function globToRegExp(glob: string): RegExp {
-  return new RegExp(`^${glob.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  return new RegExp(
+    `^${glob
+      .split('*')
+      .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
 }
 
 /** The checks that need no Engine; returns the normalised spec, which is what must be created. */
 export function checkContainerSpec(policy: PolicyConfig, spec: ContainerSpec, where: string): ContainerSpec {
   if (policy.allowedImages.length && !policy.allowedImages.some((g) => globToRegExp(g).test(spec.image))) {
-    refuse('allowed-images', `${where}: image ${spec.image} matches none of the allowed images (${policy.allowedImages.join(', ')})`, 'DOM_ALLOWED_IMAGES including it');
+    refuse(
+      'allowed-images',
+      `${where}: image ${spec.image} matches none of the allowed images (${policy.allowedImages.join(', ')})`,
+      'DOM_ALLOWED_IMAGES including it',
+    );
   }
   return checkHostAccess(policy, spec, where);
 }
@@ -27,7 +36,9 @@ export function checkContainerSpec(policy: PolicyConfig, spec: ContainerSpec, wh
 /** Applies the configured default limits to a spec that has none. */
 export function withDefaultLimits(policy: PolicyConfig, spec: ContainerSpec): ContainerSpec {
   const out = { ...spec };
-  if (out.memoryBytes === undefined && policy.defaultMemory) out.memoryBytes = parseMemory(policy.defaultMemory, 'DOM_DEFAULT_MEMORY');
-  if (out.nanoCpus === undefined && policy.defaultCpus) out.nanoCpus = parseCpus(policy.defaultCpus, 'DOM_DEFAULT_CPUS');
+  if (out.memoryBytes === undefined && policy.defaultMemory)
+    out.memoryBytes = parseMemory(policy.defaultMemory, 'DOM_DEFAULT_MEMORY');
+  if (out.nanoCpus === undefined && policy.defaultCpus)
+    out.nanoCpus = parseCpus(policy.defaultCpus, 'DOM_DEFAULT_CPUS');
   return out;
 }

@@ -35,7 +35,13 @@ export function isWithin(path: string, root: string): boolean {
   return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
 }
 
-function kindOf(stat: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean }): string {
+function kindOf(stat: {
+  isDirectory(): boolean;
+  isFIFO(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+  isSocket(): boolean;
+}): string {
   if (stat.isDirectory()) return 'a directory';
   if (stat.isFIFO()) return 'a FIFO (named pipe)';
   if (stat.isCharacterDevice()) return 'a character device';
@@ -51,7 +57,9 @@ function errnoCode(err: unknown): string | undefined {
 export function createFileReader(config: FilesConfig): FileReader {
   let realRoots: Promise<string[]> | undefined;
   const roots = () =>
-    (realRoots ??= Promise.all(config.roots.map((r) => realpath(r).catch(() => normalize(r)))).then((real) => [...new Set([...config.roots.map((r) => normalize(r)), ...real])]));
+    (realRoots ??= Promise.all(config.roots.map((r) => realpath(r).catch(() => normalize(r)))).then((real) => [
+      ...new Set([...config.roots.map((r) => normalize(r)), ...real]),
+    ]));
 
   const rootsText = () => (config.roots.length ? config.roots.join(', ') : 'none (the server was started from "/")');
   const outside = (path: string, what: string) =>
@@ -63,7 +71,10 @@ export function createFileReader(config: FilesConfig): FileReader {
   // The server's own keys and state (Docker config, TLS keys, history and its digest key, token file) stay unread even inside a root.
   const refuseProtected = (path: string, what: string) => {
     if (config.protectedPaths.some((p) => isWithin(path, p)))
-      throw new ToolError('denied', `Refused to read ${what} ${path}: it is part of the server's own state or credentials (history, keys, Docker config), which are never read for a tool.`);
+      throw new ToolError(
+        'denied',
+        `Refused to read ${what} ${path}: it is part of the server's own state or credentials (history, keys, Docker config), which are never read for a tool.`,
+      );
   };
 
   const inRoots = async (path: string) => {
@@ -75,8 +86,17 @@ export function createFileReader(config: FilesConfig): FileReader {
    * The path judged as written, then as resolved (symlinks, ".."): both inside a root. Undefined
    * when it does not exist and `optional` is set; `kind` words the "does not exist" hint.
    */
-  const resolveInRoots = async (path: string, what: string, kind: string, optional = false): Promise<{ lexical: string; real: string } | undefined> => {
-    if (!isAbsolute(path) || path.includes('\0')) throw new ToolError('invalid_input', `The path of ${what} must be absolute, got ${JSON.stringify(path.slice(0, 200))}.`);
+  const resolveInRoots = async (
+    path: string,
+    what: string,
+    kind: string,
+    optional = false,
+  ): Promise<{ lexical: string; real: string } | undefined> => {
+    if (!isAbsolute(path) || path.includes('\0'))
+      throw new ToolError(
+        'invalid_input',
+        `The path of ${what} must be absolute, got ${JSON.stringify(path.slice(0, 200))}.`,
+      );
     const lexical = normalize(path);
     // Lexically outside: refuse before touching the filesystem, so existence outside the roots is not revealed.
     if (!(await inRoots(lexical))) throw outside(lexical, what);
@@ -86,7 +106,10 @@ export function createFileReader(config: FilesConfig): FileReader {
     } catch (err) {
       if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') {
         if (optional) return undefined;
-        throw new ToolError('not_found', `${capital(what)} ${lexical} does not exist: give ${kind} inside ${rootsText()}.`);
+        throw new ToolError(
+          'not_found',
+          `${capital(what)} ${lexical} does not exist: give ${kind} inside ${rootsText()}.`,
+        );
       }
       throw new ToolError('denied', `Cannot read ${what} ${lexical} (${errnoCode(err) ?? 'error'}).`);
     }
@@ -101,7 +124,10 @@ export function createFileReader(config: FilesConfig): FileReader {
       const { lexical, real } = (await resolveInRoots(path, what, 'a folder')) as { lexical: string; real: string };
       // A folder sent whole (a build context) must not hold the server's own state either.
       if (config.protectedPaths.some((p) => isWithin(p, real) || isWithin(real, p)))
-        throw new ToolError('denied', `Refused to use ${what} ${lexical}: it holds the server's own state or credentials (history, keys, Docker config). Use a folder of its own.`);
+        throw new ToolError(
+          'denied',
+          `Refused to use ${what} ${lexical}: it holds the server's own state or credentials (history, keys, Docker config). Use a folder of its own.`,
+        );
       const st = await stat(real).catch(() => undefined);
       if (!st?.isDirectory()) throw new ToolError('invalid_input', `${capital(what)} ${lexical} is not a folder.`);
       return real;
@@ -119,7 +145,11 @@ export function createFileReader(config: FilesConfig): FileReader {
         if (!(await inRoots(opened))) throw outside(lexical, what);
         refuseProtected(opened, what);
         const stat = await handle.stat();
-        if (!stat.isFile()) throw new ToolError('denied', `Refused to read ${what} ${lexical}: it is ${kindOf(stat)}, and only regular files are read.`);
+        if (!stat.isFile())
+          throw new ToolError(
+            'denied',
+            `Refused to read ${what} ${lexical}: it is ${kindOf(stat)}, and only regular files are read.`,
+          );
         if (stat.size > config.maxBytes) throw tooLarge(lexical, what, config.maxBytes, stat.size);
         const bytes = await readCapped(handle, config.maxBytes, config.readTimeoutMs, lexical, what);
         return decodeText(bytes, lexical, what);
@@ -147,19 +177,43 @@ async function openRegular(real: string, shown: string, what: string): Promise<F
     return await open(real, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW | constants.O_NOCTTY);
   } catch (err) {
     const code = errnoCode(err);
-    if (code === 'ELOOP') throw new ToolError('denied', `Refused to read ${what} ${shown}: it changed into a symbolic link while being opened.`);
-    if (code === 'ENXIO') throw new ToolError('denied', `Refused to read ${what} ${shown}: it is a socket or a FIFO, and only regular files are read.`);
-    if (code === 'EACCES' || code === 'EPERM') throw new ToolError('denied', `The server may not read ${what} ${shown} (permission denied).`);
+    if (code === 'ELOOP')
+      throw new ToolError(
+        'denied',
+        `Refused to read ${what} ${shown}: it changed into a symbolic link while being opened.`,
+      );
+    if (code === 'ENXIO')
+      throw new ToolError(
+        'denied',
+        `Refused to read ${what} ${shown}: it is a socket or a FIFO, and only regular files are read.`,
+      );
+    if (code === 'EACCES' || code === 'EPERM')
+      throw new ToolError('denied', `The server may not read ${what} ${shown} (permission denied).`);
     if (code === 'ENOENT') throw new ToolError('not_found', `${capital(what)} ${shown} does not exist.`);
     throw new ToolError('failed', `Cannot open ${what} ${shown} (${code ?? 'error'}).`);
   }
 }
 
 /** Reads at most max+1 bytes (a file may grow after fstat), within a deadline. */
-async function readCapped(handle: FileHandle, max: number, timeoutMs: number, shown: string, what: string): Promise<Buffer> {
+async function readCapped(
+  handle: FileHandle,
+  max: number,
+  timeoutMs: number,
+  shown: string,
+  what: string,
+): Promise<Buffer> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ToolError('timeout', `Reading ${what} ${shown} took longer than ${timeoutMs} ms; the file system did not answer in time.`)), timeoutMs);
+    timer = setTimeout(
+      () =>
+        reject(
+          new ToolError(
+            'timeout',
+            `Reading ${what} ${shown} took longer than ${timeoutMs} ms; the file system did not answer in time.`,
+          ),
+        ),
+      timeoutMs,
+    );
   });
   const work = (async () => {
     const buffer = Buffer.alloc(Math.min(max + 1, 64 * 1024));
@@ -191,6 +245,7 @@ function decodeText(bytes: Buffer, shown: string, what: string): string {
   } catch {
     throw new ToolError('invalid_input', `${capital(what)} ${shown} is not UTF-8 text.`);
   }
-  if (text.includes('\0')) throw new ToolError('invalid_input', `${capital(what)} ${shown} is not a text file (it contains NUL bytes).`);
+  if (text.includes('\0'))
+    throw new ToolError('invalid_input', `${capital(what)} ${shown} is not a text file (it contains NUL bytes).`);
   return text.startsWith('\uFEFF') ? text.slice(1) : text;
 }

@@ -21,7 +21,11 @@ import { assertInScope } from './scope.js';
 
 const MAX_DEPTH = 4;
 
-async function existingVolume(engine: Engine, name: string, signal?: AbortSignal): Promise<Docker.VolumeInspectInfo | undefined> {
+async function existingVolume(
+  engine: Engine,
+  name: string,
+  signal?: AbortSignal,
+): Promise<Docker.VolumeInspectInfo | undefined> {
   try {
     return await inspectVolume(engine, name, signal);
   } catch (err) {
@@ -31,9 +35,21 @@ async function existingVolume(engine: Engine, name: string, signal?: AbortSignal
 }
 
 /** An existing volume a container would mount: judged by what the Engine says it is. */
-export async function checkExistingVolume(engine: Engine, config: Config, name: string, where: string, signal?: AbortSignal): Promise<void> {
+export async function checkExistingVolume(
+  engine: Engine,
+  config: Config,
+  name: string,
+  where: string,
+  signal?: AbortSignal,
+): Promise<void> {
   const v = await existingVolume(engine, name, signal);
-  if (v) checkVolume(config.policy, v.Driver, (v.Options ?? {}) as Record<string, string>, `${where}: existing volume "${name}"`);
+  if (v)
+    checkVolume(
+      config.policy,
+      v.Driver,
+      (v.Options ?? {}) as Record<string, string>,
+      `${where}: existing volume "${name}"`,
+    );
 }
 
 /** What another container has, as a spec the model can judge. Pure. */
@@ -46,21 +62,35 @@ export function specOfContainer(c: Docker.ContainerInspectInfo): ContainerSpec {
   };
   const mounts: MountMapping[] = (c.Mounts ?? []).flatMap((m): MountMapping[] => {
     if (m.Type === 'bind') return [{ type: 'bind', source: m.Source, target: m.Destination, readOnly: !m.RW }];
-    if (m.Type === 'volume' && m.Name) return [{ type: 'volume', source: m.Name, target: m.Destination, readOnly: !m.RW }];
+    if (m.Type === 'volume' && m.Name)
+      return [{ type: 'volume', source: m.Name, target: m.Destination, readOnly: !m.RW }];
     return [];
   });
   const security: SecuritySettings = {};
   if (hc.Privileged) security.privileged = true;
   if (hc.CapAdd?.length) security.capAdd = hc.CapAdd;
-  if (hc.Devices?.length) security.devices = hc.Devices.map((d: { PathOnHost: string; PathInContainer: string; CgroupPermissions: string }) => ({ pathOnHost: d.PathOnHost, pathInContainer: d.PathInContainer, permissions: d.CgroupPermissions }));
+  if (hc.Devices?.length)
+    security.devices = hc.Devices.map(
+      (d: { PathOnHost: string; PathInContainer: string; CgroupPermissions: string }) => ({
+        pathOnHost: d.PathOnHost,
+        pathInContainer: d.PathInContainer,
+        permissions: d.CgroupPermissions,
+      }),
+    );
   if (hc.DeviceCgroupRules?.length) security.deviceCgroupRules = hc.DeviceCgroupRules;
   // CgroupnsMode is left out: the Engine fills in its default ("host" on cgroup v1), so inspect cannot tell a request from it.
-  for (const [prop, value] of [['pidMode', hc.PidMode], ['ipcMode', hc.IpcMode], ['utsMode', hc.UTSMode], ['usernsMode', hc.UsernsMode]] as const) {
+  for (const [prop, value] of [
+    ['pidMode', hc.PidMode],
+    ['ipcMode', hc.IpcMode],
+    ['utsMode', hc.UTSMode],
+    ['usernsMode', hc.UsernsMode],
+  ] as const) {
     if (value) security[prop] = value;
   }
   if (hc.SecurityOpt?.length) security.securityOpt = hc.SecurityOpt;
   // The Engine fills in its default masked paths at create; an empty list means systempaths=unconfined.
-  if (Array.isArray(hc.MaskedPaths) && hc.MaskedPaths.length === 0 && !hc.Privileged) security.systemPathsUnconfined = true;
+  if (Array.isArray(hc.MaskedPaths) && hc.MaskedPaths.length === 0 && !hc.Privileged)
+    security.systemPathsUnconfined = true;
   if (hc.Sysctls && Object.keys(hc.Sysctls).length) security.sysctls = hc.Sysctls;
   if (hc.CgroupParent) security.cgroupParent = hc.CgroupParent;
   if (hc.VolumesFrom?.length) security.volumesFrom = hc.VolumesFrom;
@@ -78,19 +108,32 @@ export function specOfContainer(c: Docker.ContainerInspectInfo): ContainerSpec {
   return spec;
 }
 
-async function checkReferencedContainer(engine: Engine, config: Config, ref: string, via: string, where: string, depth: number, signal?: AbortSignal): Promise<void> {
+async function checkReferencedContainer(
+  engine: Engine,
+  config: Config,
+  ref: string,
+  via: string,
+  where: string,
+  depth: number,
+  signal?: AbortSignal,
+): Promise<void> {
   let c: Docker.ContainerInspectInfo;
   try {
     c = await inspectContainer(engine, ref, signal);
   } catch (err) {
-    if (err instanceof ToolError && err.kind === 'not_found') throw new ToolError('not_found', `${where}: ${via} names container "${ref}", which does not exist.`);
+    if (err instanceof ToolError && err.kind === 'not_found')
+      throw new ToolError('not_found', `${where}: ${via} names container "${ref}", which does not exist.`);
     throw err;
   }
   const name = c.Name.replace(/^\//, '');
   const at = `${where}: ${via} shares with container "${name}", which`;
   assertInScope(config, c.Config.Labels, `container "${name}" (named by ${via} in ${where})`);
   if (depth >= MAX_DEPTH) {
-    refuse('shared-container', `${where}: ${via} leads through more than ${MAX_DEPTH} containers sharing namespaces or volumes`, 'fewer levels of container:/volumes_from');
+    refuse(
+      'shared-container',
+      `${where}: ${via} leads through more than ${MAX_DEPTH} containers sharing namespaces or volumes`,
+      'fewer levels of container:/volumes_from',
+    );
   }
   try {
     const spec = checkHostAccess(config.policy, specOfContainer(c), `container "${name}"`);
@@ -104,12 +147,21 @@ async function checkReferencedContainer(engine: Engine, config: Config, ref: str
   }
 }
 
-async function checkSpecOnEngine(engine: Engine, config: Config, spec: ContainerSpec, where: string, depth: number, signal?: AbortSignal): Promise<void> {
+async function checkSpecOnEngine(
+  engine: Engine,
+  config: Config,
+  spec: ContainerSpec,
+  where: string,
+  depth: number,
+  signal?: AbortSignal,
+): Promise<void> {
   for (const m of spec.mounts) {
     if (m.type === 'volume' && m.source) await checkExistingVolume(engine, config, m.source, where, signal);
   }
-  for (const r of containerReferences(spec)) await checkReferencedContainer(engine, config, r.ref, r.via, where, depth, signal);
-  if (!config.policy.allowHostNetwork) for (const n of spec.networks) await checkNetworkIsNotHost(engine, n.name, where, signal);
+  for (const r of containerReferences(spec))
+    await checkReferencedContainer(engine, config, r.ref, r.via, where, depth, signal);
+  if (!config.policy.allowHostNetwork)
+    for (const n of spec.networks) await checkNetworkIsNotHost(engine, n.name, where, signal);
 }
 
 /** A network named another way (its id, an id prefix) may still be the host's: judged by its driver. */
@@ -119,22 +171,42 @@ async function checkNetworkIsNotHost(engine: Engine, name: string, where: string
     if (err instanceof ToolError && (err.kind === 'not_found' || err.kind === 'invalid_input')) return undefined;
     throw err;
   });
-  if (net?.Driver === 'host') refuse('host-network', `${where}: network "${name}" is the host's network (driver host) and shares its network namespace with the container`, 'DOM_ALLOW_HOST_NETWORK=1');
+  if (net?.Driver === 'host')
+    refuse(
+      'host-network',
+      `${where}: network "${name}" is the host's network (driver host) and shares its network namespace with the container`,
+      'DOM_ALLOW_HOST_NETWORK=1',
+    );
 }
 
 /**
  * The Engine half of the model, for a spec that already passed checkHostAccess (and is normalised):
  * existing named volumes, `container:X` namespaces and volumes_from. Throws `denied` like the rest.
  */
-export async function checkHostAccessOnEngine(engine: Engine, config: Config, spec: ContainerSpec, where: string, signal?: AbortSignal): Promise<void> {
+export async function checkHostAccessOnEngine(
+  engine: Engine,
+  config: Config,
+  spec: ContainerSpec,
+  where: string,
+  signal?: AbortSignal,
+): Promise<void> {
   await checkSpecOnEngine(engine, config, spec, where, 0, signal);
 }
 
 /** The whole container policy (images, host access, then the Engine half): the normalised spec to create, or a `denied` error. */
-export async function vetContainerSpec(engine: Engine, config: Config, spec: ContainerSpec, where: string, signal?: AbortSignal): Promise<ContainerSpec> {
+export async function vetContainerSpec(
+  engine: Engine,
+  config: Config,
+  spec: ContainerSpec,
+  where: string,
+  signal?: AbortSignal,
+): Promise<ContainerSpec> {
   const n = checkContainerSpec(config.policy, spec, where);
   await checkHostAccessOnEngine(engine, config, n, where, signal);
-  await checkBindOverlaps(engine, config, [{ where, spec: n }], { ...(n.name ? { excludeName: n.name } : {}), ...(signal ? { signal } : {}) });
+  await checkBindOverlaps(engine, config, [{ where, spec: n }], {
+    ...(n.name ? { excludeName: n.name } : {}),
+    ...(signal ? { signal } : {}),
+  });
   return n;
 }
 
@@ -144,7 +216,12 @@ export async function vetContainerSpec(engine: Engine, config: Config, spec: Con
  * container is judged as it is today by the same model. (Restarts the Engine makes by itself, by
  * restart policy, do not pass here.)
  */
-export async function vetExistingContainer(engine: Engine, config: Config, c: Docker.ContainerInspectInfo, signal?: AbortSignal): Promise<void> {
+export async function vetExistingContainer(
+  engine: Engine,
+  config: Config,
+  c: Docker.ContainerInspectInfo,
+  signal?: AbortSignal,
+): Promise<void> {
   const where = `container "${c.Name.replace(/^\//, '')}"`;
   const spec = checkHostAccess(config.policy, specOfContainer(c), where);
   await checkSpecOnEngine(engine, config, spec, where, 0, signal);

@@ -16,9 +16,24 @@ import { ToolError } from '../kernel/errors.js';
 
 /** Trees that hold the host's configuration, the kernel's view of the host, or control of the Engine. */
 export const SENSITIVE_TREES = [
-  '/etc', '/root', '/boot', '/proc', '/sys', '/dev',
-  '/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32',
-  '/run', '/var/run', '/var/lib', '/var/spool/cron', '/run/containerd',
+  '/etc',
+  '/root',
+  '/boot',
+  '/proc',
+  '/sys',
+  '/dev',
+  '/usr',
+  '/bin',
+  '/sbin',
+  '/lib',
+  '/lib32',
+  '/lib64',
+  '/libx32',
+  '/run',
+  '/var/run',
+  '/var/lib',
+  '/var/spool/cron',
+  '/run/containerd',
 ] as const;
 
 /**
@@ -46,17 +61,23 @@ export function runtimePaths(): string[] {
   for (const script of scripts) {
     out.push(dirname(script));
     const root = packageRoot(dirname(script));
-    if (root && root !== '/') out.push(...['dist', 'src', 'node_modules', 'package.json'].map((f) => posix.join(root, f)));
+    if (root && root !== '/')
+      out.push(...['dist', 'src', 'node_modules', 'package.json'].map((f) => posix.join(root, f)));
   }
   return out;
 }
 
 /** Where the Engine's socket lives unless DOCKER_HOST names another. */
-export const DEFAULT_ENGINE_SOCKETS = ['/var/run/docker.sock', '/run/docker.sock', '/run/containerd/containerd.sock'] as const;
+export const DEFAULT_ENGINE_SOCKETS = [
+  '/var/run/docker.sock',
+  '/run/docker.sock',
+  '/run/containerd/containerd.sock',
+] as const;
 
 function assertPlainPath(p: string, field: string): void {
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(p)) throw new ToolError('invalid_input', `${field}: host path ${JSON.stringify(p)} contains control characters.`);
+  if (/[\u0000-\u001f\u007f]/.test(p))
+    throw new ToolError('invalid_input', `${field}: host path ${JSON.stringify(p)} contains control characters.`);
 }
 
 /** `..`, `.` and `//` removed without touching the filesystem; no trailing slash. */
@@ -140,7 +161,8 @@ export function hostPathProblem(p: HostPath, protectedList: readonly string[]): 
     if (form === '/') return 'the host root filesystem (it holds the Engine socket)';
     for (const q of protectedList) {
       if (isUnder(form, q)) return `${q} on the host${form !== p.lexical ? ` (${p.lexical} resolves to ${form})` : ''}`;
-      if (isUnder(q, form)) return `${q} on the host, which ${form} contains${form !== p.lexical ? ` (${p.lexical} resolves to ${form})` : ''}`;
+      if (isUnder(q, form))
+        return `${q} on the host, which ${form} contains${form !== p.lexical ? ` (${p.lexical} resolves to ${form})` : ''}`;
     }
     if ((EXACT_PATHS as readonly string[]).includes(form) || /^\/home\/[^/]+$/.test(form) || form === homedir()) {
       return `${form} on the host, a folder of everyone's (or a user's whole) files and software; bind a folder inside it instead`;

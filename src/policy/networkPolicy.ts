@@ -28,7 +28,10 @@ const HARMLESS_OPTIONS = new Set([
 
 /** "BRIDGE ", "bridge:latest" -> "bridge". */
 export function normaliseNetworkDriver(driver: string | undefined): string {
-  const d = (driver ?? '').trim().toLowerCase().replace(/:latest$/, '');
+  const d = (driver ?? '')
+    .trim()
+    .toLowerCase()
+    .replace(/:latest$/, '');
   return d === '' ? 'bridge' : d;
 }
 
@@ -43,16 +46,29 @@ export interface NetworkDecision {
 }
 
 /** A network to create (create_network, a stack's network): its driver and options, normalised, or a `denied` error. */
-export function checkNetwork(policy: PolicyConfig, driver: string | undefined, options: Record<string, string> | null | undefined, where: string): NetworkDecision {
+export function checkNetwork(
+  policy: PolicyConfig,
+  driver: string | undefined,
+  options: Record<string, string> | null | undefined,
+  where: string,
+): NetworkDecision {
   const d = normaliseNetworkDriver(driver);
   const operatorAllowed = policy.allowedNetworkDrivers.includes(d);
   if (!DEFAULT_DRIVERS.has(d) && !operatorAllowed) {
-    refuse('network-driver', `${where}: network driver "${d}" is not bridge or overlay (macvlan and ipvlan put containers on the host's own LAN, plugins do what they decide)`, `DOM_ALLOWED_NETWORK_DRIVERS including ${d}`);
+    refuse(
+      'network-driver',
+      `${where}: network driver "${d}" is not bridge or overlay (macvlan and ipvlan put containers on the host's own LAN, plugins do what they decide)`,
+      `DOM_ALLOWED_NETWORK_DRIVERS including ${d}`,
+    );
   }
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(options ?? {})) {
     const key = k.trim().toLowerCase();
-    if (key in out) throw new ToolError('invalid_input', `${where}: driver option "${key}" is given twice (keys differ only in case or spaces).`);
+    if (key in out)
+      throw new ToolError(
+        'invalid_input',
+        `${where}: driver option "${key}" is given twice (keys differ only in case or spaces).`,
+      );
     out[key] = String(v);
   }
   // A driver the operator allowed by name takes its options as the operator chose to trust it.
@@ -60,10 +76,18 @@ export function checkNetwork(policy: PolicyConfig, driver: string | undefined, o
   for (const [key, value] of Object.entries(out)) {
     if (policy.allowedNetworkOptions.includes(key)) continue;
     if (!HARMLESS_OPTIONS.has(key)) {
-      refuse('network-option', `${where}: driver option "${key}" is not one the server knows to be harmless (${[...HARMLESS_OPTIONS].join(', ')})`, `DOM_ALLOWED_NETWORK_OPTIONS including ${key}`);
+      refuse(
+        'network-option',
+        `${where}: driver option "${key}" is not one the server knows to be harmless (${[...HARMLESS_OPTIONS].join(', ')})`,
+        `DOM_ALLOWED_NETWORK_OPTIONS including ${key}`,
+      );
     }
     if (key === 'com.docker.network.bridge.host_binding_ipv4' && !isLoopback(value)) {
-      refuse('network-option', `${where}: "${key}" = "${value}" would publish ports on an address other than loopback`, `DOM_ALLOWED_NETWORK_OPTIONS including ${key}`);
+      refuse(
+        'network-option',
+        `${where}: "${key}" = "${value}" would publish ports on an address other than loopback`,
+        `DOM_ALLOWED_NETWORK_OPTIONS including ${key}`,
+      );
     }
   }
   return { driver: d, options: out };

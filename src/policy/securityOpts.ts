@@ -34,28 +34,49 @@ export function judgeSecurityOpt(raw: string, field: string): SecurityOptVerdict
   const lower = value?.toLowerCase();
   switch (key) {
     case 'no-new-privileges': {
-      if (value === undefined || TRUE.has(lower as string)) return { kind: 'safe', normalised: 'no-new-privileges=true' };
+      if (value === undefined || TRUE.has(lower as string))
+        return { kind: 'safe', normalised: 'no-new-privileges=true' };
       if (FALSE.has(lower as string)) return { kind: 'safe', normalised: 'no-new-privileges=false' };
       break;
     }
     case 'disable':
-      if (value === undefined) return { kind: 'unconfined', normalised: 'label=disable', what: 'SELinux labelling off (label=disable)' };
+      if (value === undefined)
+        return { kind: 'unconfined', normalised: 'label=disable', what: 'SELinux labelling off (label=disable)' };
       break;
     case 'seccomp':
-      if (lower === 'unconfined') return { kind: 'unconfined', normalised: 'seccomp=unconfined', what: 'the seccomp filter off' };
-      if (value) return { kind: 'custom', normalised: `seccomp=${value}`, what: 'a custom seccomp profile (the server cannot judge what it allows)' };
+      if (lower === 'unconfined')
+        return { kind: 'unconfined', normalised: 'seccomp=unconfined', what: 'the seccomp filter off' };
+      if (value)
+        return {
+          kind: 'custom',
+          normalised: `seccomp=${value}`,
+          what: 'a custom seccomp profile (the server cannot judge what it allows)',
+        };
       break;
     case 'apparmor':
       if (lower === 'docker-default') return { kind: 'safe', normalised: 'apparmor=docker-default' };
-      if (lower === 'unconfined') return { kind: 'unconfined', normalised: 'apparmor=unconfined', what: 'the AppArmor profile off' };
-      if (value) return { kind: 'custom', normalised: `apparmor=${value}`, what: `AppArmor profile "${value}" instead of docker-default` };
+      if (lower === 'unconfined')
+        return { kind: 'unconfined', normalised: 'apparmor=unconfined', what: 'the AppArmor profile off' };
+      if (value)
+        return {
+          kind: 'custom',
+          normalised: `apparmor=${value}`,
+          what: `AppArmor profile "${value}" instead of docker-default`,
+        };
       break;
     case 'label':
-      if (lower === 'disable') return { kind: 'unconfined', normalised: 'label=disable', what: 'SELinux labelling off (label=disable)' };
-      if (value) return { kind: 'custom', normalised: `label=${value}`, what: `SELinux label "${value}" (a type or level can reach other containers' or the host's files)` };
+      if (lower === 'disable')
+        return { kind: 'unconfined', normalised: 'label=disable', what: 'SELinux labelling off (label=disable)' };
+      if (value)
+        return {
+          kind: 'custom',
+          normalised: `label=${value}`,
+          what: `SELinux label "${value}" (a type or level can reach other containers' or the host's files)`,
+        };
       break;
     case 'systempaths':
-      if (lower === 'unconfined') return { kind: 'systempaths', what: 'the masked and read-only /proc and /sys paths off' };
+      if (lower === 'unconfined')
+        return { kind: 'systempaths', what: 'the masked and read-only /proc and /sys paths off' };
       break;
   }
   throw new ToolError(

@@ -19,10 +19,16 @@ function serviceWhere(project: ComposeProject, service: string): string {
 }
 
 /** The checks that need no Engine: each service's normalised spec (by name), and the project with volume options normalised (a bind device resolved). */
-function checkStatic(policy: PolicyConfig, project: ComposeProject): { project: ComposeProject; specs: Map<string, ContainerSpec> } {
+function checkStatic(
+  policy: PolicyConfig,
+  project: ComposeProject,
+): { project: ComposeProject; specs: Map<string, ContainerSpec> } {
   const specs = new Map<string, ContainerSpec>();
   for (const service of project.services) {
-    specs.set(service.name, checkContainerSpec(policy, containerSpecFor(project, service, 1), serviceWhere(project, service.name)));
+    specs.set(
+      service.name,
+      checkContainerSpec(policy, containerSpecFor(project, service, 1), serviceWhere(project, service.name)),
+    );
   }
   const volumes = project.volumes.map((v) => {
     if (v.external) return v;
@@ -32,7 +38,9 @@ function checkStatic(policy: PolicyConfig, project: ComposeProject): { project: 
   const networks = project.networks.map((n) => {
     if (n.external) return n;
     const decided = checkNetwork(policy, n.driver, n.driverOpts, `stack "${project.name}" network "${n.key}"`);
-    return n.driver === undefined ? { ...n, driverOpts: decided.options } : { ...n, driver: decided.driver, driverOpts: decided.options };
+    return n.driver === undefined
+      ? { ...n, driverOpts: decided.options }
+      : { ...n, driver: decided.driver, driverOpts: decided.options };
   });
   return { project: { ...project, volumes, networks }, specs };
 }
@@ -41,11 +49,22 @@ function checkStatic(policy: PolicyConfig, project: ComposeProject): { project: 
  * Both halves: the Engine half judges volumes that already exist under the names the services mount
  * (external ones, and ones created earlier by anyone) and containers shared with (`container:X`).
  */
-export async function vetStack(engine: Engine, config: Config, project: ComposeProject, signal?: AbortSignal): Promise<ComposeProject> {
+export async function vetStack(
+  engine: Engine,
+  config: Config,
+  project: ComposeProject,
+  signal?: AbortSignal,
+): Promise<ComposeProject> {
   const checked = checkStatic(config.policy, project);
   const own = new Set(project.services.map((s) => containerSpecFor(project, s, 1).name as string));
   for (const [service, spec] of checked.specs) {
-    await checkHostAccessOnEngine(engine, config, withoutOwnReferences(spec, own), serviceWhere(project, service), signal);
+    await checkHostAccessOnEngine(
+      engine,
+      config,
+      withoutOwnReferences(spec, own),
+      serviceWhere(project, service),
+      signal,
+    );
   }
   const stackVolumes = new Map<string, string>();
   for (const v of checked.project.volumes) {
@@ -53,7 +72,11 @@ export async function vetStack(engine: Engine, config: Config, project: ComposeP
     if (device) stackVolumes.set(v.name, device);
   }
   const wanted = [...checked.specs].map(([service, spec]) => ({ where: serviceWhere(project, service), spec }));
-  await checkBindOverlaps(engine, config, wanted, { excludeProject: project.name, stackVolumes, ...(signal ? { signal } : {}) });
+  await checkBindOverlaps(engine, config, wanted, {
+    excludeProject: project.name,
+    stackVolumes,
+    ...(signal ? { signal } : {}),
+  });
   return checked.project;
 }
 
@@ -62,7 +85,9 @@ export async function vetStack(engine: Engine, config: Config, project: ComposeP
  * judged above: the Engine half looks only at other containers (which may not exist yet otherwise).
  */
 function withoutOwnReferences(spec: ContainerSpec, own: ReadonlySet<string>): ContainerSpec {
-  const networks = spec.networks.filter((n) => !(n.name.startsWith('container:') && own.has(n.name.slice('container:'.length))));
+  const networks = spec.networks.filter(
+    (n) => !(n.name.startsWith('container:') && own.has(n.name.slice('container:'.length))),
+  );
   const volumesFrom = spec.security?.volumesFrom?.filter((v) => !own.has(v.split(':')[0] as string));
   const out: ContainerSpec = { ...spec, networks };
   if (spec.security) out.security = { ...spec.security, ...(volumesFrom ? { volumesFrom } : {}) };

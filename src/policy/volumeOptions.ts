@@ -21,14 +21,43 @@ export type VolumeAccess =
 const LOCAL_OPTION_KEYS = ['type', 'device', 'o', 'size'];
 const BIND_FLAGS = new Set(['bind', 'rbind']);
 const TMPFS_FLAGS = new Set([
-  'size', 'mode', 'uid', 'gid', 'nr_inodes', 'nr_blocks', 'huge', 'mpol', 'inode64', 'ro', 'rw', 'noexec', 'exec', 'nosuid', 'suid',
-  'nodev', 'dev', 'noatime', 'atime', 'nodiratime', 'diratime', 'relatime', 'norelatime', 'strictatime', 'nostrictatime', 'sync',
-  'async', 'dirsync', 'defaults',
+  'size',
+  'mode',
+  'uid',
+  'gid',
+  'nr_inodes',
+  'nr_blocks',
+  'huge',
+  'mpol',
+  'inode64',
+  'ro',
+  'rw',
+  'noexec',
+  'exec',
+  'nosuid',
+  'suid',
+  'nodev',
+  'dev',
+  'noatime',
+  'atime',
+  'nodiratime',
+  'diratime',
+  'relatime',
+  'norelatime',
+  'strictatime',
+  'nostrictatime',
+  'sync',
+  'async',
+  'dirsync',
+  'defaults',
 ]);
 
 /** "local", "LOCAL", " local:latest " -> "local"; plugin names lower-cased without ":latest". */
 export function normaliseVolumeDriver(driver: string | undefined): string {
-  const d = (driver ?? '').trim().toLowerCase().replace(/:latest$/, '');
+  const d = (driver ?? '')
+    .trim()
+    .toLowerCase()
+    .replace(/:latest$/, '');
   return d === '' ? 'local' : d;
 }
 
@@ -37,7 +66,11 @@ function normaliseOptions(options: Record<string, string>, where: string): Recor
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(options)) {
     const key = k.trim().toLowerCase();
-    if (key in out) throw new ToolError('invalid_input', `${where}: driver option "${key}" is given twice (keys differ only in case or spaces).`);
+    if (key in out)
+      throw new ToolError(
+        'invalid_input',
+        `${where}: driver option "${key}" is given twice (keys differ only in case or spaces).`,
+      );
     out[key] = String(v);
   }
   return out;
@@ -51,14 +84,21 @@ export function mountFlags(o: string | undefined): string[] {
     .filter(Boolean);
 }
 
-export function classifyVolume(driver: string | undefined, options: Record<string, string> | null | undefined, where: string): VolumeAccess {
+export function classifyVolume(
+  driver: string | undefined,
+  options: Record<string, string> | null | undefined,
+  where: string,
+): VolumeAccess {
   const d = normaliseVolumeDriver(driver);
   if (d !== 'local') return { kind: 'driver', driver: d };
   const opts = normaliseOptions(options ?? {}, where);
   if (Object.keys(opts).length === 0) return { kind: 'none' };
   const unknown = Object.keys(opts).filter((k) => !LOCAL_OPTION_KEYS.includes(k));
   if (unknown.length) {
-    throw new ToolError('invalid_input', `${where}: unknown local driver option(s) ${unknown.map((k) => `"${k}"`).join(', ')}; the local driver knows type, device, o and size.`);
+    throw new ToolError(
+      'invalid_input',
+      `${where}: unknown local driver option(s) ${unknown.map((k) => `"${k}"`).join(', ')}; the local driver knows type, device, o and size.`,
+    );
   }
   const type = (opts.type ?? '').trim().toLowerCase();
   const device = opts.device?.trim();
@@ -69,7 +109,11 @@ export function classifyVolume(driver: string | undefined, options: Record<strin
   if (type === 'tmpfs') {
     // Only flags that shape the tmpfs itself: others (remount, move, propagation...) act on host mounts.
     const odd = mountFlags(opts.o).filter((f) => !TMPFS_FLAGS.has(f));
-    if (odd.length) throw new ToolError('invalid_input', `${where}: mount flag(s) ${odd.map((f) => `"${f}"`).join(', ')} are not supported for a tmpfs volume (use ${[...TMPFS_FLAGS].slice(0, 6).join(', ')}, ...).`);
+    if (odd.length)
+      throw new ToolError(
+        'invalid_input',
+        `${where}: mount flag(s) ${odd.map((f) => `"${f}"`).join(', ')} are not supported for a tmpfs volume (use ${[...TMPFS_FLAGS].slice(0, 6).join(', ')}, ...).`,
+      );
     return { kind: 'none' };
   }
   const fs: VolumeAccess = { kind: 'filesystem', type: type || '(none)' };

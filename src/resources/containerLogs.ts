@@ -15,21 +15,35 @@ export function registerContainerLogs(server: McpServer, engine: Engine): void {
       list: async () => {
         const rows = await listContainers(engine, { all: false });
         return {
-          resources: rows.slice(0, 100).map((r) => ({ uri: `docker://containers/${r.name}/logs`, name: `${r.name} logs`, mimeType: 'text/plain' })),
+          resources: rows.slice(0, 100).map((r) => ({
+            uri: `docker://containers/${r.name}/logs`,
+            name: `${r.name} logs`,
+            mimeType: 'text/plain',
+          })),
         };
       },
       complete: {
-        id: async (value) => (await listContainers(engine, { all: true })).map((r) => r.name).filter((n) => n.startsWith(value)).slice(0, 50),
+        id: async (value) =>
+          (await listContainers(engine, { all: true }))
+            .map((r) => r.name)
+            .filter((n) => n.startsWith(value))
+            .slice(0, 50),
       },
     }),
-    { title: 'Container logs', description: `The last ${TAIL} log lines of a container, stdout then stderr, secrets masked.`, mimeType: 'text/plain' },
+    {
+      title: 'Container logs',
+      description: `The last ${TAIL} log lines of a container, stdout then stderr, secrets masked.`,
+      mimeType: 'text/plain',
+    },
     async (uri, variables) => {
       const id = decodeURIComponent(String(variables.id ?? ''));
       try {
         const c = await inspectContainer(engine, id);
         const out = await readLogs(engine, c.Id, c.Config.Tty ?? false, { tail: TAIL, maxBytes: MAX_BYTES });
         // Logs often print connection strings and tokens: masked like every tool answer.
-        const text = maskText([out.stdout, out.stderr ? `--- stderr ---\n${out.stderr}` : ''].filter(Boolean).join('\n'));
+        const text = maskText(
+          [out.stdout, out.stderr ? `--- stderr ---\n${out.stderr}` : ''].filter(Boolean).join('\n'),
+        );
         return { contents: [{ uri: uri.href, mimeType: 'text/plain', text: text || '(no log output)' }] };
       } catch (err) {
         if (err instanceof ToolError && err.kind === 'not_found') throw new ResourceNotFoundError(uri.href);

@@ -27,11 +27,21 @@ export function registerStackResources(server: McpServer, engine: Engine): void 
     'stack-status',
     new ResourceTemplate('docker://stacks/{name}', {
       list: async () => ({
-        resources: (await listStackSummaries(engine)).map((s) => ({ uri: `docker://stacks/${s.name}`, name: `stack ${s.name}`, mimeType: 'application/json' })),
+        resources: (await listStackSummaries(engine)).map((s) => ({
+          uri: `docker://stacks/${s.name}`,
+          name: `stack ${s.name}`,
+          mimeType: 'application/json',
+        })),
       }),
-      complete: { name: async (value) => (await listStackSummaries(engine)).map((s) => s.name).filter((n) => n.startsWith(value)) },
+      complete: {
+        name: async (value) => (await listStackSummaries(engine)).map((s) => s.name).filter((n) => n.startsWith(value)),
+      },
     }),
-    { title: 'Stack status', description: 'Per-service containers, state, health and ports of a deployed stack.', mimeType: 'application/json' },
+    {
+      title: 'Stack status',
+      description: 'Per-service containers, state, health and ports of a deployed stack.',
+      mimeType: 'application/json',
+    },
     async (uri, variables) => {
       const name = decodeURIComponent(String(variables.name ?? ''));
       const status = await stackStatus(engine, name);
@@ -46,14 +56,19 @@ export function registerStackResources(server: McpServer, engine: Engine): void 
       shape[v.name] = z
         .string()
         .optional()
-        .describe(`${v.description ?? v.name}${v.default !== undefined ? ` (default ${v.default})` : ''}${v.required ? ' (required)' : ''}`);
+        .describe(
+          `${v.description ?? v.name}${v.default !== undefined ? ` (default ${v.default})` : ''}${v.required ? ' (required)' : ''}`,
+        );
     }
     server.registerPrompt(
       `deploy-${t.name}`,
       {
         title: `Deploy the ${t.name} stack`,
         description: `${t.description} Services: ${t.services.join(', ')}.`,
-        argsSchema: z.object({ stack_name: z.string().optional().describe('Name of the stack (default: the template name)'), ...shape }),
+        argsSchema: z.object({
+          stack_name: z.string().optional().describe('Name of the stack (default: the template name)'),
+          ...shape,
+        }),
       },
       (args: Record<string, string | undefined>) => {
         const { stack_name: stackName, ...rest } = args;
@@ -65,7 +80,9 @@ export function registerStackResources(server: McpServer, engine: Engine): void 
           `1. Call deploy_application_stack with ${JSON.stringify({ ...call, dry_run: true })} and show me the plan.`,
           `2. If the plan looks right, call it again without dry_run and wait until every service is healthy.`,
           `3. Report each service's state, health and published ports, and the time to healthy.`,
-          missing.length ? `Ask me for ${missing.join(', ')} first: the template requires ${missing.length > 1 ? 'them' : 'it'}.` : '',
+          missing.length
+            ? `Ask me for ${missing.join(', ')} first: the template requires ${missing.length > 1 ? 'them' : 'it'}.`
+            : '',
           'If the deploy fails, show the failing service, its last log lines and health output; nothing is left behind.',
         ]
           .filter(Boolean)

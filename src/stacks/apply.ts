@@ -14,7 +14,14 @@ import { ToolError } from '../kernel/errors.js';
 import { ensureImage, type PullPolicy } from '../docker/images.js';
 import { sleep } from '../util/timeout.js';
 import type { ContainerSpec } from '../docker/containerSpec.js';
-import { containerSpecFor, type ComposeProject, type ComposeService, type ContainerAction, type NetworkIpam, type Plan } from './compose/index.js';
+import {
+  containerSpecFor,
+  type ComposeProject,
+  type ComposeService,
+  type ContainerAction,
+  type NetworkIpam,
+  type Plan,
+} from './compose/index.js';
 import { describeLeft, engineBack, LABEL_DEPLOYMENT, undoDeployment, type Journal } from './journal.js';
 import type { DeploymentHandle, StepOutcome } from './recorder.js';
 import { installSecretFiles } from './secrets.js';
@@ -117,7 +124,10 @@ export class StackApplier {
   private readonly services: Map<string, ComposeService>;
   /** When this deploy last started a container (0: none); see verifyStillUp. */
   private lastStartAt = 0;
-  private readonly ids = new Map<string, { number: number; id: string; name: string; action: ContainerAction['action'] }[]>();
+  private readonly ids = new Map<
+    string,
+    { number: number; id: string; name: string; action: ContainerAction['action'] }[]
+  >();
   private readonly readyAt = new Map<string, number>();
   private readonly memo = new Map<string, Promise<void>>();
   private readonly backups: Backup[] = [];
@@ -158,7 +168,8 @@ export class StackApplier {
       const service = this.services.get(c.service);
       // Built images were made by the build step (src/stacks/build.ts); they are never pulled.
       if (!service?.spec.image || service.build) continue;
-      const policy = service.pullPolicy === undefined || service.pullPolicy === 'build' ? this.o.pull : service.pullPolicy;
+      const policy =
+        service.pullPolicy === undefined || service.pullPolicy === 'build' ? this.o.pull : service.pullPolicy;
       // Two services naming one image: "always" wins, then "missing".
       const had = out.get(service.spec.image);
       if (!had || policy === 'always' || (policy === 'missing' && had === 'never')) out.set(service.spec.image, policy);
@@ -175,7 +186,12 @@ export class StackApplier {
       this.record({ name, durationMs: Date.now() - t0, outcome: 'ok' });
       return r;
     } catch (err) {
-      this.record({ name, durationMs: Date.now() - t0, outcome: 'failed', detail: (err as Error).message.split('\n')[0] ?? '' });
+      this.record({
+        name,
+        durationMs: Date.now() - t0,
+        outcome: 'failed',
+        detail: (err as Error).message.split('\n')[0] ?? '',
+      });
       throw err;
     }
   }
@@ -230,8 +246,8 @@ export class StackApplier {
   private async ensureImages(): Promise<void> {
     await Promise.all(
       [...this.pullPolicies()].map(([image, pull]) =>
-        this.step(`image ${image}`, () => ensureImage(this.o.engine, image, pull, { signal: this.signal })).catch((err: unknown) =>
-          this.fail({ message: `image ${image}: ${(err as Error).message}`, kind: 'failed' }),
+        this.step(`image ${image}`, () => ensureImage(this.o.engine, image, pull, { signal: this.signal })).catch(
+          (err: unknown) => this.fail({ message: `image ${image}: ${(err as Error).message}`, kind: 'failed' }),
         ),
       ),
     );
@@ -267,7 +283,13 @@ export class StackApplier {
         this.o.journal.intend({ op: 'create-volume', name: def.name });
         await this.o.engine.call(
           'create volume',
-          (d) => d.createVolume({ Name: def.name, Driver: def.driver ?? 'local', DriverOpts: def.driverOpts, Labels: { ...def.labels, ...this.labels } }),
+          (d) =>
+            d.createVolume({
+              Name: def.name,
+              Driver: def.driver ?? 'local',
+              DriverOpts: def.driverOpts,
+              Labels: { ...def.labels, ...this.labels },
+            }),
           { target: `volume "${def.name}"`, signal: this.signal },
         );
       });
@@ -277,7 +299,9 @@ export class StackApplier {
   /** Containers the file no longer wants: stopped and renamed aside now, removed once the deploy succeeded. */
   private async retireRemovals(): Promise<void> {
     for (const c of this.plan.containers.filter((a) => a.action === 'remove')) {
-      await this.step(`retire ${c.name} (${c.reason})`, () => this.setAside(c.id as string, c.name, this.services.get(c.service)));
+      await this.step(`retire ${c.name} (${c.reason})`, () =>
+        this.setAside(c.id as string, c.name, this.services.get(c.service)),
+      );
     }
   }
 
@@ -289,7 +313,10 @@ export class StackApplier {
     const backupName = `${name}-backup-${randomBytes(3).toString('hex')}`;
     this.o.journal.intend({ op: 'set-aside', id, originalName: name, backupName, wasRunning: info.State.Running });
     if (info.State.Running) await stopContainer(this.o.engine, id, stopTimeout(service), this.signal);
-    await this.o.engine.call('rename', (d) => d.getContainer(id).rename({ name: backupName }), { target: `container "${name}"`, signal: this.signal });
+    await this.o.engine.call('rename', (d) => d.getContainer(id).rename({ name: backupName }), {
+      target: `container "${name}"`,
+      signal: this.signal,
+    });
     backup.currentName = backupName;
   }
 
@@ -335,7 +362,12 @@ export class StackApplier {
 
   private async applyReplica(service: ComposeService, a: ContainerAction): Promise<string> {
     const fail = (err: unknown, id?: string): never =>
-      this.fail({ service: service.name, message: `${a.action} ${a.name}: ${(err as Error).message}`, kind: 'failed', ...(id ? { containerId: id } : {}) });
+      this.fail({
+        service: service.name,
+        message: `${a.action} ${a.name}: ${(err as Error).message}`,
+        kind: 'failed',
+        ...(id ? { containerId: id } : {}),
+      });
     if (a.action === 'keep') return a.id as string;
     if (a.action === 'start') {
       return this.step(`start ${a.name} (${a.reason})`, async () => {
@@ -368,7 +400,9 @@ export class StackApplier {
       if (cond !== 'started') {
         const containers = this.ids.get(name) ?? [];
         const label = cond === 'completed' ? 'complete successfully' : `be ${cond}`;
-        await this.step(`wait for ${name} to ${label}`, () => Promise.all(containers.map((c) => this.waitOne(name, c.id, c.name, cond))));
+        await this.step(`wait for ${name} to ${label}`, () =>
+          Promise.all(containers.map((c) => this.waitOne(name, c.id, c.name, cond))),
+        );
       }
       this.readyAt.set(`${name}:${cond}`, Date.now());
     });
@@ -378,7 +412,10 @@ export class StackApplier {
     const remaining = Math.max(0, this.deadline - Date.now());
     let r: WaitResult;
     try {
-      r = cond === 'completed' ? await this.waitCompleted(id, remaining) : await waitForContainer(this.o.engine, id, cond, remaining, this.signal);
+      r =
+        cond === 'completed'
+          ? await this.waitCompleted(id, remaining)
+          : await waitForContainer(this.o.engine, id, cond, remaining, this.signal);
     } catch (err) {
       return this.fail({ service, containerId: id, message: `${name}: ${(err as Error).message}`, kind: 'failed' });
     }
@@ -414,13 +451,16 @@ export class StackApplier {
           ? { reached: true, state: st.Status }
           : { reached: false, state: st.Status, reason: `the container exited with code ${st.ExitCode}` };
       }
-      if (Date.now() >= deadline) return { reached: false, state: st.Status, reason: `not completed after ${Math.round(timeoutMs / 1000)} s` };
+      if (Date.now() >= deadline)
+        return { reached: false, state: st.Status, reason: `not completed after ${Math.round(timeoutMs / 1000)} s` };
       await sleep(Math.min(250, Math.max(0, deadline - Date.now())), this.signal);
     }
   }
 
   private finalCondition(s: ComposeService): Readiness {
-    const oneShot = this.project.services.some((x) => x.dependsOn.some((d) => d.service === s.name && d.condition === 'service_completed_successfully'));
+    const oneShot = this.project.services.some((x) =>
+      x.dependsOn.some((d) => d.service === s.name && d.condition === 'service_completed_successfully'),
+    );
     if (oneShot) return 'completed';
     if (this.o.wait === 'none') return 'started';
     return this.o.wait === 'healthy' && hasHealthcheck(s) ? 'healthy' : 'running';
@@ -428,9 +468,7 @@ export class StackApplier {
 
   private finalWait(): Promise<void> {
     if (this.o.wait === 'none') return Promise.resolve();
-    return this.settle(
-      this.project.services.map((s) => this.ready(s.name, this.finalCondition(s))),
-    );
+    return this.settle(this.project.services.map((s) => this.ready(s.name, this.finalCondition(s))));
   }
 
   /**
@@ -449,20 +487,30 @@ export class StackApplier {
         const info = await inspectContainer(this.o.engine, c.id, this.signal);
         const oneShotDone = cond !== 'healthy' && info.State.Status === 'exited' && info.State.ExitCode === 0;
         if (!info.State.Running && !oneShotDone) {
-          this.fail({ service: s.name, containerId: c.id, kind: 'failed', message: `service "${s.name}" (${c.name}) stopped right after starting: exit code ${info.State.ExitCode}` });
+          this.fail({
+            service: s.name,
+            containerId: c.id,
+            kind: 'failed',
+            message: `service "${s.name}" (${c.name}) stopped right after starting: exit code ${info.State.ExitCode}`,
+          });
         }
       }
     }
   }
 
   private async cleanupAfterSuccess(): Promise<void> {
-    const quiet = (what: string) => (err: unknown) => this.o.log.warn({ err, what }, 'cleanup after stack deploy failed');
+    const quiet = (what: string) => (err: unknown) =>
+      this.o.log.warn({ err, what }, 'cleanup after stack deploy failed');
     for (const b of this.backups) {
-      await removeContainer(this.o.engine, b.id, { force: true, volumes: false }).catch(quiet(`remove ${b.currentName}`));
+      await removeContainer(this.o.engine, b.id, { force: true, volumes: false }).catch(
+        quiet(`remove ${b.currentName}`),
+      );
     }
     for (const n of this.plan.networks.filter((a) => a.action === 'remove')) {
       await this.step(`remove network ${n.name} (${n.reason})`, () =>
-        this.o.engine.call('remove network', (d) => d.getNetwork(n.id ?? n.name).remove(), { target: `network "${n.name}"` }),
+        this.o.engine.call('remove network', (d) => d.getNetwork(n.id ?? n.name).remove(), {
+          target: `network "${n.name}"`,
+        }),
       ).catch(quiet(`remove network ${n.name}`));
     }
     for (const v of this.plan.volumes.filter((a) => a.action === 'remove')) {
@@ -475,9 +523,12 @@ export class StackApplier {
   /** Undoes what this deploy changed: new objects removed, set-aside containers restored. Never uses the caller's signal. */
   private async rollbackAndThrow(err: unknown): Promise<never> {
     const cancelled = this.o.signal.aborted;
-    const failure: Failure = this.failure ?? (err instanceof StepFailed ? err.failure : { message: (err as Error)?.message ?? String(err), kind: 'failed' });
+    const failure: Failure =
+      this.failure ??
+      (err instanceof StepFailed ? err.failure : { message: (err as Error)?.message ?? String(err), kind: 'failed' });
     let context = '';
-    if (failure.containerId && this.o.describeFailure) context = await this.o.describeFailure(failure.containerId).catch(() => '');
+    if (failure.containerId && this.o.describeFailure)
+      context = await this.o.describeFailure(failure.containerId).catch(() => '');
     this.o.progress(++this.stepNo, Math.max(this.totalSteps, this.stepNo), 'rollback');
     const t0 = Date.now();
     const engine = this.o.engine;
@@ -491,7 +542,12 @@ export class StackApplier {
     const left = problems.length ? describeLeft(this.o.journal.state) : [];
     if (problems.length) this.o.journal.phase('left behind', [...problems, ...left]);
     else this.o.journal.close();
-    this.record({ name: 'rollback', durationMs: Date.now() - t0, outcome: problems.length ? 'failed' : 'rolled back', detail: undone.join('; ') });
+    this.record({
+      name: 'rollback',
+      durationMs: Date.now() - t0,
+      outcome: problems.length ? 'failed' : 'rolled back',
+      detail: undone.join('; '),
+    });
 
     const head = cancelled
       ? `Deploy of stack "${this.project.name}" was cancelled`

@@ -36,9 +36,15 @@ function checkBuildNetwork(service: string, network: string | undefined, allowHo
   if (network === undefined || ['default', 'bridge', 'none'].includes(network)) return;
   if (network === 'host') {
     if (allowHost) return;
-    throw new ToolError('denied', `Refused by policy (host network): service "${service}" builds with network "host", which gives RUN steps the host's network. Use the default build network, or ask the operator to start the server with DOM_ALLOW_HOST_NETWORK=true.`);
+    throw new ToolError(
+      'denied',
+      `Refused by policy (host network): service "${service}" builds with network "host", which gives RUN steps the host's network. Use the default build network, or ask the operator to start the server with DOM_ALLOW_HOST_NETWORK=true.`,
+    );
   }
-  throw new ToolError('invalid_input', `Service "${service}": build network "${network}" is not supported here: builds run on "default", "bridge" or "none" (or "host" when allowed).`);
+  throw new ToolError(
+    'invalid_input',
+    `Service "${service}": build network "${network}" is not supported here: builds run on "default", "bridge" or "none" (or "host" when allowed).`,
+  );
 }
 
 /**
@@ -48,7 +54,11 @@ function checkBuildNetwork(service: string, network: string | undefined, allowHo
  * keeps it), then decides whether to build from the pull policy and the image on the Engine.
  * Mutates `project` (config hashes) before the plan is made. Builds nothing.
  */
-export async function prepareBuilds(engine: Engine, project: ComposeProject, opts: PrepareOptions): Promise<PreparedBuild[]> {
+export async function prepareBuilds(
+  engine: Engine,
+  project: ComposeProject,
+  opts: PrepareOptions,
+): Promise<PreparedBuild[]> {
   const out: PreparedBuild[] = [];
   for (const service of project.services) {
     if (!service.build) continue;
@@ -73,24 +83,53 @@ export async function prepareBuilds(engine: Engine, project: ComposeProject, opt
 }
 
 /** The inputs that make the image: the context's files, the Dockerfile text and the build settings. */
-export function buildInputsHash(service: Pick<ComposeService, 'build'>, filesHash: string, dockerfileText: string): string {
-  const { context: _context, dockerfile: _dockerfile, dockerfileInline: _inline, ...settings } = service.build ?? { context: '' };
-  return createHash('sha256').update(canonicalJson({ files: filesHash, dockerfile: dockerfileText, settings })).digest('hex');
+export function buildInputsHash(
+  service: Pick<ComposeService, 'build'>,
+  filesHash: string,
+  dockerfileText: string,
+): string {
+  const {
+    context: _context,
+    dockerfile: _dockerfile,
+    dockerfileInline: _inline,
+    ...settings
+  } = service.build ?? { context: '' };
+  return createHash('sha256')
+    .update(canonicalJson({ files: filesHash, dockerfile: dockerfileText, settings }))
+    .digest('hex');
 }
 
-async function decide(engine: Engine, service: ComposeService, inputsHash: string, signal?: AbortSignal): Promise<{ action: 'build' | 'keep'; reason: string }> {
+async function decide(
+  engine: Engine,
+  service: ComposeService,
+  inputsHash: string,
+  signal?: AbortSignal,
+): Promise<{ action: 'build' | 'keep'; reason: string }> {
   if (service.pullPolicy === 'build') return { action: 'build', reason: 'pull_policy is "build"' };
   const labels = await imageLabels(engine, service.spec.image, signal);
   if (labels === undefined) return { action: 'build', reason: `image ${service.spec.image} is not on the Engine` };
-  if (service.pullPolicy === 'missing' || service.pullPolicy === 'never') return { action: 'keep', reason: `image ${service.spec.image} is present (pull_policy "${service.pullPolicy}")` };
+  if (service.pullPolicy === 'missing' || service.pullPolicy === 'never')
+    return { action: 'keep', reason: `image ${service.spec.image} is present (pull_policy "${service.pullPolicy}")` };
   if (labels[LABEL_BUILD_HASH] === inputsHash) return { action: 'keep', reason: 'build inputs unchanged' };
-  return { action: 'build', reason: labels[LABEL_BUILD_HASH] ? 'build inputs changed' : `image ${service.spec.image} was not built from these inputs` };
+  return {
+    action: 'build',
+    reason: labels[LABEL_BUILD_HASH]
+      ? 'build inputs changed'
+      : `image ${service.spec.image} was not built from these inputs`,
+  };
 }
 
 /** The image's labels, or undefined when it does not exist. */
-async function imageLabels(engine: Engine, ref: string, signal?: AbortSignal): Promise<Record<string, string> | undefined> {
+async function imageLabels(
+  engine: Engine,
+  ref: string,
+  signal?: AbortSignal,
+): Promise<Record<string, string> | undefined> {
   try {
-    const img = await engine.call('inspect image', (d) => d.getImage(ref).inspect(), { target: ref, ...(signal ? { signal } : {}) });
+    const img = await engine.call('inspect image', (d) => d.getImage(ref).inspect(), {
+      target: ref,
+      ...(signal ? { signal } : {}),
+    });
     return img.Config?.Labels ?? {};
   } catch (err) {
     if (err instanceof ToolError && err.kind === 'not_found') return undefined;
@@ -109,7 +148,12 @@ export interface BuildRunOptions {
  * build endpoint. A failure throws a `failed` ToolError naming the service, the Dockerfile step and
  * its last output lines; nothing else has been created at that point.
  */
-export async function buildServices(engine: Engine, project: ComposeProject, builds: readonly PreparedBuild[], opts: BuildRunOptions): Promise<{ service: string; image: string; imageId: string; durationMs: number }[]> {
+export async function buildServices(
+  engine: Engine,
+  project: ComposeProject,
+  builds: readonly PreparedBuild[],
+  opts: BuildRunOptions,
+): Promise<{ service: string; image: string; imageId: string; durationMs: number }[]> {
   const results = [];
   for (const b of builds.filter((x) => x.action === 'build')) {
     const service = project.services.find((s) => s.name === b.service);
@@ -123,18 +167,29 @@ export async function buildServices(engine: Engine, project: ComposeProject, bui
         dockerfile: b.context.dockerfile,
         buildArgs: def.args,
         ...(def.target !== undefined ? { target: def.target } : {}),
-        labels: { ...def.labels, [COMPOSE_PROJECT]: project.name, [COMPOSE_SERVICE]: b.service, [LABEL_BUILD_HASH]: b.inputsHash },
+        labels: {
+          ...def.labels,
+          [COMPOSE_PROJECT]: project.name,
+          [COMPOSE_SERVICE]: b.service,
+          [LABEL_BUILD_HASH]: b.inputsHash,
+        },
         ...(def.network !== undefined ? { networkMode: def.network } : {}),
         extraHosts: def.extraHosts,
         ...(def.shmSizeBytes !== undefined ? { shmSizeBytes: def.shmSizeBytes } : {}),
         cacheFrom: def.cacheFrom,
-        onStep: (s) => opts.progress(s.index, s.total, `build ${b.service}: Step ${s.index}/${s.total} : ${s.instruction.slice(0, 200)}`),
+        onStep: (s) =>
+          opts.progress(
+            s.index,
+            s.total,
+            `build ${b.service}: Step ${s.index}/${s.total} : ${s.instruction.slice(0, 200)}`,
+          ),
         ...(opts.signal ? { signal: opts.signal } : {}),
         ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
       });
       results.push({ service: b.service, image: b.image, imageId, durationMs: Date.now() - t0 });
     } catch (err) {
-      if (err instanceof ToolError) throw new ToolError(err.kind, `Service "${b.service}": ${err.message}`, err.details);
+      if (err instanceof ToolError)
+        throw new ToolError(err.kind, `Service "${b.service}": ${err.message}`, err.details);
       throw err;
     }
   }

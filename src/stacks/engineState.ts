@@ -1,6 +1,12 @@
 import type Docker from 'dockerode';
 import type { Engine } from '../docker/engine.js';
-import { COMPOSE_CONFIG_HASH, COMPOSE_NUMBER, COMPOSE_ONEOFF, COMPOSE_PROJECT, COMPOSE_SERVICE } from '../docker/labels.js';
+import {
+  COMPOSE_CONFIG_HASH,
+  COMPOSE_NUMBER,
+  COMPOSE_ONEOFF,
+  COMPOSE_PROJECT,
+  COMPOSE_SERVICE,
+} from '../docker/labels.js';
 import type { ActualContainer, ActualState } from './compose/index.js';
 
 /** What the Engine holds for a stack, found by the Compose project label. */
@@ -19,7 +25,10 @@ export interface StackObjects {
 export async function stackObjects(engine: Engine, project: string, signal?: AbortSignal): Promise<StackObjects> {
   const filters = projectFilter(project);
   const [containers, networks, volumes] = await Promise.all([
-    engine.call('list containers of stack', (d) => d.listContainers({ all: true, filters }), { signal, target: `"${project}"` }),
+    engine.call('list containers of stack', (d) => d.listContainers({ all: true, filters }), {
+      signal,
+      target: `"${project}"`,
+    }),
     engine.call('list networks of stack', (d) => d.listNetworks({ filters }), { signal, target: `"${project}"` }),
     engine.call('list volumes of stack', (d) => d.listVolumes({ filters }), { signal, target: `"${project}"` }),
   ]);
@@ -57,7 +66,11 @@ export function actualState(objects: StackObjects): ActualState {
 
 /** Names of every stack on the Engine: values of the project label on containers, networks and volumes. */
 export async function stackNames(engine: Engine, signal?: AbortSignal): Promise<Map<string, Docker.ContainerInfo[]>> {
-  const containers = await engine.call('list containers', (d) => d.listContainers({ all: true, filters: { label: [COMPOSE_PROJECT] } }), { signal });
+  const containers = await engine.call(
+    'list containers',
+    (d) => d.listContainers({ all: true, filters: { label: [COMPOSE_PROJECT] } }),
+    { signal },
+  );
   const byStack = new Map<string, Docker.ContainerInfo[]>();
   for (const c of containers) {
     if (c.Labels?.[COMPOSE_ONEOFF] === 'True') continue;

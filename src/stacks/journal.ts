@@ -115,38 +115,63 @@ export async function undoDeployment(engine: Engine, j: JournalState): Promise<U
   }
   for (const c of created) {
     const name = (c.Names?.[0] ?? c.Id).replace(/^\//, '');
-    await attempt(`removed new container ${name}`, () => engine.call('remove', (d) => d.getContainer(c.Id).remove({ force: true, v: true }), { target: `container "${name}"` }));
+    await attempt(`removed new container ${name}`, () =>
+      engine.call('remove', (d) => d.getContainer(c.Id).remove({ force: true, v: true }), {
+        target: `container "${name}"`,
+      }),
+    );
   }
-  const asides = j.entries.filter((e): e is Extract<JournalEntry, { op: 'set-aside' }> => e.op === 'set-aside').reverse();
+  const asides = j.entries
+    .filter((e): e is Extract<JournalEntry, { op: 'set-aside' }> => e.op === 'set-aside')
+    .reverse();
   for (const b of asides) {
     await attempt(
       `restored ${b.originalName}`,
       async () => {
-        const info = await engine.call('inspect', (d) => d.getContainer(b.id).inspect(), { target: `container "${b.originalName}"` });
+        const info = await engine.call('inspect', (d) => d.getContainer(b.id).inspect(), {
+          target: `container "${b.originalName}"`,
+        });
         if (info.Name.replace(/^\//, '') !== b.originalName) {
-          await engine.call('rename', (d) => d.getContainer(b.id).rename({ name: b.originalName }), { target: `container "${b.backupName}"` });
+          await engine.call('rename', (d) => d.getContainer(b.id).rename({ name: b.originalName }), {
+            target: `container "${b.backupName}"`,
+          });
         }
         if (b.wasRunning && !info.State.Running) {
-          await engine.call('start', (d) => d.getContainer(b.id).start(), { target: `container "${b.originalName}"` }).catch((err: unknown) => {
-            if (!(err instanceof ToolError && /304|already started/i.test(err.message))) throw err;
-          });
+          await engine
+            .call('start', (d) => d.getContainer(b.id).start(), { target: `container "${b.originalName}"` })
+            .catch((err: unknown) => {
+              if (!(err instanceof ToolError && /304|already started/i.test(err.message))) throw err;
+            });
         }
       },
       false,
     );
   }
-  for (const s of j.entries.filter((e): e is Extract<JournalEntry, { op: 'start-existing' }> => e.op === 'start-existing')) {
+  for (const s of j.entries.filter(
+    (e): e is Extract<JournalEntry, { op: 'start-existing' }> => e.op === 'start-existing',
+  )) {
     await attempt(`stopped ${s.name} again`, () =>
-      engine.call('stop', (d) => d.getContainer(s.id).stop({ t: 1 }), { target: `container "${s.name}"`, timeoutMs: engine.timeoutMs + 1000 }).catch((err: unknown) => {
-        if (!(err instanceof ToolError && /304|not running/i.test(err.message))) throw err;
-      }),
+      engine
+        .call('stop', (d) => d.getContainer(s.id).stop({ t: 1 }), {
+          target: `container "${s.name}"`,
+          timeoutMs: engine.timeoutMs + 1000,
+        })
+        .catch((err: unknown) => {
+          if (!(err instanceof ToolError && /304|not running/i.test(err.message))) throw err;
+        }),
     );
   }
   try {
     const nets = await engine.call('list networks of deployment', (d) => d.listNetworks({ filters }));
-    for (const n of nets) await attempt(`removed network ${n.Name}`, () => engine.call('remove network', (d) => d.getNetwork(n.Id).remove(), { target: `network "${n.Name}"` }));
+    for (const n of nets)
+      await attempt(`removed network ${n.Name}`, () =>
+        engine.call('remove network', (d) => d.getNetwork(n.Id).remove(), { target: `network "${n.Name}"` }),
+      );
     const vols = (await engine.call('list volumes of deployment', (d) => d.listVolumes({ filters }))).Volumes ?? [];
-    for (const v of vols) await attempt(`removed volume ${v.Name}`, () => engine.call('remove volume', (d) => d.getVolume(v.Name).remove(), { target: `volume "${v.Name}"` }));
+    for (const v of vols)
+      await attempt(`removed volume ${v.Name}`, () =>
+        engine.call('remove volume', (d) => d.getVolume(v.Name).remove(), { target: `volume "${v.Name}"` }),
+      );
   } catch (e) {
     problems.push(`list the networks and volumes this deploy created: ${(e as Error).message.split('\n')[0]}`);
   }
@@ -156,14 +181,17 @@ export async function undoDeployment(engine: Engine, j: JournalState): Promise<U
 /** What an open journal may still leave on the Engine, in words, for an answer made while the Engine is away. */
 export function describeLeft(j: JournalState): string[] {
   const left: string[] = [];
-  const names = (op: JournalEntry['op']) => j.entries.filter((e) => e.op === op).map((e) => ('name' in e ? e.name : ''));
+  const names = (op: JournalEntry['op']) =>
+    j.entries.filter((e) => e.op === op).map((e) => ('name' in e ? e.name : ''));
   const containers = names('create-container');
   if (containers.length) left.push(`containers it may have created: ${containers.join(', ')}`);
   const nets = names('create-network');
   if (nets.length) left.push(`networks: ${nets.join(', ')}`);
   const vols = names('create-volume');
   if (vols.length) left.push(`volumes: ${vols.join(', ')}`);
-  for (const e of j.entries) if (e.op === 'set-aside') left.push(`${e.originalName} set aside as ${e.backupName}${e.wasRunning ? ' (stopped)' : ''}`);
+  for (const e of j.entries)
+    if (e.op === 'set-aside')
+      left.push(`${e.originalName} set aside as ${e.backupName}${e.wasRunning ? ' (stopped)' : ''}`);
   for (const e of j.entries) if (e.op === 'start-existing') left.push(`${e.name} started`);
   left.push(`(every object it created carries the label ${LABEL_DEPLOYMENT}=${j.label})`);
   return left;
@@ -176,7 +204,9 @@ async function finishCommitted(engine: Engine, j: JournalState): Promise<UndoRep
   for (const e of j.entries) {
     if (e.op !== 'set-aside') continue;
     try {
-      await engine.call('remove', (d) => d.getContainer(e.id).remove({ force: true, v: false }), { target: `container "${e.backupName}"` });
+      await engine.call('remove', (d) => d.getContainer(e.id).remove({ force: true, v: false }), {
+        target: `container "${e.backupName}"`,
+      });
       undone.push(`removed replaced container ${e.backupName}`);
     } catch (err) {
       if (notFound(err)) undone.push(`removed replaced container ${e.backupName}`);
@@ -196,7 +226,13 @@ function isJournal(v: unknown): v is JournalState {
  * so every other open journal belongs to a deploy that is over (finished or dead). Throws
  * `failed` naming what is left when one cannot be settled (the Engine away, a stuck object).
  */
-export async function reconcileStack(engine: Engine, history: HistoryPort, stack: string, log: Logger, exceptId?: string): Promise<string[]> {
+export async function reconcileStack(
+  engine: Engine,
+  history: HistoryPort,
+  stack: string,
+  log: Logger,
+  exceptId?: string,
+): Promise<string[]> {
   const notes: string[] = [];
   for (const open of history.openJournals(stack)) {
     if (open.id === exceptId) continue;
@@ -208,7 +244,11 @@ export async function reconcileStack(engine: Engine, history: HistoryPort, stack
     const r = j.phase === 'committed' ? await finishCommitted(engine, j) : await undoDeployment(engine, j);
     if (r.problems.length) {
       const left = r.problems;
-      history.settleJournal(open.id, 'failed', `reconcile incomplete: ${left.join('; ')}`, { ...j, phase: j.phase === 'committed' ? 'committed' : 'left behind', left });
+      history.settleJournal(open.id, 'failed', `reconcile incomplete: ${left.join('; ')}`, {
+        ...j,
+        phase: j.phase === 'committed' ? 'committed' : 'left behind',
+        left,
+      });
       throw new ToolError(
         'failed',
         `Stack "${stack}" has objects left by the interrupted deployment ${open.id} that could not be cleaned up: ${left.join('; ')}. Call deploy_application_stack (or remove_stack) for "${stack}" again once the Engine answers.`,
@@ -229,18 +269,32 @@ export async function reconcileStack(engine: Engine, history: HistoryPort, stack
  * Reconciles every stack with an open journal, each under its lock (a stack busy with a live
  * deploy is left to that deploy). For server start and Engine reconnects; never throws.
  */
-export async function reconcileAll(engine: Engine, history: HistoryPort, instanceLabel: string, log: Logger): Promise<void> {
+export async function reconcileAll(
+  engine: Engine,
+  history: HistoryPort,
+  instanceLabel: string,
+  log: Logger,
+): Promise<void> {
   const stacks = [...new Set(history.openJournals().map((j) => j.stack))];
   for (const stack of stacks) {
     try {
-      const lock = await acquireStackLock(engine, { stack, holder: `reconcile-${newDeploymentLabel()}`, operation: 'reconcile', leaseMs: 120_000, instanceLabel });
+      const lock = await acquireStackLock(engine, {
+        stack,
+        holder: `reconcile-${newDeploymentLabel()}`,
+        operation: 'reconcile',
+        leaseMs: 120_000,
+        instanceLabel,
+      });
       try {
         await reconcileStack(engine, history, stack, log);
       } finally {
         await lock.release().catch(() => undefined);
       }
     } catch (err) {
-      log.warn({ stack, err: (err as Error).message }, 'could not reconcile an interrupted stack deploy now; retried at the next deploy, restart or reconnect');
+      log.warn(
+        { stack, err: (err as Error).message },
+        'could not reconcile an interrupted stack deploy now; retried at the next deploy, restart or reconnect',
+      );
     }
   }
 }

@@ -111,9 +111,16 @@ async function lockImage(engine: Engine, fallback: string | undefined, signal?: 
   throw new ToolError('failed', 'cannot lock the stack: the Engine has no image to create the lock container from');
 }
 
-async function findLock(engine: Engine, name: string, signal?: AbortSignal): Promise<Docker.ContainerInspectInfo | undefined> {
+async function findLock(
+  engine: Engine,
+  name: string,
+  signal?: AbortSignal,
+): Promise<Docker.ContainerInspectInfo | undefined> {
   try {
-    return await engine.call('inspect lock', (d) => d.getContainer(name).inspect(), { signal, target: `lock "${name}"` });
+    return await engine.call('inspect lock', (d) => d.getContainer(name).inspect(), {
+      signal,
+      target: `lock "${name}"`,
+    });
   } catch (err) {
     if (err instanceof ToolError && err.kind === 'not_found') return undefined;
     throw err;
@@ -157,9 +164,11 @@ export async function acquireStackLock(engine: Engine, o: AcquireOptions): Promi
       return {
         id,
         release: async () => {
-          await engine.call('release lock', (d) => d.getContainer(id).remove({ force: true }), { target: `lock "${name}"` }).catch((err: unknown) => {
-            if (!(err instanceof ToolError && err.kind === 'not_found')) throw err;
-          });
+          await engine
+            .call('release lock', (d) => d.getContainer(id).remove({ force: true }), { target: `lock "${name}"` })
+            .catch((err: unknown) => {
+              if (!(err instanceof ToolError && err.kind === 'not_found')) throw err;
+            });
         },
       };
     } catch (err) {
@@ -176,7 +185,9 @@ export async function acquireStackLock(engine: Engine, o: AcquireOptions): Promi
       );
     }
     await engine
-      .call('remove stale lock', (d) => d.getContainer(current.Id).remove({ force: true }), { target: `lock "${name}"` })
+      .call('remove stale lock', (d) => d.getContainer(current.Id).remove({ force: true }), {
+        target: `lock "${name}"`,
+      })
       .catch((err: unknown) => {
         if (!(err instanceof ToolError && err.kind === 'not_found')) throw err;
       });

@@ -13,12 +13,22 @@ function normalise(platform: string): string {
  * `platform` is accepted and not applied (the Engine runs images for its own platform): a warning
  * names the services whose platform differs from the Engine's. No Engine call without `platform`.
  */
-export async function platformWarnings(engine: Engine, project: ComposeProject, signal?: AbortSignal): Promise<string[]> {
+export async function platformWarnings(
+  engine: Engine,
+  project: ComposeProject,
+  signal?: AbortSignal,
+): Promise<string[]> {
   const wanted = project.services.filter((s) => s.platform !== undefined);
   if (wanted.length === 0) return [];
-  const v = (await engine.call('read the Engine version', (d) => d.version(), { ...(signal ? { signal } : {}) })) as { Os?: string; Arch?: string };
+  const v = (await engine.call('read the Engine version', (d) => d.version(), { ...(signal ? { signal } : {}) })) as {
+    Os?: string;
+    Arch?: string;
+  };
   const own = normalise(`${v.Os ?? ''}/${v.Arch ?? ''}`);
   return wanted
     .filter((s) => !normalise(s.platform as string).startsWith(own) && !own.startsWith(normalise(s.platform as string)))
-    .map((s) => `services.${s.name}.platform: "${s.platform}" differs from the Engine's ${own}; the image is run as the Engine has it (an image built for another platform fails to start unless emulation is installed).`);
+    .map(
+      (s) =>
+        `services.${s.name}.platform: "${s.platform}" differs from the Engine's ${own}; the image is run as the Engine has it (an image built for another platform fails to start unless emulation is installed).`,
+    );
 }

@@ -44,10 +44,16 @@ export async function preflight(
  * The image checks alone, for a dry run: with pull "never" a missing image is an error (thrown as
  * not_found), otherwise a warning. Services built here are left out (their images are made at deploy).
  */
-export async function imagePreflight(engine: Engine, project: ComposeProject, opts: { pull: PullPolicy; signal?: AbortSignal }): Promise<Finding[]> {
+export async function imagePreflight(
+  engine: Engine,
+  project: ComposeProject,
+  opts: { pull: PullPolicy; signal?: AbortSignal },
+): Promise<Finding[]> {
   const refs = project.services.filter((s) => !s.build).map((s) => s.spec.image);
   const facts = await imageFacts(engine, opts.pull === 'always' ? [] : refs, opts.signal);
-  const findings = project.services.filter((s) => !s.build).flatMap((s) => imageFindings(s.spec.image, facts.get(s.spec.image), opts.pull, serviceFields(s.name)));
+  const findings = project.services
+    .filter((s) => !s.build)
+    .flatMap((s) => imageFindings(s.spec.image, facts.get(s.spec.image), opts.pull, serviceFields(s.name)));
   const errors = findings.filter((f) => f.severity === 'error');
   if (errors.length) {
     throw new ToolError(

@@ -14,9 +14,16 @@ import { MASK } from '../util/mask.js';
  * file lives in the container's writable layer (Compose's default mode 0444 makes it read-only to
  * every user but root), survives restarts and goes with the container.
  */
-export async function installSecretFiles(engine: Engine, containerId: string, files: readonly ServiceFile[] | undefined, signal?: AbortSignal): Promise<void> {
+export async function installSecretFiles(
+  engine: Engine,
+  containerId: string,
+  files: readonly ServiceFile[] | undefined,
+  signal?: AbortSignal,
+): Promise<void> {
   if (!files?.length) return;
-  const tar = tarArchive(files.map((f) => ({ name: f.target, data: f.content.bytes(), mode: f.mode, uid: f.uid, gid: f.gid })));
+  const tar = tarArchive(
+    files.map((f) => ({ name: f.target, data: f.content.bytes(), mode: f.mode, uid: f.uid, gid: f.gid })),
+  );
   try {
     await putArchive(engine, containerId, '/', tar, signal);
   } catch (err) {
@@ -27,7 +34,10 @@ export async function installSecretFiles(engine: Engine, containerId: string, fi
 }
 
 /** Deploy inputs as history records them: variables that are secret or config content masked, whatever their name. */
-export function maskContentVariables(env: Record<string, string>, names: readonly string[] | undefined): Record<string, string> {
+export function maskContentVariables(
+  env: Record<string, string>,
+  names: readonly string[] | undefined,
+): Record<string, string> {
   if (!names?.length) return env;
   return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, names.includes(k) ? MASK : v]));
 }
@@ -44,7 +54,10 @@ const keys = new Map<string, Promise<Buffer>>();
 export function contentDigestKey(historyPath: string): Promise<Buffer> {
   let key = keys.get(historyPath);
   if (!key) {
-    key = historyPath === ':memory:' ? Promise.resolve(randomBytes(32)) : loadOrCreateKey(join(dirname(historyPath), KEY_FILE));
+    key =
+      historyPath === ':memory:'
+        ? Promise.resolve(randomBytes(32))
+        : loadOrCreateKey(join(dirname(historyPath), KEY_FILE));
     keys.set(historyPath, key);
   }
   return key;

@@ -38,7 +38,11 @@ export interface SourceLimits {
   maxBytes: number;
 }
 
-export async function resolveSource(input: SourceInput, files: TextFiles, limits: SourceLimits): Promise<ResolvedSource> {
+export async function resolveSource(
+  input: SourceInput,
+  files: TextFiles,
+  limits: SourceLimits,
+): Promise<ResolvedSource> {
   const given = (['compose', 'file', 'template'] as const).filter((k) => input[k] !== undefined);
   if (given.length !== 1) {
     throw new ToolError(
@@ -49,7 +53,10 @@ export async function resolveSource(input: SourceInput, files: TextFiles, limits
     );
   }
   if (input.variables !== undefined && input.template === undefined) {
-    throw new ToolError('invalid_input', '`variables` go with `template`; for `compose` or `file` use `env` for interpolation.');
+    throw new ToolError(
+      'invalid_input',
+      '`variables` go with `template`; for `compose` or `file` use `env` for interpolation.',
+    );
   }
   const digest = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
   if (input.compose !== undefined) {
@@ -66,17 +73,33 @@ export async function resolveSource(input: SourceInput, files: TextFiles, limits
     // resolve() also normalises an absolute path, so labels and the working dir carry no "..".
     const path = resolve(files.baseDir, input.file);
     const text = (await files.readText(path, 'Compose file')) as string;
-    return { text, label: `file:${path}`, kind: 'file', workingDir: dirname(path), configFile: path, variables: {}, digest: digest(text) };
+    return {
+      text,
+      label: `file:${path}`,
+      kind: 'file',
+      workingDir: dirname(path),
+      configFile: path,
+      variables: {},
+      digest: digest(text),
+    };
   }
   const t = getTemplate(input.template as string);
-  return { text: t.text, label: `template:${t.name}`, kind: 'template', variables: input.variables ?? {}, digest: digest(t.text) };
+  return {
+    text: t.text,
+    label: `template:${t.name}`,
+    kind: 'template',
+    variables: input.variables ?? {},
+    digest: digest(t.text),
+  };
 }
 
 /**
  * The interpolation sources the server adds (see Config.compose): the server's environment as the
  * lowest source when the operator enabled it, and the home folder for `~`.
  */
-export function composeEnvironment(config: Pick<Config, 'compose'>): Pick<LoadProjectOptions, 'fallbackEnv' | 'homeDir'> {
+export function composeEnvironment(
+  config: Pick<Config, 'compose'>,
+): Pick<LoadProjectOptions, 'fallbackEnv' | 'homeDir'> {
   const c = config.compose;
   if (!c) return {};
   return { homeDir: c.homeDir, ...(c.envFromServer ? { fallbackEnv: { ...process.env } } : {}) };
@@ -90,7 +113,10 @@ export function composeEnvironment(config: Pick<Config, 'compose'>): Pick<LoadPr
  */
 const MAX_READ_ROUNDS = 12;
 
-export async function loadProjectWithFiles(opts: Omit<LoadProjectOptions, 'readFile'>, files: TextFiles): Promise<ComposeProject> {
+export async function loadProjectWithFiles(
+  opts: Omit<LoadProjectOptions, 'readFile'>,
+  files: TextFiles,
+): Promise<ComposeProject> {
   const read = new Map<string, { text?: string; error?: unknown }>();
   for (let round = 0; ; round++) {
     const wanted = new Map<string, string>();

@@ -33,7 +33,9 @@ export function aggregateHealth(rows: { state: string; health?: string }[]): Sta
 export function summarize(name: string, containers: Docker.ContainerInfo[]): StackSummary {
   const rows = containers.map(containerRow);
   const services = new Set(containers.map((c) => c.Labels?.[COMPOSE_SERVICE] ?? ''));
-  const runningServices = new Set(containers.filter((c) => c.State === 'running').map((c) => c.Labels?.[COMPOSE_SERVICE] ?? ''));
+  const runningServices = new Set(
+    containers.filter((c) => c.State === 'running').map((c) => c.Labels?.[COMPOSE_SERVICE] ?? ''),
+  );
   const created = Math.min(...containers.map((c) => c.Created));
   const s: StackSummary = {
     name,
@@ -82,9 +84,14 @@ export interface StackStatus extends StackSummary {
 
 const ERROR_MAX = 300;
 
-export async function stackStatus(engine: Engine, name: string, signal?: AbortSignal): Promise<StackStatus | undefined> {
+export async function stackStatus(
+  engine: Engine,
+  name: string,
+  signal?: AbortSignal,
+): Promise<StackStatus | undefined> {
   const objects = await stackObjects(engine, name, signal);
-  if (objects.containers.length === 0 && objects.networks.length === 0 && objects.volumes.length === 0) return undefined;
+  if (objects.containers.length === 0 && objects.networks.length === 0 && objects.volumes.length === 0)
+    return undefined;
   const byService = new Map<string, ServiceContainerStatus[]>();
   const images = new Map<string, string>();
   await Promise.all(

@@ -28,8 +28,9 @@ export interface StackTemplate {
  * up from the bundled dist/cli.js.
  */
 export const TEMPLATES_DIR =
-  ['../../templates/', '../templates/'].map((rel) => fileURLToPath(new URL(rel, import.meta.url))).find((dir) => existsSync(dir)) ??
-  fileURLToPath(new URL('../../templates/', import.meta.url));
+  ['../../templates/', '../templates/']
+    .map((rel) => fileURLToPath(new URL(rel, import.meta.url)))
+    .find((dir) => existsSync(dir)) ?? fileURLToPath(new URL('../../templates/', import.meta.url));
 
 const VARIABLE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}/g;
 
@@ -51,7 +52,10 @@ export function templateVariables(text: string, descriptions: Record<string, str
 
 function loadTemplate(name: string, path: string): StackTemplate {
   const text = readFileSync(path, 'utf8');
-  const doc = (parse(text) ?? {}) as { 'x-template'?: { description?: string; variables?: Record<string, string> }; services?: Record<string, unknown> };
+  const doc = (parse(text) ?? {}) as {
+    'x-template'?: { description?: string; variables?: Record<string, string> };
+    services?: Record<string, unknown>;
+  };
   const meta = doc['x-template'] ?? {};
   return {
     name,
@@ -77,7 +81,10 @@ export function getTemplate(name: string, dir = TEMPLATES_DIR): StackTemplate {
   const all = listTemplates(dir);
   const t = all.find((x) => x.name === name);
   if (!t) {
-    throw new ToolError('not_found', `Unknown template "${name}". Available templates: ${all.map((x) => x.name).join(', ') || '(none)'}; list_stack_templates describes them.`);
+    throw new ToolError(
+      'not_found',
+      `Unknown template "${name}". Available templates: ${all.map((x) => x.name).join(', ') || '(none)'}; list_stack_templates describes them.`,
+    );
   }
   return t;
 }

@@ -1,4 +1,10 @@
-import { CLIENT_CAPABILITIES_META_KEY, ProtocolError, ProtocolErrorCode, type McpServer, type ServerContext } from '@modelcontextprotocol/server';
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  ProtocolError,
+  ProtocolErrorCode,
+  type McpServer,
+  type ServerContext,
+} from '@modelcontextprotocol/server';
 import { TASKS_EXTENSION_ID_V2 } from '@modelcontextprotocol/ext-tasks/core/v2';
 import { z } from 'zod';
 import type { TaskRunner, TaskView, Work } from './runner.js';
@@ -14,7 +20,10 @@ import type { TaskRunner, TaskView, Work } from './runner.js';
 /** The tools whose work may take minutes: they run as tasks when the client opts in. */
 export const TASK_TOOLS: ReadonlySet<string> = new Set(['deploy_application_stack', 'pull_image', 'remove_stack']);
 
-type RawHandler = (request: { method: string; params?: Record<string, unknown> }, ctx: ServerContext) => Promise<unknown>;
+type RawHandler = (
+  request: { method: string; params?: Record<string, unknown> },
+  ctx: ServerContext,
+) => Promise<unknown>;
 
 /** Did this request's sender declare the Tasks extension (2026-07-28 per-request capabilities)? */
 export function wantsTask(ctx: ServerContext): boolean {
@@ -48,7 +57,10 @@ export function detailedTask(t: TaskView): Record<string, unknown> {
 }
 
 const TaskIdParams = z.looseObject({ taskId: z.string().min(1).max(200) });
-const UpdateParams = z.looseObject({ taskId: z.string().min(1).max(200), inputResponses: z.record(z.string(), z.unknown()).optional() });
+const UpdateParams = z.looseObject({
+  taskId: z.string().min(1).max(200),
+  inputResponses: z.record(z.string(), z.unknown()).optional(),
+});
 
 function unknownTask(id: string): ProtocolError {
   return new ProtocolError(ProtocolErrorCode.InvalidParams, `No task "${id}": it never existed here or has expired.`);
@@ -58,7 +70,11 @@ function unknownTask(id: string): ProtocolError {
  * Installs the extension on `server`. `workFor` turns one tools/call into the task's work, or
  * returns undefined when that tool does not run as a task.
  */
-export function installTasks(server: McpServer, runner: TaskRunner, workFor: (name: string, args: unknown, ctx: ServerContext) => Work | undefined): void {
+export function installTasks(
+  server: McpServer,
+  runner: TaskRunner,
+  workFor: (name: string, args: unknown, ctx: ServerContext) => Work | undefined,
+): void {
   const low = server.server;
   low.registerCapabilities({ extensions: { [TASKS_EXTENSION_ID_V2]: {} } });
 
@@ -87,7 +103,8 @@ export function installTasks(server: McpServer, runner: TaskRunner, workFor: (na
     if (!answers) throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'tasks/update needs inputResponses.');
     const outcome = runner.update(taskId, answers);
     if (outcome === 'not_found') throw unknownTask(taskId);
-    if (outcome === 'not_waiting') throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Task "${taskId}" is not waiting for input.`);
+    if (outcome === 'not_waiting')
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Task "${taskId}" is not waiting for input.`);
     return {} as never;
   });
   low.setRequestHandler('tasks/cancel', { params: TaskIdParams }, ({ taskId }) => {

@@ -71,7 +71,14 @@ export class TaskRunner {
   /** Starts the work as a task and returns it at once (status working). */
   start(tool: string, work: Work): TaskView {
     const now = Date.now();
-    const record: TaskRecord = { id: randomUUID(), tool, status: 'working', createdAt: now, updatedAt: now, ttlMs: this.ttlMs };
+    const record: TaskRecord = {
+      id: randomUUID(),
+      tool,
+      status: 'working',
+      createdAt: now,
+      updatedAt: now,
+      ttlMs: this.ttlMs,
+    };
     const entry: Live = { record, controller: new AbortController(), work, cancelRequested: false };
     this.live.set(record.id, entry);
     this.history.saveTask(record);
@@ -130,7 +137,10 @@ export class TaskRunner {
       entry.controller.abort(new Error('server shutting down'));
     }
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.allSettled([...this.running]), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    await Promise.race([
+      Promise.allSettled([...this.running]),
+      new Promise((resolve) => (timer = setTimeout(resolve, graceMs))),
+    ]);
     clearTimeout(timer);
     this.closed = true;
   }

@@ -21,7 +21,9 @@ export function capText(text: string, max: number): string {
 
 /** The first `max` items, and how many were left out. */
 export function capList<T>(items: readonly T[], max: number): { shown: T[]; more: number } {
-  return items.length <= max ? { shown: [...items], more: 0 } : { shown: items.slice(0, max), more: items.length - max };
+  return items.length <= max
+    ? { shown: [...items], more: 0 }
+    : { shown: items.slice(0, max), more: items.length - max };
 }
 
 function byteSize(value: unknown): number {
@@ -51,7 +53,11 @@ export interface BoundedAnswer {
  * keeps its head. Returns undefined when even the smallest form does not fit (an object with very
  * many keys), so the caller can answer with an error instead.
  */
-export function boundAnswer(text: string, data: Record<string, unknown>, limit = MAX_ANSWER_BYTES): BoundedAnswer | undefined {
+export function boundAnswer(
+  text: string,
+  data: Record<string, unknown>,
+  limit = MAX_ANSWER_BYTES,
+): BoundedAnswer | undefined {
   const dataBytes = byteSize(data);
   const textBytes = Buffer.byteLength(text);
   if (dataBytes + textBytes <= limit) return { text, data };
@@ -60,7 +66,10 @@ export function boundAnswer(text: string, data: Record<string, unknown>, limit =
   const textBudget = Math.floor(limit / 4);
   const notice = `\n[Answer cut from ${total} bytes to fit ${limit}: lists and long texts were shortened. Narrow the request (limit, filters, tail) to see the rest.]`;
   const head = (s: string, bytes: number) => Buffer.from(s).subarray(0, Math.max(0, bytes)).toString('utf8');
-  const cutText = textBytes + notice.length > textBudget ? `${head(text, textBudget - notice.length - 64)}${ELLIPSIS}${notice}` : `${text}${notice}`;
+  const cutText =
+    textBytes + notice.length > textBudget
+      ? `${head(text, textBudget - notice.length - 64)}${ELLIPSIS}${notice}`
+      : `${text}${notice}`;
   const dataBudget = limit - Buffer.byteLength(cutText);
   let maxItems = 200;
   let maxChars = 4096;

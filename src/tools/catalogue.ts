@@ -44,7 +44,10 @@ export const CATALOGUE_CONFIGS: CatalogueConfig[] = [
 
 /** The tools of a configuration as tools/list shows them (name, title, description, annotations, schemas). */
 export function toolListing(cfg: CatalogueConfig, tools: AnyTool[] = ALL_TOOLS): Record<string, unknown>[] {
-  const enabled = enabledTools({ toolsets: cfg.toolsets, readOnly: cfg.readOnly, disableDestructive: false } as unknown as Config, tools);
+  const enabled = enabledTools(
+    { toolsets: cfg.toolsets, readOnly: cfg.readOnly, disableDestructive: false } as unknown as Config,
+    tools,
+  );
   return enabled.map((t) => ({
     name: t.name,
     title: t.title,

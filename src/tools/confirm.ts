@@ -23,7 +23,6 @@ export type Confirmation =
 
 export type Confirmer = (explicit: boolean | undefined, summary: string) => Promise<Confirmation>;
 
-
 /** The user's answer to an elicitation, reduced to what matters here. */
 export type ElicitAnswer = 'accept' | 'decline' | 'cancel';
 
@@ -48,18 +47,24 @@ export function createConfirmer(opts: ConfirmerOptions): Confirmer {
   const mode = opts.confirmArgument ?? 'fallback';
   return async (explicit, summary) => {
     const canAsk = Boolean(opts.elicit) && opts.clientCanElicit();
-    if (explicit === true && (mode === 'always' || (mode === 'fallback' && !canAsk))) return { confirmed: true, by: 'argument' };
+    if (explicit === true && (mode === 'always' || (mode === 'fallback' && !canAsk)))
+      return { confirmed: true, by: 'argument' };
     if (!canAsk || !opts.elicit) {
       if (mode === 'never') {
         return {
           confirmed: false,
           reason: 'argument_refused',
-          hint: 'This server accepts only a user\'s answer through MCP elicitation, and this client cannot ask; use a client that supports elicitation, or the shell (`call`).',
+          hint: "This server accepts only a user's answer through MCP elicitation, and this client cannot ask; use a client that supports elicitation, or the shell (`call`).",
         };
       }
       return { confirmed: false, reason: 'preview', hint: RETRY_WITH_CONFIRM };
     }
-    if (explicit === false) return { confirmed: false, reason: 'preview', hint: 'Call again without confirm: false and the user will be asked.' };
+    if (explicit === false)
+      return {
+        confirmed: false,
+        reason: 'preview',
+        hint: 'Call again without confirm: false and the user will be asked.',
+      };
     let answer: ElicitAnswer;
     try {
       answer = await opts.elicit(summary);
@@ -68,14 +73,17 @@ export function createConfirmer(opts: ConfirmerOptions): Confirmer {
       return { confirmed: false, reason: 'unavailable', hint: `(${(err as Error)?.message ?? String(err)})` };
     }
     if (answer === 'accept') return { confirmed: true, by: 'user' };
-    if (answer === 'cancel') return { confirmed: false, reason: 'cancelled', hint: 'Ask the user before trying again.' };
+    if (answer === 'cancel')
+      return { confirmed: false, reason: 'cancelled', hint: 'Ask the user before trying again.' };
     return { confirmed: false, reason: 'declined', hint: 'Do not retry unless the user asks for it.' };
   };
 }
 
 /** For the shell: a person typed the command and there is no one else to ask, so `confirm: true` counts. */
 export const explicitOnly: Confirmer = async (explicit) =>
-  explicit === true ? { confirmed: true, by: 'argument' } : { confirmed: false, reason: 'preview', hint: RETRY_WITH_CONFIRM };
+  explicit === true
+    ? { confirmed: true, by: 'argument' }
+    : { confirmed: false, reason: 'preview', hint: RETRY_WITH_CONFIRM };
 
 const LEADS: Record<Exclude<Confirmation, { confirmed: true }>['reason'], string> = {
   declined: 'The user declined',
@@ -90,7 +98,11 @@ const LEADS: Record<Exclude<Confirmation, { confirmed: true }>['reason'], string
  * what would have happened, and what the caller may do next. `retry` replaces
  * "confirm: true" in the hint for tools whose retry needs more arguments.
  */
-export function notConfirmedMessage(c: Exclude<Confirmation, { confirmed: true }>, summary: string, opts: { nothing?: string; retry?: string } = {}): string {
+export function notConfirmedMessage(
+  c: Exclude<Confirmation, { confirmed: true }>,
+  summary: string,
+  opts: { nothing?: string; retry?: string } = {},
+): string {
   const hint = opts.retry && c.hint === RETRY_WITH_CONFIRM ? `Call again with ${opts.retry} to do it.` : c.hint;
   return `${LEADS[c.reason]}; ${opts.nothing ?? 'nothing changed'}. Would: ${summary}${hint ? ` ${hint}` : ''}`;
 }

@@ -83,7 +83,11 @@ export function errorResult(kind: ErrorKind, message: string): ToolResult {
  * Every answer and error passes the secret masker (src/util/mask.ts) on its way out, so
  * env, labels, commands, logs and exec output are masked whatever the tool did.
  */
-export async function invokeTool(tool: AnyTool, rawArgs: unknown, ctx: ToolContext): Promise<ToolResult | { inputRequired: unknown }> {
+export async function invokeTool(
+  tool: AnyTool,
+  rawArgs: unknown,
+  ctx: ToolContext,
+): Promise<ToolResult | { inputRequired: unknown }> {
   const parsed = tool.input.safeParse(rawArgs ?? {});
   if (!parsed.success) {
     return errorResult('invalid_input', `Invalid arguments for ${tool.name}: ${issuesText(parsed.error)}.`);
@@ -92,14 +96,32 @@ export async function invokeTool(tool: AnyTool, rawArgs: unknown, ctx: ToolConte
   try {
     const answer = await tool.handler(parsed.data, ctx);
     // Mask, then bound. The text repeats the data, so each of the two gets half the budget.
-    const bounded = boundAnswer(headline(maskText(answer.text)), maskAnswer(answer.data, ownFields(tool)) as Record<string, unknown>, MAX_ANSWER_BYTES / 2);
+    const bounded = boundAnswer(
+      headline(maskText(answer.text)),
+      maskAnswer(answer.data, ownFields(tool)) as Record<string, unknown>,
+      MAX_ANSWER_BYTES / 2,
+    );
     if (!bounded) {
       ctx.log.warn({ tool: tool.name, ms: Date.now() - started }, 'answer too large even when shortened');
-      return errorResult('failed', `The answer of ${tool.name} is too large to send (over ${MAX_ANSWER_BYTES} bytes even shortened). Narrow the request (limit, filters, tail).`);
+      return errorResult(
+        'failed',
+        `The answer of ${tool.name} is too large to send (over ${MAX_ANSWER_BYTES} bytes even shortened). Narrow the request (limit, filters, tail).`,
+      );
     }
-    ctx.log.info({ tool: tool.name, ms: Date.now() - started, ...(bounded.truncatedFrom ? { truncatedFrom: bounded.truncatedFrom } : {}) }, 'tool call');
-    const result: ToolResult = { content: [{ type: 'text', text: answerText(bounded.text, bounded.data) }], structuredContent: bounded.data };
-    if (bounded.truncatedFrom !== undefined) result._meta = { [TRUNCATED_META_KEY]: { bytes: bounded.truncatedFrom, limit: MAX_ANSWER_BYTES } };
+    ctx.log.info(
+      {
+        tool: tool.name,
+        ms: Date.now() - started,
+        ...(bounded.truncatedFrom ? { truncatedFrom: bounded.truncatedFrom } : {}),
+      },
+      'tool call',
+    );
+    const result: ToolResult = {
+      content: [{ type: 'text', text: answerText(bounded.text, bounded.data) }],
+      structuredContent: bounded.data,
+    };
+    if (bounded.truncatedFrom !== undefined)
+      result._meta = { [TRUNCATED_META_KEY]: { bytes: bounded.truncatedFrom, limit: MAX_ANSWER_BYTES } };
     return result;
   } catch (err) {
     if (err instanceof InputRequiredSignal) return { inputRequired: err.result };

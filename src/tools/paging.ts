@@ -23,7 +23,10 @@ function decode(cursor: string): string {
   } catch {
     /* fall through */
   }
-  throw new ToolError('invalid_input', 'cursor is not one this server gave out: pass nextCursor from a previous answer, or omit it.');
+  throw new ToolError(
+    'invalid_input',
+    'cursor is not one this server gave out: pass nextCursor from a previous answer, or omit it.',
+  );
 }
 
 /** Key-based paging over rows sorted by `key`: stable when objects come and go between pages. */

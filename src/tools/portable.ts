@@ -43,7 +43,11 @@ export function keyValueList({ maxKey = 256, maxValue = 32_768, maxItems = 256 }
         const eq = entry.indexOf('=');
         const key = eq < 0 ? entry : entry.slice(0, eq);
         if (eq <= 0 || key.length > maxKey || key.includes('\0')) {
-          ctx.addIssue({ code: 'custom', path: [i], message: `expected "KEY=VALUE" with a non-empty KEY of at most ${maxKey} characters, got ${JSON.stringify(entry.slice(0, 80))}` });
+          ctx.addIssue({
+            code: 'custom',
+            path: [i],
+            message: `expected "KEY=VALUE" with a non-empty KEY of at most ${maxKey} characters, got ${JSON.stringify(entry.slice(0, 80))}`,
+          });
           return;
         }
         out[key] = entry.slice(eq + 1);
@@ -59,15 +63,18 @@ export const KEY_VALUE_LISTS = new WeakSet<object>();
 
 /** A command published as an array of strings; a string (the older form) is split as a shell would. */
 export function commandList(maxItems = 256, maxChars = 8192) {
-  return z.preprocess((v: unknown, ctx: Ctx) => {
-    if (typeof v !== 'string') return v;
-    try {
-      return parseCommand(v);
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', message: (err as Error).message, input: v });
-      return z.NEVER;
-    }
-  }, z.array(z.string().max(maxChars)).max(maxItems));
+  return z.preprocess(
+    (v: unknown, ctx: Ctx) => {
+      if (typeof v !== 'string') return v;
+      try {
+        return parseCommand(v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message, input: v });
+        return z.NEVER;
+      }
+    },
+    z.array(z.string().max(maxChars)).max(maxItems),
+  );
 }
 
 function hostIpPart(ip: unknown): string {
@@ -80,7 +87,8 @@ function portToShort(v: unknown): unknown {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
   const o = v as Record<string, unknown>;
   const known = new Set(['target', 'published', 'host_ip', 'protocol']);
-  if (!Object.keys(o).every((k) => known.has(k)) || !(typeof o.target === 'number' || typeof o.target === 'string')) return v;
+  if (!Object.keys(o).every((k) => known.has(k)) || !(typeof o.target === 'number' || typeof o.target === 'string'))
+    return v;
   const published = o.published === undefined || o.published === '' ? '' : String(o.published);
   const ip = hostIpPart(o.host_ip);
   const head = ip || published ? `${ip}${published}:` : '';
@@ -89,7 +97,10 @@ function portToShort(v: unknown): unknown {
 
 /** Published ports as Compose short syntax strings. */
 export function portList(maxItems = 100) {
-  return z.preprocess((v: unknown) => (Array.isArray(v) ? v.map(portToShort) : v), z.array(z.string().max(128)).max(maxItems));
+  return z.preprocess(
+    (v: unknown) => (Array.isArray(v) ? v.map(portToShort) : v),
+    z.array(z.string().max(128)).max(maxItems),
+  );
 }
 
 /** {type, source, target, read_only} (older form) -> "SOURCE:TARGET[:ro]" when short syntax can say it. */
@@ -102,32 +113,46 @@ function volumeToShort(v: unknown): unknown {
   const ro = o.read_only === true ? ':ro' : '';
   if (typeof o.source !== 'string' || !o.source) return o.type === 'bind' || ro ? v : o.target;
   // A bind source must read as a path; a relative one gets "./" so it is not taken for a volume name.
-  const source = o.type === 'bind' && !/^(\/|\.\/|\.\.\/|~)/.test(o.source) && o.source !== '.' && o.source !== '..' ? `./${o.source}` : o.source;
+  const source =
+    o.type === 'bind' && !/^(\/|\.\/|\.\.\/|~)/.test(o.source) && o.source !== '.' && o.source !== '..'
+      ? `./${o.source}`
+      : o.source;
   return `${source}:${o.target}${ro}`;
 }
 
 /** Mounts as Compose short syntax strings. */
 export function volumeList(maxItems = 100) {
-  return z.preprocess((v: unknown, ctx: Ctx) => {
-    if (!Array.isArray(v)) return v;
-    const out = v.map(volumeToShort);
-    out.forEach((item, i) => {
-      if (item === null || typeof item !== 'object') return;
-      // An object short syntax cannot say (bind.propagation, tmpfs, ...): refused by name, never dropped.
-      const extra = Object.keys(item).filter((k) => !['type', 'source', 'target', 'read_only'].includes(k));
-      const why = extra.length ? `option ${extra.join(', ')} is not supported` : 'this mount has no short syntax (tmpfs: use a stack)';
-      ctx.addIssue({ code: 'custom', path: [i], message: `expected "SOURCE:TARGET[:ro]"; ${why}`, input: item });
-    });
-    return out;
-  }, z.array(z.string().max(4096)).max(maxItems));
+  return z.preprocess(
+    (v: unknown, ctx: Ctx) => {
+      if (!Array.isArray(v)) return v;
+      const out = v.map(volumeToShort);
+      out.forEach((item, i) => {
+        if (item === null || typeof item !== 'object') return;
+        // An object short syntax cannot say (bind.propagation, tmpfs, ...): refused by name, never dropped.
+        const extra = Object.keys(item).filter((k) => !['type', 'source', 'target', 'read_only'].includes(k));
+        const why = extra.length
+          ? `option ${extra.join(', ')} is not supported`
+          : 'this mount has no short syntax (tmpfs: use a stack)';
+        ctx.addIssue({ code: 'custom', path: [i], message: `expected "SOURCE:TARGET[:ro]"; ${why}`, input: item });
+      });
+      return out;
+    },
+    z.array(z.string().max(4096)).max(maxItems),
+  );
 }
 
 /** A string argument that used to take a number too (durations, times, sizes): the number becomes `${n}${unit}`. */
 export function stringFromNumber(unit = '') {
-  return z.preprocess((v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? `${v}${unit}` : v), z.string().max(64));
+  return z.preprocess(
+    (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? `${v}${unit}` : v),
+    z.string().max(64),
+  );
 }
 
 /** A number argument that used to take a numeric string too. */
 export function numberFromString(inner: z.ZodNumber) {
-  return z.preprocess((v: unknown) => (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v), inner);
+  return z.preprocess(
+    (v: unknown) => (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v),
+    inner,
+  );
 }

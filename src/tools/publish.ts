@@ -53,5 +53,7 @@ export function publishedInputSchema(tool: AnyTool, target: string = PUBLISHED_T
 }
 
 export function publishedOutputSchema(tool: AnyTool, target: string = PUBLISHED_TARGET): Json {
-  return publishJsonSchema(z.toJSONSchema(tool.output, { target: target as 'draft-2020-12', io: 'output' }) as Json, { close: false });
+  return publishJsonSchema(z.toJSONSchema(tool.output, { target: target as 'draft-2020-12', io: 'output' }) as Json, {
+    close: false,
+  });
 }

@@ -13,7 +13,15 @@ export const confirmArg = z
   .optional()
   .describe('true confirms when the client cannot ask the user; without it the tool only says what it would do.');
 
-export const errorKindSchema = z.enum(['not_found', 'conflict', 'invalid_input', 'denied', 'engine_unavailable', 'timeout', 'failed']);
+export const errorKindSchema = z.enum([
+  'not_found',
+  'conflict',
+  'invalid_input',
+  'denied',
+  'engine_unavailable',
+  'timeout',
+  'failed',
+]);
 
 export const containerRowSchema = z.object({
   id: z.string(),

@@ -19,7 +19,9 @@ let precomputed: Record<string, { input: Json; output: Json }> | undefined;
 
 function precomputedSchemas(): Record<string, { input: Json; output: Json }> {
   if (!precomputed) {
-    const file = ['./tool-schemas.json', '../tool-schemas.json'].map((rel) => fileURLToPath(new URL(rel, import.meta.url))).find((f) => existsSync(f));
+    const file = ['./tool-schemas.json', '../tool-schemas.json']
+      .map((rel) => fileURLToPath(new URL(rel, import.meta.url)))
+      .find((f) => existsSync(f));
     precomputed = file ? (JSON.parse(readFileSync(file, 'utf8')) as typeof precomputed & object) : {};
   }
   return precomputed;
@@ -49,7 +51,12 @@ function memoizedConverter(tool: string, schema: z.ZodObject): Converter {
  */
 export function inputWireSchema(tool: string, schema: z.ZodObject): StandardSchemaWithJSON {
   return {
-    '~standard': { version: 1, vendor: 'docker-orchestration-mcp', validate: (value: unknown) => ({ value }), jsonSchema: memoizedConverter(tool, schema) },
+    '~standard': {
+      version: 1,
+      vendor: 'docker-orchestration-mcp',
+      validate: (value: unknown) => ({ value }),
+      jsonSchema: memoizedConverter(tool, schema),
+    },
   } as StandardSchemaWithJSON;
 }
 
@@ -60,6 +67,11 @@ export function inputWireSchema(tool: string, schema: z.ZodObject): StandardSche
  */
 export function outputWireSchema(tool: string, schema: z.ZodObject): StandardSchemaWithJSON {
   return {
-    '~standard': { version: 1, vendor: 'docker-orchestration-mcp', validate: (value: unknown) => ({ value }), jsonSchema: memoizedConverter(tool, schema) },
+    '~standard': {
+      version: 1,
+      vendor: 'docker-orchestration-mcp',
+      validate: (value: unknown) => ({ value }),
+      jsonSchema: memoizedConverter(tool, schema),
+    },
   } as StandardSchemaWithJSON;
 }

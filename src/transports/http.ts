@@ -71,7 +71,8 @@ function rpcError(res: ServerResponse, status: number, message: string, headers:
  */
 function workOf(body: unknown): number {
   const items = Array.isArray(body) ? body : [body];
-  return items.filter((m) => !(m && typeof m === 'object' && !('method' in m) && ('result' in m || 'error' in m))).length;
+  return items.filter((m) => !(m && typeof m === 'object' && !('method' in m) && ('result' in m || 'error' in m)))
+    .length;
 }
 
 function tooLarge(res: ServerResponse, max: number): void {
@@ -86,7 +87,11 @@ function busy(res: ServerResponse): void {
  * Reads a request body, counting bytes as they arrive whatever Content-Length said: past
  * `max` it stops reading ('too_large'), past the deadline it gives up ('timeout').
  */
-export function readBody(req: IncomingMessage, max: number, timeoutMs: number): Promise<Buffer | 'too_large' | 'timeout' | 'aborted'> {
+export function readBody(
+  req: IncomingMessage,
+  max: number,
+  timeoutMs: number,
+): Promise<Buffer | 'too_large' | 'timeout' | 'aborted'> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -131,8 +136,13 @@ export interface RunningHttpServer {
  * receiving headers and body so that stalled clients cannot hold slots.
  * /healthz answers without auth and without details.
  */
-export async function startHttpServer(opts: HttpOptions, factory: () => McpServer, log: Logger): Promise<RunningHttpServer> {
-  if (!opts.token) throw new HttpConfigError('HTTP transport needs a bearer token: set DOM_HTTP_TOKEN or pass --token-file FILE.');
+export async function startHttpServer(
+  opts: HttpOptions,
+  factory: () => McpServer,
+  log: Logger,
+): Promise<RunningHttpServer> {
+  if (!opts.token)
+    throw new HttpConfigError('HTTP transport needs a bearer token: set DOM_HTTP_TOKEN or pass --token-file FILE.');
   if (opts.token.length < 16) throw new HttpConfigError('the HTTP bearer token must be at least 16 characters long.');
   const bindName = isIP(opts.host) === 6 ? `[${opts.host}]` : opts.host;
   const hosts = new Set([...LOOPBACK_NAMES, bindName.toLowerCase(), ...opts.allowedHosts.map((h) => h.toLowerCase())]);
@@ -142,7 +152,11 @@ export async function startHttpServer(opts: HttpOptions, factory: () => McpServe
   // so that what a client declared at initialize (elicitation) holds for its later calls.
   const onerror = (err: Error) => log.warn({ err: err.message }, 'mcp http error');
   const mcp = createMcpHandler(() => factory(), { legacy: 'reject', onerror, maxRequestBodySize: opts.maxBodyBytes });
-  const legacy = createLegacySessions(factory, { maxBodyBytes: opts.maxBodyBytes, maxSessions: LEGACY_MAX_SESSIONS, idleMs: LEGACY_IDLE_MS });
+  const legacy = createLegacySessions(factory, {
+    maxBodyBytes: opts.maxBodyBytes,
+    maxSessions: LEGACY_MAX_SESSIONS,
+    idleMs: LEGACY_IDLE_MS,
+  });
   const handle = toNodeHandler({
     fetch: async (request, options) => {
       // A session's traffic (including the user's answers to its questions) stays in its session.
@@ -158,10 +172,15 @@ export async function startHttpServer(opts: HttpOptions, factory: () => McpServe
 
   // requestTimeout bounds receiving the request only: a long tool call may answer for minutes.
   // The check runs every second so that a stalled client is cut close to its deadline.
-  const serverOptions = { headersTimeout: opts.headersTimeoutMs, requestTimeout: opts.requestTimeoutMs, connectionsCheckingInterval: 1000 };
+  const serverOptions = {
+    headersTimeout: opts.headersTimeoutMs,
+    requestTimeout: opts.requestTimeoutMs,
+    connectionsCheckingInterval: 1000,
+  };
   const server = createHttpServer(serverOptions, (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname === '/healthz' && req.method === 'GET') return json(res, 200, { status: closing ? 'closing' : 'ok' });
+    if (url.pathname === '/healthz' && req.method === 'GET')
+      return json(res, 200, { status: closing ? 'closing' : 'ok' });
 
     const host = hostnameOf(req.headers.host);
     if (!host || !hosts.has(host)) return rpcError(res, 403, 'Forbidden: Host header not allowed');
@@ -173,10 +192,13 @@ export async function startHttpServer(opts: HttpOptions, factory: () => McpServe
       } catch {
         originHost = undefined;
       }
-      if (!originHost || !(origins.has(originHost) || origins.has(`[${originHost}]`))) return rpcError(res, 403, 'Forbidden: Origin not allowed');
+      if (!originHost || !(origins.has(originHost) || origins.has(`[${originHost}]`)))
+        return rpcError(res, 403, 'Forbidden: Origin not allowed');
     }
     if (!tokenMatches(req.headers.authorization, opts.token)) {
-      return rpcError(res, 401, 'Unauthorized: send Authorization: Bearer <token>', { 'www-authenticate': 'Bearer realm="docker-orchestration-mcp"' });
+      return rpcError(res, 401, 'Unauthorized: send Authorization: Bearer <token>', {
+        'www-authenticate': 'Bearer realm="docker-orchestration-mcp"',
+      });
     }
     if (url.pathname !== '/mcp') return rpcError(res, 404, 'Not found: the MCP endpoint is /mcp');
     if (closing) return rpcError(res, 503, 'Server is shutting down');
@@ -207,16 +229,27 @@ export async function startHttpServer(opts: HttpOptions, factory: () => McpServe
       if (req.method === 'POST') {
         const body = await readBody(req, opts.maxBodyBytes, opts.bodyTimeoutMs);
         if (body === 'too_large') return tooLarge(res, opts.maxBodyBytes);
-        if (body === 'timeout') return rpcError(res, 408, `Request body not received within ${opts.bodyTimeoutMs} ms`, { connection: 'close' });
+        if (body === 'timeout')
+          return rpcError(res, 408, `Request body not received within ${opts.bodyTimeoutMs} ms`, {
+            connection: 'close',
+          });
         if (body === 'aborted') return;
         try {
           parsed = JSON.parse(body.toString('utf8'));
         } catch {
-          return json(res, 400, { jsonrpc: '2.0', error: { code: -32700, message: 'Parse error: the body is not JSON' }, id: null });
+          return json(res, 400, {
+            jsonrpc: '2.0',
+            error: { code: -32700, message: 'Parse error: the body is not JSON' },
+            id: null,
+          });
         }
         const messages = workOf(parsed);
         if (messages > opts.maxConcurrent) {
-          return rpcError(res, 413, `A batch of ${messages} messages is more than this server runs at once (${opts.maxConcurrent}); send at most ${opts.maxConcurrent} per request`);
+          return rpcError(
+            res,
+            413,
+            `A batch of ${messages} messages is more than this server runs at once (${opts.maxConcurrent}); send at most ${opts.maxConcurrent} per request`,
+          );
         }
         if (answered) return;
         if (inFlight - 1 + messages > opts.maxConcurrent) return busy(res);

@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { isInitializeRequest, WebStandardStreamableHTTPServerTransport, type McpHandlerRequestOptions, type McpServer } from '@modelcontextprotocol/server';
+import {
+  isInitializeRequest,
+  WebStandardStreamableHTTPServerTransport,
+  type McpHandlerRequestOptions,
+  type McpServer,
+} from '@modelcontextprotocol/server';
 
 export interface LegacySessionOptions {
   maxBodyBytes: number;
@@ -16,7 +21,10 @@ interface Session {
 }
 
 function rpcError(status: number, message: string): Response {
-  return new Response(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }), { status, headers: { 'content-type': 'application/json' } });
+  return new Response(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }), {
+    status,
+    headers: { 'content-type': 'application/json' },
+  });
 }
 
 /**
@@ -37,10 +45,13 @@ export function createLegacySessions(factory: () => McpServer, opts: LegacySessi
     s.server.close().catch(() => undefined);
   };
 
-  const sweep = setInterval(() => {
-    const now = Date.now();
-    for (const [id, s] of sessions) if (now - s.lastUsed > opts.idleMs) closeSession(id);
-  }, Math.min(60_000, opts.idleMs));
+  const sweep = setInterval(
+    () => {
+      const now = Date.now();
+      for (const [id, s] of sessions) if (now - s.lastUsed > opts.idleMs) closeSession(id);
+    },
+    Math.min(60_000, opts.idleMs),
+  );
   sweep.unref();
 
   const makeRoom = () => {
@@ -65,8 +76,11 @@ export function createLegacySessions(factory: () => McpServer, opts: LegacySessi
       return s.transport.handleRequest(request, options);
     }
     const body = options?.parsedBody;
-    const initializes = method === 'POST' && (isInitializeRequest(body) || (Array.isArray(body) && body.some((m) => isInitializeRequest(m))));
-    if (!initializes) return rpcError(400, 'Bad request: send initialize first, then the Mcp-Session-Id header it returns.');
+    const initializes =
+      method === 'POST' &&
+      (isInitializeRequest(body) || (Array.isArray(body) && body.some((m) => isInitializeRequest(m))));
+    if (!initializes)
+      return rpcError(400, 'Bad request: send initialize first, then the Mcp-Session-Id header it returns.');
     makeRoom();
     const server = factory();
     const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({

@@ -83,7 +83,9 @@ export class BoundedLineFilter extends Transform {
     if (piece.length === 0) return;
     if (!this.discarding && this.size + piece.length > this.maxBytes) {
       this.discarding = true;
-      this.head = Buffer.concat([...this.parts, piece.subarray(0, KEEP)]).subarray(0, KEEP).toString('utf8');
+      this.head = Buffer.concat([...this.parts, piece.subarray(0, KEEP)])
+        .subarray(0, KEEP)
+        .toString('utf8');
       this.parts = [];
     }
     this.size += piece.length;
@@ -93,7 +95,11 @@ export class BoundedLineFilter extends Transform {
 
   private endLine(): void {
     if (this.discarding) {
-      this.onRejected({ reason: 'too_large', bytes: this.size, id: idFromFragments(this.head, this.tail.toString('utf8')) });
+      this.onRejected({
+        reason: 'too_large',
+        bytes: this.size,
+        id: idFromFragments(this.head, this.tail.toString('utf8')),
+      });
     } else if (this.size > 0) {
       const line = Buffer.concat(this.parts, this.size);
       if (isJson(line)) this.push(Buffer.concat([line, NEWLINE]));
@@ -126,18 +132,26 @@ function isJson(line: Buffer): boolean {
 export function rejectionAnswer(line: RejectedLine, maxBytes: number): JSONRPCMessage {
   const error =
     line.reason === 'too_large'
-      ? { code: INVALID_REQUEST, message: `Message of ${line.bytes} bytes is over the limit of ${maxBytes} bytes and was discarded; send smaller arguments (a Compose file by path, for example).` }
+      ? {
+          code: INVALID_REQUEST,
+          message: `Message of ${line.bytes} bytes is over the limit of ${maxBytes} bytes and was discarded; send smaller arguments (a Compose file by path, for example).`,
+        }
       : { code: PARSE_ERROR, message: `Message of ${line.bytes} bytes is not valid JSON and was discarded.` };
   return { jsonrpc: '2.0', id: line.id, error } as unknown as JSONRPCMessage;
 }
 
 /** The SDK's stdio transport reading through a BoundedLineFilter; rejected lines are logged and answered. */
-export function boundedStdioTransport(log: Logger, opts: { stdin?: Readable; maxBytes?: number } = {}): StdioServerTransport {
+export function boundedStdioTransport(
+  log: Logger,
+  opts: { stdin?: Readable; maxBytes?: number } = {},
+): StdioServerTransport {
   const maxBytes = opts.maxBytes ?? MAX_STDIO_MESSAGE_BYTES;
   const stdin = opts.stdin ?? process.stdin;
   const filter = new BoundedLineFilter(maxBytes, (line) => {
     log.warn({ reason: line.reason, bytes: line.bytes, id: line.id, limit: maxBytes }, 'stdio message discarded');
-    transport.send(rejectionAnswer(line, maxBytes)).catch((err: unknown) => log.warn({ err }, 'could not answer a discarded message'));
+    transport
+      .send(rejectionAnswer(line, maxBytes))
+      .catch((err: unknown) => log.warn({ err }, 'could not answer a discarded message'));
   });
   // Whole lines only reach the SDK's buffer, so its own limit must leave room for one of ours.
   const transport = new StdioServerTransport(filter, process.stdout, { maxBufferSize: maxBytes * 2 + 1024 });

@@ -15,11 +15,51 @@ export const MASK = '******';
 
 /** Whole words of a name that mark it secret (MYSQL_PWD, REDIS_PASS, SSH_KEY, REDISCLI_AUTH). */
 const SECRET_WORDS = new Set([
-  'password', 'passwd', 'passphrase', 'pass', 'pwd', 'pw', 'secret', 'secrets', 'token', 'tokens', 'key', 'keys', 'apikey', 'auth',
-  'authorization', 'credential', 'credentials', 'creds', 'salt', 'dsn', 'pat', 'requirepass', 'masterauth', 'privatekey', 'accesskey', 'secretkey',
+  'password',
+  'passwd',
+  'passphrase',
+  'pass',
+  'pwd',
+  'pw',
+  'secret',
+  'secrets',
+  'token',
+  'tokens',
+  'key',
+  'keys',
+  'apikey',
+  'auth',
+  'authorization',
+  'credential',
+  'credentials',
+  'creds',
+  'salt',
+  'dsn',
+  'pat',
+  'requirepass',
+  'masterauth',
+  'privatekey',
+  'accesskey',
+  'secretkey',
 ]);
 /** Parts that mark a name secret even inside a longer word (PGPASSWORD, APIKEY, DBSECRET). */
-const SECRET_PARTS = ['password', 'passwd', 'passphrase', 'secret', 'credential', 'apikey', 'accesskey', 'privatekey', 'secretkey', 'authtoken', 'accesstoken', 'refreshtoken', 'apitoken', 'connectionstring', 'connstring'];
+const SECRET_PARTS = [
+  'password',
+  'passwd',
+  'passphrase',
+  'secret',
+  'credential',
+  'apikey',
+  'accesskey',
+  'privatekey',
+  'secretkey',
+  'authtoken',
+  'accesstoken',
+  'refreshtoken',
+  'apitoken',
+  'connectionstring',
+  'connstring',
+];
 /** A last word that makes the value a pointer (a path), not the secret itself. */
 const POINTER_WORDS = new Set(['file', 'path', 'dir', 'directory']);
 const PATH_VALUE = /^(\/|\.{1,2}\/|~\/|[A-Za-z]:\\)\S*$/;
@@ -83,7 +123,8 @@ export function rememberSecretVariables(vars: Readonly<Record<string, string | u
       added = true;
     }
   }
-  while (variableSecrets.size > MAX_VARIABLE_SECRETS) variableSecrets.delete(variableSecrets.values().next().value as string);
+  while (variableSecrets.size > MAX_VARIABLE_SECRETS)
+    variableSecrets.delete(variableSecrets.values().next().value as string);
   if (added) rebuildKnownSecrets();
 }
 
@@ -106,7 +147,8 @@ const TOKEN_SHAPES: [RegExp, string][] = [
  * `name=value`, `name: value`, `"name": "value"` with a secret name. A colon counts only when
  * the name is quoted or a space follows it, so image references (`secret-app:1`) stay.
  */
-const NAMED_VALUE = /(^|[^A-Za-z0-9_.])(["']?)([A-Za-z_][A-Za-z0-9_.-]*)\2(\s*=\s*|\s*:\s+|(?<=["']):\s*)("[^"\n]*"|'[^'\n]*'|[^\s;&,"'<>)\]}]+)/g;
+const NAMED_VALUE =
+  /(^|[^A-Za-z0-9_.])(["']?)([A-Za-z_][A-Za-z0-9_.-]*)\2(\s*=\s*|\s*:\s+|(?<=["']):\s*)("[^"\n]*"|'[^'\n]*'|[^\s;&,"'<>)\]}]+)/g;
 /** `--password value` / `-password value` on a command line. */
 const FLAG_VALUE = /(^|\s)(--?([A-Za-z][A-Za-z0-9_-]*))(\s+)([^\s-][^\s]*)/g;
 
@@ -114,7 +156,8 @@ function maskNamedValue(name: string, value: string): string {
   if (!isSecretName(name) || value === '' || value === MASK || isPointer(name, value)) return value;
   if (/^(Bearer|Basic)$/i.test(value)) return value;
   const q = value[0];
-  if ((q === '"' || q === "'") && value.endsWith(q) && value.length >= 2) return value.length === 2 ? value : `${q}${MASK}${q}`;
+  if ((q === '"' || q === "'") && value.endsWith(q) && value.length >= 2)
+    return value.length === 2 ? value : `${q}${MASK}${q}`;
   return MASK;
 }
 
@@ -126,8 +169,10 @@ export function maskText(text: string): string {
   out = out.replace(PEM_PRIVATE_KEY, (_m, begin: string, _kind: string, end: string) => `${begin}\n${MASK}\n${end}`);
   out = out.replace(URL_CREDENTIALS, `$1$2:${MASK}@`);
   for (const [re, to] of TOKEN_SHAPES) out = out.replace(re, to);
-  out = out.replace(NAMED_VALUE, (m, lead: string, quote: string, name: string, sep: string, value: string) =>
-    `${lead}${quote}${name}${quote}${sep}${maskNamedValue(name, value)}`,
+  out = out.replace(
+    NAMED_VALUE,
+    (m, lead: string, quote: string, name: string, sep: string, value: string) =>
+      `${lead}${quote}${name}${quote}${sep}${maskNamedValue(name, value)}`,
   );
   out = out.replace(FLAG_VALUE, (m, lead: string, flag: string, name: string, space: string, value: string) =>
     isSecretName(name) && value !== MASK && !isPointer(name, value) ? `${lead}${flag}${space}${MASK}` : m,
@@ -180,7 +225,8 @@ function maskArray(items: unknown[], maskItem: (v: unknown) => unknown): unknown
  */
 export function maskAnswer(value: unknown, ownFields: ReadonlySet<string> = new Set(), key?: string): unknown {
   if (typeof value === 'string') return key !== undefined ? maskValue(key, value) : maskText(value);
-  if (Array.isArray(value)) return maskArray(value, (v) => maskAnswer(v, ownFields, key !== undefined && isSecretName(key) ? key : undefined));
+  if (Array.isArray(value))
+    return maskArray(value, (v) => maskAnswer(v, ownFields, key !== undefined && isSecretName(key) ? key : undefined));
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
@@ -203,7 +249,12 @@ export function maskRecord(value: unknown, key?: string): unknown {
   if (typeof value === 'string') return maskText(value);
   if (value instanceof Error) {
     const e = value as Error & { code?: unknown };
-    return { type: e.name, message: maskText(e.message), ...(e.stack ? { stack: maskText(e.stack) } : {}), ...(e.code !== undefined ? { code: e.code } : {}) };
+    return {
+      type: e.name,
+      message: maskText(e.message),
+      ...(e.stack ? { stack: maskText(e.stack) } : {}),
+      ...(e.code !== undefined ? { code: e.code } : {}),
+    };
   }
   if (Array.isArray(value)) return maskArray(value, (v) => maskRecord(v));
   if (value && typeof value === 'object') {

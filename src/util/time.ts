@@ -7,7 +7,8 @@ import { ToolError } from '../kernel/errors.js';
  */
 export function toUnixSeconds(input: string | number, field: string, now = Date.now()): number {
   if (typeof input === 'number') {
-    if (!Number.isFinite(input) || input < 0) throw new ToolError('invalid_input', `${field} must be a positive unix time.`);
+    if (!Number.isFinite(input) || input < 0)
+      throw new ToolError('invalid_input', `${field} must be a positive unix time.`);
     return Math.floor(input);
   }
   const s = input.trim();
@@ -21,7 +22,10 @@ export function toUnixSeconds(input: string | number, field: string, now = Date.
   }
   const t = Date.parse(s);
   if (Number.isNaN(t)) {
-    throw new ToolError('invalid_input', `${field} "${input}" is not a time: use an ISO date ("2026-11-25T10:00:00Z"), unix seconds, or a duration ago ("10m", "2h").`);
+    throw new ToolError(
+      'invalid_input',
+      `${field} "${input}" is not a time: use an ISO date ("2026-11-25T10:00:00Z"), unix seconds, or a duration ago ("10m", "2h").`,
+    );
   }
   return Math.floor(t / 1000);
 }

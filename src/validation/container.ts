@@ -36,11 +36,19 @@ export interface ContainerCheckOptions {
  * The Engine checks for one container spec (already through withDefaultLimits): image, name,
  * host ports, network, limits against the Engine, good-practice warnings. Nothing is changed.
  */
-export async function checkContainerOnEngine(engine: Engine, spec: ContainerSpec, opts: ContainerCheckOptions): Promise<Finding[]> {
+export async function checkContainerOnEngine(
+  engine: Engine,
+  spec: ContainerSpec,
+  opts: ContainerCheckOptions,
+): Promise<Finding[]> {
   const { signal } = opts;
   const want = (k: 'name' | 'port' | 'network' | 'image' | 'limits' | 'practice') => !opts.only || opts.only.has(k);
   const ports: WantedPort[] = want('port')
-    ? spec.ports.flatMap((p, i) => (p.hostPort === undefined ? [] : [{ field: `ports[${i}]`, hostIp: p.hostIp ?? '', hostPort: p.hostPort, protocol: p.protocol }]))
+    ? spec.ports.flatMap((p, i) =>
+        p.hostPort === undefined
+          ? []
+          : [{ field: `ports[${i}]`, hostIp: p.hostIp ?? '', hostPort: p.hostPort, protocol: p.protocol }],
+      )
     : [];
   const network = spec.networks[0]?.name;
   const needContainers = ports.length > 0 || (want('name') && spec.name !== undefined);
@@ -48,12 +56,17 @@ export async function checkContainerOnEngine(engine: Engine, spec: ContainerSpec
   const [containers, netExists, images, capacity] = await Promise.all([
     needContainers ? listAllContainers(engine, signal) : Promise.resolve([]),
     checkNetwork ? objectExists(engine, 'network', network, signal) : Promise.resolve(true),
-    want('image') || want('practice') ? imageFacts(engine, opts.pull === 'always' ? [] : [spec.image], signal) : Promise.resolve(new Map()),
-    want('limits') && (spec.memoryBytes !== undefined || spec.nanoCpus !== undefined) ? engineCapacity(engine, signal) : Promise.resolve(undefined),
+    want('image') || want('practice')
+      ? imageFacts(engine, opts.pull === 'always' ? [] : [spec.image], signal)
+      : Promise.resolve(new Map()),
+    want('limits') && (spec.memoryBytes !== undefined || spec.nanoCpus !== undefined)
+      ? engineCapacity(engine, signal)
+      : Promise.resolve(undefined),
   ]);
   const findings: Finding[] = [];
   if (want('image')) findings.push(...imageFindings(spec.image, images.get(spec.image), opts.pull, containerFields));
-  if (want('name') && spec.name !== undefined) findings.push(...nameFindings([{ name: spec.name, field: 'name' }], containers));
+  if (want('name') && spec.name !== undefined)
+    findings.push(...nameFindings([{ name: spec.name, field: 'name' }], containers));
   if (ports.length) {
     const running = containers.filter((c) => c.State === 'running' || c.State === 'restarting' || c.State === 'paused');
     const byContainers = containerPortFindings(ports, running);
@@ -70,7 +83,8 @@ export async function checkContainerOnEngine(engine: Engine, spec: ContainerSpec
     });
   }
   if (capacity) findings.push(...limitFindings(spec, capacity, containerFields));
-  if (want('practice')) findings.push(...practiceFindings(spec, containerFields, images.get(spec.image)?.healthcheck ?? false));
+  if (want('practice'))
+    findings.push(...practiceFindings(spec, containerFields, images.get(spec.image)?.healthcheck ?? false));
   return findings;
 }
 
@@ -90,7 +104,12 @@ export async function validateContainerSpec(
   } catch (err) {
     if (!(err instanceof ToolError) || err.kind !== 'invalid_input') throw err;
     const field = /^(?:Invalid )?([a-z_]+(?:\[\d+\])?(?:\.[a-z_]+)?)/.exec(err.message)?.[1];
-    const f: Finding = { severity: 'error', code: 'spec', message: err.message, fix: 'Correct the argument as the message says.' };
+    const f: Finding = {
+      severity: 'error',
+      code: 'spec',
+      message: err.message,
+      fix: 'Correct the argument as the message says.',
+    };
     if (field && field !== 'Invalid') f.field = field;
     return { findings: [f] };
   }
@@ -99,7 +118,12 @@ export async function validateContainerSpec(
   // The Engine half of the host-access model (existing volumes, container:X, volumes_from), once the rest passed.
   if (!policy.length) {
     const normalised = checkContainerSpec(config.policy, spec, where);
-    policy.push(...(await refusalFindings(() => checkHostAccessOnEngine(engine, config, normalised, where, opts.signal), containerFields)));
+    policy.push(
+      ...(await refusalFindings(
+        () => checkHostAccessOnEngine(engine, config, normalised, where, opts.signal),
+        containerFields,
+      )),
+    );
   }
   const findings = [...policy, ...(await checkContainerOnEngine(engine, spec, opts))];
   return { spec, findings: sortFindings(findings) };

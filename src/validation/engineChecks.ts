@@ -21,7 +21,10 @@ export async function listAllContainers(engine: Engine, signal?: AbortSignal): P
 }
 
 export async function engineCapacity(engine: Engine, signal?: AbortSignal): Promise<EngineCapacity> {
-  const info = (await engine.call('read engine info', (d) => d.info() as Promise<{ NCPU?: number; MemTotal?: number }>, { signal })) ?? {};
+  const info =
+    (await engine.call('read engine info', (d) => d.info() as Promise<{ NCPU?: number; MemTotal?: number }>, {
+      signal,
+    })) ?? {};
   return { cpus: info.NCPU ?? 0, memoryBytes: info.MemTotal ?? 0 };
 }
 
@@ -32,7 +35,11 @@ export interface ImageFact {
 }
 
 /** One inspect per distinct reference; nothing is pulled and no registry is contacted. */
-export async function imageFacts(engine: Engine, refs: Iterable<string>, signal?: AbortSignal): Promise<Map<string, ImageFact>> {
+export async function imageFacts(
+  engine: Engine,
+  refs: Iterable<string>,
+  signal?: AbortSignal,
+): Promise<Map<string, ImageFact>> {
   const distinct = [...new Set(refs)];
   const facts = await Promise.all(
     distinct.map(async (ref): Promise<ImageFact> => {
@@ -49,7 +56,12 @@ export async function imageFacts(engine: Engine, refs: Iterable<string>, signal?
   return new Map(distinct.map((ref, i) => [ref, facts[i] as ImageFact]));
 }
 
-export async function objectExists(engine: Engine, type: 'network' | 'volume', name: string, signal?: AbortSignal): Promise<boolean> {
+export async function objectExists(
+  engine: Engine,
+  type: 'network' | 'volume',
+  name: string,
+  signal?: AbortSignal,
+): Promise<boolean> {
   const call =
     type === 'network'
       ? engine.call('inspect network', (d) => d.getNetwork(name).inspect(), { target: `network "${name}"`, signal })
@@ -81,7 +93,15 @@ export function imageFindings(ref: string, fact: ImageFact | undefined, pull: Pu
   const base = { field: fields.image, ...(fields.service !== undefined ? { service: fields.service } : {}) };
   const registry = registryOf(ref);
   if (pull === 'always') {
-    return [{ ...base, severity: 'info', code: 'image', message: `Image ${ref} will be pulled from ${registry} at deploy (pull "always").`, fix: 'Nothing to do, provided the Engine can reach the registry; use pull "missing" to reuse the local copy.' }];
+    return [
+      {
+        ...base,
+        severity: 'info',
+        code: 'image',
+        message: `Image ${ref} will be pulled from ${registry} at deploy (pull "always").`,
+        fix: 'Nothing to do, provided the Engine can reach the registry; use pull "missing" to reuse the local copy.',
+      },
+    ];
   }
   if (fact?.present) return [];
   if (pull === 'never') {
@@ -142,7 +162,12 @@ export function duplicatePortFindings(wanted: readonly WantedPort[]): Finding[] 
     for (let j = i + 1; j < wanted.length; j++) {
       const a = wanted[i] as WantedPort;
       const b = wanted[j] as WantedPort;
-      if (a.hostPort === b.hostPort && a.protocol === b.protocol && addressesOverlap(a.hostIp, b.hostIp) && a.service !== b.service) {
+      if (
+        a.hostPort === b.hostPort &&
+        a.protocol === b.protocol &&
+        addressesOverlap(a.hostIp, b.hostIp) &&
+        a.service !== b.service
+      ) {
         out.push(
           portFinding(
             b,
@@ -174,7 +199,9 @@ export function containerPortFindings(
   for (const w of wanted) {
     for (const c of containers) {
       if (own.released?.has(c.Id)) continue;
-      const holder = (c.Ports ?? []).find((p) => p.PublicPort === w.hostPort && p.Type === w.protocol && addressesOverlap(p.IP ?? '', w.hostIp));
+      const holder = (c.Ports ?? []).find(
+        (p) => p.PublicPort === w.hostPort && p.Type === w.protocol && addressesOverlap(p.IP ?? '', w.hostIp),
+      );
       if (!holder || own.isSelf?.(c, w)) continue;
       held.add(w);
       const name = containerDisplayName(c);
@@ -193,7 +220,11 @@ export function containerPortFindings(
 }
 
 /** Host ports that another process on this machine listens on (only meaningful when the Engine runs here). */
-export async function processPortFindings(wanted: readonly WantedPort[], skip: (w: WantedPort) => boolean, bind = canBind): Promise<Finding[]> {
+export async function processPortFindings(
+  wanted: readonly WantedPort[],
+  skip: (w: WantedPort) => boolean,
+  bind = canBind,
+): Promise<Finding[]> {
   const out: Finding[] = [];
   for (const w of wanted) {
     if (w.protocol !== 'tcp' || skip(w)) continue;

@@ -61,7 +61,9 @@ export function sortFindings(findings: readonly Finding[]): Finding[] {
 
 /** One line: `service "web" (services.web.ports[0]): message`. */
 export function formatFinding(f: Finding, withFix = false): string {
-  const where = [f.service !== undefined ? `service "${f.service}"` : '', f.field ? `(${f.field})` : ''].filter(Boolean).join(' ');
+  const where = [f.service !== undefined ? `service "${f.service}"` : '', f.field ? `(${f.field})` : '']
+    .filter(Boolean)
+    .join(' ');
   return `${where ? `${where}: ` : ''}${f.message}${withFix ? ` Fix: ${f.fix}` : ''}`;
 }
 

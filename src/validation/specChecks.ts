@@ -56,11 +56,15 @@ function finding(fields: Fields, f: Omit<Finding, 'service'>): Finding {
 function fixForIssue(issue: ComposeIssue): string {
   const at = issue.line !== undefined ? `${issue.path || 'the file'} (line ${issue.line})` : issue.path || 'the file';
   const m = issue.message;
-  if (/dependency cycle/.test(m)) return `Break the cycle: remove one of the depends_on entries it lists (${issue.path}).`;
-  if (/^depends on "|unknown service|not a service|is not defined/i.test(m)) return `Point ${at} at a service defined under "services", or define that service.`;
+  if (/dependency cycle/.test(m))
+    return `Break the cycle: remove one of the depends_on entries it lists (${issue.path}).`;
+  if (/^depends on "|unknown service|not a service|is not defined/i.test(m))
+    return `Point ${at} at a service defined under "services", or define that service.`;
   if (/not supported/.test(m)) return `Remove ${at}; this server does not support that key.`;
-  if (/unknown key|not allowed|unexpected key/i.test(m)) return `Remove or correct the key at ${at} (check its spelling).`;
-  if (/variable|\$\{/.test(m)) return `Set the variable (stack \`env\`, template \`variables\` or .env beside the file), or give it a default with \${VAR:-default}.`;
+  if (/unknown key|not allowed|unexpected key/i.test(m))
+    return `Remove or correct the key at ${at} (check its spelling).`;
+  if (/variable|\$\{/.test(m))
+    return `Set the variable (stack \`env\`, template \`variables\` or .env beside the file), or give it a default with \${VAR:-default}.`;
   if (/Invalid YAML|YAML/i.test(m)) return `Fix the YAML syntax at ${at} (indentation, brackets, quotes).`;
   return `Correct ${at}.`;
 }
@@ -76,12 +80,17 @@ function serviceOfPath(path: string): string | undefined {
 export function composeFindings(err: ToolError): Finding[] {
   const issues = (err.details?.errors ?? undefined) as ComposeIssue[] | undefined;
   if (!Array.isArray(issues) || issues.length === 0) {
-    return [{ severity: 'error', code: 'compose', message: err.message, fix: 'Correct the stack input as the message says.' }];
+    return [
+      { severity: 'error', code: 'compose', message: err.message, fix: 'Correct the stack input as the message says.' },
+    ];
   }
   return issues.map((issue) => {
     const f: Finding = {
       severity: 'error',
-      code: /dependency cycle|depends on|depends_on/.test(issue.message) || issue.path.includes('depends_on') ? 'dependency' : 'compose',
+      code:
+        /dependency cycle|depends on|depends_on/.test(issue.message) || issue.path.includes('depends_on')
+          ? 'dependency'
+          : 'compose',
       message: `${issue.line !== undefined ? `line ${issue.line}: ` : ''}${issue.message}`,
       fix: fixForIssue(issue),
     };
@@ -111,7 +120,15 @@ export function projectWarningFindings(project: ComposeProject): Finding[] {
 export function deniedFinding(err: ToolError, fields: Fields): Finding {
   const [message, allow] = err.message.split(' To allow it, ');
   const rule = String(err.details?.rule ?? 'policy');
-  const field = /mount|volume/.test(rule) ? (fields.service !== undefined ? `services.${fields.service}.volumes` : 'volumes') : rule === 'host-network' ? fields.network(0) : rule === 'allowed-images' ? fields.image : undefined;
+  const field = /mount|volume/.test(rule)
+    ? fields.service !== undefined
+      ? `services.${fields.service}.volumes`
+      : 'volumes'
+    : rule === 'host-network'
+      ? fields.network(0)
+      : rule === 'allowed-images'
+        ? fields.image
+        : undefined;
   const f = finding(fields, {
     severity: 'error',
     code: 'policy',
@@ -126,7 +143,12 @@ export function deniedFinding(err: ToolError, fields: Fields): Finding {
 function checkError(err: unknown, fields: Fields): Finding {
   if (!(err instanceof ToolError) || !['denied', 'invalid_input', 'not_found'].includes(err.kind)) throw err;
   if (err.kind === 'denied') return deniedFinding(err, fields);
-  return finding(fields, { severity: 'error', code: 'spec', message: err.message, fix: 'Correct the value as the message says.' });
+  return finding(fields, {
+    severity: 'error',
+    code: 'spec',
+    message: err.message,
+    fix: 'Correct the value as the message says.',
+  });
 }
 
 /** Runs a policy check (sync or async); its refusal becomes one finding. */
@@ -193,7 +215,15 @@ export function registryOf(ref: string): string {
 export function practiceFindings(spec: ContainerSpec, fields: Fields, imageHasHealthcheck = false): Finding[] {
   const out: Finding[] = [];
   if (spec.healthcheck?.Test[0] === 'NONE') {
-    out.push(finding(fields, { severity: 'info', code: 'healthcheck', field: fields.healthcheck, message: 'The healthcheck is disabled; readiness is judged by "running" only.', fix: 'Give a healthcheck test if something depends on this being ready.' }));
+    out.push(
+      finding(fields, {
+        severity: 'info',
+        code: 'healthcheck',
+        field: fields.healthcheck,
+        message: 'The healthcheck is disabled; readiness is judged by "running" only.',
+        fix: 'Give a healthcheck test if something depends on this being ready.',
+      }),
+    );
   } else if (!spec.healthcheck && !imageHasHealthcheck) {
     out.push(
       finding(fields, {
@@ -228,7 +258,9 @@ export function practiceFindings(spec: ContainerSpec, fields: Fields, imageHasHe
       }),
     );
   }
-  const missing = [spec.memoryBytes === undefined ? 'memory' : '', spec.nanoCpus === undefined ? 'cpus' : ''].filter(Boolean);
+  const missing = [spec.memoryBytes === undefined ? 'memory' : '', spec.nanoCpus === undefined ? 'cpus' : ''].filter(
+    Boolean,
+  );
   if (missing.length) {
     out.push(
       finding(fields, {
@@ -301,7 +333,11 @@ export function limitFindings(spec: ContainerSpec, capacity: EngineCapacity, fie
 }
 
 /** A stack whose memory limits add up to more than the Engine has: it may still run, but not all at full use. */
-export function stackMemoryFinding(project: ComposeProject, specs: readonly ContainerSpec[], capacity: EngineCapacity): Finding[] {
+export function stackMemoryFinding(
+  project: ComposeProject,
+  specs: readonly ContainerSpec[],
+  capacity: EngineCapacity,
+): Finding[] {
   const total = specs.reduce((n, s, i) => n + (s.memoryBytes ?? 0) * (project.services[i]?.replicas ?? 1), 0);
   if (capacity.memoryBytes <= 0 || total <= capacity.memoryBytes) return [];
   return [

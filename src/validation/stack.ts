@@ -8,7 +8,13 @@ import { checkVolume } from '../policy/hostAccess.js';
 import { checkHostAccessOnEngine } from '../policy/hostAccessEngine.js';
 import { checkNetwork } from '../policy/networkPolicy.js';
 import { assertInScope } from '../policy/scope.js';
-import { containerSpecFor, planDeployment, TOO_MANY_SERVICES, type ComposeProject, type Plan } from '../stacks/compose/index.js';
+import {
+  containerSpecFor,
+  planDeployment,
+  TOO_MANY_SERVICES,
+  type ComposeProject,
+  type Plan,
+} from '../stacks/compose/index.js';
 import { actualState, containerName, stackObjects } from '../stacks/engineState.js';
 import { composeEnvironment, loadProjectWithFiles, resolveSource, type SourceInput } from '../stacks/source.js';
 import { createFileReader } from '../policy/fileReader.js';
@@ -51,12 +57,26 @@ export interface StackCheckOptions {
 
 /** Host ports the services that this plan starts or (re)creates publish. */
 function wantedPorts(project: ComposeProject, plan: Plan): WantedPort[] {
-  const changing = new Set(plan.containers.filter((c) => c.action === 'create' || c.action === 'recreate' || c.action === 'start').map((c) => c.service));
+  const changing = new Set(
+    plan.containers
+      .filter((c) => c.action === 'create' || c.action === 'recreate' || c.action === 'start')
+      .map((c) => c.service),
+  );
   return project.services
     .filter((s) => changing.has(s.name))
     .flatMap((s) =>
       s.spec.ports.flatMap((p, i) =>
-        p.hostPort === undefined ? [] : [{ service: s.name, field: `services.${s.name}.ports[${i}]`, hostIp: p.hostIp ?? '', hostPort: p.hostPort, protocol: p.protocol }],
+        p.hostPort === undefined
+          ? []
+          : [
+              {
+                service: s.name,
+                field: `services.${s.name}.ports[${i}]`,
+                hostIp: p.hostIp ?? '',
+                hostPort: p.hostPort,
+                protocol: p.protocol,
+              },
+            ],
       ),
     );
 }
@@ -80,7 +100,12 @@ function wantedNames(project: ComposeProject, plan: Plan): WantedName[] {
  * volumes, images, host ports (other containers of any stack, other processes), container names,
  * limits against the Engine's capacity, and the good-practice warnings. Nothing is changed.
  */
-export async function checkStackOnEngine(engine: Engine, project: ComposeProject, plan: Plan, opts: StackCheckOptions): Promise<Finding[]> {
+export async function checkStackOnEngine(
+  engine: Engine,
+  project: ComposeProject,
+  plan: Plan,
+  opts: StackCheckOptions,
+): Promise<Finding[]> {
   const { signal } = opts;
   const specs = project.services.map((s) => withDefaultLimits(opts.policy, s.spec));
   const hasLimits = specs.some((s) => s.memoryBytes !== undefined || s.nanoCpus !== undefined);
@@ -91,7 +116,11 @@ export async function checkStackOnEngine(engine: Engine, project: ComposeProject
     Promise.all(externalNetworks.map((n) => objectExists(engine, 'network', n.name, signal))),
     Promise.all(externalVolumes.map((v) => objectExists(engine, 'volume', v.name, signal))),
     listAllContainers(engine, signal),
-    imageFacts(engine, opts.pull === 'always' ? [] : project.services.filter((s) => !s.build).map((s) => s.spec.image), signal),
+    imageFacts(
+      engine,
+      opts.pull === 'always' ? [] : project.services.filter((s) => !s.build).map((s) => s.spec.image),
+      signal,
+    ),
     hasLimits ? engineCapacity(engine, signal) : Promise.resolve(undefined),
   ]);
 
@@ -118,11 +147,16 @@ export async function checkStackOnEngine(engine: Engine, project: ComposeProject
   });
 
   // A service with `build` has its image made at deploy (src/stacks/build.ts), never pulled.
-  for (const s of project.services.filter((x) => !x.build)) findings.push(...imageFindings(s.spec.image, images.get(s.spec.image), opts.pull, serviceFields(s.name)));
+  for (const s of project.services.filter((x) => !x.build))
+    findings.push(...imageFindings(s.spec.image, images.get(s.spec.image), opts.pull, serviceFields(s.name)));
 
   const wanted = wantedPorts(project, plan);
   findings.push(...duplicatePortFindings(wanted));
-  const released = new Set(plan.containers.filter((c) => c.action === 'recreate' || c.action === 'remove').flatMap((c) => (c.id ? [c.id] : [])));
+  const released = new Set(
+    plan.containers
+      .filter((c) => c.action === 'recreate' || c.action === 'remove')
+      .flatMap((c) => (c.id ? [c.id] : [])),
+  );
   const running = containers.filter((c) => c.State === 'running' || c.State === 'restarting' || c.State === 'paused');
   const byContainers = containerPortFindings(wanted, running, {
     released,
@@ -131,7 +165,9 @@ export async function checkStackOnEngine(engine: Engine, project: ComposeProject
   findings.push(...byContainers.findings);
   if (opts.engineIsLocal) {
     // A service whose containers already hold the port (kept, or recreated by this deploy) is no conflict.
-    const holdsIt = (w: WantedPort) => byContainers.held.has(w) || plan.containers.some((c) => c.service === w.service && (c.action === 'recreate' || c.action === 'keep'));
+    const holdsIt = (w: WantedPort) =>
+      byContainers.held.has(w) ||
+      plan.containers.some((c) => c.service === w.service && (c.action === 'recreate' || c.action === 'keep'));
     findings.push(...(await processPortFindings(wanted, holdsIt)));
   }
 
@@ -145,25 +181,42 @@ export async function checkStackOnEngine(engine: Engine, project: ComposeProject
     findings.push(...practiceFindings(spec, fields, images.get(s.spec.image)?.healthcheck ?? false));
   });
   // The sum matters only when no single service is already over the Engine's memory.
-  if (capacity && !findings.some((f) => f.code === 'limits' && f.severity === 'error')) findings.push(...stackMemoryFinding(project, specs, capacity));
+  if (capacity && !findings.some((f) => f.code === 'limits' && f.severity === 'error'))
+    findings.push(...stackMemoryFinding(project, specs, capacity));
   return findings;
 }
 
 /** The policy for every service and volume (the host-access model, Engine half included) and the cap on containers per stack, as findings. */
-export async function stackPolicyFindings(engine: Engine, config: Config, project: ComposeProject, signal?: AbortSignal): Promise<Finding[]> {
+export async function stackPolicyFindings(
+  engine: Engine,
+  config: Config,
+  project: ComposeProject,
+  signal?: AbortSignal,
+): Promise<Finding[]> {
   const policy = config.policy;
   const services = project.services.flatMap((s) =>
-    policyFindings(policy, containerSpecFor(project, s, 1), `stack "${project.name}" service "${s.name}"`, serviceFields(s.name)),
+    policyFindings(
+      policy,
+      containerSpecFor(project, s, 1),
+      `stack "${project.name}" service "${s.name}"`,
+      serviceFields(s.name),
+    ),
   );
   const volumes: Finding[] = [];
   for (const v of project.volumes) {
     if (v.external) continue;
-    const refused = await refusalFindings(() => checkVolume(policy, v.driver, v.driverOpts, `stack "${project.name}" volume "${v.key}"`), containerFields);
+    const refused = await refusalFindings(
+      () => checkVolume(policy, v.driver, v.driverOpts, `stack "${project.name}" volume "${v.key}"`),
+      containerFields,
+    );
     volumes.push(...refused.map((f) => ({ ...f, field: `volumes.${v.key}` })));
   }
   for (const n of project.networks) {
     if (n.external) continue;
-    const refused = await refusalFindings(() => checkNetwork(policy, n.driver, n.driverOpts, `stack "${project.name}" network "${n.key}"`), containerFields);
+    const refused = await refusalFindings(
+      () => checkNetwork(policy, n.driver, n.driverOpts, `stack "${project.name}" network "${n.key}"`),
+      containerFields,
+    );
     volumes.push(...refused.map((f) => ({ ...f, field: `networks.${n.key}` })));
   }
   const onEngine: Finding[] = [];
@@ -171,7 +224,12 @@ export async function stackPolicyFindings(engine: Engine, config: Config, projec
     for (const s of project.services) {
       const where = `stack "${project.name}" service "${s.name}"`;
       const spec = checkContainerSpec(policy, containerSpecFor(project, s, 1), where);
-      onEngine.push(...(await refusalFindings(() => checkHostAccessOnEngine(engine, config, spec, where, signal), serviceFields(s.name))));
+      onEngine.push(
+        ...(await refusalFindings(
+          () => checkHostAccessOnEngine(engine, config, spec, where, signal),
+          serviceFields(s.name),
+        )),
+      );
     }
   }
   return [...services, ...volumes, ...onEngine, ...stackSizeFindings(policy, project)];
@@ -229,14 +287,19 @@ export async function validateStack(
     }
     if (err instanceof ToolError && err.details?.rule === TOO_MANY_SERVICES) {
       const [message, fix] = err.message.split(/(?<=\.) (?=Split it)/);
-      result.findings = [{ severity: 'error', code: 'policy', message: message ?? err.message, fix: fix ?? 'Split the stack.' }];
+      result.findings = [
+        { severity: 'error', code: 'policy', message: message ?? err.message, fix: fix ?? 'Split the stack.' },
+      ];
       return result;
     }
     throw err;
   }
   result.services = project.services.map((s) => s.name);
 
-  const findings: Finding[] = [...projectWarningFindings(project), ...(await stackPolicyFindings(engine, config, project, opts.signal))];
+  const findings: Finding[] = [
+    ...projectWarningFindings(project),
+    ...(await stackPolicyFindings(engine, config, project, opts.signal)),
+  ];
   const objects = await stackObjects(engine, project.name, opts.signal);
   for (const c of objects.containers) {
     try {
@@ -254,13 +317,25 @@ export async function validateStack(
   }
   findings.push(...(await buildFindings(engine, config, project, opts.signal)));
   const plan = planDeployment(project, actualState(objects));
-  findings.push(...(await checkStackOnEngine(engine, project, plan, { policy: config.policy, pull: input.pull ?? 'missing', engineIsLocal: opts.engineIsLocal, ...(opts.signal ? { signal: opts.signal } : {}) })));
+  findings.push(
+    ...(await checkStackOnEngine(engine, project, plan, {
+      policy: config.policy,
+      pull: input.pull ?? 'missing',
+      engineIsLocal: opts.engineIsLocal,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    })),
+  );
   result.findings = sortFindings(findings);
   return result;
 }
 
 /** Services with `build`: their context is read and hashed as a deploy would (which also folds it into the config hash); nothing is built. */
-async function buildFindings(engine: Engine, config: Config, project: ComposeProject, signal?: AbortSignal): Promise<Finding[]> {
+async function buildFindings(
+  engine: Engine,
+  config: Config,
+  project: ComposeProject,
+  signal?: AbortSignal,
+): Promise<Finding[]> {
   if (!project.services.some((s) => s.build)) return [];
   try {
     const builds = await prepareBuilds(engine, project, {
@@ -274,11 +349,22 @@ async function buildFindings(engine: Engine, config: Config, project: ComposePro
       code: 'image' as const,
       service: b.service,
       field: `services.${b.service}.build`,
-      message: b.action === 'build' ? `Image ${b.image} will be built at deploy: ${b.reason}.` : `Image ${b.image} is used as it is: ${b.reason}.`,
+      message:
+        b.action === 'build'
+          ? `Image ${b.image} will be built at deploy: ${b.reason}.`
+          : `Image ${b.image} is used as it is: ${b.reason}.`,
       fix: 'Nothing to do.',
     }));
   } catch (err) {
     if (!(err instanceof ToolError)) throw err;
-    return [{ severity: 'error', code: err.kind === 'denied' ? 'policy' : 'image', field: 'services', message: err.message, fix: 'Fix the build context (it must be a folder inside the file roots) or its Dockerfile.' }];
+    return [
+      {
+        severity: 'error',
+        code: err.kind === 'denied' ? 'policy' : 'image',
+        field: 'services',
+        message: err.message,
+        fix: 'Fix the build context (it must be a folder inside the file roots) or its Dockerfile.',
+      },
+    ];
   }
 }

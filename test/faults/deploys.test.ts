@@ -100,7 +100,10 @@ async function snapshot(stack: string): Promise<Snapshot> {
 }
 
 function sameState(a: Snapshot, b: Snapshot): boolean {
-  return JSON.stringify([a.containers, a.appCommand, a.networks, a.volumes]) === JSON.stringify([b.containers, b.appCommand, b.networks, b.volumes]);
+  return (
+    JSON.stringify([a.containers, a.appCommand, a.networks, a.volumes]) ===
+    JSON.stringify([b.containers, b.appCommand, b.networks, b.volumes])
+  );
 }
 
 async function until<T>(what: string, ms: number, fn: () => Promise<T | undefined>): Promise<T> {
@@ -122,7 +125,18 @@ const MOMENTS: Record<Moment, RegExp> = {
   rollback: /^rollback$/,
 };
 
-const counts = { tried: 0, whole: 0, partial: 0, historyCorrect: 0, converged: 0, answeredOk: 0, answeredError: 0, noAnswer: 0, concurrentRefused: 0, concurrentAfter: 0 };
+const counts = {
+  tried: 0,
+  whole: 0,
+  partial: 0,
+  historyCorrect: 0,
+  converged: 0,
+  answeredOk: 0,
+  answeredError: 0,
+  noAnswer: 0,
+  concurrentRefused: 0,
+  concurrentAfter: 0,
+};
 const partials: string[] = [];
 
 async function runCase(moment: Moment, fault: Fault): Promise<void> {
@@ -167,7 +181,10 @@ async function runCase(moment: Moment, fault: Fault): Promise<void> {
       }, 100);
       t.unref();
     }),
-  ]).catch((err: unknown) => ({ isError: true, content: [{ type: 'text', text: `transport: ${(err as Error).message}` }] }) as CallResult);
+  ]).catch(
+    (err: unknown) =>
+      ({ isError: true, content: [{ type: 'text', text: `transport: ${(err as Error).message}` }] }) as CallResult,
+  );
   await injected;
   expect(injected, `${moment}: the moment was never reached`).toBeDefined();
   counts.tried++;
@@ -176,7 +193,9 @@ async function runCase(moment: Moment, fault: Fault): Promise<void> {
     counts.noAnswer++;
     // A new server on the same history settles the dead deploy at start.
     a = await server(historyPath);
-    await until('the interrupted deploy to be reconciled', 60_000, async () => (stackHistory(historyPath, stack).every((r) => r.journal === null && r.outcome !== 'running') ? true : undefined));
+    await until('the interrupted deploy to be reconciled', 60_000, async () =>
+      stackHistory(historyPath, stack).every((r) => r.journal === null && r.outcome !== 'running') ? true : undefined,
+    );
   } else if (answer?.isError) counts.answeredError++;
   else counts.answeredOk++;
   // B's deploy is refused while A holds the stack; one that came after A finished may succeed
@@ -210,9 +229,17 @@ async function runCase(moment: Moment, fault: Fault): Promise<void> {
     partials.push(`${label}: ${JSON.stringify(after)}`);
   }
   // Answer, Engine and history agree.
-  if (answer) expect(answer.isError || bWon ? isOld : isNew, `${label}: answer ${answer.isError ? 'error' : 'success'} but Engine ${isOld ? 'old' : isNew ? 'new' : 'partial'}: ${errorText(answer)}`).toBe(true);
+  if (answer)
+    expect(
+      answer.isError || bWon ? isOld : isNew,
+      `${label}: answer ${answer.isError ? 'error' : 'success'} but Engine ${isOld ? 'old' : isNew ? 'new' : 'partial'}: ${errorText(answer)}`,
+    ).toBe(true);
   const succeeded = answer ? !answer.isError : isNew;
-  const historyOk = !!record && rows.every((r) => r.journal === null) && (record.outcome === 'succeeded') === succeeded && (isOld || isNew);
+  const historyOk =
+    !!record &&
+    rows.every((r) => r.journal === null) &&
+    (record.outcome === 'succeeded') === succeeded &&
+    (isOld || isNew);
   if (historyOk) counts.historyCorrect++;
   expect(historyOk, `${label}: history ${JSON.stringify(record)}`).toBe(true);
   if (moment === 'health wait' && fault === 'engine kill' && answer?.isError) {

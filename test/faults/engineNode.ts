@@ -19,7 +19,12 @@ const WORK = process.env.ENGINE28_WORK ?? '/var/tmp/dom-engine28';
 const TEST_IMAGE = 'dom-test/busybox:1';
 
 function sh(cmd: string, args: string[], opts: { input?: Buffer; timeoutMs?: number } = {}): string {
-  return execFileSync(cmd, args, { encoding: 'utf8', timeout: opts.timeoutMs ?? 120_000, ...(opts.input ? { input: opts.input } : {}), stdio: ['pipe', 'pipe', 'pipe'] });
+  return execFileSync(cmd, args, {
+    encoding: 'utf8',
+    timeout: opts.timeoutMs ?? 120_000,
+    ...(opts.input ? { input: opts.input } : {}),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
 }
 
 export class EngineNode {
@@ -34,12 +39,39 @@ export class EngineNode {
     mkdirSync(this.outer, { recursive: true });
     sh('docker', ['volume', 'create', '--label', `dom-test.run=${this.name}`, `${this.name}-data`]);
     sh('docker', [
-      'run', '-d', '--init', '--name', this.name, '--label', `dom-test.run=${this.name}`, '--label', 'dom-test.engine28=1',
-      '--cap-add', 'ALL', '--cap-drop', 'SYS_RESOURCE',
-      '--security-opt', 'seccomp=unconfined', '--security-opt', 'apparmor=unconfined', '--security-opt', 'systempaths=unconfined',
-      '--device-cgroup-rule', 'a *:* rwm', '--cgroupns', 'host', '-v', '/sys/fs/cgroup:/sys/fs/cgroup:rw',
-      '-v', `${this.name}-data:/var/lib/docker`, '-v', `${this.outer}:/run/outer`,
-      '--entrypoint', 'sleep', IMAGE, 'infinity',
+      'run',
+      '-d',
+      '--init',
+      '--name',
+      this.name,
+      '--label',
+      `dom-test.run=${this.name}`,
+      '--label',
+      'dom-test.engine28=1',
+      '--cap-add',
+      'ALL',
+      '--cap-drop',
+      'SYS_RESOURCE',
+      '--security-opt',
+      'seccomp=unconfined',
+      '--security-opt',
+      'apparmor=unconfined',
+      '--security-opt',
+      'systempaths=unconfined',
+      '--device-cgroup-rule',
+      'a *:* rwm',
+      '--cgroupns',
+      'host',
+      '-v',
+      '/sys/fs/cgroup:/sys/fs/cgroup:rw',
+      '-v',
+      `${this.name}-data:/var/lib/docker`,
+      '-v',
+      `${this.outer}:/run/outer`,
+      '--entrypoint',
+      'sleep',
+      IMAGE,
+      'infinity',
     ]);
     await this.startDaemon();
     const tar = execFileSync('docker', ['save', TEST_IMAGE], { maxBuffer: 512 * 1024 * 1024 });
@@ -60,7 +92,8 @@ export class EngineNode {
         await this.docker.ping();
         return;
       } catch {
-        if (Date.now() > deadline) throw new Error(`the Engine in ${this.name} did not answer within ${ms} ms: ${this.logs()}`);
+        if (Date.now() > deadline)
+          throw new Error(`the Engine in ${this.name} did not answer within ${ms} ms: ${this.logs()}`);
         await new Promise((r) => setTimeout(r, 300));
       }
     }
@@ -88,13 +121,26 @@ export class EngineNode {
   }
 
   logs(): string {
-    return spawnSync('docker', ['exec', this.name, 'tail', '-20', '/var/log/dockerd.log'], { encoding: 'utf8' }).stdout ?? '';
+    return (
+      spawnSync('docker', ['exec', this.name, 'tail', '-20', '/var/log/dockerd.log'], { encoding: 'utf8' }).stdout ?? ''
+    );
   }
 
   stop(): void {
-    spawnSync('bash', ['-c', `timeout 60 docker -H ${this.host} ps -aq | xargs -r timeout 60 docker -H ${this.host} rm -f`], { stdio: 'ignore' });
+    spawnSync(
+      'bash',
+      ['-c', `timeout 60 docker -H ${this.host} ps -aq | xargs -r timeout 60 docker -H ${this.host} rm -f`],
+      { stdio: 'ignore' },
+    );
     spawnSync('docker', ['rm', '-f', this.name], { stdio: 'ignore' });
-    spawnSync('bash', ['-c', `for p in /sys/fs/cgroup/*/${this.name}; do [ -d "$p" ] && find "$p" -depth -type d -exec rmdir {} + 2>/dev/null; done; true`], { stdio: 'ignore' });
+    spawnSync(
+      'bash',
+      [
+        '-c',
+        `for p in /sys/fs/cgroup/*/${this.name}; do [ -d "$p" ] && find "$p" -depth -type d -exec rmdir {} + 2>/dev/null; done; true`,
+      ],
+      { stdio: 'ignore' },
+    );
     spawnSync('docker', ['volume', 'rm', `${this.name}-data`], { stdio: 'ignore' });
     rmSync(this.outer, { recursive: true, force: true });
   }

@@ -16,7 +16,11 @@ export interface ServerUnderTest {
   stderr(): string;
 }
 
-export async function startServer(dockerHost: string, historyPath: string, env: Record<string, string> = {}): Promise<ServerUnderTest> {
+export async function startServer(
+  dockerHost: string,
+  historyPath: string,
+  env: Record<string, string> = {},
+): Promise<ServerUnderTest> {
   let stderr = '';
   const transport = new StdioClientTransport({
     command: process.execPath,
@@ -48,7 +52,10 @@ export async function startServer(dockerHost: string, historyPath: string, env: 
     async call(name, args, onMessage) {
       return (await client.callTool(
         { name, arguments: args },
-        { timeout: 300_000, ...(onMessage ? { onprogress: (p: { message?: string }) => p.message && onMessage(p.message) } : {}) },
+        {
+          timeout: 300_000,
+          ...(onMessage ? { onprogress: (p: { message?: string }) => p.message && onMessage(p.message) } : {}),
+        },
       )) as CallResult;
     },
     kill() {
@@ -82,7 +89,9 @@ export function stackHistory(path: string, stack: string): HistoryRow[] {
   const db = new DatabaseSync(path, { readOnly: true });
   try {
     return db
-      .prepare("SELECT id, outcome, error, journal FROM deployments WHERE kind = 'deploy_stack' AND stack = ? ORDER BY started_at, id")
+      .prepare(
+        "SELECT id, outcome, error, journal FROM deployments WHERE kind = 'deploy_stack' AND stack = ? ORDER BY started_at, id",
+      )
       .all(stack) as unknown as HistoryRow[];
   } finally {
     db.close();

@@ -83,7 +83,13 @@ function lengthBounds(s: Schema): { min: number; max: number | undefined } {
 }
 
 /** Mixes a valid arbitrary with hostile ones; hostile values that still fit the leaf come up as often as any. */
-function withHostile<T>(valid: fc.Arbitrary<T>, leaf: Schema, pool: readonly unknown[], any: fc.Arbitrary<unknown>, ctx: Ctx): fc.Arbitrary<unknown> {
+function withHostile<T>(
+  valid: fc.Arbitrary<T>,
+  leaf: Schema,
+  pool: readonly unknown[],
+  any: fc.Arbitrary<unknown>,
+  ctx: Ctx,
+): fc.Arbitrary<unknown> {
   if (ctx.hostileRate <= 0) return valid;
   const fitting = pool.filter((v) => leaf.safeParse(v).success);
   const hostile = fitting.length ? fc.oneof(any, fc.constantFrom(...fitting)) : any;
@@ -105,7 +111,10 @@ function stringArb(s: Schema, ctx: Ctx): fc.Arbitrary<string> {
       return c.pattern;
     });
   const genMax = Math.max(min, Math.min(max ?? Infinity, min + ctx.maxStringLength));
-  const fits = (v: string) => v.length >= min && v.length <= (max ?? Infinity) && patterns.every((p) => new RegExp(p.source, p.flags.replace('g', '')).test(v));
+  const fits = (v: string) =>
+    v.length >= min &&
+    v.length <= (max ?? Infinity) &&
+    patterns.every((p) => new RegExp(p.source, p.flags.replace('g', '')).test(v));
   const [first] = patterns;
   if (!first) return fc.string({ minLength: min, maxLength: genMax, unit: CHAR }).filter(fits);
   return fc.stringMatching(first, { size: 'small' }).filter(fits);
@@ -178,7 +187,10 @@ function walk(s: Schema, path: string, ctx: Ctx): fc.Arbitrary<unknown> {
     case 'pipe':
       if (KEY_VALUE_LISTS.has(s)) {
         const key = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_.]{0,15}$/);
-        return fc.array(fc.tuple(key, fc.string({ maxLength: 20 })).map(([k, v]) => `${k}=${v}`), { maxLength: ctx.maxItems });
+        return fc.array(
+          fc.tuple(key, fc.string({ maxLength: 20 })).map(([k, v]) => `${k}=${v}`),
+          { maxLength: ctx.maxItems },
+        );
       }
       // A preprocess (its `in` is a transform) accepts what its `out` accepts.
       return walk(((d.in as Schema)._zod.def.type === 'transform' ? d.out : d.in) as Schema, path, ctx);
@@ -212,9 +224,18 @@ function objectArb(s: Schema, path: string, ctx: Ctx): fc.Arbitrary<Record<strin
     const at = path ? `${path}.${key}` : key;
     const optional = field._zod.optin === 'optional' || field._zod.optin === 'defaulted';
     if (!optional) required.push(key);
-    const inner = optional && ['optional', 'default', 'prefault'].includes(field._zod.def.type) ? (field._zod.def.innerType as Schema) : field;
+    const inner =
+      optional && ['optional', 'default', 'prefault'].includes(field._zod.def.type)
+        ? (field._zod.def.innerType as Schema)
+        : field;
     const valid = walk(inner, at, ctx);
-    fields[key] = ctx.wrongTypeRate > 0 ? fc.oneof({ weight: 100 - ctx.wrongTypeRate, arbitrary: valid }, { weight: ctx.wrongTypeRate, arbitrary: wrongType }) : valid;
+    fields[key] =
+      ctx.wrongTypeRate > 0
+        ? fc.oneof(
+            { weight: 100 - ctx.wrongTypeRate, arbitrary: valid },
+            { weight: ctx.wrongTypeRate, arbitrary: wrongType },
+          )
+        : valid;
   }
   return fc.record(fields, { requiredKeys: required }) as fc.Arbitrary<Record<string, unknown>>;
 }
@@ -231,6 +252,9 @@ export function arbitraryFromSchema(schema: Schema, options: SchemaArbitraryOpti
 }
 
 /** Re-roots overrides under a prefix: the same field rules for deploy_container and configuration_validation.container. */
-export function underPath(prefix: string, overrides: Record<string, fc.Arbitrary<unknown>>): Record<string, fc.Arbitrary<unknown>> {
+export function underPath(
+  prefix: string,
+  overrides: Record<string, fc.Arbitrary<unknown>>,
+): Record<string, fc.Arbitrary<unknown>> {
   return Object.fromEntries(Object.entries(overrides).map(([k, v]) => [`${prefix}.${k}`, v]));
 }

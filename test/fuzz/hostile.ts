@@ -81,5 +81,7 @@ export const wrongType: fc.Arbitrary<unknown> = fc.oneof(
   fc.integer(),
   fc.constantFrom(...HOSTILE_STRINGS.slice(0, 12)),
   fc.array(fc.constantFrom(1, 'fuzz-nx', null), { maxLength: 3 }),
-  fc.dictionary(fc.constantFrom('a', '__proto__', 'constructor', 'fuzz-nx'), fc.constantFrom(1, 'x', null), { maxKeys: 2 }),
+  fc.dictionary(fc.constantFrom('a', '__proto__', 'constructor', 'fuzz-nx'), fc.constantFrom(1, 'x', null), {
+    maxKeys: 2,
+  }),
 );

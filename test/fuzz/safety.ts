@@ -14,7 +14,10 @@ type Args = Record<string, unknown>;
 const REF_FIELDS: Record<string, [string, RefKind][]> = {
   get_container_info: [['id', 'container']],
   get_container_logs: [['id', 'container']],
-  get_container_stats: [['id', 'container'], ['stack', 'stack']],
+  get_container_stats: [
+    ['id', 'container'],
+    ['stack', 'stack'],
+  ],
   start_container: [['id', 'container']],
   stop_container: [['id', 'container']],
   restart_container: [['id', 'container']],
@@ -22,8 +25,14 @@ const REF_FIELDS: Record<string, [string, RefKind][]> = {
   exec_in_container: [['id', 'container']],
   remove_image: [['id', 'image']],
   remove_network: [['id', 'network']],
-  connect_container_to_network: [['network', 'network'], ['container', 'container']],
-  disconnect_container_from_network: [['network', 'network'], ['container', 'container']],
+  connect_container_to_network: [
+    ['network', 'network'],
+    ['container', 'container'],
+  ],
+  disconnect_container_from_network: [
+    ['network', 'network'],
+    ['container', 'container'],
+  ],
   remove_volume: [['id', 'volume']],
   get_stack_status: [['name', 'stack']],
   remove_stack: [['name', 'stack']],
@@ -75,15 +84,28 @@ function safeCommand(cmd: unknown): boolean {
   const [prog = '', , script] = a;
   if (prog.includes('fuzz-nx') || prog === '') return true;
   if (!SAFE_PROGRAMS.includes(prog)) return false;
-  return prog !== 'sh' || typeof cmd === 'string' || (a[1] === '-c' && script !== undefined && SAFE_SCRIPTS.has(script) && a.length <= 4);
+  return (
+    prog !== 'sh' ||
+    typeof cmd === 'string' ||
+    (a[1] === '-c' && script !== undefined && SAFE_SCRIPTS.has(script) && a.length <= 4)
+  );
 }
 
 function loopbackOrBroken(p: unknown): boolean {
-  if (typeof p === 'string') return /^127\.0\.0\.1:\d+:\d+(\/(tcp|udp))?$/.test(p) || p.includes('fuzz-nx') || /:(-\d+|\d{6,}|[7-9]\d{4})(:|$)/.test(p);
+  if (typeof p === 'string')
+    return (
+      /^127\.0\.0\.1:\d+:\d+(\/(tcp|udp))?$/.test(p) ||
+      p.includes('fuzz-nx') ||
+      /:(-\d+|\d{6,}|[7-9]\d{4})(:|$)/.test(p)
+    );
   if (typeof p === 'number') return p < 1 || p > 65535;
   if (p && typeof p === 'object') {
     const o = p as { host_ip?: unknown; published?: unknown; target?: unknown };
-    return o.host_ip === '127.0.0.1' || (typeof o.target === 'number' && o.target < 1) || (typeof o.published === 'string' && o.published.includes('fuzz-nx'));
+    return (
+      o.host_ip === '127.0.0.1' ||
+      (typeof o.target === 'number' && o.target < 1) ||
+      (typeof o.published === 'string' && o.published.includes('fuzz-nx'))
+    );
   }
   return true;
 }
@@ -111,50 +133,79 @@ export function makeSafe(tool: string, input: Args, own: OwnObjects, run: FuzzRu
   for (const [key, kind] of REF_FIELDS[tool] ?? []) {
     const v = args[key];
     if (typeof v !== 'string' || isOwn(own, kind, v)) continue;
-    if (!cannotNameOthers(v, kind === 'image' ? IMAGE_REF : NAME)) rewrite(key, `fuzz-nx-${v.slice(0, 200)}`, 'could name a foreign object');
+    if (!cannotNameOthers(v, kind === 'image' ? IMAGE_REF : NAME))
+      rewrite(key, `fuzz-nx-${v.slice(0, 200)}`, 'could name a foreign object');
   }
 
   if (tool === 'deploy_container' || tool === 'pull_image') {
-    if (typeof args.image === 'string' && hasRegistryHost(args.image)) rewrite('image', 'fuzz-nx-image', 'registry host');
+    if (typeof args.image === 'string' && hasRegistryHost(args.image))
+      rewrite('image', 'fuzz-nx-image', 'registry host');
   }
   if (tool === 'deploy_container') {
-    if (Array.isArray(args.ports) && !args.ports.every(loopbackOrBroken)) rewrite('ports', args.ports.filter(loopbackOrBroken), 'port not on loopback');
+    if (Array.isArray(args.ports) && !args.ports.every(loopbackOrBroken))
+      rewrite('ports', args.ports.filter(loopbackOrBroken), 'port not on loopback');
     if (Array.isArray(args.volumes)) {
       const fixed = args.volumes.map((v) => ownedVolume(v, own, run));
       if (JSON.stringify(fixed) !== JSON.stringify(args.volumes)) rewrite('volumes', fixed, 'named volume not ours');
     }
-    if (typeof args.network === 'string' && !isOwn(own, 'network', args.network) && !['none', 'host', 'bridge'].includes(args.network) && !cannotNameOthers(args.network)) {
+    if (
+      typeof args.network === 'string' &&
+      !isOwn(own, 'network', args.network) &&
+      !['none', 'host', 'bridge'].includes(args.network) &&
+      !cannotNameOthers(args.network)
+    ) {
       rewrite('network', 'fuzz-nx-network', 'foreign network');
     }
-    for (const key of ['command', 'entrypoint']) if (!safeCommand(args[key])) rewrite(key, ['sleep', '3600'], 'unvetted command');
+    for (const key of ['command', 'entrypoint'])
+      if (!safeCommand(args[key])) rewrite(key, ['sleep', '3600'], 'unvetted command');
   }
-  if (tool === 'exec_in_container' && !safeCommand(args.command)) rewrite('command', ['echo', 'fuzz'], 'unvetted command');
+  if (tool === 'exec_in_container' && !safeCommand(args.command))
+    rewrite('command', ['echo', 'fuzz'], 'unvetted command');
 
   if (tool === 'deploy_application_stack' && args.dry_run !== true) {
     const vetted =
-      (typeof args.compose === 'string' && args.file === undefined && args.template === undefined && composes.some((c) => c.deployable)) ||
+      (typeof args.compose === 'string' &&
+        args.file === undefined &&
+        args.template === undefined &&
+        composes.some((c) => c.deployable)) ||
       (args.file === `${run.dir}/compose.yml` && args.compose === undefined && args.template === undefined);
     if (!vetted) rewrite('dry_run', true, 'unvetted source: plan only');
   }
-  if (tool === 'health_monitoring' && args.heal === true && (typeof args.target !== 'string' || !isOwn(own, 'target', args.target))) {
+  if (
+    tool === 'health_monitoring' &&
+    args.heal === true &&
+    (typeof args.target !== 'string' || !isOwn(own, 'target', args.target))
+  ) {
     rewrite('heal', false, 'heal only what we own');
   }
   if (tool === 'create_network') {
-    for (const key of ['subnet', 'gateway', 'ip_range']) if (outsideOurSubnets(args[key])) rewrite(key, 'fuzz-nx', 'address outside 10.231/16');
-    if (typeof args.driver === 'string' && !['bridge', 'host', 'null', ''].includes(args.driver) && !args.driver.includes('fuzz-nx')) rewrite('driver', 'fuzz-nx-driver', 'driver');
+    for (const key of ['subnet', 'gateway', 'ip_range'])
+      if (outsideOurSubnets(args[key])) rewrite(key, 'fuzz-nx', 'address outside 10.231/16');
+    if (
+      typeof args.driver === 'string' &&
+      !['bridge', 'host', 'null', ''].includes(args.driver) &&
+      !args.driver.includes('fuzz-nx')
+    )
+      rewrite('driver', 'fuzz-nx-driver', 'driver');
     if (args.options && typeof args.options === 'object') {
       const opts = Object.entries(args.options).filter(([k]) => k.includes('fuzz-nx'));
-      if (opts.length !== Object.keys(args.options).length) rewrite('options', Object.fromEntries(opts), 'network option');
+      if (opts.length !== Object.keys(args.options).length)
+        rewrite('options', Object.fromEntries(opts), 'network option');
     }
   }
-  if ((tool === 'connect_container_to_network' || tool === 'disconnect_container_from_network') && outsideOurSubnets(args.ipv4_address)) {
+  if (
+    (tool === 'connect_container_to_network' || tool === 'disconnect_container_from_network') &&
+    outsideOurSubnets(args.ipv4_address)
+  ) {
     rewrite('ipv4_address', 'fuzz-nx', 'address outside 10.231/16');
   }
   if (tool === 'create_volume') {
-    if (typeof args.driver === 'string' && !['local', ''].includes(args.driver) && !args.driver.includes('fuzz-nx')) rewrite('driver', 'fuzz-nx-driver', 'driver');
+    if (typeof args.driver === 'string' && !['local', ''].includes(args.driver) && !args.driver.includes('fuzz-nx'))
+      rewrite('driver', 'fuzz-nx-driver', 'driver');
     if (args.driver_opts && typeof args.driver_opts === 'object') {
       const opts = Object.entries(args.driver_opts).filter(([k]) => k.includes('fuzz-nx'));
-      if (opts.length !== Object.keys(args.driver_opts).length) rewrite('driver_opts', Object.fromEntries(opts), 'volume option');
+      if (opts.length !== Object.keys(args.driver_opts).length)
+        rewrite('driver_opts', Object.fromEntries(opts), 'volume option');
     }
   }
   return { args, rewrites };
@@ -162,14 +213,18 @@ export function makeSafe(tool: string, input: Args, own: OwnObjects, run: FuzzRu
 
 /** A named volume source we do not own becomes one with our prefix (removed at the end); binds and tmpfs stay. */
 function ownedVolume(v: unknown, own: OwnObjects, run: FuzzRun): unknown {
-  const fix = (source: string) => (!NAME.test(source.toLowerCase()) || isOwn(own, 'volume', source) || source.startsWith(run.prefix) ? source : `${run.prefix}-v-x`);
+  const fix = (source: string) =>
+    !NAME.test(source.toLowerCase()) || isOwn(own, 'volume', source) || source.startsWith(run.prefix)
+      ? source
+      : `${run.prefix}-v-x`;
   if (typeof v === 'string') {
     const [source = '', ...rest] = v.split(':');
     return rest.length ? [fix(source), ...rest].join(':') : v;
   }
   if (v && typeof v === 'object') {
     const o = v as { type?: unknown; source?: unknown };
-    if ((o.type === undefined || o.type === 'volume') && typeof o.source === 'string') return { ...o, source: fix(o.source) };
+    if ((o.type === undefined || o.type === 'volume') && typeof o.source === 'string')
+      return { ...o, source: fix(o.source) };
   }
   return v;
 }

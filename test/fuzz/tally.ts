@@ -29,7 +29,18 @@ export class Tally {
   readonly broken: { tool: string; args: string; what: string }[] = [];
 
   constructor(toolNames: string[]) {
-    for (const t of toolNames) this.tools.set(t, { calls: 0, rejected: 0, reached: 0, ok: 0, errors: {}, examples: {}, rewritten: 0, totalMs: 0, maxMs: 0 });
+    for (const t of toolNames)
+      this.tools.set(t, {
+        calls: 0,
+        rejected: 0,
+        reached: 0,
+        ok: 0,
+        errors: {},
+        examples: {},
+        rewritten: 0,
+        totalMs: 0,
+        maxMs: 0,
+      });
   }
 
   record(tool: string, args: unknown, outcome: Outcome, ms: number, rewritten: boolean): void {
@@ -55,7 +66,12 @@ export class Tally {
   totals(): { calls: number; rejected: number; reached: number; ok: number } {
     const all = [...this.tools.values()];
     const sum = (f: (t: ToolTally) => number) => all.reduce((n, t) => n + f(t), 0);
-    return { calls: sum((t) => t.calls), rejected: sum((t) => t.rejected), reached: sum((t) => t.reached), ok: sum((t) => t.ok) };
+    return {
+      calls: sum((t) => t.calls),
+      rejected: sum((t) => t.rejected),
+      reached: sum((t) => t.reached),
+      ok: sum((t) => t.ok),
+    };
   }
 
   table(): string {
@@ -74,10 +90,21 @@ export class Tally {
       String(Math.round(t.maxMs)),
     ]);
     const total = this.totals();
-    rows.push(['TOTAL', String(total.calls), String(total.rejected), String(total.reached), String(total.ok), '', '', '', '']);
+    rows.push([
+      'TOTAL',
+      String(total.calls),
+      String(total.rejected),
+      String(total.reached),
+      String(total.ok),
+      '',
+      '',
+      '',
+      '',
+    ]);
     const head = ['tool', 'calls', 'rejected', 'reached', 'ok', 'errors by kind', 'guarded', 'avg ms', 'max ms'];
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-    const line = (r: string[]) => r.map((c, i) => (i === 0 || i === 5 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+    const line = (r: string[]) =>
+      r.map((c, i) => (i === 0 || i === 5 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
     return [line(head), ...rows.map(line)].join('\n');
   }
 

@@ -41,7 +41,10 @@ export const garbageRef: fc.Arbitrary<string> = fc.oneof(
 
 export function ref(kind: RefKind, format = '%s'): fc.Arbitrary<unknown> {
   return fc.oneof(
-    { weight: 8, arbitrary: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }).map((p) => new Ref(kind, p, format)) },
+    {
+      weight: 8,
+      arbitrary: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }).map((p) => new Ref(kind, p, format)),
+    },
     { weight: 2, arbitrary: garbageRef.map((g) => format.replace('%s', g)) },
   );
 }
@@ -77,12 +80,16 @@ export async function fillPlaceholders(
 ): Promise<unknown> {
   if (value instanceof Ref) {
     const values = ownValues(own, value.kind);
-    const name = values.length ? (values[Math.floor(value.pick * values.length)] as string) : `fuzz-nx-none-${value.kind}`;
+    const name = values.length
+      ? (values[Math.floor(value.pick * values.length)] as string)
+      : `fuzz-nx-none-${value.kind}`;
     return value.format.replace('%s', name);
   }
   if (value instanceof LoopbackPort) {
     const p = await port();
-    return value.form === 'string' ? `127.0.0.1:${p}:${value.containerPort}` : { target: value.containerPort, published: p, host_ip: '127.0.0.1' };
+    return value.form === 'string'
+      ? `127.0.0.1:${p}:${value.containerPort}`
+      : { target: value.containerPort, published: p, host_ip: '127.0.0.1' };
   }
   if (value instanceof ComposeText) {
     seen.composes.push(value.compose);

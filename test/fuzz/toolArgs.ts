@@ -23,7 +23,18 @@ export interface FuzzRun {
   templates: string[];
 }
 
-export const SAFE_PROGRAMS = ['sleep', 'true', 'false', 'echo', 'cat', 'ls', 'env', 'sh', 'wc', 'fuzz-nx-no-such-program'];
+export const SAFE_PROGRAMS = [
+  'sleep',
+  'true',
+  'false',
+  'echo',
+  'cat',
+  'ls',
+  'env',
+  'sh',
+  'wc',
+  'fuzz-nx-no-such-program',
+];
 
 /** Commands for containers and execs: only read, print, sleep or fail. */
 const command = fc.oneof(
@@ -92,19 +103,46 @@ const subnetIndex = fc.integer({ min: 0, max: 7 });
 function deployContainerOverrides(run: FuzzRun): Record<string, fc.Arbitrary<unknown>> {
   return {
     image,
-    name: fc.oneof({ weight: 8, arbitrary: fc.stringMatching(/^[a-z0-9]{1,8}$/).map((s) => `${run.prefix}-c-${s}`) }, { weight: 2, arbitrary: hostileOrGarbage }),
+    name: fc.oneof(
+      { weight: 8, arbitrary: fc.stringMatching(/^[a-z0-9]{1,8}$/).map((s) => `${run.prefix}-c-${s}`) },
+      { weight: 2, arbitrary: hostileOrGarbage },
+    ),
     command,
     entrypoint: fc.constantFrom(['sh', '-c', 'exec "$@"', 'sh'], [], '', ['fuzz-nx-no-such-program']),
     'ports[]': fc.oneof(
       { weight: 6, arbitrary: loopbackPort('string') },
       { weight: 2, arbitrary: loopbackPort('object') },
-      { weight: 2, arbitrary: fc.constantFrom<unknown>('127.0.0.1:99999:80', '127.0.0.1:-1:80', 70000, -1, 'fuzz-nx', '127.0.0.1:8080:80/sctp-fuzz', { target: -5 }, { target: 80, published: 'fuzz-nx', host_ip: '127.0.0.1' }, { target: 80, host_ip: '127.0.0.1', protocol: 'udp' }) },
+      {
+        weight: 2,
+        arbitrary: fc.constantFrom<unknown>(
+          '127.0.0.1:99999:80',
+          '127.0.0.1:-1:80',
+          70000,
+          -1,
+          'fuzz-nx',
+          '127.0.0.1:8080:80/sctp-fuzz',
+          { target: -5 },
+          { target: 80, published: 'fuzz-nx', host_ip: '127.0.0.1' },
+          { target: 80, host_ip: '127.0.0.1', protocol: 'udp' },
+        ),
+      },
     ),
     'volumes[]': fc.oneof(
       { weight: 2, arbitrary: ref('volume', '%s:/data') },
-      { weight: 2, arbitrary: ref('volume').map((source) => ({ type: 'volume', source, target: '/data', read_only: false })) },
+      {
+        weight: 2,
+        arbitrary: ref('volume').map((source) => ({ type: 'volume', source, target: '/data', read_only: false })),
+      },
       { weight: 2, arbitrary: fc.stringMatching(/^[a-z0-9]{1,6}$/).map((s) => `${run.prefix}-v-${s}:/new`) },
-      { weight: 2, arbitrary: fc.constantFrom(`${run.dir}:/mnt`, `${run.dir}/sub:/sub:ro`, { type: 'bind', source: run.dir, target: '/b', read_only: true }, { type: 'tmpfs', target: '/t' }) },
+      {
+        weight: 2,
+        arbitrary: fc.constantFrom(
+          `${run.dir}:/mnt`,
+          `${run.dir}/sub:/sub:ro`,
+          { type: 'bind', source: run.dir, target: '/b', read_only: true },
+          { type: 'tmpfs', target: '/t' },
+        ),
+      },
       {
         weight: 2,
         arbitrary: fc.constantFrom<unknown>(
@@ -128,18 +166,35 @@ function deployContainerOverrides(run: FuzzRun): Record<string, fc.Arbitrary<unk
     restart: fc.constantFrom('no', 'on-failure:1', 'unless-stopped', 'always', 'on-failure:-1', 'fuzz-nx', ''),
     'resources.memory': fc.constantFrom<unknown>('16m', '32m', 64 * 1024 * 1024, '1b', '-1', '999999g', 'fuzz-nx', 0),
     'resources.cpus': fc.constantFrom<unknown>(0.1, 0.5, '0.25', -1, 1000, 'fuzz-nx', 0),
-    'healthcheck.test': fc.constantFrom<unknown>(['CMD', 'true'], 'true', ['CMD-SHELL', 'exit 1'], ['NONE'], [], 'fuzz-nx'),
+    'healthcheck.test': fc.constantFrom<unknown>(
+      ['CMD', 'true'],
+      'true',
+      ['CMD-SHELL', 'exit 1'],
+      ['NONE'],
+      [],
+      'fuzz-nx',
+    ),
     'healthcheck.interval': fc.constantFrom<unknown>('1s', 1, '0s', '-5s', 'fuzz-nx', 1e21),
     'healthcheck.retries': fc.constantFrom(1, 2, 0),
     privileged: fc.constantFrom(false, false, false, true),
     'cap_add[]': fc.constantFrom('CHOWN', 'NET_RAW', 'SYS_ADMIN', 'ALL', 'cap_sys_module', 'fuzz-nx', ''),
     'cap_drop[]': fc.constantFrom('ALL', 'NET_RAW', 'fuzz-nx'),
-    devices: fc.oneof({ weight: 4, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.constantFrom(['/dev/fuse'], ['/dev/sda:/dev/xvda:rwm'], ['fuzz-nx']) }),
+    devices: fc.oneof(
+      { weight: 4, arbitrary: fc.constant([]) },
+      { weight: 1, arbitrary: fc.constantFrom(['/dev/fuse'], ['/dev/sda:/dev/xvda:rwm'], ['fuzz-nx']) },
+    ),
     pid: fc.constantFrom('host', 'container:fuzz-nx', 'private', '', 'fuzz-nx'),
     ipc: fc.constantFrom('host', 'private', 'shareable', 'fuzz-nx'),
     uts: fc.constantFrom('host', '', 'fuzz-nx'),
     userns_mode: fc.constantFrom('host', '', 'fuzz-nx'),
-    'security_opt[]': fc.constantFrom('no-new-privileges:true', 'seccomp=unconfined', 'apparmor:unconfined', 'systempaths=unconfined', 'label=disable', 'fuzz-nx'),
+    'security_opt[]': fc.constantFrom(
+      'no-new-privileges:true',
+      'seccomp=unconfined',
+      'apparmor:unconfined',
+      'systempaths=unconfined',
+      'label=disable',
+      'fuzz-nx',
+    ),
     user: fc.constantFrom('0', 'root', '1000:1000', 'nobody', 'fuzz-nx', '0:0:0', ''),
     working_dir: fc.constantFrom('/', '/tmp', 'relative', '../../etc', '/fuzz-nx'),
     stop_timeout: fc.constantFrom(0, 1, 2),
@@ -156,33 +211,59 @@ function plainDeploy(run: FuzzRun): fc.Arbitrary<Record<string, unknown>> {
         ports: fc.array(loopbackPort(), { maxLength: 1 }),
         network: ref('network'),
         volumes: fc.array(ref('volume', '%s:/data'), { maxLength: 1 }),
-        env: fc.dictionary(fc.constantFrom('A', 'DB_PASSWORD', 'TOKEN'), fc.constantFrom('1', 'hunter2', 'postgres://u:p@db/x'), { maxKeys: 2 }),
+        env: fc.dictionary(
+          fc.constantFrom('A', 'DB_PASSWORD', 'TOKEN'),
+          fc.constantFrom('1', 'hunter2', 'postgres://u:p@db/x'),
+          { maxKeys: 2 },
+        ),
         restart: fc.constantFrom('no', 'unless-stopped'),
         healthcheck: fc.constant({ test: ['CMD', 'true'], interval: '1s', retries: 2 }),
         wait: fc.constantFrom('running', 'none', 'healthy'),
       },
       { requiredKeys: ['name'] },
     )
-    .map((a) => ({ image: BUSYBOX, command: ['sleep', '3600'], init: true, stop_timeout: 1, timeout: 10, resources: { memory: '32m' }, ...a }));
+    .map((a) => ({
+      image: BUSYBOX,
+      command: ['sleep', '3600'],
+      init: true,
+      stop_timeout: 1,
+      timeout: 10,
+      resources: { memory: '32m' },
+      ...a,
+    }));
 }
 
 /** A coherent network: subnet, gateway and range agree. */
 function plainNetwork(run: FuzzRun): fc.Arbitrary<Record<string, unknown>> {
   return fc
     .record(
-      { name: fc.stringMatching(/^[a-z0-9]{1,8}$/), subnet: subnetIndex, internal: fc.boolean(), attachable: fc.boolean(), labels: fc.dictionary(fc.constantFrom('team', 'fuzz'), fc.constantFrom('a', '')) },
+      {
+        name: fc.stringMatching(/^[a-z0-9]{1,8}$/),
+        subnet: subnetIndex,
+        internal: fc.boolean(),
+        attachable: fc.boolean(),
+        labels: fc.dictionary(fc.constantFrom('team', 'fuzz'), fc.constantFrom('a', '')),
+      },
       { requiredKeys: ['name'] },
     )
     .map(({ name, subnet, ...rest }) => ({
       name: `${run.prefix}-n-${name}`,
-      ...(subnet === undefined ? {} : { subnet: `10.231.${subnet}.0/24`, gateway: `10.231.${subnet}.1`, ip_range: `10.231.${subnet}.128/25` }),
+      ...(subnet === undefined
+        ? {}
+        : { subnet: `10.231.${subnet}.0/24`, gateway: `10.231.${subnet}.1`, ip_range: `10.231.${subnet}.128/25` }),
       ...rest,
     }));
 }
 
 function plainVolume(run: FuzzRun): fc.Arbitrary<Record<string, unknown>> {
   return fc
-    .record({ name: fc.stringMatching(/^[a-z0-9]{1,8}$/), labels: fc.dictionary(fc.constantFrom('team', 'fuzz'), fc.constantFrom('a', '')) }, { requiredKeys: ['name'] })
+    .record(
+      {
+        name: fc.stringMatching(/^[a-z0-9]{1,8}$/),
+        labels: fc.dictionary(fc.constantFrom('team', 'fuzz'), fc.constantFrom('a', '')),
+      },
+      { requiredKeys: ['name'] },
+    )
     .map(({ name, ...rest }) => ({ name: `${run.prefix}-v-${name}`, ...rest }));
 }
 
@@ -217,7 +298,9 @@ const POLICY_PROBES: Record<string, unknown>[] = [
 ];
 
 function policyProbe(run: FuzzRun): fc.Arbitrary<Record<string, unknown>> {
-  return fc.tuple(plainDeploy(run), fc.constantFrom(...POLICY_PROBES)).map(([plain, probe]) => ({ ...withoutKeys(plain, ['network', 'volumes']), ...probe, wait: 'running' }));
+  return fc
+    .tuple(plainDeploy(run), fc.constantFrom(...POLICY_PROBES))
+    .map(([plain, probe]) => ({ ...withoutKeys(plain, ['network', 'volumes']), ...probe, wait: 'running' }));
 }
 
 function stackOverrides(run: FuzzRun): Record<string, fc.Arbitrary<unknown>> {
@@ -225,11 +308,28 @@ function stackOverrides(run: FuzzRun): Record<string, fc.Arbitrary<unknown>> {
     name: fc.oneof(
       { weight: 6, arbitrary: fc.stringMatching(/^[a-z0-9]{1,6}$/).map((s) => `${run.prefix}-s-${s}`) },
       { weight: 2, arbitrary: ref('stack') },
-      { weight: 2, arbitrary: fc.constantFrom('fuzz-nx', 'FUZZ-NX', '-fuzz-nx', 'fuzz_nx.x', 'a'.repeat(64), hostileOrGarbage) },
+      {
+        weight: 2,
+        arbitrary: fc.constantFrom('fuzz-nx', 'FUZZ-NX', '-fuzz-nx', 'fuzz_nx.x', 'a'.repeat(64), hostileOrGarbage),
+      },
     ),
     compose: composeCase.map((c) => new ComposeText(c)),
-    file: fc.constantFrom(`${run.dir}/compose.yml`, `${run.dir}/missing.yml`, run.dir, '/etc/passwd', '../../etc/passwd', '/etc/hostname', '/proc/self/cmdline', 'fuzz-nx.yml', '', '\u0000'),
-    template: fc.oneof(fc.constantFrom(...run.templates), fc.constantFrom('fuzz-nx', '../templates/web-stack', '', '/etc/passwd')),
+    file: fc.constantFrom(
+      `${run.dir}/compose.yml`,
+      `${run.dir}/missing.yml`,
+      run.dir,
+      '/etc/passwd',
+      '../../etc/passwd',
+      '/etc/hostname',
+      '/proc/self/cmdline',
+      'fuzz-nx.yml',
+      '',
+      '\u0000',
+    ),
+    template: fc.oneof(
+      fc.constantFrom(...run.templates),
+      fc.constantFrom('fuzz-nx', '../templates/web-stack', '', '/etc/passwd'),
+    ),
     'variables{}': fc.oneof(fc.constantFrom('8080', '', 'fuzz-nx'), hostileString),
     profiles: fc.constantFrom(['*'], ['fuzz-nx'], [''], []),
     dry_run: fc.constantFrom(true, true, false),
@@ -265,7 +365,12 @@ function overridesFor(tool: string, run: FuzzRun): Record<string, fc.Arbitrary<u
     case 'deploy_container':
       return deployContainerOverrides(run);
     case 'exec_in_container':
-      return { ...containerId, command: execCommand, timeout: fc.constantFrom<unknown>(0.1, 1, 3, 0, 3601), working_dir: fc.constantFrom('/', '/tmp', 'relative', '/fuzz-nx', '') };
+      return {
+        ...containerId,
+        command: execCommand,
+        timeout: fc.constantFrom<unknown>(0.1, 1, 3, 0, 3601),
+        working_dir: fc.constantFrom('/', '/tmp', 'relative', '/fuzz-nx', ''),
+      };
     case 'get_container_info':
     case 'get_container_logs':
     case 'start_container':
@@ -282,21 +387,43 @@ function overridesFor(tool: string, run: FuzzRun): Record<string, fc.Arbitrary<u
       return { id: ref('image') };
     case 'create_network':
       return {
-        name: fc.oneof({ weight: 8, arbitrary: fc.stringMatching(/^[a-z0-9]{1,8}$/).map((s) => `${run.prefix}-n-${s}`) }, { weight: 2, arbitrary: hostileOrGarbage }),
+        name: fc.oneof(
+          { weight: 8, arbitrary: fc.stringMatching(/^[a-z0-9]{1,8}$/).map((s) => `${run.prefix}-n-${s}`) },
+          { weight: 2, arbitrary: hostileOrGarbage },
+        ),
         driver: fc.constantFrom('bridge', 'bridge', 'fuzz-nx-driver', 'host', 'null', ''),
-        subnet: fc.oneof(subnetIndex.map((i) => `10.231.${i}.0/24`), fc.constantFrom('10.231.0.0/33', '999.1.1.1/8', 'fuzz-nx', '::1/200')),
-        gateway: fc.oneof(subnetIndex.map((i) => `10.231.${i}.1`), fc.constantFrom('10.231.0.256', 'fuzz-nx')),
-        ip_range: fc.oneof(subnetIndex.map((i) => `10.231.${i}.128/25`), fc.constantFrom('fuzz-nx', '10.231.0.0/8')),
+        subnet: fc.oneof(
+          subnetIndex.map((i) => `10.231.${i}.0/24`),
+          fc.constantFrom('10.231.0.0/33', '999.1.1.1/8', 'fuzz-nx', '::1/200'),
+        ),
+        gateway: fc.oneof(
+          subnetIndex.map((i) => `10.231.${i}.1`),
+          fc.constantFrom('10.231.0.256', 'fuzz-nx'),
+        ),
+        ip_range: fc.oneof(
+          subnetIndex.map((i) => `10.231.${i}.128/25`),
+          fc.constantFrom('fuzz-nx', '10.231.0.0/8'),
+        ),
         'options{key}': fc.stringMatching(/^[a-z.]{1,12}$/).map((s) => `fuzz-nx.${s}`),
       };
     case 'remove_network':
       return { id: ref('network') };
     case 'connect_container_to_network':
     case 'disconnect_container_from_network':
-      return { network: ref('network'), container: ref('container'), ipv4_address: fc.oneof(subnetIndex.map((i) => `10.231.${i}.${10 + i}`), fc.constantFrom('fuzz-nx', '10.231.0.999')) };
+      return {
+        network: ref('network'),
+        container: ref('container'),
+        ipv4_address: fc.oneof(
+          subnetIndex.map((i) => `10.231.${i}.${10 + i}`),
+          fc.constantFrom('fuzz-nx', '10.231.0.999'),
+        ),
+      };
     case 'create_volume':
       return {
-        name: fc.oneof({ weight: 8, arbitrary: fc.stringMatching(/^[a-z0-9]{1,8}$/).map((s) => `${run.prefix}-v-${s}`) }, { weight: 2, arbitrary: hostileOrGarbage }),
+        name: fc.oneof(
+          { weight: 8, arbitrary: fc.stringMatching(/^[a-z0-9]{1,8}$/).map((s) => `${run.prefix}-v-${s}`) },
+          { weight: 2, arbitrary: hostileOrGarbage },
+        ),
         driver: fc.constantFrom('local', 'local', 'fuzz-nx-driver', ''),
         'driver_opts{key}': fc.stringMatching(/^[a-z]{1,8}$/).map((s) => `fuzz-nx-${s}`),
       };
@@ -317,7 +444,11 @@ function overridesFor(tool: string, run: FuzzRun): Record<string, fc.Arbitrary<u
 }
 
 /** The arbitrary of one tool's arguments: mostly by schema, sometimes plain valid, sometimes junk. */
-export function argsArbitrary(tool: ToolSchema, run: FuzzRun, opts: ArgsOptions): fc.Arbitrary<Record<string, unknown>> {
+export function argsArbitrary(
+  tool: ToolSchema,
+  run: FuzzRun,
+  opts: ArgsOptions,
+): fc.Arbitrary<Record<string, unknown>> {
   const overrides = overridesFor(tool.name, run);
   const bySchema = (hostileRate: number, wrongTypeRate: number) =>
     arbitraryFromSchema(tool.input, { overrides, hostileRate, wrongTypeRate }) as fc.Arbitrary<Record<string, unknown>>;
@@ -327,13 +458,25 @@ export function argsArbitrary(tool: ToolSchema, run: FuzzRun, opts: ArgsOptions)
     {
       weight: 1,
       arbitrary: fc
-        .tuple(bySchema(opts.hostileRate, 0), fc.dictionary(fc.constantFrom('__proto__', 'constructor', 'extra', 'fuzz-nx', ''), wrongType, { minKeys: 1, maxKeys: 2 }))
+        .tuple(
+          bySchema(opts.hostileRate, 0),
+          fc.dictionary(fc.constantFrom('__proto__', 'constructor', 'extra', 'fuzz-nx', ''), wrongType, {
+            minKeys: 1,
+            maxKeys: 2,
+          }),
+        )
         .map(([a, junk]) => Object.assign(Object.create(null) as Record<string, unknown>, a, junk)),
     },
   );
   // A made-up cursor is always refused; leave it out mostly so the list handlers get past it.
-  if ('cursor' in (tool.input._zod.def.shape ?? {})) arb = fc.tuple(arb, fc.nat(4)).map(([a, n]) => (n === 0 ? a : withoutKeys(a, ['cursor'])));
-  if (tool.name === 'deploy_container') arb = fc.oneof({ weight: 4, arbitrary: arb }, { weight: 4, arbitrary: plainDeploy(run) }, { weight: 2, arbitrary: policyProbe(run) });
+  if ('cursor' in (tool.input._zod.def.shape ?? {}))
+    arb = fc.tuple(arb, fc.nat(4)).map(([a, n]) => (n === 0 ? a : withoutKeys(a, ['cursor'])));
+  if (tool.name === 'deploy_container')
+    arb = fc.oneof(
+      { weight: 4, arbitrary: arb },
+      { weight: 4, arbitrary: plainDeploy(run) },
+      { weight: 2, arbitrary: policyProbe(run) },
+    );
   if (tool.name === 'create_network') arb = fc.oneof(arb, plainNetwork(run));
   if (tool.name === 'create_volume') arb = fc.oneof(arb, plainVolume(run));
   if (tool.name === 'deploy_application_stack') arb = fc.tuple(arb, fc.nat(7)).map(([a, n]) => oneSource(a, n));

@@ -22,29 +22,75 @@ afterAll(async () => {
   await cleanupByLabel(run);
 });
 
-const expectToolError = (tool: string, args: Record<string, unknown>, kind: string, pattern: RegExp) => mcp.fails(tool, args, kind, pattern);
+const expectToolError = (tool: string, args: Record<string, unknown>, kind: string, pattern: RegExp) =>
+  mcp.fails(tool, args, kind, pattern);
 
 describe('bad input gets a clear tool error and the server keeps serving', () => {
   it('empty image', () => expectToolError('deploy_container', { image: '' }, 'invalid_input', /image is empty/));
 
   it('a missing image with pull: never', () =>
-    expectToolError('deploy_container', { image: 'dom-test/does-not-exist:1', pull: 'never', labels }, 'not_found', /not present locally.*pull/));
+    expectToolError(
+      'deploy_container',
+      { image: 'dom-test/does-not-exist:1', pull: 'never', labels },
+      'not_found',
+      /not present locally.*pull/,
+    ));
 
   it('malformed ports', async () => {
-    await expectToolError('deploy_container', { image: BUSYBOX, ports: ['80:99999'] }, 'invalid_input', /ports\[0\].*1 to 65535/);
-    await expectToolError('deploy_container', { image: BUSYBOX, ports: ['a:b:c:d'] }, 'invalid_input', /Invalid ports\[0\]/);
-    await expectToolError('deploy_container', { image: BUSYBOX, ports: ['nothost:8080:80'] }, 'invalid_input', /IP address/);
-    await expectToolError('deploy_container', { image: BUSYBOX, ports: [{ target: 80, protocol: 'http' }] }, 'invalid_input', /protocol/);
+    await expectToolError(
+      'deploy_container',
+      { image: BUSYBOX, ports: ['80:99999'] },
+      'invalid_input',
+      /ports\[0\].*1 to 65535/,
+    );
+    await expectToolError(
+      'deploy_container',
+      { image: BUSYBOX, ports: ['a:b:c:d'] },
+      'invalid_input',
+      /Invalid ports\[0\]/,
+    );
+    await expectToolError(
+      'deploy_container',
+      { image: BUSYBOX, ports: ['nothost:8080:80'] },
+      'invalid_input',
+      /IP address/,
+    );
+    await expectToolError(
+      'deploy_container',
+      { image: BUSYBOX, ports: [{ target: 80, protocol: 'http' }] },
+      'invalid_input',
+      /protocol/,
+    );
   });
 
   it('malformed volumes', async () => {
-    await expectToolError('deploy_container', { image: BUSYBOX, volumes: ['data:relative/path'] }, 'invalid_input', /absolute container path/);
-    await expectToolError('deploy_container', { image: BUSYBOX, volumes: ['bad name!:/x'] }, 'invalid_input', /volume name/);
-    await expectToolError('deploy_container', { image: BUSYBOX, volumes: ['data:/x:rx'] }, 'invalid_input', /mode ro or rw/);
+    await expectToolError(
+      'deploy_container',
+      { image: BUSYBOX, volumes: ['data:relative/path'] },
+      'invalid_input',
+      /absolute container path/,
+    );
+    await expectToolError(
+      'deploy_container',
+      { image: BUSYBOX, volumes: ['bad name!:/x'] },
+      'invalid_input',
+      /volume name/,
+    );
+    await expectToolError(
+      'deploy_container',
+      { image: BUSYBOX, volumes: ['data:/x:rx'] },
+      'invalid_input',
+      /mode ro or rw/,
+    );
   });
 
   it('wrong argument types are named by field', () =>
-    expectToolError('deploy_container', { image: BUSYBOX, ports: 'not-an-array', restart: 5 }, 'invalid_input', /ports.*restart|restart.*ports/s));
+    expectToolError(
+      'deploy_container',
+      { image: BUSYBOX, ports: 'not-an-array', restart: 5 },
+      'invalid_input',
+      /ports.*restart|restart.*ports/s,
+    ));
 
   it('an unknown id', async () => {
     await expectToolError('get_container_info', { id: 'no-such-container-xyz' }, 'not_found', /no-such-container-xyz/);
@@ -53,9 +99,15 @@ describe('bad input gets a clear tool error and the server keeps serving', () =>
   });
 
   it('a name already taken', () =>
-    expectToolError('deploy_container', { image: BUSYBOX, name: running, labels, command: ['sleep', '1'] }, 'conflict', /already in use/));
+    expectToolError(
+      'deploy_container',
+      { image: BUSYBOX, name: running, labels, command: ['sleep', '1'] },
+      'conflict',
+      /already in use/,
+    ));
 
-  it('stopping a stopped container', () => expectToolError('stop_container', { id: stopped }, 'conflict', /not running/));
+  it('stopping a stopped container', () =>
+    expectToolError('stop_container', { id: stopped }, 'conflict', /not running/));
 
   it('removing a running container without force', () =>
     expectToolError('remove_container', { id: running, confirm: true }, 'conflict', /running.*force: true/));
@@ -64,17 +116,26 @@ describe('bad input gets a clear tool error and the server keeps serving', () =>
     expectToolError('deploy_container', { image: BUSYBOX, restart: 'sometimes' }, 'invalid_input', /on-failure/));
 
   it('an unknown network', () =>
-    expectToolError('deploy_container', { image: BUSYBOX, network: 'no-such-network-xyz', labels, command: ['true'] }, 'not_found', /network/));
+    expectToolError(
+      'deploy_container',
+      { image: BUSYBOX, network: 'no-such-network-xyz', labels, command: ['true'] },
+      'not_found',
+      /network/,
+    ));
 
   it('still serves after all of that', async () => {
-    const list = await mcp.ok<{ containers: { name: string }[] }>('list_containers', { filters: { label: [`${TEST_LABEL}=${run}`] } });
+    const list = await mcp.ok<{ containers: { name: string }[] }>('list_containers', {
+      filters: { label: [`${TEST_LABEL}=${run}`] },
+    });
     expect(list.containers.map((c) => c.name)).toEqual([running]);
   });
 });
 
 describe('Engine down', () => {
   it('answers engine_unavailable within the timeout and keeps serving', async () => {
-    const down = await startClient({ env: { DOCKER_HOST: 'unix:///tmp/no-such-docker.sock', DOM_ENGINE_TIMEOUT_MS: '3000' } });
+    const down = await startClient({
+      env: { DOCKER_HOST: 'unix:///tmp/no-such-docker.sock', DOM_ENGINE_TIMEOUT_MS: '3000' },
+    });
     try {
       const started = Date.now();
       const r = await down.call('list_containers', {});

@@ -50,7 +50,9 @@ const v1 = new V1Client({ name: 'dom-clients-v1', version: '1.0.0' });
 let tools: { name: string; description?: string; inputSchema: Record<string, unknown> }[] = [];
 
 beforeAll(async () => {
-  await v1.connect(new V1StdioClientTransport({ command: process.execPath, args: [CLI, 'serve'], env: serverEnv(), stderr: 'ignore' }));
+  await v1.connect(
+    new V1StdioClientTransport({ command: process.execPath, args: [CLI, 'serve'], env: serverEnv(), stderr: 'ignore' }),
+  );
   tools = (await v1.listTools()).tools as typeof tools;
 }, 60_000);
 
@@ -58,7 +60,16 @@ afterAll(async () => {
   await v1.close();
   await cleanupByLabel(run);
   const { Volumes } = await docker.listVolumes();
-  await Promise.all((Volumes ?? []).filter((v) => v.Name.startsWith(run)).map((v) => docker.getVolume(v.Name).remove().catch(() => undefined)));
+  await Promise.all(
+    (Volumes ?? [])
+      .filter((v) => v.Name.startsWith(run))
+      .map((v) =>
+        docker
+          .getVolume(v.Name)
+          .remove()
+          .catch(() => undefined),
+      ),
+  );
 });
 
 describe('provider schema converters', () => {
@@ -87,7 +98,11 @@ describe('LangChain MCP adapters', () => {
     expect(deployed).toMatch(/"state":"running"/);
     const info = text(await byName.get('get_container_info')!.invoke({ id: name, stats: false }));
     expect(info).toMatch(/MODE/);
-    const exec = text(await byName.get('exec_in_container')!.invoke({ id: name, command: ['sh', '-c', 'echo $MODE'], env: ['X=1'], confirm: true }));
+    const exec = text(
+      await byName
+        .get('exec_in_container')!
+        .invoke({ id: name, command: ['sh', '-c', 'echo $MODE'], env: ['X=1'], confirm: true }),
+    );
     expect(exec).toMatch(/test/);
     const removed = text(await byName.get('remove_container')!.invoke({ id: name, force: true, confirm: true }));
     expect(removed).toMatch(/"done":true/);
@@ -97,13 +112,21 @@ describe('LangChain MCP adapters', () => {
 describe('Vercel AI SDK MCP client', () => {
   it('lists every tool and calls them with the published argument forms', async () => {
     const client = await createMCPClient({
-      transport: new Experimental_StdioMCPTransport({ command: process.execPath, args: [CLI, 'serve'], env: serverEnv() }),
+      transport: new Experimental_StdioMCPTransport({
+        command: process.execPath,
+        args: [CLI, 'serve'],
+        env: serverEnv(),
+      }),
     });
     try {
       const aiTools = await client.tools();
       expect(Object.keys(aiTools).sort()).toEqual(tools.map((t) => t.name).sort());
       const call = async (tool: string, args: Record<string, unknown>) => {
-        const r = (await aiTools[tool]!.execute!(args, { toolCallId: tool, messages: [], context: {} } as never)) as { isError?: boolean; content: { text: string }[]; structuredContent?: Record<string, unknown> };
+        const r = (await aiTools[tool]!.execute!(args, { toolCallId: tool, messages: [], context: {} } as never)) as {
+          isError?: boolean;
+          content: { text: string }[];
+          structuredContent?: Record<string, unknown>;
+        };
         expect(r.isError ?? false, `${tool}: ${r.content[0]?.text}`).toBe(false);
         return r;
       };
@@ -128,18 +151,27 @@ describe('mcp-use', () => {
   it('lists every tool and calls them with the published argument forms', async () => {
     // mcp-use 1.x loads LangChain when imported: loaded only by this test.
     const { MCPClient } = await import('mcp-use');
-    const client = MCPClient.fromDict({ mcpServers: { dom: { command: process.execPath, args: [CLI, 'serve'], env: serverEnv() } } });
+    const client = MCPClient.fromDict({
+      mcpServers: { dom: { command: process.execPath, args: [CLI, 'serve'], env: serverEnv() } },
+    });
     try {
       const session = await client.createSession('dom');
       expect(session.connector.tools.map((t) => t.name).sort()).toEqual(tools.map((t) => t.name).sort());
       const call = async (tool: string, args: Record<string, unknown>) => {
-        const r = (await session.callTool(tool, args)) as { isError?: boolean; content: { text: string }[]; structuredContent?: Record<string, unknown> };
+        const r = (await session.callTool(tool, args)) as {
+          isError?: boolean;
+          content: { text: string }[];
+          structuredContent?: Record<string, unknown>;
+        };
         expect(r.isError ?? false, `${tool}: ${r.content[0]?.text}`).toBe(false);
         return r;
       };
       await call('list_containers', {});
       const name = `${run}-use`;
-      expect((await call('deploy_container', await deployArgs(name))).structuredContent).toMatchObject({ name, state: 'running' });
+      expect((await call('deploy_container', await deployArgs(name))).structuredContent).toMatchObject({
+        name,
+        state: 'running',
+      });
       expect((await call('get_container_info', { id: name, stats: false })).structuredContent).toMatchObject({ name });
       await call('remove_container', { id: name, force: true, confirm: true });
     } finally {

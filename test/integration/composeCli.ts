@@ -29,7 +29,8 @@ export function composeV1(): ComposeCli | undefined {
 /** The Compose v2 binary named by DOM_COMPOSE_V2, or why there is none. */
 export function composeV2(): ComposeCli | string {
   const bin = process.env.DOM_COMPOSE_V2;
-  if (!bin) return 'DOM_COMPOSE_V2 is not set (path of a Compose v2 binary: DOM_COMPOSE_V2=$(test/engine28/compose-v2.sh))';
+  if (!bin)
+    return 'DOM_COMPOSE_V2 is not set (path of a Compose v2 binary: DOM_COMPOSE_V2=$(test/engine28/compose-v2.sh))';
   const version = versionOf(bin);
   if (!version) return `DOM_COMPOSE_V2=${bin} does not run`;
   if (!/^v?2\./.test(version)) return `DOM_COMPOSE_V2=${bin} is Compose ${version}, not v2`;
@@ -48,5 +49,8 @@ export function parseComposeV2Ps(out: string): ComposeV2Container[] {
   const text = out.trim();
   if (!text) return [];
   if (text.startsWith('[')) return JSON.parse(text) as ComposeV2Container[];
-  return text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as ComposeV2Container);
+  return text
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as ComposeV2Container);
 }

@@ -43,21 +43,27 @@ interface Row {
 
 interface Essentials {
   services: string[];
-  perService: Record<string, { image?: string; ports: string[]; envKeys: string[]; targets: string[]; networks: string[]; dependsOn: string[] }>;
+  perService: Record<
+    string,
+    { image?: string; ports: string[]; envKeys: string[]; targets: string[]; networks: string[]; dependsOn: string[] }
+  >;
 }
 
 const sorted = (xs: Iterable<string>) => [...xs].sort();
 
 /** The parts of `docker compose config --format json` compared here. */
 interface ComposeConfig {
-  services?: Record<string, {
-    image?: string;
-    ports?: { host_ip?: string; published?: string; target: number; protocol?: string }[];
-    environment?: Record<string, string | null>;
-    volumes?: { target: string }[];
-    networks?: Record<string, unknown>;
-    depends_on?: Record<string, unknown>;
-  }>;
+  services?: Record<
+    string,
+    {
+      image?: string;
+      ports?: { host_ip?: string; published?: string; target: number; protocol?: string }[];
+      environment?: Record<string, string | null>;
+      volumes?: { target: string }[];
+      networks?: Record<string, unknown>;
+      depends_on?: Record<string, unknown>;
+    }
+  >;
   networks?: Record<string, { name?: string }>;
 }
 
@@ -67,8 +73,14 @@ function composeEssentials(json: ComposeConfig): Essentials {
   for (const [name, s] of Object.entries(json.services ?? {})) {
     out.perService[name] = {
       ...(s.image ? { image: s.image } : {}),
-      ports: sorted((s.ports ?? []).map((p) => `${p.host_ip ?? ''}:${p.published ?? ''}:${p.target}/${p.protocol ?? 'tcp'}`)),
-      envKeys: sorted(Object.entries(s.environment ?? {}).filter(([, v]) => v !== null).map(([k]) => k)),
+      ports: sorted(
+        (s.ports ?? []).map((p) => `${p.host_ip ?? ''}:${p.published ?? ''}:${p.target}/${p.protocol ?? 'tcp'}`),
+      ),
+      envKeys: sorted(
+        Object.entries(s.environment ?? {})
+          .filter(([, v]) => v !== null)
+          .map(([k]) => k),
+      ),
       targets: sorted((s.volumes ?? []).map((v) => v.target)),
       networks: sorted(Object.keys(s.networks ?? {}).map(netNames)),
       dependsOn: sorted(Object.keys(s.depends_on ?? {})),
@@ -102,7 +114,8 @@ function ourEssentials(file: string, name: string, env: Record<string, string>):
 
 function differences(theirs: Essentials, ours: Essentials): string[] {
   const diffs: string[] = [];
-  if (theirs.services.join() !== ours.services.join()) diffs.push(`services ${theirs.services.join(',')} vs ${ours.services.join(',')}`);
+  if (theirs.services.join() !== ours.services.join())
+    diffs.push(`services ${theirs.services.join(',')} vs ${ours.services.join(',')}`);
   for (const [name, t] of Object.entries(theirs.perService)) {
     const o = ours.perService[name];
     if (!o) continue;
@@ -127,9 +140,14 @@ beforeAll(async () => {
 afterAll(async () => {
   await mcp?.close();
   if (rows.length) {
-    const table = rows.map((r) => `${r.file.padEnd(28)} compose:${r.composeAccepts ? 'yes' : 'NO '} planned:${r.planned ? 'yes' : 'no '} ${r.mismatches.length ? `DIFF ${r.mismatches.join('; ')}` : (r.refusal ?? '')}`);
+    const table = rows.map(
+      (r) =>
+        `${r.file.padEnd(28)} compose:${r.composeAccepts ? 'yes' : 'NO '} planned:${r.planned ? 'yes' : 'no '} ${r.mismatches.length ? `DIFF ${r.mismatches.join('; ')}` : (r.refusal ?? '')}`,
+    );
     console.log(`Compose corpus (${rows.length} files):\n${table.join('\n')}`);
-    console.log(`compose accepts ${rows.filter((r) => r.composeAccepts).length}, we plan ${rows.filter((r) => r.planned).length}, both and essentials equal ${rows.filter((r) => r.composeAccepts && r.planned && !r.mismatches.length).length}`);
+    console.log(
+      `compose accepts ${rows.filter((r) => r.composeAccepts).length}, we plan ${rows.filter((r) => r.planned).length}, both and essentials equal ${rows.filter((r) => r.composeAccepts && r.planned && !r.mismatches.length).length}`,
+    );
   }
 });
 
@@ -150,13 +168,17 @@ describe('the Compose corpus', () => {
         const row: Row = { file, composeAccepts: false, planned: false, mismatches: [] };
         let theirs: Essentials | undefined;
         try {
-          const out = execFileSync(v2.bin, ['-f', join(dir, 'compose.yaml'), '-p', name, 'config', '--format', 'json'], {
-            cwd: dir,
-            encoding: 'utf8',
-            stdio: ['ignore', 'pipe', 'pipe'],
-            env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root' },
-            timeout: 30_000,
-          });
+          const out = execFileSync(
+            v2.bin,
+            ['-f', join(dir, 'compose.yaml'), '-p', name, 'config', '--format', 'json'],
+            {
+              cwd: dir,
+              encoding: 'utf8',
+              stdio: ['ignore', 'pipe', 'pipe'],
+              env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root' },
+              timeout: 30_000,
+            },
+          );
           theirs = composeEssentials(JSON.parse(out) as ComposeConfig);
           row.composeAccepts = true;
         } catch (err) {
@@ -164,19 +186,34 @@ describe('the Compose corpus', () => {
         }
 
         const started = Date.now();
-        const r = await mcp.call('deploy_application_stack', { name, file: join(dir, 'compose.yaml'), dry_run: true, profiles: [] });
+        const r = await mcp.call('deploy_application_stack', {
+          name,
+          file: join(dir, 'compose.yaml'),
+          dry_run: true,
+          profiles: [],
+        });
         expect(Date.now() - started, `${file}: dry run took too long`).toBeLessThan(30_000);
         if (r.isError) {
           // A refusal, never a crash: one of the stable kinds that name the problem.
           expect(['invalid_input', 'denied', 'not_found'], `${file}: ${errorText(r)}`).toContain(errorKind(r));
           row.refusal = `${errorKind(r)}: ${errorText(r).split('\n').slice(0, 2).join(' ').slice(0, 160)}`;
         } else row.planned = true;
-        expect(await projectObjects(name), `${file}: a dry run left objects on the Engine`).toEqual({ containers: [], networks: [], volumes: [] });
+        expect(await projectObjects(name), `${file}: a dry run left objects on the Engine`).toEqual({
+          containers: [],
+          networks: [],
+          volumes: [],
+        });
 
         if (row.planned && theirs) row.mismatches = differences(theirs, ourEssentials(file, name, env));
         rows.push(row);
       }
-      expect(rows.every((r) => r.composeAccepts), rows.filter((r) => !r.composeAccepts).map((r) => `${r.file}: ${r.composeError}`).join('\n')).toBe(true);
+      expect(
+        rows.every((r) => r.composeAccepts),
+        rows
+          .filter((r) => !r.composeAccepts)
+          .map((r) => `${r.file}: ${r.composeError}`)
+          .join('\n'),
+      ).toBe(true);
       expect(rows.filter((r) => r.planned).length).toBeGreaterThanOrEqual(PLANNED_FLOOR);
       const differing = rows.filter((r) => r.mismatches.length);
       expect(Object.fromEntries(differing.map((r) => [r.file, r.mismatches]))).toEqual(KNOWN_DIFFERENCES);

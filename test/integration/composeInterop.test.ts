@@ -63,25 +63,43 @@ volumes:
 `,
       );
       const compose = (...args: string[]) =>
-        execFileSync(v2.bin, ['-f', file, '-p', name, ...args], { cwd: tmp, encoding: 'utf8', stdio: 'pipe', env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root' } });
+        execFileSync(v2.bin, ['-f', file, '-p', name, ...args], {
+          cwd: tmp,
+          encoding: 'utf8',
+          stdio: 'pipe',
+          env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root' },
+        });
       compose('up', '-d', '--wait', '--wait-timeout', '60');
 
       const mcp = await startClient({ env: { DOM_HISTORY_PATH: ':memory:' } });
       clients.push(mcp);
-      const listed = await mcp.ok<{ stacks: { name: string; services: number; running: number; managed: boolean; health: string }[] }>('list_stacks', { filters: { name } });
+      const listed = await mcp.ok<{
+        stacks: { name: string; services: number; running: number; managed: boolean; health: string }[];
+      }>('list_stacks', { filters: { name } });
       expect(listed.stacks).toEqual([expect.objectContaining({ name, services: 2, running: 2, managed: false })]);
 
-      const status = await mcp.ok<{ managed: boolean; serviceStatus: { service: string; state: string; containers: { name: string; health?: string }[] }[]; networks: string[]; volumes: string[] }>(
-        'get_stack_status',
-        { name },
-      );
+      const status = await mcp.ok<{
+        managed: boolean;
+        serviceStatus: { service: string; state: string; containers: { name: string; health?: string }[] }[];
+        networks: string[];
+        volumes: string[];
+      }>('get_stack_status', { name });
       expect(status.managed).toBe(false);
-      expect(status.serviceStatus.map((s) => [s.service, s.state]).sort()).toEqual([['web', 'healthy'], ['worker', 'running']]);
-      expect(status.serviceStatus.find((s) => s.service === 'web')?.containers[0]).toMatchObject({ name: `${name}-web-1`, health: 'healthy' });
+      expect(status.serviceStatus.map((s) => [s.service, s.state]).sort()).toEqual([
+        ['web', 'healthy'],
+        ['worker', 'running'],
+      ]);
+      expect(status.serviceStatus.find((s) => s.service === 'web')?.containers[0]).toMatchObject({
+        name: `${name}-web-1`,
+        health: 'healthy',
+      });
       expect(status.networks).toContain(`${name}_back`);
       expect(status.volumes).toContain(`${name}_data`);
 
-      const health = await mcp.ok<{ verdict: string; services: { service: string; verdict: string }[] }>('health_monitoring', { target: name });
+      const health = await mcp.ok<{ verdict: string; services: { service: string; verdict: string }[] }>(
+        'health_monitoring',
+        { target: name },
+      );
       expect(health.verdict).toBe('healthy');
       expect(health.services.map((s) => s.service).sort()).toEqual(['web', 'worker']);
 
@@ -92,7 +110,9 @@ volumes:
       clients.push(all);
       await all.ok('remove_stack', { name, volumes: true, confirm: true });
       expect(await projectObjects(name)).toEqual({ containers: [], networks: [], volumes: [] });
-      const ls = JSON.parse(execFileSync(v2.bin, ['ls', '--all', '--format', 'json'], { encoding: 'utf8' })) as { Name: string }[];
+      const ls = JSON.parse(execFileSync(v2.bin, ['ls', '--all', '--format', 'json'], { encoding: 'utf8' })) as {
+        Name: string;
+      }[];
       expect(ls.map((p) => p.Name)).not.toContain(name);
     },
     120_000,

@@ -76,10 +76,29 @@ beforeAll(async () => {
       '      config: [{subnet: ' + subnet + '}]',
     ].join('\n'),
   );
-  write('common/base.yaml', ['services:', '  base:', '    image: ${IMAGE}', '    labels: {tier: front}', '    environment: {ROLE: base, FROM_BASE: "yes"}'].join('\n'));
+  write(
+    'common/base.yaml',
+    [
+      'services:',
+      '  base:',
+      '    image: ${IMAGE}',
+      '    labels: {tier: front}',
+      '    environment: {ROLE: base, FROM_BASE: "yes"}',
+    ].join('\n'),
+  );
   write('web.env', 'GREETING=${BASE}-hello\n');
   write('db.env', 'DB_IMAGE=dom-test/busybox:1\n');
-  write('db/compose.yaml', ['services:', '  db:', '    image: ${DB_IMAGE}', '    command: ["sleep", "3600"]', '    stop_grace_period: 1s', '    platform: linux/s390x'].join('\n'));
+  write(
+    'db/compose.yaml',
+    [
+      'services:',
+      '  db:',
+      '    image: ${DB_IMAGE}',
+      '    command: ["sleep", "3600"]',
+      '    stop_grace_period: 1s',
+      '    platform: linux/s390x',
+    ].join('\n'),
+  );
 });
 
 afterAll(async () => {
@@ -91,7 +110,12 @@ afterAll(async () => {
 describe('Compose files as users write them', () => {
   it('deploys extends + include + anchors + env_file long syntax + sysctls + ulimits + ipam/ipv4_address', async () => {
     const name = project();
-    const r = await mcp.call('deploy_application_stack', { name, file: join(tmp, 'compose.yaml'), wait: 'running', timeout: 120 });
+    const r = await mcp.call('deploy_application_stack', {
+      name,
+      file: join(tmp, 'compose.yaml'),
+      wait: 'running',
+      timeout: 120,
+    });
     expect(r.isError, errorText(r)).toBeFalsy();
 
     const web = await docker.getContainer(`${name}-web-1`).inspect();
@@ -122,9 +146,18 @@ describe('Compose files as users write them', () => {
     expect(warnings).toMatch(/"optional" is not defined; skipped \(required: false\)/);
     expect(warnings).toMatch(/services\.db\.platform: "linux\/s390x" differs from the Engine's linux\/amd64/);
 
-    const again = await mcp.call('deploy_application_stack', { name, file: join(tmp, 'compose.yaml'), wait: 'running', timeout: 120 });
+    const again = await mcp.call('deploy_application_stack', {
+      name,
+      file: join(tmp, 'compose.yaml'),
+      wait: 'running',
+      timeout: 120,
+    });
     expect(again.isError, errorText(again)).toBeFalsy();
-    expect((again.structuredContent as { plan: { summary: Record<string, number> } }).plan.summary).toMatchObject({ keep: 2, create: 0, recreate: 0 });
+    expect((again.structuredContent as { plan: { summary: Record<string, number> } }).plan.summary).toMatchObject({
+      keep: 2,
+      create: 0,
+      recreate: 0,
+    });
   });
 
   it('a dry run of the same files plans everything and leaves nothing on the Engine', async () => {
@@ -139,7 +172,12 @@ describe('Compose files as users write them', () => {
   it('refuses network_mode host by policy, naming the setting that allows it', async () => {
     write('host.yaml', ['services:', '  h:', '    image: dom-test/busybox:1', '    network_mode: host'].join('\n'));
     const name = project();
-    await mcp.fails('deploy_application_stack', { name, file: join(tmp, 'host.yaml'), dry_run: true }, 'denied', /DOM_ALLOW_HOST_NETWORK=1/);
+    await mcp.fails(
+      'deploy_application_stack',
+      { name, file: join(tmp, 'host.yaml'), dry_run: true },
+      'denied',
+      /DOM_ALLOW_HOST_NETWORK=1/,
+    );
     expect(await projectObjects(name)).toEqual({ containers: [], networks: [], volumes: [] });
   });
 
@@ -173,7 +211,12 @@ describe('Compose files as users write them', () => {
       ].join('\n'),
     );
     const name = project();
-    const first = await mcp.call('deploy_application_stack', { name, file: join(tmp, 'shared.yaml'), wait: 'running', timeout: 120 });
+    const first = await mcp.call('deploy_application_stack', {
+      name,
+      file: join(tmp, 'shared.yaml'),
+      wait: 'running',
+      timeout: 120,
+    });
     expect(first.isError, errorText(first)).toBeFalsy();
     const db = await docker.getContainer(`${name}-db-1`).inspect();
     const sidecar = await docker.getContainer(`${name}-sidecar-1`).inspect();
@@ -182,8 +225,17 @@ describe('Compose files as users write them', () => {
     expect(sidecar.HostConfig.VolumesFrom).toEqual([`${name}-db-1:ro`]);
     expect(sidecar.Mounts.map((m) => m.Destination)).toContain('/data');
 
-    const again = await mcp.call('deploy_application_stack', { name, file: join(tmp, 'shared.yaml'), wait: 'running', timeout: 120 });
+    const again = await mcp.call('deploy_application_stack', {
+      name,
+      file: join(tmp, 'shared.yaml'),
+      wait: 'running',
+      timeout: 120,
+    });
     expect(again.isError, errorText(again)).toBeFalsy();
-    expect((again.structuredContent as { plan: { summary: Record<string, number> } }).plan.summary).toMatchObject({ keep: 2, create: 0, recreate: 0 });
+    expect((again.structuredContent as { plan: { summary: Record<string, number> } }).plan.summary).toMatchObject({
+      keep: 2,
+      create: 0,
+      recreate: 0,
+    });
   });
 });

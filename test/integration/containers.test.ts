@@ -18,7 +18,11 @@ afterAll(async () => {
 interface Detail {
   name: string;
   state: { status: string; running: boolean; health?: string; restartCount: number; healthLog?: { output: string }[] };
-  config: { env: string[]; labels: Record<string, string>; healthcheck?: { test: string[]; interval?: string; retries?: number } };
+  config: {
+    env: string[];
+    labels: Record<string, string>;
+    healthcheck?: { test: string[]; interval?: string; retries?: number };
+  };
   restartPolicy: { name: string; maximumRetryCount: number };
   limits: { memoryBytes?: number; nanoCpus?: number };
   mounts: { type: string; name?: string; destination: string; readOnly: boolean }[];
@@ -31,21 +35,24 @@ describe('container lifecycle over MCP stdio against the real Engine', () => {
     const port = await freePort();
     const name = uniqueName('web');
     const volume = uniqueName('webdata');
-    const deployed = await mcp.ok<{ id: string; name: string; state: string; health?: string; ports: string[] }>('deploy_container', {
-      image: BUSYBOX,
-      name,
-      command: ['httpd', '-f', '-p', '80', '-h', '/www'],
-      ports: [`127.0.0.1:${port}:80`],
-      env: { APP_MODE: 'test', DB_PASSWORD: 'hunter2', API_TOKEN: 'abc123' },
-      labels: { ...labels, tier: 'web' },
-      volumes: [`${volume}:/data`],
-      restart: 'on-failure:3',
-      resources: { memory: '64m', cpus: 0.5 },
-      healthcheck: { test: 'wget -q -O- http://127.0.0.1/ >/dev/null', interval: '1s', timeout: '2s', retries: 3 },
-      stop_timeout: 1,
-      wait: 'healthy',
-      timeout: 60,
-    });
+    const deployed = await mcp.ok<{ id: string; name: string; state: string; health?: string; ports: string[] }>(
+      'deploy_container',
+      {
+        image: BUSYBOX,
+        name,
+        command: ['httpd', '-f', '-p', '80', '-h', '/www'],
+        ports: [`127.0.0.1:${port}:80`],
+        env: { APP_MODE: 'test', DB_PASSWORD: 'hunter2', API_TOKEN: 'abc123' },
+        labels: { ...labels, tier: 'web' },
+        volumes: [`${volume}:/data`],
+        restart: 'on-failure:3',
+        resources: { memory: '64m', cpus: 0.5 },
+        healthcheck: { test: 'wget -q -O- http://127.0.0.1/ >/dev/null', interval: '1s', timeout: '2s', retries: 3 },
+        stop_timeout: 1,
+        wait: 'healthy',
+        timeout: 60,
+      },
+    );
     expect(deployed.name).toBe(name);
     expect(deployed.state).toBe('running');
     expect(deployed.health).toBe('healthy');
@@ -62,7 +69,9 @@ describe('container lifecycle over MCP stdio against the real Engine', () => {
     expect(info.config.labels.tier).toBe('web');
     expect(info.config.labels['io.docker-orchestration-mcp.managed']).toBe('true');
     expect(info.managed).toBe(true);
-    expect(info.mounts).toContainEqual(expect.objectContaining({ type: 'volume', name: volume, destination: '/data', readOnly: false }));
+    expect(info.mounts).toContainEqual(
+      expect.objectContaining({ type: 'volume', name: volume, destination: '/data', readOnly: false }),
+    );
     expect(info.restartPolicy).toEqual({ name: 'on-failure', maximumRetryCount: 3 });
     expect(info.limits.memoryBytes).toBe(64 * 1024 * 1024);
     expect(info.limits.nanoCpus).toBe(5e8);
@@ -70,7 +79,10 @@ describe('container lifecycle over MCP stdio against the real Engine', () => {
     expect(info.config.healthcheck?.retries).toBe(3);
     expect(info.state.health).toBe('healthy');
     expect(info.ports).toEqual([`127.0.0.1:${port}->80/tcp`]);
-    await docker.getVolume(volume).remove().catch(() => undefined); // in use: removed by cleanup below
+    await docker
+      .getVolume(volume)
+      .remove()
+      .catch(() => undefined); // in use: removed by cleanup below
 
     const stopped = await mcp.ok<{ state: string }>('stop_container', { id: name, timeout: 1 });
     expect(stopped.state).toBe('exited');
@@ -96,7 +108,11 @@ describe('container lifecycle over MCP stdio against the real Engine', () => {
       image: BUSYBOX,
       name,
       labels,
-      command: ['sh', '-c', 'for i in 1 2 3 4 5; do echo out-$i; echo err-$i >&2; done; sleep 0.5; i=0; while [ $i -lt 300 ]; do echo filler-line-$i-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; i=$((i+1)); done; echo last-line; sleep 600'],
+      command: [
+        'sh',
+        '-c',
+        'for i in 1 2 3 4 5; do echo out-$i; echo err-$i >&2; done; sleep 0.5; i=0; while [ $i -lt 300 ]; do echo filler-line-$i-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; i=$((i+1)); done; echo last-line; sleep 600',
+      ],
       init: true,
     });
     // Wait until the shell has written all of its output.
@@ -106,11 +122,18 @@ describe('container lifecycle over MCP stdio against the real Engine', () => {
       await new Promise((r) => setTimeout(r, 200));
     }
 
-    const tail = await mcp.ok<{ stdout: string; stderr: string; truncated: boolean }>('get_container_logs', { id: name, tail: 2 });
+    const tail = await mcp.ok<{ stdout: string; stderr: string; truncated: boolean }>('get_container_logs', {
+      id: name,
+      tail: 2,
+    });
     expect(tail.stdout.trim().split('\n').at(-1)).toBe('last-line');
     expect(tail.stdout.trim().split('\n')).toHaveLength(2);
 
-    const errOnly = await mcp.ok<{ stdout: string; stderr: string }>('get_container_logs', { id: name, stream: 'stderr', tail: 100_000 });
+    const errOnly = await mcp.ok<{ stdout: string; stderr: string }>('get_container_logs', {
+      id: name,
+      stream: 'stderr',
+      tail: 100_000,
+    });
     expect(errOnly.stdout).toBe('');
     expect(errOnly.stderr.trim().split('\n')).toEqual(['err-1', 'err-2', 'err-3', 'err-4', 'err-5']);
 

@@ -9,7 +9,11 @@ export const TEST_LABEL = 'dom-test.run';
 export const BUSYBOX = 'dom-test/busybox:1';
 
 /** deploy_container arguments for an idle busybox container that stops at once (init forwards SIGTERM). */
-export function sleeperArgs(name: string, labels: Record<string, string>, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function sleeperArgs(
+  name: string,
+  labels: Record<string, string>,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return { image: BUSYBOX, name, command: ['sleep', '600'], init: true, stop_timeout: 1, labels, ...extra };
 }
 
@@ -27,7 +31,11 @@ export async function engineAnswers(): Promise<boolean> {
  * deadlock (the whole daemon stops answering) when dozens of containers are force-removed
  * at once while other clients change networks, so bulk work in tests stays bounded.
  */
-export async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+export async function eachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<unknown>,
+): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < items.length) {
@@ -42,9 +50,28 @@ export async function eachLimited<T>(items: readonly T[], limit: number, fn: (it
 export async function cleanupByLabel(value: string): Promise<void> {
   const filter = { label: [`${TEST_LABEL}=${value}`] };
   const containers = await docker.listContainers({ all: true, filters: filter });
-  await eachLimited(containers, 4, (c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined));
+  await eachLimited(containers, 4, (c) =>
+    docker
+      .getContainer(c.Id)
+      .remove({ force: true, v: true })
+      .catch(() => undefined),
+  );
   const networks = await docker.listNetworks({ filters: filter });
-  await Promise.all(networks.map((n) => docker.getNetwork(n.Id).remove().catch(() => undefined)));
+  await Promise.all(
+    networks.map((n) =>
+      docker
+        .getNetwork(n.Id)
+        .remove()
+        .catch(() => undefined),
+    ),
+  );
   const { Volumes } = await docker.listVolumes({ filters: filter });
-  await Promise.all((Volumes ?? []).map((v) => docker.getVolume(v.Name).remove().catch(() => undefined)));
+  await Promise.all(
+    (Volumes ?? []).map((v) =>
+      docker
+        .getVolume(v.Name)
+        .remove()
+        .catch(() => undefined),
+    ),
+  );
 }

@@ -24,8 +24,11 @@ afterAll(async () => {
 });
 
 describe('Engine API version', () => {
-  it('get_system_info reports the version in use: the lower of ours and the daemon\'s', async () => {
-    const info = await mcp.ok<{ engine: { apiVersion: string; apiVersionInUse: string }; server: { maxApiVersion: string } }>('get_system_info');
+  it("get_system_info reports the version in use: the lower of ours and the daemon's", async () => {
+    const info = await mcp.ok<{
+      engine: { apiVersion: string; apiVersionInUse: string };
+      server: { maxApiVersion: string };
+    }>('get_system_info');
     const expected = compareApiVersions(daemonApi, OUR_API_VERSION) < 0 ? daemonApi : OUR_API_VERSION;
     console.log(`Engine API ${daemonApi}, in use ${info.engine.apiVersionInUse}`);
     expect(info.server.maxApiVersion).toBe(OUR_API_VERSION);
@@ -68,7 +71,10 @@ describe('Engine API version', () => {
     expect(nets[`${name}_front`]?.Aliases).toEqual(expect.arrayContaining(['api', 'app']));
     expect(nets[`${name}_back`]?.Aliases).toEqual(expect.arrayContaining(['store-client', 'app']));
     // get_container_info gives the same aliases whatever the API version (no short id before 1.44)
-    const info = await mcp.ok<{ networks: { name: string; aliases: string[] }[] }>('get_container_info', { id: `${name}-app-1`, stats: false });
+    const info = await mcp.ok<{ networks: { name: string; aliases: string[] }[] }>('get_container_info', {
+      id: `${name}-app-1`,
+      stats: false,
+    });
     expect(info.networks.map((n) => [n.name, [...n.aliases].sort()]).sort()).toEqual([
       [`${name}_back`, ['app', 'store-client']],
       [`${name}_front`, ['api', 'app']],
@@ -78,7 +84,9 @@ describe('Engine API version', () => {
     expect(viaFront.output).toContain('hello from busybox');
     const viaBack = await execIn(`${name}-probe-back-1`, ['wget', '-q', '-O-', 'http://store-client/']);
     expect(viaBack.output).toContain('hello from busybox');
-    expect((await execIn(`${name}-probe-back-1`, ['wget', '-q', '-T', '2', '-O-', 'http://api/'])).exitCode).not.toBe(0);
+    expect((await execIn(`${name}-probe-back-1`, ['wget', '-q', '-T', '2', '-O-', 'http://api/'])).exitCode).not.toBe(
+      0,
+    );
     await mcp.ok('remove_stack', { name, confirm: true });
   });
 });

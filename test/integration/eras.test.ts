@@ -17,7 +17,13 @@ import { CLI, TEST_INSTANCE } from './mcpClient.js';
 const stdioParams = {
   command: process.execPath,
   args: [CLI, 'serve'],
-  env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', DOM_LOG_LEVEL: 'warn', DOM_INSTANCE: TEST_INSTANCE, DOM_HISTORY_PATH: ':memory:' },
+  env: {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '/root',
+    DOM_LOG_LEVEL: 'warn',
+    DOM_INSTANCE: TEST_INSTANCE,
+    DOM_HISTORY_PATH: ':memory:',
+  },
   stderr: 'pipe' as const,
 };
 const auth = { requestInit: { headers: { authorization: `Bearer ${TOKEN}` } } };
@@ -33,15 +39,28 @@ afterAll(async () => {
 type Where = 'stdio' | 'http';
 
 async function v2(where: Where, negotiate: boolean): Promise<Client> {
-  const client = new Client({ name: 'eras-v2', version: '1.0.0' }, negotiate ? { versionNegotiation: { mode: 'auto' } } : undefined);
-  await client.connect(where === 'stdio' ? new StdioClientTransport(stdioParams) : new StreamableHTTPClientTransport(new URL(http.url), auth));
+  const client = new Client(
+    { name: 'eras-v2', version: '1.0.0' },
+    negotiate ? { versionNegotiation: { mode: 'auto' } } : undefined,
+  );
+  await client.connect(
+    where === 'stdio'
+      ? new StdioClientTransport(stdioParams)
+      : new StreamableHTTPClientTransport(new URL(http.url), auth),
+  );
   return client;
 }
 
-async function listAndCall(client: { listTools: () => Promise<{ tools: { name: string }[] }>; callTool: (p: { name: string; arguments: Record<string, unknown> }) => Promise<unknown> }) {
+async function listAndCall(client: {
+  listTools: () => Promise<{ tools: { name: string }[] }>;
+  callTool: (p: { name: string; arguments: Record<string, unknown> }) => Promise<unknown>;
+}) {
   const { tools } = await client.listTools();
   expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining(['deploy_application_stack', 'get_system_info']));
-  const info = (await client.callTool({ name: 'get_system_info', arguments: {} })) as { isError?: boolean; structuredContent?: { engine?: { apiVersionInUse?: string } } };
+  const info = (await client.callTool({ name: 'get_system_info', arguments: {} })) as {
+    isError?: boolean;
+    structuredContent?: { engine?: { apiVersionInUse?: string } };
+  };
   expect(info.isError).toBeFalsy();
   expect(info.structuredContent?.engine?.apiVersionInUse).toMatch(/^1\.\d+$/);
 }
@@ -70,7 +89,9 @@ describe.each(['stdio', 'http'] as const)('protocol eras over %s', (where) => {
 
   it('an SDK v1 client initializes and calls tools', async () => {
     const client = new V1Client({ name: 'eras-v1', version: '1.0.0' });
-    await client.connect(where === 'stdio' ? new V1StdioClientTransport(stdioParams) : new V1HttpClientTransport(new URL(http.url), auth));
+    await client.connect(
+      where === 'stdio' ? new V1StdioClientTransport(stdioParams) : new V1HttpClientTransport(new URL(http.url), auth),
+    );
     try {
       expect(client.getServerVersion()?.name).toBe('docker-orchestration-mcp');
       await listAndCall(client as never);
@@ -98,7 +119,9 @@ describe('server/discover over stdio', () => {
         'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
         'io.modelcontextprotocol/clientCapabilities': {},
       };
-      child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'server/discover', params: { _meta: meta } })}\n`);
+      child.stdin.write(
+        `${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'server/discover', params: { _meta: meta } })}\n`,
+      );
       const reply = (await answer) as { id: number; result?: { supportedVersions?: string[] } };
       expect(reply.id).toBe(1);
       expect(reply.result?.supportedVersions).toContain('2026-07-28');

@@ -28,7 +28,8 @@ afterAll(async () => {
   await cleanupByLabel(run);
 });
 
-const exec = (args: Record<string, unknown>) => mcp.ok<ExecAnswer>('exec_in_container', { id: box, confirm: true, ...args });
+const exec = (args: Record<string, unknown>) =>
+  mcp.ok<ExecAnswer>('exec_in_container', { id: box, confirm: true, ...args });
 
 describe('exec_in_container', () => {
   it('keeps stdout and stderr apart and returns the exit code', async () => {
@@ -37,14 +38,23 @@ describe('exec_in_container', () => {
   });
 
   it('applies working_dir, env and user', async () => {
-    const r = await exec({ command: ['sh', '-c', 'pwd; echo "$GREETING"; id -u'], working_dir: '/tmp', env: { GREETING: 'hi there' }, user: '65534' });
+    const r = await exec({
+      command: ['sh', '-c', 'pwd; echo "$GREETING"; id -u'],
+      working_dir: '/tmp',
+      env: { GREETING: 'hi there' },
+      user: '65534',
+    });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toBe('/tmp\nhi there\n65534\n');
   });
 
   it('caps large output per stream and says so', async () => {
     const r = await exec({
-      command: ['sh', '-c', 'i=0; while [ $i -lt 2000 ]; do echo line-$i-xxxxxxxxxxxxxxxxxxxxxxxxxx; i=$((i+1)); done; echo small >&2'],
+      command: [
+        'sh',
+        '-c',
+        'i=0; while [ $i -lt 2000 ]; do echo line-$i-xxxxxxxxxxxxxxxxxxxxxxxxxx; i=$((i+1)); done; echo small >&2',
+      ],
       max_bytes: 1024,
     });
     expect(r.truncated).toBe(true);
@@ -56,7 +66,11 @@ describe('exec_in_container', () => {
 
   it('without confirmation answers what it would run and runs nothing', async () => {
     const marker = `/tmp/marker-${run}`;
-    const r = await mcp.ok<ExecAnswer>('exec_in_container', { id: box, command: ['touch', marker], env: { DB_PASSWORD: 'hunter2' } });
+    const r = await mcp.ok<ExecAnswer>('exec_in_container', {
+      id: box,
+      command: ['touch', marker],
+      env: { DB_PASSWORD: 'hunter2' },
+    });
     expect(r.done).toBe(false);
     expect(r.message).toMatch(/confirm: true/);
     expect(r.message).toContain(`touch ${marker}`);
@@ -68,7 +82,12 @@ describe('exec_in_container', () => {
 
   it('a command that outlives its timeout returns a timeout error within the timeout', async () => {
     const started = Date.now();
-    const r = await mcp.call('exec_in_container', { id: box, confirm: true, command: ['sh', '-c', 'echo started; sleep 30'], timeout: 1.5 });
+    const r = await mcp.call('exec_in_container', {
+      id: box,
+      confirm: true,
+      command: ['sh', '-c', 'echo started; sleep 30'],
+      timeout: 1.5,
+    });
     const took = Date.now() - started;
     expect(r.isError).toBe(true);
     expect(errorKind(r)).toBe('timeout');
@@ -114,10 +133,16 @@ describe('get_container_stats', () => {
       resources: { memory: '32m' },
       command: ['sh', '-c', 'while :; do :; done'],
     });
-    const one = await mcp.ok<{ containers: { name: string; cpuPercent?: number; memoryLimitBytes?: number; memoryPercent?: number; pids?: number }[]; sampledMs: number }>(
-      'get_container_stats',
-      { id: busy },
-    );
+    const one = await mcp.ok<{
+      containers: {
+        name: string;
+        cpuPercent?: number;
+        memoryLimitBytes?: number;
+        memoryPercent?: number;
+        pids?: number;
+      }[];
+      sampledMs: number;
+    }>('get_container_stats', { id: busy });
     expect(one.containers).toHaveLength(1);
     const row = one.containers[0];
     expect(row?.name).toBe(busy);
@@ -128,7 +153,10 @@ describe('get_container_stats', () => {
     expect(row?.pids).toBeGreaterThanOrEqual(2);
 
     const started = Date.now();
-    const all = await mcp.ok<{ containers: { name: string; cpuPercent?: number }[]; total: number }>('get_container_stats', {});
+    const all = await mcp.ok<{ containers: { name: string; cpuPercent?: number }[]; total: number }>(
+      'get_container_stats',
+      {},
+    );
     const took = Date.now() - started;
     const names = all.containers.map((c) => c.name);
     expect(names).toEqual(expect.arrayContaining([box, busy]));

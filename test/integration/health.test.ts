@@ -17,7 +17,14 @@ afterAll(async () => {
   // Stack networks carry the project label, not the test label.
   for (const stack of stacks) {
     const nets = await docker.listNetworks({ filters: { label: [`com.docker.compose.project=${stack}`] } });
-    await Promise.all(nets.map((n) => docker.getNetwork(n.Id).remove().catch(() => undefined)));
+    await Promise.all(
+      nets.map((n) =>
+        docker
+          .getNetwork(n.Id)
+          .remove()
+          .catch(() => undefined),
+      ),
+    );
   }
   rmSync(dir, { recursive: true, force: true });
 });
@@ -46,7 +53,12 @@ interface Health {
   verdict: string;
   services: { service: string; verdict: string }[];
   containers: Assessment[];
-  watcher?: { connected: boolean; restarts: number; reconnects: number; crashLooping: { name: string; restarts: number }[] };
+  watcher?: {
+    connected: boolean;
+    restarts: number;
+    reconnects: number;
+    crashLooping: { name: string; restarts: number }[];
+  };
   heal?: { done: boolean; message: string; actions: HealAction[]; skipped: { container: string; reason: string }[] };
 }
 interface Entry {
@@ -108,7 +120,13 @@ describe('health_monitoring', () => {
     );
     const healthy = await client.ok<Health>('health_monitoring', { target: name });
     expect(healthy.scope).toBe(`container ${name}`);
-    expect(healthy.containers[0]).toMatchObject({ name, state: 'running', health: 'healthy', verdict: 'degraded', errorLines: ['ERROR: cannot reach db'] });
+    expect(healthy.containers[0]).toMatchObject({
+      name,
+      state: 'running',
+      health: 'healthy',
+      verdict: 'degraded',
+      errorLines: ['ERROR: cannot reach db'],
+    });
     expect(healthy.containers[0]?.resources?.memoryLimitBytes).toBe(64 * 1024 * 1024);
     expect(healthy.containers[0]?.resources?.memoryBytes).toBeGreaterThan(0);
 
@@ -121,29 +139,53 @@ describe('health_monitoring', () => {
     expect(c?.verdict).toBe('unhealthy');
     expect(sick.verdict).toBe('unhealthy');
     expect(sick.services).toEqual([expect.objectContaining({ service: name, verdict: 'unhealthy' })]);
-    expect(c?.healthchecks?.at(-1)).toMatchObject({ exitCode: 1, output: expect.stringContaining('No such file or directory') });
+    expect(c?.healthchecks?.at(-1)).toMatchObject({
+      exitCode: 1,
+      output: expect.stringContaining('No such file or directory'),
+    });
     expect(c?.reasons[0]).toMatch(/^healthcheck failing \(exit 1\): ls: \/tmp\/ok: No such file or directory/);
 
     // heal without confirmation: says what it would do, changes nothing
     const dry = await client.ok<Health>('health_monitoring', { target: name, heal: true, resources: false });
-    expect(dry.heal).toMatchObject({ done: false, actions: [{ container: name, action: 'restart', outcome: 'planned' }] });
+    expect(dry.heal).toMatchObject({
+      done: false,
+      actions: [{ container: name, action: 'restart', outcome: 'planned' }],
+    });
     expect(dry.heal?.message).toMatch(/^Not confirmed; nothing changed/);
     expect((await inspect(name)).State.StartedAt).toBe(startedBefore);
 
-    const healed = await client.ok<Health>('health_monitoring', { target: name, heal: true, confirm: true, resources: false });
-    expect(healed.heal).toMatchObject({ done: true, actions: [{ container: name, action: 'restart', outcome: 'done' }] });
+    const healed = await client.ok<Health>('health_monitoring', {
+      target: name,
+      heal: true,
+      confirm: true,
+      resources: false,
+    });
+    expect(healed.heal).toMatchObject({
+      done: true,
+      actions: [{ container: name, action: 'restart', outcome: 'done' }],
+    });
     const after = await inspect(name);
     expect(after.State.Running).toBe(true);
     expect(after.State.StartedAt).not.toBe(startedBefore);
     // the command recreates /tmp/ok on start, so the check passes again
     await until('healthy again', async () => (await inspect(name)).State.Health?.Status === 'healthy');
-    const again = await client.ok<Health>('health_monitoring', { target: name, heal: true, confirm: true, resources: false, logs: false });
+    const again = await client.ok<Health>('health_monitoring', {
+      target: name,
+      heal: true,
+      confirm: true,
+      resources: false,
+      logs: false,
+    });
     expect(again.containers[0]?.verdict).toBe('healthy');
     expect(again.heal).toMatchObject({ done: true, message: 'Nothing to heal.', actions: [] });
 
     const history = await heals(client, name);
     expect(history.map((e) => e.outcome)).toEqual(['succeeded']);
-    expect(history[0]).toMatchObject({ kind: 'heal', who: 'dom-integration-test/1.0.0', steps: [{ name: `restart ${name}`, outcome: 'ok' }] });
+    expect(history[0]).toMatchObject({
+      kind: 'heal',
+      who: 'dom-integration-test/1.0.0',
+      steps: [{ name: `restart ${name}`, outcome: 'ok' }],
+    });
   });
 
   it('starts a failed stack service, leaves a finished one-off container alone, and refuses unmanaged ones', async () => {
@@ -151,28 +193,54 @@ describe('health_monitoring', () => {
     stacks.push(stack);
     const compose = `services:\n  api:\n    image: ${BUSYBOX}\n    command: ["sleep", "600"]\n    init: true\n    stop_grace_period: 1s\n    labels:\n      ${TEST_LABEL}: ${run}\n`;
     await client.ok('deploy_application_stack', { name: stack, compose, wait: 'none' });
-    const [api] = await docker.listContainers({ all: true, filters: { label: [`com.docker.compose.project=${stack}`] } });
+    const [api] = await docker.listContainers({
+      all: true,
+      filters: { label: [`com.docker.compose.project=${stack}`] },
+    });
     expect(api).toBeDefined();
     await docker.getContainer(api?.Id ?? '').kill();
     const job = uniqueName('hm-job');
     await client.ok('deploy_container', sleeper(job, { command: ['true'], wait: 'none' }));
     await until('job exited', async () => (await inspect(job)).State.Status === 'exited');
     const foreign = uniqueName('hm-foreign');
-    const f = await docker.createContainer({ name: foreign, Image: BUSYBOX, Cmd: ['sh', '-c', 'exit 2'], Labels: labels, HostConfig: { RestartPolicy: { Name: 'always' } } });
+    const f = await docker.createContainer({
+      name: foreign,
+      Image: BUSYBOX,
+      Cmd: ['sh', '-c', 'exit 2'],
+      Labels: labels,
+      HostConfig: { RestartPolicy: { Name: 'always' } },
+    });
     await f.start();
     await f.stop({ t: 0 }).catch(() => undefined);
 
     const st = await client.ok<Health>('health_monitoring', { target: stack, resources: false });
     expect(st.scope).toBe(`stack ${stack}`);
     expect(st.services).toEqual([expect.objectContaining({ service: 'api', verdict: 'unhealthy' })]);
-    const healed = await client.ok<Health>('health_monitoring', { target: stack, heal: true, confirm: true, resources: false });
-    expect(healed.heal?.actions).toEqual([expect.objectContaining({ action: 'start', outcome: 'done', stateAfter: 'running' })]);
+    const healed = await client.ok<Health>('health_monitoring', {
+      target: stack,
+      heal: true,
+      confirm: true,
+      resources: false,
+    });
+    expect(healed.heal?.actions).toEqual([
+      expect.objectContaining({ action: 'start', outcome: 'done', stateAfter: 'running' }),
+    ]);
 
-    const jobState = await client.ok<Health>('health_monitoring', { target: job, heal: true, confirm: true, resources: false });
+    const jobState = await client.ok<Health>('health_monitoring', {
+      target: job,
+      heal: true,
+      confirm: true,
+      resources: false,
+    });
     expect(jobState.containers[0]).toMatchObject({ verdict: 'stopped', exitCode: 0 });
     expect(jobState.heal).toMatchObject({ done: true, actions: [] });
 
-    const foreignState = await client.ok<Health>('health_monitoring', { target: foreign, heal: true, confirm: true, resources: false });
+    const foreignState = await client.ok<Health>('health_monitoring', {
+      target: foreign,
+      heal: true,
+      confirm: true,
+      resources: false,
+    });
     expect(foreignState.containers[0]).toMatchObject({ verdict: 'unhealthy' });
     expect(foreignState.heal?.actions).toEqual([]);
     expect(foreignState.heal?.skipped[0]?.reason).toMatch(/outside the ownership scope/);
@@ -189,7 +257,13 @@ describe('self-healing watcher (serve --self-heal)', () => {
   beforeAll(async () => {
     client = await startClient({
       args: ['--self-heal'],
-      env: { DOM_HISTORY_PATH: ':memory:', DOM_INSTANCE: uniqueName('dom-test-watch'), DOM_SELF_HEAL_BACKOFF_MS: '200', DOM_SELF_HEAL_MAX_RESTARTS: '2', DOM_LOG_LEVEL: 'info' },
+      env: {
+        DOM_HISTORY_PATH: ':memory:',
+        DOM_INSTANCE: uniqueName('dom-test-watch'),
+        DOM_SELF_HEAL_BACKOFF_MS: '200',
+        DOM_SELF_HEAL_MAX_RESTARTS: '2',
+        DOM_LOG_LEVEL: 'info',
+      },
     });
     await until('watcher connected', async () => client.stderr().includes('self-heal watcher following Engine events'));
   });
@@ -204,7 +278,13 @@ describe('self-healing watcher (serve --self-heal)', () => {
     await client.ok('deploy_container', sleeper(managed));
     expect((await watcherState(managed)).watcher?.connected).toBe(true);
     const unmanaged = uniqueName('w-unmanaged');
-    const u = await docker.createContainer({ name: unmanaged, Image: BUSYBOX, Cmd: ['sleep', '600'], Labels: labels, HostConfig: { Init: true } });
+    const u = await docker.createContainer({
+      name: unmanaged,
+      Image: BUSYBOX,
+      Cmd: ['sleep', '600'],
+      Labels: labels,
+      HostConfig: { Init: true },
+    });
     await u.start();
     const before = (await inspect(managed)).State.StartedAt;
 
@@ -221,7 +301,12 @@ describe('self-healing watcher (serve --self-heal)', () => {
 
     const entries = await heals(client, managed);
     expect(entries).toEqual([
-      expect.objectContaining({ kind: 'heal', who: 'self-heal watcher', outcome: 'succeeded', steps: [expect.objectContaining({ name: `start ${managed}`, outcome: 'ok' })] }),
+      expect.objectContaining({
+        kind: 'heal',
+        who: 'self-heal watcher',
+        outcome: 'succeeded',
+        steps: [expect.objectContaining({ name: `start ${managed}`, outcome: 'ok' })],
+      }),
     ]);
     expect(await heals(client, unmanaged)).toEqual([]);
 
@@ -246,7 +331,10 @@ describe('self-healing watcher (serve --self-heal)', () => {
     await docker.getContainer(stubborn).start();
     const restartedBefore = (await inspect(stubborn)).State.StartedAt;
     await docker.getContainer(stubborn).kill();
-    await until('stubborn container healed', async () => (await heals(client, stubborn)).map((e) => e.outcome).join() === 'succeeded');
+    await until(
+      'stubborn container healed',
+      async () => (await heals(client, stubborn)).map((e) => e.outcome).join() === 'succeeded',
+    );
     const healed = await inspect(stubborn);
     expect(healed.State.Running).toBe(true);
     expect(healed.State.StartedAt).not.toBe(restartedBefore);
@@ -256,7 +344,12 @@ describe('self-healing watcher (serve --self-heal)', () => {
     const name = uniqueName('w-check');
     await client.ok(
       'deploy_container',
-      sleeper(name, { command: ['sh', '-c', 'touch /tmp/ok; sleep 600'], healthcheck: { test: 'ls /tmp/ok', interval: '1s', timeout: '1s', retries: 1 }, wait: 'healthy', timeout: 30 }),
+      sleeper(name, {
+        command: ['sh', '-c', 'touch /tmp/ok; sleep 600'],
+        healthcheck: { test: 'ls /tmp/ok', interval: '1s', timeout: '1s', retries: 1 },
+        wait: 'healthy',
+        timeout: 30,
+      }),
     );
     const before = (await inspect(name)).State.StartedAt;
     await execIn(name, ['rm', '/tmp/ok']);
@@ -265,7 +358,11 @@ describe('self-healing watcher (serve --self-heal)', () => {
       return c.State.StartedAt !== before && c.State.Health?.Status === 'healthy';
     });
     const entries = await heals(client, name);
-    expect(entries[0]).toMatchObject({ who: 'self-heal watcher', outcome: 'succeeded', steps: [{ name: `restart ${name}`, outcome: 'ok' }] });
+    expect(entries[0]).toMatchObject({
+      who: 'self-heal watcher',
+      outcome: 'succeeded',
+      steps: [{ name: `restart ${name}`, outcome: 'ok' }],
+    });
   });
 
   it('gives up on a crash-looping container once its budget is spent and reports it', async () => {
@@ -279,7 +376,9 @@ describe('self-healing watcher (serve --self-heal)', () => {
       },
       30_000,
     );
-    expect(state.watcher?.crashLooping).toEqual(expect.arrayContaining([expect.objectContaining({ name, restarts: 2 })]));
+    expect(state.watcher?.crashLooping).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name, restarts: 2 })]),
+    );
     expect(state.containers[0]?.reasons[0]).toMatch(/exhausted its restart budget/);
     const entries = await heals(client, name);
     expect(entries.map((e) => e.outcome)).toEqual(['failed', 'succeeded', 'succeeded']);
@@ -320,7 +419,13 @@ describe('self-healing watcher across an Engine connection loss', () => {
     await listen();
     client = await startClient({
       args: ['--self-heal'],
-      env: { DOCKER_HOST: `unix://${sock}`, DOM_HISTORY_PATH: ':memory:', DOM_INSTANCE: uniqueName('dom-test-recon'), DOM_SELF_HEAL_BACKOFF_MS: '200', DOM_LOG_LEVEL: 'info' },
+      env: {
+        DOCKER_HOST: `unix://${sock}`,
+        DOM_HISTORY_PATH: ':memory:',
+        DOM_INSTANCE: uniqueName('dom-test-recon'),
+        DOM_SELF_HEAL_BACKOFF_MS: '200',
+        DOM_LOG_LEVEL: 'info',
+      },
     });
   });
   afterAll(async () => {

@@ -66,10 +66,16 @@ describe('deployment history over MCP, persisted across server processes', () =>
       await first.ok('deploy_container', sleeper(ok, { env: { DB_PASSWORD: 'hunter2', MODE: 'test' } }));
       const failed = await first.call(
         'deploy_container',
-        sleeper(bad, { healthcheck: { test: 'exit 1', interval: '1s', timeout: '1s', retries: 1 }, wait: 'healthy', timeout: 30 }),
+        sleeper(bad, {
+          healthcheck: { test: 'exit 1', interval: '1s', timeout: '1s', retries: 1 },
+          wait: 'healthy',
+          timeout: 30,
+        }),
       );
       expect(failed.isError).toBe(true);
-      expect((await first.ok<{ done: boolean }>('remove_container', { id: ok, force: true, confirm: false })).done).toBe(false);
+      expect(
+        (await first.ok<{ done: boolean }>('remove_container', { id: ok, force: true, confirm: false })).done,
+      ).toBe(false);
       await first.ok('remove_container', { id: ok, force: true, confirm: true });
     } finally {
       await first.close();
@@ -93,9 +99,17 @@ describe('deployment history over MCP, persisted across server processes', () =>
         for (const s of e.steps) expect(s.durationMs).toBeGreaterThanOrEqual(0);
       }
       expect(stepNames(deployed)).toEqual([`pull ${BUSYBOX}:ok`, 'create:ok', 'start:ok', 'wait running:ok']);
-      expect(stepNames(failedDeploy)).toEqual([`pull ${BUSYBOX}:ok`, 'create:ok', 'start:ok', 'wait healthy:failed', 'remove (rollback):ok']);
+      expect(stepNames(failedDeploy)).toEqual([
+        `pull ${BUSYBOX}:ok`,
+        'create:ok',
+        'start:ok',
+        'wait healthy:failed',
+        'remove (rollback):ok',
+      ]);
       expect(failedDeploy.error).toMatch(/did not become healthy: healthcheck failed/);
-      expect(failedDeploy.durationMs).toBeGreaterThanOrEqual(failedDeploy.steps.find((s) => s.name === 'wait healthy')?.durationMs ?? 0);
+      expect(failedDeploy.durationMs).toBeGreaterThanOrEqual(
+        failedDeploy.steps.find((s) => s.name === 'wait healthy')?.durationMs ?? 0,
+      );
       expect(stepNames(removed)).toEqual(['remove:ok']);
       expect(asked.steps).toEqual([]);
       expect(asked.error).toMatch(/^Not confirmed; nothing changed/);
@@ -106,13 +120,22 @@ describe('deployment history over MCP, persisted across server processes', () =>
       const text = (await second.call('get_deployment_history', { id: deployed.id })).content[0]?.text ?? '';
       expect(text).not.toContain('hunter2');
 
-      const onlyFailed = await second.ok<{ entries: Entry[] }>('get_deployment_history', { outcome: 'failed', since: '1h' });
+      const onlyFailed = await second.ok<{ entries: Entry[] }>('get_deployment_history', {
+        outcome: 'failed',
+        since: '1h',
+      });
       expect(onlyFailed.entries.map((e) => e.target)).toEqual([bad]);
-      const byTarget = await second.ok<{ entries: Entry[] }>('get_deployment_history', { target: ok, kind: 'deploy_container' });
+      const byTarget = await second.ok<{ entries: Entry[] }>('get_deployment_history', {
+        target: ok,
+        kind: 'deploy_container',
+      });
       expect(byTarget.entries.map((e) => e.id)).toEqual([deployed.id]);
       const paged = await second.ok<{ entries: Entry[]; nextCursor?: string }>('get_deployment_history', { limit: 2 });
       expect(paged.entries).toHaveLength(2);
-      const rest = await second.ok<{ entries: Entry[]; nextCursor?: string }>('get_deployment_history', { limit: 2, cursor: paged.nextCursor });
+      const rest = await second.ok<{ entries: Entry[]; nextCursor?: string }>('get_deployment_history', {
+        limit: 2,
+        cursor: paged.nextCursor,
+      });
       expect(rest.entries.map((e) => e.id)).toEqual([failedDeploy.id, deployed.id]);
       expect(rest.nextCursor).toBeUndefined();
     } finally {
@@ -127,7 +150,13 @@ describe('deployment history over MCP, persisted across server processes', () =>
     const transport = new StdioClientTransport({
       command: process.execPath,
       args: [CLI, 'serve'],
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', DOM_LOG_LEVEL: 'warn', DOM_INSTANCE: 'dom-test', ...env },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/root',
+        DOM_LOG_LEVEL: 'warn',
+        DOM_INSTANCE: 'dom-test',
+        ...env,
+      },
       stderr: 'pipe',
     });
     const client = new Client({ name: 'dom-integration-test', version: '1.0.0' });
@@ -145,7 +174,11 @@ describe('deployment history over MCP, persisted across server processes', () =>
       .callTool(
         {
           name: 'deploy_container',
-          arguments: sleeper(slow, { healthcheck: { test: 'true', interval: '60s', start_period: '60s' }, wait: 'healthy', timeout: 300 }),
+          arguments: sleeper(slow, {
+            healthcheck: { test: 'true', interval: '60s', start_period: '60s' },
+            wait: 'healthy',
+            timeout: 300,
+          }),
         },
         {
           timeout: 120_000,
@@ -181,7 +214,12 @@ describe('deployment history over MCP, persisted across server processes', () =>
   it('refuses to start on a history file that is not a database, with exit code 2 and what to do', async () => {
     const file = join(dir, 'notes.db');
     writeFileSync(file, 'not a database\n'.repeat(100));
-    const r = spawnSync(process.execPath, [CLI, 'serve'], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', DOM_HISTORY_PATH: file }, input: '', encoding: 'utf8', timeout: 20_000 });
+    const r = spawnSync(process.execPath, [CLI, 'serve'], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', DOM_HISTORY_PATH: file },
+      input: '',
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain(`cannot open the deployment history at ${file}`);
     expect(r.stderr).toContain('DOM_HISTORY_PATH');

@@ -39,7 +39,13 @@ beforeAll(async () => {
   port = await freePort();
   base = `http://127.0.0.1:${port}/mcp`;
   child = spawn(process.execPath, [CLI, 'serve', '--transport', 'http', '--port', String(port)], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', DOM_HTTP_TOKEN: TOKEN, DOM_LOG_LEVEL: 'warn', DOM_HISTORY_PATH: ':memory:' },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/root',
+      DOM_HTTP_TOKEN: TOKEN,
+      DOM_LOG_LEVEL: 'warn',
+      DOM_HISTORY_PATH: ':memory:',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   for (let i = 0; i < 100; i++) {
@@ -78,7 +84,11 @@ describe('Streamable HTTP transport', () => {
 
   it('good token works from the SDK v2 client', async () => {
     const client = new Client({ name: 'http-v2', version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(base), { requestInit: { headers: { authorization: `Bearer ${TOKEN}` } } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(base), {
+        requestInit: { headers: { authorization: `Bearer ${TOKEN}` } },
+      }),
+    );
     try {
       const { tools } = await client.listTools();
       expect(tools.map((t) => t.name)).toContain('list_containers');
@@ -92,7 +102,9 @@ describe('Streamable HTTP transport', () => {
 
   it('good token works from a 2025-era client (SDK 1.x)', async () => {
     const client = new V1Client({ name: 'http-v1', version: '1.0.0' });
-    await client.connect(new V1HttpTransport(new URL(base), { requestInit: { headers: { authorization: `Bearer ${TOKEN}` } } }));
+    await client.connect(
+      new V1HttpTransport(new URL(base), { requestInit: { headers: { authorization: `Bearer ${TOKEN}` } } }),
+    );
     try {
       const r = await client.callTool({ name: 'list_containers', arguments: { limit: 1 } });
       expect(r.isError).toBeFalsy();
@@ -106,12 +118,26 @@ describe('Streamable HTTP transport', () => {
     const inspector = new URL('../../node_modules/.bin/mcp-inspector', import.meta.url).pathname;
     const run = promisify(execFile);
     const args = ['--cli', base, '--transport', 'http'];
-    const ok = await run(inspector, [...args, '--header', `Authorization: Bearer ${TOKEN}`, '--method', 'tools/call', '--tool-name', 'get_system_info'], {
-      timeout: 60_000,
-    });
+    const ok = await run(
+      inspector,
+      [
+        ...args,
+        '--header',
+        `Authorization: Bearer ${TOKEN}`,
+        '--method',
+        'tools/call',
+        '--tool-name',
+        'get_system_info',
+      ],
+      {
+        timeout: 60_000,
+      },
+    );
     expect(JSON.parse(ok.stdout).structuredContent.engine.version).toBeTruthy();
     // Inspector 2 answers a 401 by starting OAuth; --stored-auth-only makes it report the refusal instead.
-    const denied = await run(inspector, [...args, '--stored-auth-only', '--method', 'tools/list'], { timeout: 60_000 }).catch((e: { stdout: string; stderr: string }) => e);
+    const denied = await run(inspector, [...args, '--stored-auth-only', '--method', 'tools/list'], {
+      timeout: 60_000,
+    }).catch((e: { stdout: string; stderr: string }) => e);
     expect(`${(denied as { stdout: string }).stdout}${(denied as { stderr: string }).stderr}`).toMatch(/Unauthorized/);
   });
 
@@ -119,19 +145,30 @@ describe('Streamable HTTP transport', () => {
     const p2 = await freePort();
     const run = uniqueName('graceful');
     const srv = spawn(process.execPath, [CLI, 'serve', '--transport', 'http', '--port', String(p2)], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', DOM_HTTP_TOKEN: TOKEN, DOM_LOG_LEVEL: 'warn', DOM_HISTORY_PATH: ':memory:', DOM_INSTANCE: 'dom-test' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/root',
+        DOM_HTTP_TOKEN: TOKEN,
+        DOM_LOG_LEVEL: 'warn',
+        DOM_HISTORY_PATH: ':memory:',
+        DOM_INSTANCE: 'dom-test',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const exited = new Promise<number | null>((resolve) => srv.on('exit', resolve));
     const client = new Client({ name: 'graceful', version: '1.0.0' });
     try {
       for (let i = 0; i < 100; i++) {
-        const up = await fetch(`http://127.0.0.1:${p2}/healthz`).then((r) => r.ok).catch(() => false);
+        const up = await fetch(`http://127.0.0.1:${p2}/healthz`)
+          .then((r) => r.ok)
+          .catch(() => false);
         if (up) break;
         await new Promise((r) => setTimeout(r, 100));
       }
       await client.connect(
-        new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${p2}/mcp`), { requestInit: { headers: { authorization: `Bearer ${TOKEN}` } } }),
+        new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${p2}/mcp`), {
+          requestInit: { headers: { authorization: `Bearer ${TOKEN}` } },
+        }),
       );
       const slow = client.callTool(
         {

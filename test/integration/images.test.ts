@@ -53,7 +53,11 @@ afterAll(async () => {
   await noCreds?.close();
   await cleanupByLabel(run);
   const mine = await docker.listImages({ filters: { label: [`${TEST_LABEL}=${run}`] } });
-  for (const img of mine) await docker.getImage(img.Id).remove({ force: true }).catch(() => undefined);
+  for (const img of mine)
+    await docker
+      .getImage(img.Id)
+      .remove({ force: true })
+      .catch(() => undefined);
   await registry?.stop();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
@@ -115,8 +119,17 @@ describe('list_images and remove_image', () => {
     await builder.commit({ repo: `dom-test/rm-${run}`, tag: '1', changes: `LABEL ${TEST_LABEL}=${run}` });
 
     const user = uniqueName('imguser');
-    await withCreds.ok('deploy_container', { image: local, name: user, labels, init: true, command: ['sleep', '600'], pull: 'never' });
-    const listed = await withCreds.ok<{ images: { id: string; tags: string[]; sizeBytes: number; created: string; containers: number }[] }>('list_images', {
+    await withCreds.ok('deploy_container', {
+      image: local,
+      name: user,
+      labels,
+      init: true,
+      command: ['sleep', '600'],
+      pull: 'never',
+    });
+    const listed = await withCreds.ok<{
+      images: { id: string; tags: string[]; sizeBytes: number; created: string; containers: number }[];
+    }>('list_images', {
       filters: { reference: [`dom-test/rm-${run}`] },
     });
     expect(listed.images).toHaveLength(1);
@@ -136,7 +149,10 @@ describe('list_images and remove_image', () => {
     const preview = await withCreds.ok<{ done: boolean; message: string }>('remove_image', { id: local });
     expect(preview.done).toBe(false);
     expect(preview.message).toMatch(/confirm: true/);
-    const removed = await withCreds.ok<{ done: boolean; untagged: string[]; deleted: string[] }>('remove_image', { id: local, confirm: true });
+    const removed = await withCreds.ok<{ done: boolean; untagged: string[]; deleted: string[] }>('remove_image', {
+      id: local,
+      confirm: true,
+    });
     expect(removed.done).toBe(true);
     expect(removed.untagged).toContain(local);
     expect(removed.deleted.length).toBeGreaterThanOrEqual(1);
@@ -151,7 +167,10 @@ describe('list_images and remove_image', () => {
   it('removing one of several tags only untags', async () => {
     const extra = `dom-test/alias-${run}`;
     await docker.getImage(BUSYBOX).tag({ repo: extra, tag: '1' });
-    const r = await withCreds.ok<{ done: boolean; untagged: string[]; deleted: string[]; message: string }>('remove_image', { id: `${extra}:1`, confirm: true });
+    const r = await withCreds.ok<{ done: boolean; untagged: string[]; deleted: string[]; message: string }>(
+      'remove_image',
+      { id: `${extra}:1`, confirm: true },
+    );
     expect(r).toMatchObject({ done: true, untagged: [`${extra}:1`], deleted: [] });
     expect((await docker.getImage(BUSYBOX).inspect()).RepoTags).toContain(BUSYBOX);
   });

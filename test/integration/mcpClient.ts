@@ -21,7 +21,11 @@ export interface CallResult {
 
 export interface TestClient {
   client: Client;
-  call(name: string, args?: Record<string, unknown>, opts?: { onprogress?: (p: { progress: number; total?: number; message?: string }) => void }): Promise<CallResult>;
+  call(
+    name: string,
+    args?: Record<string, unknown>,
+    opts?: { onprogress?: (p: { progress: number; total?: number; message?: string }) => void },
+  ): Promise<CallResult>;
   /** structuredContent of a call that must succeed. */
   ok<T = Record<string, unknown>>(name: string, args?: Record<string, unknown>): Promise<T>;
   /** Asserts a tool error of `kind` whose text matches `pattern`; returns the text. */
@@ -32,7 +36,11 @@ export interface TestClient {
 
 /** Spawns the built server over stdio with the SDK v2 Client, the way Claude Desktop does. */
 export async function startClient(
-  opts: { env?: Record<string, string>; args?: string[]; elicit?: (message: string) => { action: 'accept' | 'decline' | 'cancel'; content?: Record<string, unknown> } } = {},
+  opts: {
+    env?: Record<string, string>;
+    args?: string[];
+    elicit?: (message: string) => { action: 'accept' | 'decline' | 'cancel'; content?: Record<string, unknown> };
+  } = {},
 ): Promise<TestClient> {
   let stderr = '';
   const historyDir = mkdtempSync(join(tmpdir(), 'dom-test-history-'));
@@ -61,11 +69,17 @@ export async function startClient(
   );
   if (opts.elicit) {
     const answer = opts.elicit;
-    client.setRequestHandler('elicitation/create', async (req) => answer((req.params as { message: string }).message) as never);
+    client.setRequestHandler(
+      'elicitation/create',
+      async (req) => answer((req.params as { message: string }).message) as never,
+    );
   }
   await client.connect(transport);
   const call: TestClient['call'] = async (name, args = {}, o = {}) =>
-    (await client.callTool({ name, arguments: args }, { timeout: 180_000, ...(o.onprogress ? { onprogress: o.onprogress } : {}) })) as CallResult;
+    (await client.callTool(
+      { name, arguments: args },
+      { timeout: 180_000, ...(o.onprogress ? { onprogress: o.onprogress } : {}) },
+    )) as CallResult;
   return {
     client,
     call,

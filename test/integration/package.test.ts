@@ -23,11 +23,17 @@ let tarball = '';
 
 beforeAll(async () => {
   // --ignore-scripts: the prepack build would rewrite dist/ under the integration tests running beside this one.
-  const packed = await exec('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: root, timeout: 120_000 });
+  const packed = await exec('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], {
+    cwd: root,
+    timeout: 120_000,
+  });
   const [info] = JSON.parse(packed.stdout) as { filename: string }[];
   tarball = join(work, info?.filename ?? '');
   mkdirSync(prefix);
-  await exec('npm', ['install', '--prefix', prefix, '--ignore-scripts', '--no-audit', '--no-fund', tarball], { cwd: work, timeout: 600_000 });
+  await exec('npm', ['install', '--prefix', prefix, '--ignore-scripts', '--no-audit', '--no-fund', tarball], {
+    cwd: work,
+    timeout: 600_000,
+  });
 }, 720_000);
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -37,7 +43,13 @@ describe('the npm package', () => {
     const { stdout } = await exec('tar', ['-tzf', tarball]);
     const files = stdout.trim().split('\n').sort();
     expect(files.filter((f) => !f.startsWith('package/templates/'))).toEqual(
-      ['package/LICENSE', 'package/README.md', 'package/dist/cli.js', 'package/dist/tool-schemas.json', 'package/package.json'].sort(),
+      [
+        'package/LICENSE',
+        'package/README.md',
+        'package/dist/cli.js',
+        'package/dist/tool-schemas.json',
+        'package/package.json',
+      ].sort(),
     );
     expect(files.some((f) => f.endsWith('.yml'))).toBe(true);
   });
@@ -58,7 +70,12 @@ describe('the npm package', () => {
     const transport = new StdioClientTransport({
       command: bin,
       args: ['serve'],
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', DOM_INSTANCE: TEST_INSTANCE, DOM_HISTORY_PATH: history },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/root',
+        DOM_INSTANCE: TEST_INSTANCE,
+        DOM_HISTORY_PATH: history,
+      },
       stderr: 'pipe',
     });
     transport.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -75,7 +92,9 @@ describe('the npm package', () => {
       expect(answer.isError ?? false).toBe(false);
       expect(Array.isArray(answer.structuredContent?.containers)).toBe(true);
       // The templates are found beside the installed bundle.
-      const templates = (await client.callTool({ name: 'list_stack_templates', arguments: {} })) as { structuredContent?: { templates?: { name: string }[] } };
+      const templates = (await client.callTool({ name: 'list_stack_templates', arguments: {} })) as {
+        structuredContent?: { templates?: { name: string }[] };
+      };
       expect(templates.structuredContent?.templates?.map((t) => t.name)).toContain('web-stack');
     } finally {
       await client.close();

@@ -10,7 +10,13 @@ let unmanaged: string;
 beforeAll(async () => {
   mcp = await startClient();
   unmanaged = `${run}-unmanaged`;
-  const c = await docker.createContainer({ name: unmanaged, Image: BUSYBOX, Cmd: ['sleep', '600'], Labels: labels, HostConfig: { Init: true } });
+  const c = await docker.createContainer({
+    name: unmanaged,
+    Image: BUSYBOX,
+    Cmd: ['sleep', '600'],
+    Labels: labels,
+    HostConfig: { Init: true },
+  });
   await c.start();
 });
 
@@ -21,13 +27,21 @@ afterAll(async () => {
 
 describe('policy refusals over a real client', () => {
   it('the Docker socket as a bind mount', async () => {
-    const r = await mcp.call('deploy_container', { image: BUSYBOX, labels, volumes: ['/var/run/docker.sock:/var/run/docker.sock'] });
+    const r = await mcp.call('deploy_container', {
+      image: BUSYBOX,
+      labels,
+      volumes: ['/var/run/docker.sock:/var/run/docker.sock'],
+    });
     expect(errorKind(r)).toBe('denied');
     expect(errorText(r)).toMatch(/sensitive-bind-mount.*DOM_ALLOW_SENSITIVE_MOUNTS=1/);
   });
 
   it('/etc as a bind mount', async () => {
-    const r = await mcp.call('deploy_container', { image: BUSYBOX, labels, volumes: [{ type: 'bind', source: '/etc', target: '/host-etc', read_only: true }] });
+    const r = await mcp.call('deploy_container', {
+      image: BUSYBOX,
+      labels,
+      volumes: [{ type: 'bind', source: '/etc', target: '/host-etc', read_only: true }],
+    });
     expect(errorKind(r)).toBe('denied');
   });
 
@@ -76,7 +90,15 @@ describe('policy refusals over a real client', () => {
     const allowed = await startClient({ env: { DOM_ALLOWED_CAPABILITIES: 'NET_ADMIN' } });
     try {
       const name = uniqueName('capok');
-      await allowed.ok('deploy_container', { image: BUSYBOX, name, labels, init: true, command: ['sleep', '600'], cap_add: ['NET_ADMIN'], cap_drop: ['MKNOD'] });
+      await allowed.ok('deploy_container', {
+        image: BUSYBOX,
+        name,
+        labels,
+        init: true,
+        command: ['sleep', '600'],
+        cap_add: ['NET_ADMIN'],
+        cap_drop: ['MKNOD'],
+      });
       const hc = (await docker.getContainer(name).inspect()).HostConfig;
       expect(hc.CapAdd).toEqual(['NET_ADMIN']);
       expect(hc.CapDrop).toEqual(['MKNOD']);

@@ -41,9 +41,17 @@ describe('MCP surface', () => {
       expect(t.inputSchema.type).toBe('object');
     }
     const byName = Object.fromEntries(tools.map((t) => [t.name, t]));
-    expect(byName.list_containers?.annotations).toMatchObject({ readOnlyHint: true, destructiveHint: false, idempotentHint: true });
+    expect(byName.list_containers?.annotations).toMatchObject({
+      readOnlyHint: true,
+      destructiveHint: false,
+      idempotentHint: true,
+    });
     expect(byName.remove_container?.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true });
-    expect(byName.deploy_container?.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false, idempotentHint: false });
+    expect(byName.deploy_container?.annotations).toMatchObject({
+      readOnlyHint: false,
+      destructiveHint: false,
+      idempotentHint: false,
+    });
   });
 
   it('--read-only lists only read tools', async () => {
@@ -70,7 +78,9 @@ describe('MCP surface', () => {
     } finally {
       await narrow.close();
     }
-    const bad = await exec(process.execPath, [CLI, 'tools', '--toolsets', 'containers,nope']).catch((e: { code: number; stderr: string }) => e);
+    const bad = await exec(process.execPath, [CLI, 'tools', '--toolsets', 'containers,nope']).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
     expect(bad).toMatchObject({ code: 2 });
     expect((bad as { stderr: string }).stderr).toMatch(/unknown toolset "nope"/);
   });
@@ -79,7 +89,12 @@ describe('MCP surface', () => {
     const transport = new V1StdioClientTransport({
       command: process.execPath,
       args: [CLI],
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', DOM_LOG_LEVEL: 'warn', DOM_HISTORY_PATH: ':memory:' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/root',
+        DOM_LOG_LEVEL: 'warn',
+        DOM_HISTORY_PATH: ':memory:',
+      },
       stderr: 'pipe',
     });
     const client = new V1Client({ name: 'v1-client', version: '1.0.0' });
@@ -89,7 +104,9 @@ describe('MCP surface', () => {
       expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining(SEED_TOOLS));
       const info = await client.callTool({ name: 'get_system_info', arguments: {} });
       expect(info.isError).toBeFalsy();
-      expect((info.structuredContent as { engine: { apiVersionInUse: string } }).engine.apiVersionInUse).toMatch(/^1\.\d+$/);
+      expect((info.structuredContent as { engine: { apiVersionInUse: string } }).engine.apiVersionInUse).toMatch(
+        /^1\.\d+$/,
+      );
       const name = uniqueName('v1');
       const deployed = await client.callTool({
         name: 'deploy_container',
@@ -112,7 +129,13 @@ describe('MCP surface', () => {
 describe('resources', () => {
   it('container logs as a resource template', async () => {
     const name = uniqueName('logres');
-    await mcp.ok('deploy_container', { image: BUSYBOX, name, init: true, command: ['sh', '-c', 'echo resource-line; sleep 600'], labels: { [TEST_LABEL]: run } });
+    await mcp.ok('deploy_container', {
+      image: BUSYBOX,
+      name,
+      init: true,
+      command: ['sh', '-c', 'echo resource-line; sleep 600'],
+      labels: { [TEST_LABEL]: run },
+    });
     const templates = await mcp.client.listResourceTemplates();
     expect(templates.resourceTemplates.map((t) => t.uriTemplate)).toContain('docker://containers/{id}/logs');
     let text = '';
@@ -129,8 +152,13 @@ describe('resources', () => {
 describe('stack templates as resources and prompts', () => {
   it('lists a prompt per template and renders it with variables', async () => {
     const { prompts } = await mcp.client.listPrompts();
-    expect(prompts.map((p) => p.name)).toEqual(expect.arrayContaining(['deploy-web-stack', 'deploy-web-db', 'deploy-microservices']));
-    const p = await mcp.client.getPrompt({ name: 'deploy-web-stack', arguments: { stack_name: 'shop', NGINX_PORT: '8081' } });
+    expect(prompts.map((p) => p.name)).toEqual(
+      expect.arrayContaining(['deploy-web-stack', 'deploy-web-db', 'deploy-microservices']),
+    );
+    const p = await mcp.client.getPrompt({
+      name: 'deploy-web-stack',
+      arguments: { stack_name: 'shop', NGINX_PORT: '8081' },
+    });
     const text = (p.messages[0]?.content as { text: string }).text;
     expect(text).toContain('deploy_application_stack');
     expect(text).toContain('"NGINX_PORT":"8081"');
@@ -151,7 +179,13 @@ describe('stack templates as resources and prompts', () => {
 describe('confirmation through elicitation', () => {
   async function deployVictim(): Promise<string> {
     const name = uniqueName('victim');
-    await mcp.ok('deploy_container', { image: BUSYBOX, name, init: true, command: ['sleep', '600'], labels: { [TEST_LABEL]: run } });
+    await mcp.ok('deploy_container', {
+      image: BUSYBOX,
+      name,
+      init: true,
+      command: ['sleep', '600'],
+      labels: { [TEST_LABEL]: run },
+    });
     return name;
   }
 
@@ -208,10 +242,12 @@ describe('DOCKER_HOST', () => {
   });
 
   it('a malformed DOCKER_HOST is a clear start-up error', async () => {
-    const bad = await exec(process.execPath, [CLI, 'call', 'get_system_info'], { env: { PATH: process.env.PATH ?? '', DOCKER_HOST: 'ftp://nowhere', DOM_HISTORY_PATH: ':memory:' } }).catch(
-      (e: { code: number; stdout: string; stderr: string }) => e,
+    const bad = await exec(process.execPath, [CLI, 'call', 'get_system_info'], {
+      env: { PATH: process.env.PATH ?? '', DOCKER_HOST: 'ftp://nowhere', DOM_HISTORY_PATH: ':memory:' },
+    }).catch((e: { code: number; stdout: string; stderr: string }) => e);
+    expect(`${(bad as { stdout: string }).stdout}${(bad as { stderr: string }).stderr}`).toMatch(
+      /DOCKER_HOST scheme "ftp:" is not supported/,
     );
-    expect(`${(bad as { stdout: string }).stdout}${(bad as { stderr: string }).stderr}`).toMatch(/DOCKER_HOST scheme "ftp:" is not supported/);
   });
 });
 
@@ -219,9 +255,13 @@ describe('CLI', () => {
   it('`tools` lists the tools and `call` runs one with the same validation', async () => {
     const list = await exec(process.execPath, [CLI, 'tools']);
     for (const n of SEED_TOOLS) expect(list.stdout).toContain(n);
-    const info = await exec(process.execPath, [CLI, 'call', 'get_system_info'], { env: { ...process.env, DOM_LOG_LEVEL: 'warn' } });
+    const info = await exec(process.execPath, [CLI, 'call', 'get_system_info'], {
+      env: { ...process.env, DOM_LOG_LEVEL: 'warn' },
+    });
     expect(JSON.parse(info.stdout).engine.version).toBeTruthy();
-    const bad = await exec(process.execPath, [CLI, 'call', 'deploy_container', '{"image":""}']).catch((e: { code: number; stdout: string }) => e);
+    const bad = await exec(process.execPath, [CLI, 'call', 'deploy_container', '{"image":""}']).catch(
+      (e: { code: number; stdout: string }) => e,
+    );
     expect(bad).toMatchObject({ code: 1 });
     expect(JSON.parse((bad as { stdout: string }).stdout).error.kind).toBe('invalid_input');
   });
@@ -232,20 +272,16 @@ describe('context economy', () => {
     const label = `${TEST_LABEL}=${run}`;
     const names = Array.from({ length: 50 }, (_, i) => `${run}-bulk-${String(i).padStart(2, '0')}`);
     // Created directly for speed; the listing under test is the tool's.
-    await eachLimited(
-      names,
-      4,
-      async (name) => {
-        const c = await docker.createContainer({
-          name,
-          Image: BUSYBOX,
-          Cmd: ['sleep', '600'],
-          Labels: { [TEST_LABEL]: run, 'io.docker-orchestration-mcp.managed': 'true' },
-          HostConfig: { Init: true },
-        });
-        await c.start();
-      },
-    );
+    await eachLimited(names, 4, async (name) => {
+      const c = await docker.createContainer({
+        name,
+        Image: BUSYBOX,
+        Cmd: ['sleep', '600'],
+        Labels: { [TEST_LABEL]: run, 'io.docker-orchestration-mcp.managed': 'true' },
+        HostConfig: { Init: true },
+      });
+      await c.start();
+    });
     const r = await mcp.call('list_containers', { filters: { label: [label] }, limit: 50 });
     const sc = r.structuredContent as { containers: unknown[]; total: number };
     expect(sc.containers.length).toBe(50);
@@ -255,7 +291,10 @@ describe('context economy', () => {
     expect(JSON.parse(text.slice(text.indexOf('\n') + 1))).toEqual(sc);
     expect(Buffer.byteLength(JSON.stringify(sc))).toBeLessThan(12 * 1024);
 
-    const first = await mcp.ok<{ containers: { name: string }[]; nextCursor?: string }>('list_containers', { filters: { label: [label] }, limit: 20 });
+    const first = await mcp.ok<{ containers: { name: string }[]; nextCursor?: string }>('list_containers', {
+      filters: { label: [label] },
+      limit: 20,
+    });
     expect(first.containers).toHaveLength(20);
     const second = await mcp.ok<{ containers: { name: string }[]; nextCursor?: string }>('list_containers', {
       filters: { label: [label] },

@@ -87,7 +87,14 @@ describe('secrets and configs', () => {
     const env = { APP_VALUE: ENV_SECRET, SITE_CONF: CONFIG_TEXT };
     const answers: string[] = [];
     const deploy = async (e: Record<string, string>, dryRun = false) => {
-      const r = await mcp.call('deploy_application_stack', { name, file, env: e, wait: 'running', timeout: 60, dry_run: dryRun });
+      const r = await mcp.call('deploy_application_stack', {
+        name,
+        file,
+        env: e,
+        wait: 'running',
+        timeout: 60,
+        dry_run: dryRun,
+      });
       answers.push(JSON.stringify(r));
       if (r.isError) throw new Error(errorText(r));
       return r.structuredContent as unknown as DeployAnswer;
@@ -145,9 +152,19 @@ secrets:
   pw:
     file: ${join(outside, 'pw.txt')}
 `;
-    const msg = await mcp.fails('deploy_application_stack', { name, compose: text }, 'denied', /Refused to read secret file .*configured folders/);
+    const msg = await mcp.fails(
+      'deploy_application_stack',
+      { name, compose: text },
+      'denied',
+      /Refused to read secret file .*configured folders/,
+    );
     expect(msg).not.toContain(FILE_SECRET);
-    const missing = await mcp.fails('deploy_application_stack', { name, compose: text.replace(/file: .*/, 'environment: NOT_GIVEN') }, 'invalid_input', /variable "NOT_GIVEN" is not set/);
+    const missing = await mcp.fails(
+      'deploy_application_stack',
+      { name, compose: text.replace(/file: .*/, 'environment: NOT_GIVEN') },
+      'invalid_input',
+      /variable "NOT_GIVEN" is not set/,
+    );
     expect(missing).toMatch(/line \d+/);
     expect(await projectObjects(name)).toEqual({ containers: [], networks: [], volumes: [] });
   });

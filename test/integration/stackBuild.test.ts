@@ -41,7 +41,10 @@ function writeContext(dir: string, marker: string): void {
   writeFileSync(join(root, dir, 'secret.txt'), 'do-not-ship\n');
   writeFileSync(join(root, dir, 'logs', 'a.log'), 'noise\n');
   writeFileSync(join(root, dir, 'logs', 'keep.log'), 'kept\n');
-  writeFileSync(join(root, dir, '.dockerignore'), ['# comments are ignored', 'secret.txt', 'logs/**', '!logs/keep.log', ''].join('\n'));
+  writeFileSync(
+    join(root, dir, '.dockerignore'),
+    ['# comments are ignored', 'secret.txt', 'logs/**', '!logs/keep.log', ''].join('\n'),
+  );
 }
 
 function composeFor(): string {
@@ -63,7 +66,11 @@ function composeFor(): string {
 }
 
 interface Answer {
-  plan: { summary: Record<string, number>; changes: boolean; builds?: { service: string; image: string; action: string; reason: string }[] };
+  plan: {
+    summary: Record<string, number>;
+    changes: boolean;
+    builds?: { service: string; image: string; action: string; reason: string }[];
+  };
   services?: { service: string; condition: string; containers: { name: string; id: string }[] }[];
 }
 
@@ -81,7 +88,11 @@ afterAll(async () => {
   await mcp?.close();
   await Promise.all(projects.map(removeProject));
   const images = await docker.listImages({ filters: { label: [`${TEST_LABEL}=${RUN}`] } });
-  for (const img of images) await docker.getImage(img.Id).remove({ force: true }).catch(() => undefined);
+  for (const img of images)
+    await docker
+      .getImage(img.Id)
+      .remove({ force: true })
+      .catch(() => undefined);
   rmSync(root, { recursive: true, force: true });
 });
 
@@ -89,12 +100,22 @@ describe('stack services with build', () => {
   it('builds, deploys healthy, skips an unchanged rebuild and rebuilds only the changed service', async () => {
     const name = project();
     const progress: string[] = [];
-    const first = await mcp.call('deploy_application_stack', { name, compose: composeFor() }, { onprogress: (p) => progress.push(p.message ?? '') });
+    const first = await mcp.call(
+      'deploy_application_stack',
+      { name, compose: composeFor() },
+      { onprogress: (p) => progress.push(p.message ?? '') },
+    );
     expect(first.isError, first.content[0]?.text).toBeFalsy();
     const deployed = first.structuredContent as unknown as Answer;
-    expect(deployed.plan.builds?.map((b) => [b.service, b.action])).toEqual([['app', 'build'], ['side', 'build']]);
+    expect(deployed.plan.builds?.map((b) => [b.service, b.action])).toEqual([
+      ['app', 'build'],
+      ['side', 'build'],
+    ]);
     expect(deployed.services?.map((s) => s.condition)).toEqual(['healthy', 'healthy']);
-    expect(progress.some((m) => /^build app: Step \d+\/\d+ : COPY \. \/app$/.test(m)), progress.join('\n')).toBe(true);
+    expect(
+      progress.some((m) => /^build app: Step \d+\/\d+ : COPY \. \/app$/.test(m)),
+      progress.join('\n'),
+    ).toBe(true);
 
     // Tagged as Compose tags it, with our build-hash label and the labels given.
     const image = await docker.getImage(`${name}-app`).inspect();
@@ -110,14 +131,22 @@ describe('stack services with build', () => {
     expect(ls.output).toContain('.dockerignore');
     expect((await execIn(app, ['cat', '/app/greeting.txt'])).output.trim()).toBe('hello-app');
 
-    const ids = { appImage: await imageId(`${name}-app`), sideImage: await imageId(`${name}-side`), app: await containerId(app), side: await containerId(`${name}-side-1`) };
+    const ids = {
+      appImage: await imageId(`${name}-app`),
+      sideImage: await imageId(`${name}-side`),
+      app: await containerId(app),
+      side: await containerId(`${name}-side-1`),
+    };
 
     // Unchanged: nothing built, nothing touched.
     const again = await mcp.call('deploy_application_stack', { name, compose: composeFor() });
     expect(again.isError, again.content[0]?.text).toBeFalsy();
     const kept = again.structuredContent as unknown as Answer;
     expect(kept.plan.changes).toBe(false);
-    expect(kept.plan.builds?.map((b) => [b.action, b.reason])).toEqual([['keep', 'build inputs unchanged'], ['keep', 'build inputs unchanged']]);
+    expect(kept.plan.builds?.map((b) => [b.action, b.reason])).toEqual([
+      ['keep', 'build inputs unchanged'],
+      ['keep', 'build inputs unchanged'],
+    ]);
     expect(again.content[0]?.text).toMatch(/up to date: nothing changed.*unchanged/s);
     expect(await imageId(`${name}-app`)).toBe(ids.appImage);
     expect(await containerId(app)).toBe(ids.app);
@@ -126,12 +155,18 @@ describe('stack services with build', () => {
     // A changed file in app's context: the dry run says so and builds nothing; the deploy rebuilds app alone.
     writeFileSync(join(root, 'app', 'ok.txt'), 'two\n');
     const dry = await mcp.ok<Answer>('deploy_application_stack', { name, compose: composeFor(), dry_run: true });
-    expect(dry.plan.builds?.map((b) => [b.service, b.action, b.reason])).toEqual([['app', 'build', 'build inputs changed'], ['side', 'keep', 'build inputs unchanged']]);
+    expect(dry.plan.builds?.map((b) => [b.service, b.action, b.reason])).toEqual([
+      ['app', 'build', 'build inputs changed'],
+      ['side', 'keep', 'build inputs unchanged'],
+    ]);
     expect(dry.plan.summary).toMatchObject({ recreate: 1, keep: 1 });
     expect(await imageId(`${name}-app`)).toBe(ids.appImage);
 
     const changed = await mcp.ok<Answer>('deploy_application_stack', { name, compose: composeFor() });
-    expect(changed.plan.builds?.map((b) => [b.service, b.action])).toEqual([['app', 'build'], ['side', 'keep']]);
+    expect(changed.plan.builds?.map((b) => [b.service, b.action])).toEqual([
+      ['app', 'build'],
+      ['side', 'keep'],
+    ]);
     expect(changed.plan.summary).toMatchObject({ recreate: 1, keep: 1 });
     expect(await imageId(`${name}-app`)).not.toBe(ids.appImage);
     expect(await imageId(`${name}-side`)).toBe(ids.sideImage);
@@ -152,14 +187,30 @@ describe('stack services with build', () => {
     init: true
     stop_grace_period: 1s
 `;
-    const first = await mcp.ok<Answer & { steps: { name: string; durationMs: number }[] }>('deploy_application_stack', { name, compose: compose('missing'), wait: 'running' });
-    expect(first.plan.builds?.map((b) => [b.action, b.reason])).toEqual([['build', `image ${name}-one is not on the Engine`]]);
+    const first = await mcp.ok<Answer & { steps: { name: string; durationMs: number }[] }>('deploy_application_stack', {
+      name,
+      compose: compose('missing'),
+      wait: 'running',
+    });
+    expect(first.plan.builds?.map((b) => [b.action, b.reason])).toEqual([
+      ['build', `image ${name}-one is not on the Engine`],
+    ]);
     const buildStep = first.steps.find((s) => s.name === `build ${name}-one`);
     expect(buildStep?.durationMs).toBeGreaterThan(0);
     const id = await containerId(`${name}-one-1`);
-    const missing = await mcp.ok<Answer>('deploy_application_stack', { name, compose: compose('missing'), wait: 'running' });
-    expect(missing.plan.builds?.map((b) => [b.action, b.reason])).toEqual([['keep', `image ${name}-one is present (pull_policy "missing")`]]);
-    const always = await mcp.ok<Answer>('deploy_application_stack', { name, compose: compose('build'), wait: 'running' });
+    const missing = await mcp.ok<Answer>('deploy_application_stack', {
+      name,
+      compose: compose('missing'),
+      wait: 'running',
+    });
+    expect(missing.plan.builds?.map((b) => [b.action, b.reason])).toEqual([
+      ['keep', `image ${name}-one is present (pull_policy "missing")`],
+    ]);
+    const always = await mcp.ok<Answer>('deploy_application_stack', {
+      name,
+      compose: compose('build'),
+      wait: 'running',
+    });
     expect(always.plan.builds?.map((b) => [b.action, b.reason])).toEqual([['build', 'pull_policy is "build"']]);
     // Same inputs, fully cached: the same image, so the container is kept.
     expect(always.plan.changes).toBe(false);
@@ -179,7 +230,12 @@ describe('stack services with build', () => {
       labels:
         ${TEST_LABEL}: ${RUN}
 `;
-    const text = await mcp.fails('deploy_application_stack', { name, compose }, 'failed', /Service "broken".*step 2\/\d+ \(RUN echo first-line.*Last output:\n {2}first-line\n {2}boom-output$/s);
+    const text = await mcp.fails(
+      'deploy_application_stack',
+      { name, compose },
+      'failed',
+      /Service "broken".*step 2\/\d+ \(RUN echo first-line.*Last output:\n {2}first-line\n {2}boom-output$/s,
+    );
     expect(text).toMatch(/returned a non-zero code: 3/);
     expect((await projectObjects(name)).containers).toEqual([]);
   });
@@ -187,22 +243,48 @@ describe('stack services with build', () => {
   it('refuses a context outside the file roots', async () => {
     const name = project();
     const compose = `services:\n  x:\n    build: /etc\n`;
-    await mcp.fails('deploy_application_stack', { name, compose }, 'denied', /files are read only from the configured folders/);
-    await mcp.fails('deploy_application_stack', { name, compose: `services:\n  x:\n    build: ../../etc\n` }, 'denied', /configured folders/);
-    await mcp.fails('deploy_application_stack', { name, compose: `services:\n  x:\n    build: {context: ./app, network: host}\n` }, 'denied', /DOM_ALLOW_HOST_NETWORK/);
+    await mcp.fails(
+      'deploy_application_stack',
+      { name, compose },
+      'denied',
+      /files are read only from the configured folders/,
+    );
+    await mcp.fails(
+      'deploy_application_stack',
+      { name, compose: `services:\n  x:\n    build: ../../etc\n` },
+      'denied',
+      /configured folders/,
+    );
+    await mcp.fails(
+      'deploy_application_stack',
+      { name, compose: `services:\n  x:\n    build: {context: ./app, network: host}\n` },
+      'denied',
+      /DOM_ALLOW_HOST_NETWORK/,
+    );
   });
 
   it('configuration_validation reads the build context and builds nothing', async () => {
     const name = project();
-    const v = await mcp.ok<{ valid: boolean; findings: { severity: string; service?: string; message: string }[] }>('configuration_validation', {
-      stack: { name, compose: composeFor() },
-    });
+    const v = await mcp.ok<{ valid: boolean; findings: { severity: string; service?: string; message: string }[] }>(
+      'configuration_validation',
+      {
+        stack: { name, compose: composeFor() },
+      },
+    );
     expect(v.valid).toBe(true);
-    expect(v.findings.filter((f) => /will be built at deploy/.test(f.message)).map((f) => f.service).sort()).toEqual(['app', 'side']);
+    expect(
+      v.findings
+        .filter((f) => /will be built at deploy/.test(f.message))
+        .map((f) => f.service)
+        .sort(),
+    ).toEqual(['app', 'side']);
     await expect(docker.getImage(`${name}-app`).inspect()).rejects.toThrow();
-    const outside = await mcp.ok<{ valid: boolean; findings: { severity: string; message: string }[] }>('configuration_validation', {
-      stack: { name, compose: `services:\n  x:\n    build: /etc\n` },
-    });
+    const outside = await mcp.ok<{ valid: boolean; findings: { severity: string; message: string }[] }>(
+      'configuration_validation',
+      {
+        stack: { name, compose: `services:\n  x:\n    build: /etc\n` },
+      },
+    );
     expect(outside.valid).toBe(false);
     expect(outside.findings.find((f) => f.severity === 'error')?.message).toMatch(/configured folders/);
   });
@@ -221,13 +303,16 @@ describe('stack services with build', () => {
 `;
     const ctrl = new AbortController();
     const t0 = Date.now();
-    const call = mcp.client.callTool({ name: 'deploy_application_stack', arguments: { name, compose } }, {
-      signal: ctrl.signal,
-      timeout: 120_000,
-      onprogress: (p) => {
-        if (/Step 2\/\d+ : RUN/.test(p.message ?? '')) setTimeout(() => ctrl.abort(), 1000);
+    const call = mcp.client.callTool(
+      { name: 'deploy_application_stack', arguments: { name, compose } },
+      {
+        signal: ctrl.signal,
+        timeout: 120_000,
+        onprogress: (p) => {
+          if (/Step 2\/\d+ : RUN/.test(p.message ?? '')) setTimeout(() => ctrl.abort(), 1000);
+        },
       },
-    });
+    );
     await expect(call).rejects.toThrow();
     expect(Date.now() - t0).toBeLessThan(30_000);
     // The Engine stops the step when the request is aborted: no build container keeps running.
@@ -255,15 +340,30 @@ describe('stack services with build', () => {
         ${TEST_LABEL}: ${RUN}
 `;
     // Engine 20.10's legacy builder: "the --mount option requires BuildKit. Refer to https://docs.docker.com/go/buildkit/ ..."
-    await mcp.fails('deploy_application_stack', { name, compose }, 'failed', /Service "kit".*step 2\/\d+ \(RUN --mount=type=cache.*the --mount option requires BuildKit/s);
+    await mcp.fails(
+      'deploy_application_stack',
+      { name, compose },
+      'failed',
+      /Service "kit".*step 2\/\d+ \(RUN --mount=type=cache.*the --mount option requires BuildKit/s,
+    );
     expect((await projectObjects(name)).containers).toEqual([]);
   });
 
   it('makes a dry run with pull "never" check that images exist', async () => {
     const name = project();
     const compose = `services:\n  x:\n    image: dom-test/no-such-image:${RUN}\n`;
-    await mcp.fails('deploy_application_stack', { name, compose, dry_run: true, pull: 'never' }, 'not_found', /not present on the Engine and pull is "never"/);
-    const plan = await mcp.ok<Answer>('deploy_application_stack', { name, compose: `services:\n  x:\n    image: dom-test/busybox:1\n`, dry_run: true, pull: 'never' });
+    await mcp.fails(
+      'deploy_application_stack',
+      { name, compose, dry_run: true, pull: 'never' },
+      'not_found',
+      /not present on the Engine and pull is "never"/,
+    );
+    const plan = await mcp.ok<Answer>('deploy_application_stack', {
+      name,
+      compose: `services:\n  x:\n    image: dom-test/busybox:1\n`,
+      dry_run: true,
+      pull: 'never',
+    });
     expect(plan.plan.summary.create).toBe(1);
   });
 });

@@ -33,8 +33,19 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([a?.close(), b?.close()]);
   await Promise.all(projects.map(removeProject));
-  await Promise.all(extra.map((n) => docker.getContainer(n).remove({ force: true }).catch(() => undefined)));
-  for (const p of projects) await docker.getContainer(`dom-lock-${p}`).remove({ force: true }).catch(() => undefined);
+  await Promise.all(
+    extra.map((n) =>
+      docker
+        .getContainer(n)
+        .remove({ force: true })
+        .catch(() => undefined),
+    ),
+  );
+  for (const p of projects)
+    await docker
+      .getContainer(`dom-lock-${p}`)
+      .remove({ force: true })
+      .catch(() => undefined);
   rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -103,13 +114,18 @@ describe('concurrent deploys of one stack name (finding 1)', () => {
         else tried.failures++;
       }
       expect(rf.isError).toBe(true);
-      if (!rh.isError) expect(await runningContainers(name), `run ${i}: reported success, containers gone`).toEqual([`${name}-app-1`]);
-      else expect((await projectObjects(name)).containers, `run ${i}: both failed, stack must be as before (empty)`).toEqual([]);
+      if (!rh.isError)
+        expect(await runningContainers(name), `run ${i}: reported success, containers gone`).toEqual([`${name}-app-1`]);
+      else
+        expect(
+          (await projectObjects(name)).containers,
+          `run ${i}: both failed, stack must be as before (empty)`,
+        ).toEqual([]);
     }
     console.log(`race check: ${JSON.stringify(tried)}`);
   });
 
-  it("a rollback removes only what its own deploy created (an object another process added to the stack meanwhile stays)", async () => {
+  it('a rollback removes only what its own deploy created (an object another process added to the stack meanwhile stays)', async () => {
     const name = project();
     const first = deploy(a, name, NEVER_HEALTHY, 5);
     await new Promise((r) => setTimeout(r, 1500));
@@ -120,7 +136,12 @@ describe('concurrent deploys of one stack name (finding 1)', () => {
       name: other,
       Image: 'dom-test/busybox:1',
       Cmd: ['sleep', '600'],
-      Labels: { 'com.docker.compose.project': name, 'com.docker.compose.service': 'other', 'com.docker.compose.container-number': '1', [TEST_LABEL]: name },
+      Labels: {
+        'com.docker.compose.project': name,
+        'com.docker.compose.service': 'other',
+        'com.docker.compose.container-number': '1',
+        [TEST_LABEL]: name,
+      },
     });
     const r = await first;
     expect(r.isError).toBe(true);

@@ -36,8 +36,17 @@ afterAll(async () => {
 interface DeployAnswer {
   stack: string;
   dryRun: boolean;
-  plan: { summary: Record<string, number>; changes: boolean; containers: { action: string; service: string; name: string; reason: string }[] };
-  services: { service: string; condition: string; readyMs?: number; containers: { name: string; id: string; action: string }[] }[];
+  plan: {
+    summary: Record<string, number>;
+    changes: boolean;
+    containers: { action: string; service: string; name: string; reason: string }[];
+  };
+  services: {
+    service: string;
+    condition: string;
+    readyMs?: number;
+    containers: { name: string; id: string; action: string }[];
+  }[];
   timeToHealthyMs: number;
   steps: { name: string; durationMs: number; outcome: string }[];
 }
@@ -46,7 +55,11 @@ interface StatusAnswer {
   health: string;
   services: number;
   running: number;
-  serviceStatus: { service: string; state: string; containers: { name: string; state: string; health?: string; ports: string[]; restarts: number }[] }[];
+  serviceStatus: {
+    service: string;
+    state: string;
+    containers: { name: string; state: string; health?: string; ports: string[]; restarts: number }[];
+  }[];
   networks: string[];
   volumes: string[];
 }
@@ -61,10 +74,19 @@ describe('the milestone web stack', () => {
   it('deploys from the template: all healthy, page answers, data survives a redeploy, only the changed service is recreated', async () => {
     const name = project();
     const port = await freePort();
-    const variables = { ...IMAGES, POSTGRES_PASSWORD: 's3cret-pw', NGINX_PORT: String(port), NETWORK_NAME: `${name}-app-network` };
+    const variables = {
+      ...IMAGES,
+      POSTGRES_PASSWORD: 's3cret-pw',
+      NGINX_PORT: String(port),
+      NETWORK_NAME: `${name}-app-network`,
+    };
 
     const progress: string[] = [];
-    const r = await mcp.call('deploy_application_stack', { name, template: 'web-stack', variables }, { onprogress: (p) => progress.push(p.message ?? '') });
+    const r = await mcp.call(
+      'deploy_application_stack',
+      { name, template: 'web-stack', variables },
+      { onprogress: (p) => progress.push(p.message ?? '') },
+    );
     expect(r.isError, errorText(r)).toBeFalsy();
     const first = r.structuredContent as unknown as DeployAnswer;
     expect(first.plan.summary).toMatchObject({ create: 3, recreate: 0, keep: 0 });
@@ -81,7 +103,14 @@ describe('the milestone web stack', () => {
     // nginx waits for both: it becomes ready after db and cache.
     const ready = Object.fromEntries(first.services.map((s) => [s.service, s.readyMs ?? 0]));
     expect(ready.web).toBeGreaterThanOrEqual(Math.max(ready.db ?? 0, ready.cache ?? 0));
-    expect(progress).toEqual(expect.arrayContaining([`create ${name}-db-1`, `create ${name}-web-1`, 'wait for db to be healthy', 'wait for web to be healthy']));
+    expect(progress).toEqual(
+      expect.arrayContaining([
+        `create ${name}-db-1`,
+        `create ${name}-web-1`,
+        'wait for db to be healthy',
+        'wait for web to be healthy',
+      ]),
+    );
     expect(first.steps.every((s) => s.outcome === 'ok' && s.durationMs >= 0)).toBe(true);
 
     const page = await fetch(`http://127.0.0.1:${port}/`);
@@ -93,17 +122,27 @@ describe('the milestone web stack', () => {
     expect(status.networks).toEqual([`${name}-app-network`]);
     expect(status.volumes).toEqual([`${name}_db-data`]);
     for (const s of status.serviceStatus) expect(s.containers[0]?.health).toBe('healthy');
-    expect(status.serviceStatus.find((s) => s.service === 'web')?.containers[0]?.ports).toEqual([`127.0.0.1:${port}->80/tcp`]);
+    expect(status.serviceStatus.find((s) => s.service === 'web')?.containers[0]?.ports).toEqual([
+      `127.0.0.1:${port}->80/tcp`,
+    ]);
 
-    const list = await mcp.ok<{ stacks: { name: string; services: number; running: number; health: string; source?: string }[] }>('list_stacks', {
+    const list = await mcp.ok<{
+      stacks: { name: string; services: number; running: number; health: string; source?: string }[];
+    }>('list_stacks', {
       filters: { name },
     });
-    expect(list.stacks).toEqual([expect.objectContaining({ name, services: 3, running: 3, health: 'healthy', source: 'template:web-stack' })]);
+    expect(list.stacks).toEqual([
+      expect.objectContaining({ name, services: 3, running: 3, health: 'healthy', source: 'template:web-stack' }),
+    ]);
 
     // cache and web reach each other by service name on app-network.
     const db = `${name}-db-1`;
-    await psql(db, 'CREATE TABLE notes (body text); INSERT INTO notes VALUES (\'survives redeploys\');');
-    const ids = { db: await containerId(db), cache: await containerId(`${name}-cache-1`), web: await containerId(`${name}-web-1`) };
+    await psql(db, "CREATE TABLE notes (body text); INSERT INTO notes VALUES ('survives redeploys');");
+    const ids = {
+      db: await containerId(db),
+      cache: await containerId(`${name}-cache-1`),
+      web: await containerId(`${name}-web-1`),
+    };
 
     // Unchanged redeploy: nothing recreated, the same containers.
     const again = await mcp.ok<DeployAnswer>('deploy_application_stack', { name, template: 'web-stack', variables });
@@ -113,9 +152,16 @@ describe('the milestone web stack', () => {
     expect(await containerId(`${name}-web-1`)).toBe(ids.web);
 
     // Change one service's env: only it is recreated; its data is in the named volume.
-    const changed = await mcp.ok<DeployAnswer>('deploy_application_stack', { name, template: 'web-stack', variables: { ...variables, POSTGRES_DB: 'app2' } });
+    const changed = await mcp.ok<DeployAnswer>('deploy_application_stack', {
+      name,
+      template: 'web-stack',
+      variables: { ...variables, POSTGRES_DB: 'app2' },
+    });
     expect(changed.plan.summary).toMatchObject({ recreate: 1, keep: 2 });
-    expect(changed.plan.containers.find((c) => c.action === 'recreate')).toMatchObject({ service: 'db', reason: 'config changed' });
+    expect(changed.plan.containers.find((c) => c.action === 'recreate')).toMatchObject({
+      service: 'db',
+      reason: 'config changed',
+    });
     expect(await containerId(db)).not.toBe(ids.db);
     expect(await containerId(`${name}-cache-1`)).toBe(ids.cache);
     expect(await containerId(`${name}-web-1`)).toBe(ids.web);
@@ -141,8 +187,18 @@ describe('the milestone web stack', () => {
     const template = readFileSync(new URL('../../templates/web-stack.yml', import.meta.url), 'utf8');
     const file = join(dir, 'docker-compose.yml');
     writeFileSync(file, template);
-    const env = { ...IMAGES, POSTGRES_PASSWORD: 'file-pw', NGINX_PORT: String(port), NETWORK_NAME: `${name}-app-network` };
-    writeFileSync(join(dir, '.env'), Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
+    const env = {
+      ...IMAGES,
+      POSTGRES_PASSWORD: 'file-pw',
+      NGINX_PORT: String(port),
+      NETWORK_NAME: `${name}-app-network`,
+    };
+    writeFileSync(
+      join(dir, '.env'),
+      Object.entries(env)
+        .map(([k, v]) => `${k}=${v}`)
+        .join('\n') + '\n',
+    );
 
     const dry = await mcp.ok<DeployAnswer>('deploy_application_stack', { name, file, dry_run: true });
     expect(dry.dryRun).toBe(true);
@@ -158,17 +214,21 @@ describe('the milestone web stack', () => {
 
   const v1 = composeV1();
   // Compose v1 is what Debian 12 ships; where it is absent (the Engine 28 node) there is nothing to run.
-  it.skipIf(!v1)(`deploys the same stack from a Compose file with .env beside it, and ${v1?.label ?? 'Compose v1'} sees and removes it`, async () => {
-    const { name, dir, file } = await deployFromFile();
-    const compose = (...args: string[]) => execFileSync(v1!.bin, ['-f', file, '-p', name, ...args], { cwd: dir, encoding: 'utf8', stdio: 'pipe' });
-    const ps = compose('ps');
-    for (const s of ['db', 'cache', 'web']) expect(ps).toContain(`${name}-${s}-1`);
-    expect(ps).toMatch(/Up \(healthy\)/);
-    expect(compose('ps', '--services').split('\n').filter(Boolean).sort()).toEqual(['cache', 'db', 'web']);
+  it.skipIf(!v1)(
+    `deploys the same stack from a Compose file with .env beside it, and ${v1?.label ?? 'Compose v1'} sees and removes it`,
+    async () => {
+      const { name, dir, file } = await deployFromFile();
+      const compose = (...args: string[]) =>
+        execFileSync(v1!.bin, ['-f', file, '-p', name, ...args], { cwd: dir, encoding: 'utf8', stdio: 'pipe' });
+      const ps = compose('ps');
+      for (const s of ['db', 'cache', 'web']) expect(ps).toContain(`${name}-${s}-1`);
+      expect(ps).toMatch(/Up \(healthy\)/);
+      expect(compose('ps', '--services').split('\n').filter(Boolean).sort()).toEqual(['cache', 'db', 'web']);
 
-    compose('down', '--volumes', '--timeout', '5');
-    expect(await projectObjects(name)).toEqual({ containers: [], networks: [], volumes: [] });
-  });
+      compose('down', '--volumes', '--timeout', '5');
+      expect(await projectObjects(name)).toEqual({ containers: [], networks: [], volumes: [] });
+    },
+  );
 
   const v2 = composeV2();
   // What users run today: required on CI (CI=true fails here when DOM_COMPOSE_V2 is missing).
@@ -180,12 +240,20 @@ describe('the milestone web stack', () => {
       const run = (...args: string[]) => execFileSync(v2.bin, args, { cwd: dir, encoding: 'utf8', stdio: 'pipe' });
       const compose = (...args: string[]) => run('-f', file, '-p', name, ...args);
 
-      const listed = (JSON.parse(run('ls', '--all', '--format', 'json')) as { Name: string; Status: string }[]).filter((p) => p.Name === name);
+      const listed = (JSON.parse(run('ls', '--all', '--format', 'json')) as { Name: string; Status: string }[]).filter(
+        (p) => p.Name === name,
+      );
       expect(listed).toEqual([expect.objectContaining({ Name: name, Status: 'running(3)' })]);
 
       const ps = parseComposeV2Ps(compose('ps', '--format', 'json'));
       expect(ps.map((c) => c.Name).sort()).toEqual(['cache', 'db', 'web'].map((s) => `${name}-${s}-1`));
-      expect(ps.map((c) => [c.Service, c.State, c.Health])).toEqual(expect.arrayContaining([['db', 'running', 'healthy'], ['cache', 'running', 'healthy'], ['web', 'running', 'healthy']]));
+      expect(ps.map((c) => [c.Service, c.State, c.Health])).toEqual(
+        expect.arrayContaining([
+          ['db', 'running', 'healthy'],
+          ['cache', 'running', 'healthy'],
+          ['web', 'running', 'healthy'],
+        ]),
+      );
       expect(compose('ps', '--services').split('\n').filter(Boolean).sort()).toEqual(['cache', 'db', 'web']);
 
       // `logs` finds our containers by their Compose labels and prefixes each line with service-number.
@@ -231,7 +299,11 @@ volumes:
   it('a service that never becomes healthy: named with its health output, nothing of the deploy remains', async () => {
     const name = project();
     const port = await freePort();
-    const r = await mcp.call('deploy_application_stack', { name, compose: busyboxStack({ port, healthy: false, version: '1' }), timeout: 60 });
+    const r = await mcp.call('deploy_application_stack', {
+      name,
+      compose: busyboxStack({ port, healthy: false, version: '1' }),
+      timeout: 60,
+    });
     expect(r.isError).toBe(true);
     expect(errorKind(r)).toBe('failed');
     const text = errorText(r);
@@ -245,12 +317,19 @@ volumes:
   it('an update that fails leaves the previous version running', async () => {
     const name = project();
     const port = await freePort();
-    const v1 = await mcp.ok<DeployAnswer>('deploy_application_stack', { name, compose: busyboxStack({ port, healthy: true, version: '1' }) });
+    const v1 = await mcp.ok<DeployAnswer>('deploy_application_stack', {
+      name,
+      compose: busyboxStack({ port, healthy: true, version: '1' }),
+    });
     expect(v1.services.find((s) => s.service === 'app')?.condition).toBe('healthy');
     const before = await containerId(`${name}-app-1`);
     const sidecar = await containerId(`${name}-sidecar-1`);
 
-    const r = await mcp.call('deploy_application_stack', { name, compose: busyboxStack({ port, healthy: false, version: '2' }), timeout: 60 });
+    const r = await mcp.call('deploy_application_stack', {
+      name,
+      compose: busyboxStack({ port, healthy: false, version: '2' }),
+      timeout: 60,
+    });
     expect(r.isError).toBe(true);
     expect(errorText(r)).toContain('service "app"');
     expect(errorText(r)).toContain(`restored ${name}-app-1`);
@@ -273,10 +352,21 @@ volumes:
     const port = await freePort();
     const ctrl = new AbortController();
     const call = mcp.client
-      .callTool({ name: 'deploy_application_stack', arguments: { name, compose: busyboxStack({ port, healthy: false, version: '1' }).replace('retries: 2', 'retries: 1000'), timeout: 120 } }, { signal: ctrl.signal })
+      .callTool(
+        {
+          name: 'deploy_application_stack',
+          arguments: {
+            name,
+            compose: busyboxStack({ port, healthy: false, version: '1' }).replace('retries: 2', 'retries: 1000'),
+            timeout: 120,
+          },
+        },
+        { signal: ctrl.signal },
+      )
       .catch((e: unknown) => e);
     // Cancel once the containers exist.
-    for (let i = 0; i < 100 && (await projectObjects(name)).containers.length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && (await projectObjects(name)).containers.length < 2; i++)
+      await new Promise((r) => setTimeout(r, 100));
     expect((await projectObjects(name)).containers.length).toBe(2);
     ctrl.abort();
     await call;
@@ -296,7 +386,13 @@ describe('more stacks', () => {
     const deployed = await mcp.ok<DeployAnswer>('deploy_application_stack', {
       name,
       template: 'microservices',
-      variables: { GATEWAY_IMAGE: IMAGES.NGINX_IMAGE, API_IMAGE: IMAGES.NGINX_IMAGE, WORKER_IMAGE: IMAGES.REDIS_IMAGE, REDIS_IMAGE: IMAGES.REDIS_IMAGE, GATEWAY_PORT: String(port) },
+      variables: {
+        GATEWAY_IMAGE: IMAGES.NGINX_IMAGE,
+        API_IMAGE: IMAGES.NGINX_IMAGE,
+        WORKER_IMAGE: IMAGES.REDIS_IMAGE,
+        REDIS_IMAGE: IMAGES.REDIS_IMAGE,
+        GATEWAY_PORT: String(port),
+      },
     });
     expect(deployed.services.map((s) => [s.service, s.condition])).toEqual([
       ['queue', 'healthy'],
@@ -335,4 +431,3 @@ services:
     expect(status.serviceStatus.find((s) => s.service === 'migrate')?.containers[0]?.state).toBe('exited');
   });
 });
-

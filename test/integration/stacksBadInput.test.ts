@@ -41,24 +41,54 @@ async function expectRefused(args: Record<string, unknown>, kind: string, ...pat
 
 describe('deploy_application_stack refuses bad input before touching the Engine', () => {
   it('invalid YAML, with its line', async () => {
-    await expectRefused({ compose: 'services:\n  web:\n    image: x\n   bad: [\n' }, 'invalid_input', /Invalid YAML/, /line \d/);
+    await expectRefused(
+      { compose: 'services:\n  web:\n    image: x\n   bad: [\n' },
+      'invalid_input',
+      /Invalid YAML/,
+      /line \d/,
+    );
   });
 
   it('unknown key and unsupported key, by name and line', async () => {
-    await expectRefused({ compose: ok('  web:\n    image: dom-test/busybox:1\n    imagee: x\n') }, 'invalid_input', /imagee/, /line 4/);
-    await expectRefused({ compose: ok('  web:\n    image: dom-test/busybox:1\n    cgroup_parent: x\n') }, 'invalid_input', /cgroup_parent/, /not supported/, /line 4/);
+    await expectRefused(
+      { compose: ok('  web:\n    image: dom-test/busybox:1\n    imagee: x\n') },
+      'invalid_input',
+      /imagee/,
+      /line 4/,
+    );
+    await expectRefused(
+      { compose: ok('  web:\n    image: dom-test/busybox:1\n    cgroup_parent: x\n') },
+      'invalid_input',
+      /cgroup_parent/,
+      /not supported/,
+      /line 4/,
+    );
   });
 
   it('a dependency cycle and an unknown service in depends_on', async () => {
-    const cycle = ok('  a:\n    image: dom-test/busybox:1\n    depends_on: [b]\n  b:\n    image: dom-test/busybox:1\n    depends_on: [a]\n');
+    const cycle = ok(
+      '  a:\n    image: dom-test/busybox:1\n    depends_on: [b]\n  b:\n    image: dom-test/busybox:1\n    depends_on: [a]\n',
+    );
     await expectRefused({ compose: cycle }, 'invalid_input', /cycle: (a -> b -> a|b -> a -> b)/);
-    await expectRefused({ compose: ok('  a:\n    image: dom-test/busybox:1\n    depends_on: [ghost]\n') }, 'invalid_input', /ghost/);
+    await expectRefused(
+      { compose: ok('  a:\n    image: dom-test/busybox:1\n    depends_on: [ghost]\n') },
+      'invalid_input',
+      /ghost/,
+    );
   });
 
   it('a required variable that is unset', async () => {
-    await expectRefused({ compose: ok('  a:\n    image: dom-test/busybox:1\n    environment:\n      PW: ${DB_PW:?give DB_PW}\n') }, 'invalid_input', /give DB_PW/);
+    await expectRefused(
+      { compose: ok('  a:\n    image: dom-test/busybox:1\n    environment:\n      PW: ${DB_PW:?give DB_PW}\n') },
+      'invalid_input',
+      /give DB_PW/,
+    );
     // The template says which variable is missing.
-    await expectRefused({ template: 'web-stack', variables: { NGINX_PORT: String(await freePort()) } }, 'invalid_input', /POSTGRES_PASSWORD/);
+    await expectRefused(
+      { template: 'web-stack', variables: { NGINX_PORT: String(await freePort()) } },
+      'invalid_input',
+      /POSTGRES_PASSWORD/,
+    );
   });
 
   it('a host port taken by another container, and one taken by another process', async () => {
@@ -72,15 +102,24 @@ describe('deploy_application_stack refuses bad input before touching the Engine'
       HostConfig: { PortBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] }, Init: true },
     });
     await holder.start();
-    const compose = ok(`  web:\n    image: dom-test/busybox:1\n    command: ["sleep", "60"]\n    ports: ["127.0.0.1:${port}:80"]\n  other:\n    image: dom-test/busybox:1\n    command: ["sleep", "60"]\n`);
-    await expectRefused({ compose }, 'conflict', new RegExp(`host port ${port}/tcp is already published by container "port-holder-`), /nothing was changed/);
+    const compose = ok(
+      `  web:\n    image: dom-test/busybox:1\n    command: ["sleep", "60"]\n    ports: ["127.0.0.1:${port}:80"]\n  other:\n    image: dom-test/busybox:1\n    command: ["sleep", "60"]\n`,
+    );
+    await expectRefused(
+      { compose },
+      'conflict',
+      new RegExp(`host port ${port}/tcp is already published by container "port-holder-`),
+      /nothing was changed/,
+    );
 
     // A port held by a process outside Docker (the Engine runs on this machine).
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const busy = (server.address() as AddressInfo).port;
     try {
-      const other = ok(`  web:\n    image: dom-test/busybox:1\n    command: ["sleep", "60"]\n    ports: ["127.0.0.1:${busy}:80"]\n`);
+      const other = ok(
+        `  web:\n    image: dom-test/busybox:1\n    command: ["sleep", "60"]\n    ports: ["127.0.0.1:${busy}:80"]\n`,
+      );
       await expectRefused({ compose: other }, 'conflict', new RegExp(`host port ${busy} is in use`));
     } finally {
       server.close();
@@ -88,15 +127,29 @@ describe('deploy_application_stack refuses bad input before touching the Engine'
   });
 
   it('two sources, no source, an unknown template', async () => {
-    await expectRefused({ compose: ok('  a:\n    image: dom-test/busybox:1\n'), template: 'web-stack' }, 'invalid_input', /exactly one source/, /`compose` and `template`/);
+    await expectRefused(
+      { compose: ok('  a:\n    image: dom-test/busybox:1\n'), template: 'web-stack' },
+      'invalid_input',
+      /exactly one source/,
+      /`compose` and `template`/,
+    );
     await expectRefused({}, 'invalid_input', /Give exactly one source/);
-    await expectRefused({ template: 'no-such-template' }, 'not_found', /Unknown template "no-such-template"/, /web-stack/);
+    await expectRefused(
+      { template: 'no-such-template' },
+      'not_found',
+      /Unknown template "no-such-template"/,
+      /web-stack/,
+    );
   });
 
   it('list_stack_templates describes the shipped templates with their variables', async () => {
-    const t = await mcp.ok<{ templates: { name: string; services: string[]; variables: { name: string; default?: string; required: boolean }[] }[] }>(
-      'list_stack_templates',
-    );
+    const t = await mcp.ok<{
+      templates: {
+        name: string;
+        services: string[];
+        variables: { name: string; default?: string; required: boolean }[];
+      }[];
+    }>('list_stack_templates');
     expect(t.templates.map((x) => x.name)).toEqual(['microservices', 'web-db', 'web-stack']);
     const web = t.templates.find((x) => x.name === 'web-stack');
     expect(web?.services).toEqual(['db', 'cache', 'web']);

@@ -4,7 +4,9 @@ import { docker } from './engine.js';
 
 export const PROJECT_LABEL = 'com.docker.compose.project';
 
-export async function projectObjects(project: string): Promise<{ containers: string[]; networks: string[]; volumes: string[] }> {
+export async function projectObjects(
+  project: string,
+): Promise<{ containers: string[]; networks: string[]; volumes: string[] }> {
   const filters = { label: [`${PROJECT_LABEL}=${project}`] };
   const containers = await docker.listContainers({ all: true, filters });
   const networks = await docker.listNetworks({ filters });
@@ -19,11 +21,32 @@ export async function projectObjects(project: string): Promise<{ containers: str
 export async function removeProject(project: string): Promise<void> {
   const filters = { label: [`${PROJECT_LABEL}=${project}`] };
   const containers = await docker.listContainers({ all: true, filters });
-  await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)));
+  await Promise.all(
+    containers.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch(() => undefined),
+    ),
+  );
   const networks = await docker.listNetworks({ filters });
-  await Promise.all(networks.map((n) => docker.getNetwork(n.Id).remove().catch(() => undefined)));
+  await Promise.all(
+    networks.map((n) =>
+      docker
+        .getNetwork(n.Id)
+        .remove()
+        .catch(() => undefined),
+    ),
+  );
   const { Volumes } = await docker.listVolumes({ filters });
-  await Promise.all((Volumes ?? []).map((v) => docker.getVolume(v.Name).remove().catch(() => undefined)));
+  await Promise.all(
+    (Volumes ?? []).map((v) =>
+      docker
+        .getVolume(v.Name)
+        .remove()
+        .catch(() => undefined),
+    ),
+  );
 }
 
 /** Runs a command in a container (test-side verification only) and returns its output. */
@@ -39,7 +62,7 @@ export async function execIn(container: string, cmd: string[]): Promise<{ exitCo
   // Demultiplex the 8-byte framed stream.
   const raw = Buffer.concat(chunks);
   let out = '';
-  for (let i = 0; i + 8 <= raw.length; ) {
+  for (let i = 0; i + 8 <= raw.length;) {
     const len = raw.readUInt32BE(i + 4);
     out += raw.subarray(i + 8, i + 8 + len).toString();
     i += 8 + len;

@@ -94,7 +94,9 @@ describe('tasks over HTTP', () => {
       expect(messages.some((m) => m.includes(`create ${name}-app-1`) || m.includes('wait for app'))).toBe(true);
       const outcome = await task.result();
       expect(outcome.status).toBe('completed');
-      const result = (outcome as { result: { isError?: boolean; structuredContent?: { services?: { name: string }[] } } }).result;
+      const result = (
+        outcome as { result: { isError?: boolean; structuredContent?: { services?: { name: string }[] } } }
+      ).result;
       expect(result.isError).toBeFalsy();
       expect(JSON.stringify(result.structuredContent)).toContain('app');
       expect((await projectObjects(name)).containers.length).toBe(1);
@@ -131,8 +133,15 @@ describe('tasks over HTTP', () => {
     const name = uniqueName('taskplain');
     projects.push(name);
     // A current client (2026-07-28) whose capabilities do not name the extension.
-    const client = new Client({ name: 'plain', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
-    await client.connect(new StreamableHTTPClientTransport(new URL(http.url), { requestInit: { headers: { authorization: `Bearer ${TOKEN}` } } }));
+    const client = new Client(
+      { name: 'plain', version: '1.0.0' },
+      { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+    );
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(http.url), {
+        requestInit: { headers: { authorization: `Bearer ${TOKEN}` } },
+      }),
+    );
     try {
       const compose = `services:\n  app:\n    image: ${BUSYBOX}\n    init: true\n    command: ["sleep", "3600"]\n`;
       const plain = await client.callTool({ name: 'deploy_application_stack', arguments: { name, compose } });
@@ -153,7 +162,11 @@ describe('tasks over HTTP', () => {
     });
     try {
       const compose = `services:\n  app:\n    image: ${BUSYBOX}\n    init: true\n    command: ["sleep", "3600"]\n`;
-      const deploy = await c.session.callTool('deploy_application_stack', { name, compose }, { task: { preference: 'require' } });
+      const deploy = await c.session.callTool(
+        'deploy_application_stack',
+        { name, compose },
+        { task: { preference: 'require' } },
+      );
       expect((await deploy.settle()).outcome.status).toBe('completed');
       expect((await projectObjects(name)).containers.length).toBe(1);
 
@@ -173,7 +186,11 @@ describe('tasks over HTTP', () => {
   it('bad arguments are refused on the call itself, not in a task', async () => {
     const c = await connectTasksClient(http.url);
     try {
-      const execution = await c.session.callTool('deploy_application_stack', { name: 'Bad Name!', compose: 'x', template: 'y' }, { task: { preference: 'allow' } });
+      const execution = await c.session.callTool(
+        'deploy_application_stack',
+        { name: 'Bad Name!', compose: 'x', template: 'y' },
+        { task: { preference: 'allow' } },
+      );
       expect(execution.kind).toBe('immediate');
       const { outcome } = await execution.settle();
       const result = (outcome as { result?: { isError?: boolean } }).result;

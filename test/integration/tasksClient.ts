@@ -59,10 +59,18 @@ export function rawDispatchFor(url: string) {
 }
 
 /** `elicit`: the client can ask its user, and answers every question (a task's input_required) so. */
-export async function connectTasksClient(url: string, elicit?: (message: string) => { action: 'accept' | 'decline' | 'cancel'; content?: Record<string, boolean> }): Promise<TasksClient> {
+export async function connectTasksClient(
+  url: string,
+  elicit?: (message: string) => { action: 'accept' | 'decline' | 'cancel'; content?: Record<string, boolean> },
+): Promise<TasksClient> {
   const capabilities = elicit ? { ...clientCapabilities, elicitation: { form: {} } } : clientCapabilities;
-  const client = new Client(clientInfo, { versionNegotiation: { mode: { pin: PROTOCOL } }, capabilities: capabilities as never });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${TOKEN}` } } }));
+  const client = new Client(clientInfo, {
+    versionNegotiation: { mode: { pin: PROTOCOL } },
+    capabilities: capabilities as never,
+  });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${TOKEN}` } } }),
+  );
   const session = createTaskSessionFromClient(client, {
     endpointId: url,
     rawDispatch: rawDispatchFor(url) as never,

@@ -96,21 +96,30 @@ afterAll(async () => {
 
 describe('configuration_validation finds', () => {
   it('a host port held by a running container, for a stack and for a container spec', async () => {
-    const v = await validateStack({ name: project(), compose: `services:\n${cleanService('web', `    ports: ["127.0.0.1:${holderPort}:80"]`)}\n` });
+    const v = await validateStack({
+      name: project(),
+      compose: `services:\n${cleanService('web', `    ports: ["127.0.0.1:${holderPort}:80"]`)}\n`,
+    });
     expect(v.valid).toBe(false);
     expect(errors(v)).toEqual([
       expect.objectContaining({
         code: 'port',
         service: 'web',
         field: 'services.web.ports[0]',
-        message: expect.stringContaining(`host port ${holderPort}/tcp is already published by container "${holderName}"`),
+        message: expect.stringContaining(
+          `host port ${holderPort}/tcp is already published by container "${holderName}"`,
+        ),
         fix: expect.stringMatching(/another host port|stop or remove/),
       }),
     ]);
 
-    const c = await mcp.ok<Validation>('configuration_validation', { container: { image: BUSYBOX, ports: [`${holderPort}:80`] } });
+    const c = await mcp.ok<Validation>('configuration_validation', {
+      container: { image: BUSYBOX, ports: [`${holderPort}:80`] },
+    });
     expect(c.target).toBe('container');
-    expect(errors(c)).toEqual([expect.objectContaining({ code: 'port', field: 'ports[0]', message: expect.stringContaining(holderName) })]);
+    expect(errors(c)).toEqual([
+      expect.objectContaining({ code: 'port', field: 'ports[0]', message: expect.stringContaining(holderName) }),
+    ]);
   });
 
   it('a host port held by a container of another stack', async () => {
@@ -122,10 +131,17 @@ describe('configuration_validation finds', () => {
       wait: 'running',
     });
     // deploy_application_stack runs the same checks: its warnings carry the good-practice findings, one line per service.
-    expect(deployed.warnings).toEqual([expect.stringMatching(/^service "app": No healthcheck.*; No restart policy.*; No memory or cpus limit/)]);
+    expect(deployed.warnings).toEqual([
+      expect.stringMatching(/^service "app": No healthcheck.*; No restart policy.*; No memory or cpus limit/),
+    ]);
 
-    const v = await validateStack({ name: project(), compose: `services:\n${cleanService('web', `    ports: ["${port}:80"]`)}\n` });
-    expect(errors(v)).toEqual([expect.objectContaining({ code: 'port', message: expect.stringContaining(`(stack "${other}")`) })]);
+    const v = await validateStack({
+      name: project(),
+      compose: `services:\n${cleanService('web', `    ports: ["${port}:80"]`)}\n`,
+    });
+    expect(errors(v)).toEqual([
+      expect.objectContaining({ code: 'port', message: expect.stringContaining(`(stack "${other}")`) }),
+    ]);
 
     // The stack itself, unchanged and running, holds its own port: no conflict when it validates itself.
     const self = await validateStack({
@@ -140,40 +156,92 @@ describe('configuration_validation finds', () => {
     servers.push(server);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const busy = (server.address() as AddressInfo).port;
-    const v = await validateStack({ name: project(), compose: `services:\n${cleanService('web', `    ports: ["127.0.0.1:${busy}:80"]`)}\n` });
+    const v = await validateStack({
+      name: project(),
+      compose: `services:\n${cleanService('web', `    ports: ["127.0.0.1:${busy}:80"]`)}\n`,
+    });
     expect(errors(v)).toEqual([
-      expect.objectContaining({ code: 'port', service: 'web', message: `host port ${busy} is in use on 127.0.0.1 by another process` }),
+      expect.objectContaining({
+        code: 'port',
+        service: 'web',
+        message: `host port ${busy} is in use on 127.0.0.1 by another process`,
+      }),
     ]);
-    const c = await mcp.ok<Validation>('configuration_validation', { container: { image: BUSYBOX, ports: [`127.0.0.1:${busy}:80`] } });
+    const c = await mcp.ok<Validation>('configuration_validation', {
+      container: { image: BUSYBOX, ports: [`127.0.0.1:${busy}:80`] },
+    });
     expect(errors(c).map((f) => f.code)).toEqual(['port']);
   });
 
   it('a missing image with pulls disabled (error), and one that would be pulled (warning; nothing pulled)', async () => {
-    const c = await mcp.ok<Validation>('configuration_validation', { container: { image: MISSING_IMAGE, pull: 'never' } });
+    const c = await mcp.ok<Validation>('configuration_validation', {
+      container: { image: MISSING_IMAGE, pull: 'never' },
+    });
     expect(c.valid).toBe(false);
     expect(errors(c)).toEqual([
-      expect.objectContaining({ code: 'image', field: 'image', message: expect.stringMatching(/not present on the Engine and pull is "never"/), fix: expect.stringMatching(/pull_image|build/) }),
+      expect.objectContaining({
+        code: 'image',
+        field: 'image',
+        message: expect.stringMatching(/not present on the Engine and pull is "never"/),
+        fix: expect.stringMatching(/pull_image|build/),
+      }),
     ]);
 
-    const s = await validateStack({ name: project(), pull: 'never', compose: `services:\n${cleanService('web').replace(BUSYBOX, MISSING_IMAGE)}\n` });
-    expect(errors(s)).toEqual([expect.objectContaining({ code: 'image', service: 'web', field: 'services.web.image' })]);
+    const s = await validateStack({
+      name: project(),
+      pull: 'never',
+      compose: `services:\n${cleanService('web').replace(BUSYBOX, MISSING_IMAGE)}\n`,
+    });
+    expect(errors(s)).toEqual([
+      expect.objectContaining({ code: 'image', service: 'web', field: 'services.web.image' }),
+    ]);
 
     const pullable = await mcp.ok<Validation>('configuration_validation', { container: { image: MISSING_IMAGE } });
-    expect(pullable.findings.find((f) => f.code === 'image')).toMatchObject({ severity: 'warning', message: expect.stringMatching(/will be pulled/) });
+    expect(pullable.findings.find((f) => f.code === 'image')).toMatchObject({
+      severity: 'warning',
+      message: expect.stringMatching(/will be pulled/),
+    });
     await expect(docker.getImage(MISSING_IMAGE).inspect()).rejects.toThrow();
   });
 
   it('name conflicts: deploy_container name, container_name, and NAME-SERVICE-1 owned by something else', async () => {
     const c = await mcp.ok<Validation>('configuration_validation', { container: { image: BUSYBOX, name: holderName } });
-    expect(errors(c)).toEqual([expect.objectContaining({ code: 'name', field: 'name', message: expect.stringContaining(`"${holderName}" is already taken`) })]);
+    expect(errors(c)).toEqual([
+      expect.objectContaining({
+        code: 'name',
+        field: 'name',
+        message: expect.stringContaining(`"${holderName}" is already taken`),
+      }),
+    ]);
 
-    const s = await validateStack({ name: project(), compose: `services:\n${cleanService('web', `    container_name: ${holderName}`)}\n` });
-    expect(errors(s)).toEqual([expect.objectContaining({ code: 'name', service: 'web', field: 'services.web.container_name', fix: expect.stringMatching(/container_name/) })]);
+    const s = await validateStack({
+      name: project(),
+      compose: `services:\n${cleanService('web', `    container_name: ${holderName}`)}\n`,
+    });
+    expect(errors(s)).toEqual([
+      expect.objectContaining({
+        code: 'name',
+        service: 'web',
+        field: 'services.web.container_name',
+        fix: expect.stringMatching(/container_name/),
+      }),
+    ]);
 
     const name = project();
-    await docker.createContainer({ Image: BUSYBOX, name: `${name}-web-1`, Cmd: ['sleep', '1'], Labels: { [TEST_LABEL]: run } });
+    await docker.createContainer({
+      Image: BUSYBOX,
+      name: `${name}-web-1`,
+      Cmd: ['sleep', '1'],
+      Labels: { [TEST_LABEL]: run },
+    });
     const p = await validateStack({ name, compose: `services:\n${cleanService('web')}\n` });
-    expect(errors(p)).toEqual([expect.objectContaining({ code: 'name', service: 'web', message: expect.stringContaining(`"${name}-web-1" is already taken`) })]);
+    expect(errors(p)).toEqual([
+      expect.objectContaining({
+        code: 'name',
+        service: 'web',
+        message: expect.stringContaining(`"${name}-web-1" is already taken`),
+      }),
+    ]);
   });
 
   it('a missing external network and a missing external volume', async () => {
@@ -184,35 +252,65 @@ describe('configuration_validation finds', () => {
       compose: `services:\n${cleanService('web', `    networks: [ext]\n    volumes: ["data:/data"]`)}\nnetworks:\n  ext:\n    external: true\n    name: ${net}\nvolumes:\n  data:\n    external: true\n    name: ${vol}\n`,
     });
     expect(errors(v)).toEqual([
-      expect.objectContaining({ code: 'network', field: 'networks.ext', message: `external network "${net}" does not exist`, fix: expect.stringContaining('create_network') }),
-      expect.objectContaining({ code: 'volume', field: 'volumes.data', message: `external volume "${vol}" does not exist` }),
+      expect.objectContaining({
+        code: 'network',
+        field: 'networks.ext',
+        message: `external network "${net}" does not exist`,
+        fix: expect.stringContaining('create_network'),
+      }),
+      expect.objectContaining({
+        code: 'volume',
+        field: 'volumes.data',
+        message: `external volume "${vol}" does not exist`,
+      }),
     ]);
   });
 
   it('a dependency cycle and schema errors: findings with fields and lines, not a tool error', async () => {
     const cycle = await mcp.call('configuration_validation', {
-      stack: { name: project(), compose: `services:\n  a:\n    image: ${BUSYBOX}\n    depends_on: [b]\n  b:\n    image: ${BUSYBOX}\n    depends_on: [a]\n` },
+      stack: {
+        name: project(),
+        compose: `services:\n  a:\n    image: ${BUSYBOX}\n    depends_on: [b]\n  b:\n    image: ${BUSYBOX}\n    depends_on: [a]\n`,
+      },
     });
     expect(cycle.isError ?? false).toBe(false);
     const v = cycle.structuredContent as unknown as Validation;
     expect(v.valid).toBe(false);
     expect(v.findings).toEqual([
-      expect.objectContaining({ severity: 'error', code: 'dependency', field: expect.stringMatching(/^services\.(a|b)\.depends_on$/), message: expect.stringMatching(/^line \d+: dependency cycle: (a -> b -> a|b -> a -> b)/) }),
+      expect.objectContaining({
+        severity: 'error',
+        code: 'dependency',
+        field: expect.stringMatching(/^services\.(a|b)\.depends_on$/),
+        message: expect.stringMatching(/^line \d+: dependency cycle: (a -> b -> a|b -> a -> b)/),
+      }),
     ]);
 
-    const schema = await validateStack({ name: project(), compose: `services:\n  web:\n    image: ${BUSYBOX}\n    imagee: x\n    ports: ["notaport"]\n    depends_on: [ghost]\n` });
-    expect(schema.findings.map((f) => f.field).sort()).toEqual(expect.arrayContaining(['services.web.imagee', 'services.web.ports[0]']));
+    const schema = await validateStack({
+      name: project(),
+      compose: `services:\n  web:\n    image: ${BUSYBOX}\n    imagee: x\n    ports: ["notaport"]\n    depends_on: [ghost]\n`,
+    });
+    expect(schema.findings.map((f) => f.field).sort()).toEqual(
+      expect.arrayContaining(['services.web.imagee', 'services.web.ports[0]']),
+    );
     expect(schema.findings.find((f) => f.field === 'services.web.imagee')?.message).toMatch(/^line 4: /);
     expect(schema.findings.every((f) => f.severity === 'error' && f.fix.length > 0)).toBe(true);
 
-    const required = await validateStack({ template: 'web-stack', name: project(), variables: { NGINX_PORT: String(await freePort()) } });
+    const required = await validateStack({
+      template: 'web-stack',
+      name: project(),
+      variables: { NGINX_PORT: String(await freePort()) },
+    });
     expect(required.findings.some((f) => /POSTGRES_PASSWORD/.test(f.message))).toBe(true);
   });
 
   it('limits above what the Engine has, and policy violations', async () => {
     const info = await docker.info();
     const v = await mcp.ok<Validation>('configuration_validation', {
-      container: { image: BUSYBOX, resources: { memory: `${Math.ceil(info.MemTotal / 1024 ** 3) + 8}g`, cpus: info.NCPU + 1 }, volumes: ['/var/run/docker.sock:/s'] },
+      container: {
+        image: BUSYBOX,
+        resources: { memory: `${Math.ceil(info.MemTotal / 1024 ** 3) + 8}g`, cpus: info.NCPU + 1 },
+        volumes: ['/var/run/docker.sock:/s'],
+      },
     });
     expect(errors(v).map((f) => [f.code, f.field])).toEqual([
       ['policy', 'volumes'],
@@ -224,8 +322,13 @@ describe('configuration_validation finds', () => {
   });
 
   it('warnings for a loose spec: no healthcheck, no restart policy, latest tag, no limits', async () => {
-    const v = await validateStack({ name: project(), compose: `services:\n  web:\n    image: ${BUSYBOX.replace(/:1$/, '')}\n` });
-    expect(v.findings.filter((f) => f.severity === 'warning').map((f) => f.code)).toEqual(expect.arrayContaining(['healthcheck', 'restart', 'tag', 'resources']));
+    const v = await validateStack({
+      name: project(),
+      compose: `services:\n  web:\n    image: ${BUSYBOX.replace(/:1$/, '')}\n`,
+    });
+    expect(v.findings.filter((f) => f.severity === 'warning').map((f) => f.code)).toEqual(
+      expect.arrayContaining(['healthcheck', 'restart', 'tag', 'resources']),
+    );
     expect(v.findings.every((f) => f.service === 'web' && f.fix)).toBe(true);
   });
 });
@@ -236,7 +339,10 @@ describe('configuration_validation passes', () => {
     const name = project();
     const compose = [
       'services:',
-      cleanService('web', `    ports: ["127.0.0.1:${p1}:80"]\n    depends_on:\n      api:\n        condition: service_healthy\n    networks: [front, back]`),
+      cleanService(
+        'web',
+        `    ports: ["127.0.0.1:${p1}:80"]\n    depends_on:\n      api:\n        condition: service_healthy\n    networks: [front, back]`,
+      ),
       cleanService('api', `    ports: ["127.0.0.1:${p2}:80"]\n    volumes: ["data:/data"]\n    networks: [back]`),
       'networks:',
       '  front:',
@@ -248,7 +354,14 @@ describe('configuration_validation passes', () => {
     const r = await mcp.call('configuration_validation', { stack: { name, compose } });
     expect(r.isError ?? false).toBe(false);
     const v = r.structuredContent as unknown as Validation;
-    expect(v).toMatchObject({ target: 'stack', name, valid: true, counts: { error: 0, warning: 0, info: 0 }, findings: [], services: ['web', 'api'] });
+    expect(v).toMatchObject({
+      target: 'stack',
+      name,
+      valid: true,
+      counts: { error: 0, warning: 0, info: 0 },
+      findings: [],
+      services: ['web', 'api'],
+    });
     expect(r.content[0]?.text).toMatch(/valid \(0 errors, 0 warnings, 0 info\)/);
     // Validation changes nothing.
     expect(await projectObjects(name)).toEqual({ containers: [], networks: [], volumes: [] });
@@ -275,10 +388,15 @@ describe('bad input is a tool error', () => {
     const none = await mcp.call('configuration_validation', {});
     expect(errorKind(none)).toBe('invalid_input');
     expect(errorText(none)).toMatch(/`container`.*`stack`/);
-    const both = await mcp.call('configuration_validation', { container: { image: BUSYBOX }, stack: { name: 'x', compose: 'services: {}' } });
+    const both = await mcp.call('configuration_validation', {
+      container: { image: BUSYBOX },
+      stack: { name: 'x', compose: 'services: {}' },
+    });
     expect(errorKind(both)).toBe('invalid_input');
     expect(errorText(both)).toMatch(/not both/);
-    const twoSources = await mcp.call('configuration_validation', { stack: { name: 'x', compose: 'services: {}', template: 'web-stack' } });
+    const twoSources = await mcp.call('configuration_validation', {
+      stack: { name: 'x', compose: 'services: {}', template: 'web-stack' },
+    });
     expect(errorKind(twoSources)).toBe('invalid_input');
   });
 });
@@ -286,12 +404,23 @@ describe('bad input is a tool error', () => {
 describe('deploy_application_stack runs the same checks before creating anything', () => {
   it('a missing image with pull never, and a name conflict: refused, nothing created', async () => {
     const name = project();
-    const r = await mcp.call('deploy_application_stack', { name, pull: 'never', compose: `services:\n${cleanService('web').replace(BUSYBOX, MISSING_IMAGE)}\n  other:\n    image: ${BUSYBOX}\n    command: ["sleep", "60"]\nnetworks:\n  default:\n` });
+    const r = await mcp.call('deploy_application_stack', {
+      name,
+      pull: 'never',
+      compose: `services:\n${cleanService('web').replace(BUSYBOX, MISSING_IMAGE)}\n  other:\n    image: ${BUSYBOX}\n    command: ["sleep", "60"]\nnetworks:\n  default:\n`,
+    });
     expect(errorKind(r)).toBe('not_found');
-    expect(errorText(r)).toMatch(new RegExp(`nothing was changed:\\n- service "web" \\(services.web.image\\): Image ${MISSING_IMAGE} is not present`));
+    expect(errorText(r)).toMatch(
+      new RegExp(
+        `nothing was changed:\\n- service "web" \\(services.web.image\\): Image ${MISSING_IMAGE} is not present`,
+      ),
+    );
     expect(await projectObjects(name)).toEqual({ containers: [], networks: [], volumes: [] });
 
-    const clash = await mcp.call('deploy_application_stack', { name, compose: `services:\n${cleanService('web', `    container_name: ${holderName}`)}\n` });
+    const clash = await mcp.call('deploy_application_stack', {
+      name,
+      compose: `services:\n${cleanService('web', `    container_name: ${holderName}`)}\n`,
+    });
     expect(errorKind(clash)).toBe('conflict');
     expect(errorText(clash)).toMatch(new RegExp(`container name "${holderName}" is already taken`));
     expect(await projectObjects(name)).toEqual({ containers: [], networks: [], volumes: [] });
@@ -301,9 +430,19 @@ describe('deploy_application_stack runs the same checks before creating anything
 describe('deploy_container runs the host-port check before creating anything', () => {
   it('a port held by another container: conflict, no container created', async () => {
     const name = uniqueName('port-clash');
-    const r = await mcp.call('deploy_container', { image: BUSYBOX, name, command: ['sleep', '60'], ports: [`127.0.0.1:${holderPort}:80`], labels: { [TEST_LABEL]: run } });
+    const r = await mcp.call('deploy_container', {
+      image: BUSYBOX,
+      name,
+      command: ['sleep', '60'],
+      ports: [`127.0.0.1:${holderPort}:80`],
+      labels: { [TEST_LABEL]: run },
+    });
     expect(errorKind(r)).toBe('conflict');
-    expect(errorText(r)).toMatch(new RegExp(`nothing was changed:\\n- \\(ports\\[0\\]\\): host port ${holderPort}/tcp is already published by container "${holderName}"`));
+    expect(errorText(r)).toMatch(
+      new RegExp(
+        `nothing was changed:\\n- \\(ports\\[0\\]\\): host port ${holderPort}/tcp is already published by container "${holderName}"`,
+      ),
+    );
     expect(await docker.listContainers({ all: true, filters: { name: [name] } })).toEqual([]);
   });
 });

@@ -1,6 +1,14 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, TEST_INSTANCE, errorKind, errorText, startClient, uniqueName, type TestClient } from '../integration/mcpClient.js';
+import {
+  CLI,
+  TEST_INSTANCE,
+  errorKind,
+  errorText,
+  startClient,
+  uniqueName,
+  type TestClient,
+} from '../integration/mcpClient.js';
 import { removeProject } from '../integration/stacksHelpers.js';
 
 /**
@@ -41,23 +49,39 @@ afterAll(async () => {
 describe('bounded answers', () => {
   it('refuses a 1 MB Compose text of 25,000 services by the stack size policy right after parsing', async () => {
     const started = Date.now();
-    const r = await mcp.ok<{ valid: boolean; findings: { code: string; message: string; fix: string }[] }>('configuration_validation', { stack: { name: 'huge', compose: hugeCompose() } });
+    const r = await mcp.ok<{ valid: boolean; findings: { code: string; message: string; fix: string }[] }>(
+      'configuration_validation',
+      { stack: { name: 'huge', compose: hugeCompose() } },
+    );
     expect(r.valid).toBe(false);
     expect(r.findings).toHaveLength(1);
-    expect(r.findings[0]).toMatchObject({ code: 'policy', message: expect.stringMatching(/defines 25\d{3} services, more than 100/), fix: expect.stringMatching(/DOM_MAX_STACK_CONTAINERS/) });
+    expect(r.findings[0]).toMatchObject({
+      code: 'policy',
+      message: expect.stringMatching(/defines 25\d{3} services, more than 100/),
+      fix: expect.stringMatching(/DOM_MAX_STACK_CONTAINERS/),
+    });
     expect(Date.now() - started).toBeLessThan(30_000);
     await mcp.ok('list_containers', { limit: 1 });
   });
 
   it('answers a 1 MB Compose text with a bounded summary and keeps the session when the policy allows that many services', async () => {
-    const roomy = await startClient({ env: { DOM_MAX_STACK_CONTAINERS: '100000' }, args: ['--history-path', ':memory:'] });
+    const roomy = await startClient({
+      env: { DOM_MAX_STACK_CONTAINERS: '100000' },
+      args: ['--history-path', ':memory:'],
+    });
     try {
       const started = Date.now();
       const r = await roomy.call('configuration_validation', { stack: { name: 'huge', compose: hugeCompose() } });
       const ms = Date.now() - started;
       expect(r.isError).toBeFalsy();
       expect(Buffer.byteLength(JSON.stringify(r))).toBeLessThan(MAX_ANSWER_BYTES);
-      const data = r.structuredContent as { counts: { error: number; warning: number }; findings: { message: string }[]; moreFindings?: number; services: string[]; moreServices?: number };
+      const data = r.structuredContent as {
+        counts: { error: number; warning: number };
+        findings: { message: string }[];
+        moreFindings?: number;
+        services: string[];
+        moreServices?: number;
+      };
       expect(data.counts.warning).toBeGreaterThan(1000);
       expect(data.findings.length).toBeLessThanOrEqual(50);
       expect(data.moreFindings).toBe(data.counts.error + data.counts.warning - data.findings.length);
@@ -79,7 +103,9 @@ describe('bounded answers', () => {
 
   it('refuses an alias bomb ("billion laughs") at once', async () => {
     const started = Date.now();
-    const r = await mcp.ok<{ valid: boolean; findings: { message: string }[] }>('configuration_validation', { stack: { name: 'lol', compose: LAUGHS } });
+    const r = await mcp.ok<{ valid: boolean; findings: { message: string }[] }>('configuration_validation', {
+      stack: { name: 'lol', compose: LAUGHS },
+    });
     expect(r.valid).toBe(false);
     expect(r.findings[0]?.message).toMatch(/alias/i);
     const deploy = await mcp.call('deploy_application_stack', { name: 'lol', compose: LAUGHS, dry_run: true });
@@ -111,7 +137,12 @@ class RawServer {
 
   constructor() {
     this.child = spawn(process.execPath, [CLI, 'serve', '--history-path', ':memory:'], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', DOM_LOG_LEVEL: 'info', DOM_INSTANCE: TEST_INSTANCE },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/root',
+        DOM_LOG_LEVEL: 'info',
+        DOM_INSTANCE: TEST_INSTANCE,
+      },
     });
     this.child.stdout.on('data', (d: Buffer) => {
       this.buffer += d.toString();
@@ -141,7 +172,11 @@ class RawServer {
     const got = this.answers.get(key);
     if (got) return Promise.resolve(got);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no answer for id ${key}; exit code ${this.exitCode}; stderr: ${this.stderr.slice(-500)}`)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(new Error(`no answer for id ${key}; exit code ${this.exitCode}; stderr: ${this.stderr.slice(-500)}`)),
+        timeoutMs,
+      );
       this.waiting.set(key, (m) => {
         clearTimeout(timer);
         resolve(m);
@@ -150,7 +185,11 @@ class RawServer {
   }
 
   async initialize(): Promise<void> {
-    this.send({ id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw-test', version: '1' } } });
+    this.send({
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw-test', version: '1' } },
+    });
     await this.answer(1);
     this.send({ method: 'notifications/initialized' });
   }
@@ -168,14 +207,35 @@ describe('oversized stdio messages', () => {
     const raw = new RawServer();
     try {
       await raw.initialize();
-      const compose = ['services:', '  app:', '    image: dom-test/busybox:1', '    command: ["sleep", "600"]', '    init: true', ''].join('\n');
-      raw.send({ id: 10, method: 'tools/call', params: { name: 'deploy_application_stack', arguments: { name: stack, compose, wait: 'running', timeout: 90 } } });
+      const compose = [
+        'services:',
+        '  app:',
+        '    image: dom-test/busybox:1',
+        '    command: ["sleep", "600"]',
+        '    init: true',
+        '',
+      ].join('\n');
+      raw.send({
+        id: 10,
+        method: 'tools/call',
+        params: { name: 'deploy_application_stack', arguments: { name: stack, compose, wait: 'running', timeout: 90 } },
+      });
       // The SDK client writes the id last; the server reads it from the tail of the discarded line.
-      raw.write(JSON.stringify({ method: 'tools/call', params: { name: 'list_containers', arguments: { filler: 'x'.repeat(11 * 1024 * 1024) } }, jsonrpc: '2.0', id: 11 }));
+      raw.write(
+        JSON.stringify({
+          method: 'tools/call',
+          params: { name: 'list_containers', arguments: { filler: 'x'.repeat(11 * 1024 * 1024) } },
+          jsonrpc: '2.0',
+          id: 11,
+        }),
+      );
       raw.send({ id: 12, method: 'tools/list' });
 
       const rejected = await raw.answer(11);
-      expect(rejected.error).toMatchObject({ code: -32600, message: expect.stringMatching(/over the limit of 10485760 bytes/) });
+      expect(rejected.error).toMatchObject({
+        code: -32600,
+        message: expect.stringMatching(/over the limit of 10485760 bytes/),
+      });
       const list = await raw.answer(12);
       expect((list.result as { tools: unknown[] }).tools.length).toBeGreaterThan(10);
       const deployed = await raw.answer(10, 120_000);

@@ -18,7 +18,10 @@ const API_KEY = 'sk-live-51HxQeLx9zQ2Pq8Rr7';
 
 beforeAll(async () => {
   dir = mkdtempSync(`${tmpdir()}/dom-attack-files-`);
-  writeFileSync(`${dir}/id_ed25519`, `-----BEGIN OPENSSH PRIVATE KEY-----\n${KEY_LINE}\n-----END OPENSSH PRIVATE KEY-----\n`);
+  writeFileSync(
+    `${dir}/id_ed25519`,
+    `-----BEGIN OPENSSH PRIVATE KEY-----\n${KEY_LINE}\n-----END OPENSSH PRIVATE KEY-----\n`,
+  );
   writeFileSync(`${dir}/.env`, `DB_PASSWORD=${PASSWORD}\nSTRIPE_KEY=${API_KEY}\n`);
   mcp = await startClient({ env: { DOM_FILE_ROOTS: dir } });
 }, 60_000);
@@ -54,11 +57,23 @@ describe('a private key read as a Compose file or env_file', () => {
 describe('.env values interpolated into places that come back', () => {
   for (const [what, service] of [
     ['an image name (pull error)', 'image: "dom-test/nope-${DB_PASSWORD}:1"'],
-    ['a label', `image: ${BUSYBOX}\n    command: ["sleep", "30"]\n    labels: {note: "\${DB_PASSWORD}", ${TEST_LABEL}: ${run}}`],
-    ['a hostname', `image: ${BUSYBOX}\n    command: ["sleep", "30"]\n    hostname: "h\${DB_PASSWORD}"\n    labels: {${TEST_LABEL}: ${run}}`],
-    ['a command echoed to the logs', `image: ${BUSYBOX}\n    command: ["sh", "-c", "echo \${STRIPE_KEY} | base64; echo \${DB_PASSWORD} | sed 's/./& /g'; sleep 30"]\n    labels: {${TEST_LABEL}: ${run}}`],
+    [
+      'a label',
+      `image: ${BUSYBOX}\n    command: ["sleep", "30"]\n    labels: {note: "\${DB_PASSWORD}", ${TEST_LABEL}: ${run}}`,
+    ],
+    [
+      'a hostname',
+      `image: ${BUSYBOX}\n    command: ["sleep", "30"]\n    hostname: "h\${DB_PASSWORD}"\n    labels: {${TEST_LABEL}: ${run}}`,
+    ],
+    [
+      'a command echoed to the logs',
+      `image: ${BUSYBOX}\n    command: ["sh", "-c", "echo \${STRIPE_KEY} | base64; echo \${DB_PASSWORD} | sed 's/./& /g'; sleep 30"]\n    labels: {${TEST_LABEL}: ${run}}`,
+    ],
     ['a port spec (parse error)', `image: ${BUSYBOX}\n    ports: ["\${DB_PASSWORD}"]`],
-    ['a working_dir', `image: ${BUSYBOX}\n    command: ["sleep", "30"]\n    working_dir: "/x/\${STRIPE_KEY}"\n    labels: {${TEST_LABEL}: ${run}}`],
+    [
+      'a working_dir',
+      `image: ${BUSYBOX}\n    command: ["sleep", "30"]\n    working_dir: "/x/\${STRIPE_KEY}"\n    labels: {${TEST_LABEL}: ${run}}`,
+    ],
   ] as const) {
     it(`${what}: no answer carries the value`, async () => {
       const name = uniqueName('env');
@@ -74,7 +89,13 @@ describe('.env values interpolated into places that come back', () => {
         const id = `${name}-a-1`;
         noSecrets(await mcp.call('get_container_info', { id }));
         noSecrets(await mcp.call('get_container_logs', { id }));
-        noSecrets(await mcp.call('exec_in_container', { id, command: ['sh', '-c', 'hostname; pwd; env; echo $DB_PASSWORD | rev'], confirm: true }));
+        noSecrets(
+          await mcp.call('exec_in_container', {
+            id,
+            command: ['sh', '-c', 'hostname; pwd; env; echo $DB_PASSWORD | rev'],
+            confirm: true,
+          }),
+        );
         noSecrets(await mcp.call('get_deployment_history', {}));
         await mcp.call('remove_stack', { name, confirm: true });
       }

@@ -4,7 +4,15 @@ import { tmpdir } from 'node:os';
 import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUSYBOX, cleanupByLabel, docker, TEST_LABEL } from '../integration/engine.js';
-import { CLI, errorKind, errorText, freePort, startClient, uniqueName, type TestClient } from '../integration/mcpClient.js';
+import {
+  CLI,
+  errorKind,
+  errorText,
+  freePort,
+  startClient,
+  uniqueName,
+  type TestClient,
+} from '../integration/mcpClient.js';
 
 /**
  * A hostile reviewer's attacks on the host-access model, through a real MCP client against the
@@ -43,7 +51,13 @@ describe('bind source swapped for a symlink after the check (restart re-mounts i
     // A: an ordinary, allowed bind of a scratch folder. B: an ordinary, allowed bind of a folder inside it (read-only).
     await sleeper(a, [`${dir}:/w`]);
     // Refusing B at create (its source lies inside a folder A can write) defeats the attack.
-    const created = await mcp.call('deploy_container', { name: b, image: BUSYBOX, command: ['sleep', '3600'], volumes: [`${dir}/d:/host:ro`], labels });
+    const created = await mcp.call('deploy_container', {
+      name: b,
+      image: BUSYBOX,
+      command: ['sleep', '3600'],
+      volumes: [`${dir}/d:/host:ro`],
+      labels,
+    });
     if (created.isError) {
       expect(errorKind(created)).toBe('denied');
       expect(errorText(created)).toContain('overlapping-bind');
@@ -72,7 +86,10 @@ describe('bind source swapped for a symlink after the check (restart re-mounts i
     // every few seconds and its restart policy (accepted as is) has the Engine start it again, with
     // no tool call the server could check. Read-only here so the host is not touched; rw works alike.
     const created = await mcp.call('deploy_container', {
-      name: b, image: BUSYBOX, restart: 'always', labels,
+      name: b,
+      image: BUSYBOX,
+      restart: 'always',
+      labels,
       command: ['sh', '-c', '[ -e /host/hostname ] && cat /host/hostname > /out/leak; sleep 3; exit 1'],
       volumes: [`${dir}/e:/host:ro`, `${dir}/out:/out`],
     });
@@ -93,50 +110,82 @@ describe('bind source swapped for a symlink after the check (restart re-mounts i
   }, 120_000);
 });
 
-describe('the server\'s own code and runtime', () => {
+describe("the server's own code and runtime", () => {
   it('a bind of the folder holding the running server (dist/) is refused (the model could rewrite the policy)', async () => {
-    const r = await mcp.call('deploy_container', { name: uniqueName('selfcode'), image: BUSYBOX, command: ['sleep', '1'], volumes: [`${dirname(CLI)}:/srv:ro`], labels, wait: 'none' });
-    expect(r.isError, 'bind of the server\'s own dist/ was accepted').toBe(true);
+    const r = await mcp.call('deploy_container', {
+      name: uniqueName('selfcode'),
+      image: BUSYBOX,
+      command: ['sleep', '1'],
+      volumes: [`${dirname(CLI)}:/srv:ro`],
+      labels,
+      wait: 'none',
+    });
+    expect(r.isError, "bind of the server's own dist/ was accepted").toBe(true);
     expect(errorKind(r)).toBe('denied');
   }, 60_000);
 
   it('a bind of the folder holding the node binary that runs the server (as root) is refused', async () => {
-    const r = await mcp.call('deploy_container', { name: uniqueName('nodebin'), image: BUSYBOX, command: ['sleep', '1'], volumes: [`${dirname(process.execPath)}:/srv:ro`], labels, wait: 'none' });
+    const r = await mcp.call('deploy_container', {
+      name: uniqueName('nodebin'),
+      image: BUSYBOX,
+      command: ['sleep', '1'],
+      volumes: [`${dirname(process.execPath)}:/srv:ro`],
+      labels,
+      wait: 'none',
+    });
     expect(r.isError, `bind of ${dirname(process.execPath)} was accepted`).toBe(true);
     expect(errorKind(r)).toBe('denied');
   }, 60_000);
 
   it('a bind of /var/lib/dpkg (maintainer scripts run as root on the next apt run) is refused', async () => {
-    const r = await mcp.call('deploy_container', { name: uniqueName('dpkg'), image: BUSYBOX, command: ['sleep', '1'], volumes: ['/var/lib/dpkg:/srv:ro'], labels, wait: 'none' });
+    const r = await mcp.call('deploy_container', {
+      name: uniqueName('dpkg'),
+      image: BUSYBOX,
+      command: ['sleep', '1'],
+      volumes: ['/var/lib/dpkg:/srv:ro'],
+      labels,
+      wait: 'none',
+    });
     expect(r.isError, 'bind of /var/lib/dpkg was accepted').toBe(true);
     expect(errorKind(r)).toBe('denied');
   }, 60_000);
 });
 
 describe('the host network named by its id', () => {
-  it('deploy_container with network = the host network\'s id prefix does not reach the host network namespace', async () => {
+  it("deploy_container with network = the host network's id prefix does not reach the host network namespace", async () => {
     const hostNet = (await docker.listNetworks({ filters: { driver: ['host'] } })).find((n) => n.Name === 'host');
     expect(hostNet).toBeDefined();
     const name = uniqueName('hostbyid');
-    const r = await mcp.call('deploy_container', { name, image: BUSYBOX, command: ['sleep', '60'], network: hostNet!.Id.slice(0, 12), labels });
+    const r = await mcp.call('deploy_container', {
+      name,
+      image: BUSYBOX,
+      command: ['sleep', '60'],
+      network: hostNet!.Id.slice(0, 12),
+      labels,
+    });
     if (!r.isError) {
       const info = await docker.getContainer(name).inspect();
       const seen = await mcp.call('exec_in_container', { id: name, command: ['cat', '/proc/net/dev'], confirm: true });
       const out = String((seen.structuredContent as { stdout?: string } | undefined)?.stdout ?? errorText(seen));
       // The Engine takes it but gives the container a namespace of its own (only lo), not the host's.
-      expect(out, `NetworkMode=${info.HostConfig.NetworkMode} reached the host's interfaces`).not.toMatch(/\b(eth0|docker0|ens\d+|enp\w+)\b/);
+      expect(out, `NetworkMode=${info.HostConfig.NetworkMode} reached the host's interfaces`).not.toMatch(
+        /\b(eth0|docker0|ens\d+|enp\w+)\b/,
+      );
       return;
     }
     expect(errorKind(r)).toBe('denied');
   }, 60_000);
 });
 
-describe('networks on the host\'s own interface', () => {
+describe("networks on the host's own interface", () => {
   for (const driver of ['macvlan', 'ipvlan']) {
     it(`create_network ${driver} with parent = the host's interface is refused (containers would sit on the host's LAN, past its firewall and the 127.0.0.1 publishing rule)`, async () => {
       const name = uniqueName(driver);
       const r = await mcp.call('create_network', { name, driver, options: { parent: 'eth0' }, labels });
-      await docker.getNetwork(name).remove().catch(() => undefined);
+      await docker
+        .getNetwork(name)
+        .remove()
+        .catch(() => undefined);
       expect(r.isError, `${driver} network on eth0 was created`).toBe(true);
       expect(errorKind(r)).toBe('denied');
     }, 60_000);

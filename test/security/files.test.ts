@@ -3,7 +3,14 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorKind, errorText, startClient, uniqueName, type CallResult, type TestClient } from '../integration/mcpClient.js';
+import {
+  errorKind,
+  errorText,
+  startClient,
+  uniqueName,
+  type CallResult,
+  type TestClient,
+} from '../integration/mcpClient.js';
 
 /**
  * Files the server reads for a tool (a Compose `file`, its `.env`, `env_file`) come only from the
@@ -25,21 +32,56 @@ beforeAll(async () => {
   mkdirSync(join(root, 'sub'), { recursive: true });
   mkdirSync(join(root, 'withenv'));
   mkdirSync(join(root, 'badenv'));
-  writeFileSync(join(base, 'outside.yml'), `services:\n  web:\n    image: dom-test/busybox:1\n    environment:\n      KEY: ${SECRET_LINE}\n`);
+  writeFileSync(
+    join(base, 'outside.yml'),
+    `services:\n  web:\n    image: dom-test/busybox:1\n    environment:\n      KEY: ${SECRET_LINE}\n`,
+  );
   writeFileSync(join(base, 'outside.env'), `API_KEY=${SECRET_LINE}\n`);
   symlinkSync(join(base, 'outside.yml'), join(root, 'escape.yml'));
   symlinkSync('/dev/zero', join(root, 'zero.yml'));
   execFileSync('mkfifo', [join(root, 'fifo.yml')]);
   // 13 MB of plausible YAML.
-  writeFileSync(join(root, 'huge.yml'), `services:\n${'  # padding padding padding padding padding padding padding padding\n'.repeat(200_000)}`);
-  writeFileSync(join(root, 'syntax.yml'), ['services:', '  web:', '    image: dom-test/busybox:1', '    environment:', `      TOKEN: "${SECRET_LINE}`, '      OTHER: x', ''].join('\n'));
-  writeFileSync(join(root, 'interp.yml'), ['services:', '  web:', '    image: dom-test/busybox:1', `    command: ["echo", "${SECRET_LINE}\${BROKEN"]`, ''].join('\n'));
-  writeFileSync(join(root, 'envfile-out.yml'), ['services:', '  web:', '    image: dom-test/busybox:1', '    env_file: ../outside.env', ''].join('\n'));
-  writeFileSync(join(root, 'envfile-bad.yml'), ['services:', '  web:', '    image: dom-test/busybox:1', '    env_file: bad.env', ''].join('\n'));
+  writeFileSync(
+    join(root, 'huge.yml'),
+    `services:\n${'  # padding padding padding padding padding padding padding padding\n'.repeat(200_000)}`,
+  );
+  writeFileSync(
+    join(root, 'syntax.yml'),
+    [
+      'services:',
+      '  web:',
+      '    image: dom-test/busybox:1',
+      '    environment:',
+      `      TOKEN: "${SECRET_LINE}`,
+      '      OTHER: x',
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    join(root, 'interp.yml'),
+    [
+      'services:',
+      '  web:',
+      '    image: dom-test/busybox:1',
+      `    command: ["echo", "${SECRET_LINE}\${BROKEN"]`,
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    join(root, 'envfile-out.yml'),
+    ['services:', '  web:', '    image: dom-test/busybox:1', '    env_file: ../outside.env', ''].join('\n'),
+  );
+  writeFileSync(
+    join(root, 'envfile-bad.yml'),
+    ['services:', '  web:', '    image: dom-test/busybox:1', '    env_file: bad.env', ''].join('\n'),
+  );
   writeFileSync(join(root, 'bad.env'), `GOOD=1\nthis line holds ${SECRET_LINE}\n`);
   writeFileSync(join(root, 'withenv', 'compose.yml'), ['services:', '  web:', '    image: ${IMAGE}', ''].join('\n'));
   writeFileSync(join(root, 'withenv', '.env'), 'IMAGE=dom-test/busybox:1\n');
-  writeFileSync(join(root, 'badenv', 'compose.yml'), ['services:', '  web:', '    image: dom-test/busybox:1', ''].join('\n'));
+  writeFileSync(
+    join(root, 'badenv', 'compose.yml'),
+    ['services:', '  web:', '    image: dom-test/busybox:1', ''].join('\n'),
+  );
   symlinkSync(join(base, 'outside.env'), join(root, 'badenv', '.env'));
 
   const env = { DOM_HTTP_TOKEN: TOKEN };
@@ -55,7 +97,8 @@ afterAll(async () => {
   rmSync(base, { recursive: true, force: true });
 });
 
-const validate = (client: TestClient, file: string) => client.call('configuration_validation', { stack: { name: 'files', file } });
+const validate = (client: TestClient, file: string) =>
+  client.call('configuration_validation', { stack: { name: 'files', file } });
 
 /** The whole answer, as a client would see it. */
 const whole = (r: CallResult) => JSON.stringify(r);
@@ -81,7 +124,11 @@ describe('files outside the roots', () => {
   it('refuses /proc/self/environ and /etc/passwd without echoing them, naming the setting', async () => {
     expectRefused(await validate(mcp, '/proc/self/environ'), 'denied', /DOM_FILE_ROOTS/);
     expectRefused(await validate(mcp, '/etc/passwd'), 'denied', /DOM_FILE_ROOTS/);
-    expectRefused(await mcp.call('deploy_application_stack', { name: 'files', file: '/etc/passwd', dry_run: true }), 'denied', /--file-root/);
+    expectRefused(
+      await mcp.call('deploy_application_stack', { name: 'files', file: '/etc/passwd', dry_run: true }),
+      'denied',
+      /--file-root/,
+    );
   });
 
   it('refuses a symlink inside a root that points outside, and a ".." escape', async () => {
@@ -106,7 +153,9 @@ describe('files outside the roots', () => {
   });
 
   it('reads a .env beside a Compose file inside a root', async () => {
-    const r = await mcp.ok<{ services: string[]; source: string }>('configuration_validation', { stack: { name: 'files', file: join(root, 'withenv', 'compose.yml') } });
+    const r = await mcp.ok<{ services: string[]; source: string }>('configuration_validation', {
+      stack: { name: 'files', file: join(root, 'withenv', 'compose.yml') },
+    });
     expect(r.services).toEqual(['web']);
     expect(r.source).toBe(`file:${join(root, 'withenv', 'compose.yml')}`);
   });
@@ -127,7 +176,11 @@ describe('files that are not regular or too large', () => {
 
   it('refuses a 13 MB file before reading it, naming the size setting', async () => {
     const started = Date.now();
-    expectRefused(await validate(mcp, join(root, 'huge.yml')), 'invalid_input', /over the limit of 1048576 bytes.*DOM_MAX_FILE_BYTES/);
+    expectRefused(
+      await validate(mcp, join(root, 'huge.yml')),
+      'invalid_input',
+      /over the limit of 1048576 bytes.*DOM_MAX_FILE_BYTES/,
+    );
     expect(Date.now() - started).toBeLessThan(3000);
     await stillResponsive(mcp);
   });

@@ -19,13 +19,23 @@ export async function startHttpServer(args: string[] = [], env: Record<string, s
   const port = await freePort();
   let err = '';
   const child = spawn(process.execPath, [CLI, 'serve', '--transport', 'http', '--port', String(port), ...args], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', DOM_HTTP_TOKEN: TOKEN, DOM_LOG_LEVEL: 'warn', DOM_INSTANCE: TEST_INSTANCE, DOM_HISTORY_PATH: ':memory:', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/root',
+      DOM_HTTP_TOKEN: TOKEN,
+      DOM_LOG_LEVEL: 'warn',
+      DOM_INSTANCE: TEST_INSTANCE,
+      DOM_HISTORY_PATH: ':memory:',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   for (let i = 0; i < 150; i++) {
-    const up = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok).catch(() => false);
+    const up = await fetch(`http://127.0.0.1:${port}/healthz`)
+      .then((r) => r.ok)
+      .catch(() => false);
     if (up) {
       return {
         port,
@@ -79,12 +89,23 @@ export async function connectClient(
       new StdioClientTransport({
         command: process.execPath,
         args: [CLI, 'serve', ...(where.stdio.args ?? [])],
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', DOM_LOG_LEVEL: 'warn', DOM_INSTANCE: TEST_INSTANCE, DOM_HISTORY_PATH: ':memory:', ...(where.stdio.env ?? {}) },
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: process.env.HOME ?? '/root',
+          DOM_LOG_LEVEL: 'warn',
+          DOM_INSTANCE: TEST_INSTANCE,
+          DOM_HISTORY_PATH: ':memory:',
+          ...(where.stdio.env ?? {}),
+        },
         stderr: 'pipe',
       }),
     );
   } else {
-    await client.connect(new StreamableHTTPClientTransport(new URL(where.http), { requestInit: { headers: { authorization: `Bearer ${TOKEN}` } } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(where.http), {
+        requestInit: { headers: { authorization: `Bearer ${TOKEN}` } },
+      }),
+    );
   }
   return {
     asked,

@@ -65,7 +65,11 @@ function deploy(extra: Record<string, unknown>): Record<string, unknown> {
   return { image: BUSYBOX, labels, command: ['sleep', '60'], init: true, wait: 'none', ...extra };
 }
 
-async function sharedContainer(name: string, hostConfig: Record<string, unknown>, opts: { managed?: boolean; start?: boolean } = {}): Promise<void> {
+async function sharedContainer(
+  name: string,
+  hostConfig: Record<string, unknown>,
+  opts: { managed?: boolean; start?: boolean } = {},
+): Promise<void> {
   const c = await docker.createContainer({
     name,
     Image: BUSYBOX,
@@ -95,17 +99,45 @@ afterAll(async () => {
 
 describe('a named volume is not a bind mount in disguise', () => {
   it.each([
-    ['o=bind of /etc', { type: 'none', o: 'bind', device: '/etc' }, /sensitive-bind-mount.*\/etc.*DOM_ALLOW_SENSITIVE_MOUNTS=1/],
+    [
+      'o=bind of /etc',
+      { type: 'none', o: 'bind', device: '/etc' },
+      /sensitive-bind-mount.*\/etc.*DOM_ALLOW_SENSITIVE_MOUNTS=1/,
+    ],
     ['o=rbind', { type: 'none', o: 'rbind', device: '/etc' }, /sensitive-bind-mount/],
     ['o="bind,ro"', { type: 'none', o: 'bind,ro', device: '/' }, /sensitive-bind-mount.*host root/],
     ['o=" Bind " with upper-case keys', { TYPE: 'none', O: ' Bind ', DEVICE: '/var/run' }, /sensitive-bind-mount/],
-    ['o="ro,rbind" of a folder above the socket', { type: 'none', o: 'ro,rbind', device: '/var' }, /sensitive-bind-mount.*contains/],
-    ['o=bind of a folder outside the allowed roots', { type: 'none', o: 'bind', device: '/home/me/data' }, /bind-mount-outside-allowed-roots.*DOM_ALLOWED_BIND_ROOTS/],
-    ['o=bind through a symlink to /var/run inside the allowed root', { type: 'none', o: 'bind', device: 'ALLOWED/escape' }, /sensitive-bind-mount.*resolves to \/run/],
-    ['a disk', { type: 'ext4', device: '/dev/sda1' }, /volume-filesystem.*ext4.*DOM_ALLOWED_VOLUME_TYPES including ext4/],
+    [
+      'o="ro,rbind" of a folder above the socket',
+      { type: 'none', o: 'ro,rbind', device: '/var' },
+      /sensitive-bind-mount.*contains/,
+    ],
+    [
+      'o=bind of a folder outside the allowed roots',
+      { type: 'none', o: 'bind', device: '/home/me/data' },
+      /bind-mount-outside-allowed-roots.*DOM_ALLOWED_BIND_ROOTS/,
+    ],
+    [
+      'o=bind through a symlink to /var/run inside the allowed root',
+      { type: 'none', o: 'bind', device: 'ALLOWED/escape' },
+      /sensitive-bind-mount.*resolves to \/run/,
+    ],
+    [
+      'a disk',
+      { type: 'ext4', device: '/dev/sda1' },
+      /volume-filesystem.*ext4.*DOM_ALLOWED_VOLUME_TYPES including ext4/,
+    ],
     ['procfs', { type: 'proc', device: 'proc' }, /volume-filesystem.*proc/],
-    ['overlay with host lower dirs', { type: 'overlay', device: 'overlay', o: 'lowerdir=/etc,upperdir=/tmp/u,workdir=/tmp/w' }, /volume-filesystem.*overlay/],
-    ['a network share (mounted with the host identity)', { type: 'nfs', device: ':/export', o: 'addr=127.0.0.1' }, /volume-filesystem.*nfs/],
+    [
+      'overlay with host lower dirs',
+      { type: 'overlay', device: 'overlay', o: 'lowerdir=/etc,upperdir=/tmp/u,workdir=/tmp/w' },
+      /volume-filesystem.*overlay/,
+    ],
+    [
+      'a network share (mounted with the host identity)',
+      { type: 'nfs', device: ':/export', o: 'addr=127.0.0.1' },
+      /volume-filesystem.*nfs/,
+    ],
   ])('create_volume refuses %s', async (_what, opts, rule) => {
     const name = uniqueName('hv');
     const driverOpts = Object.fromEntries(Object.entries(opts).map(([k, v]) => [k, v.replace('ALLOWED', allowedRoot)]));
@@ -115,45 +147,97 @@ describe('a named volume is not a bind mount in disguise', () => {
 
   it('create_volume refuses option keys that differ only in case (which one would the Engine take?)', async () => {
     const name = uniqueName('hv');
-    await mcp.fails('create_volume', { name, driver_opts: { o: 'size=1m', O: 'bind', type: 'none', device: '/etc' }, labels }, 'invalid_input', /given twice/);
+    await mcp.fails(
+      'create_volume',
+      { name, driver_opts: { o: 'size=1m', O: 'bind', type: 'none', device: '/etc' }, labels },
+      'invalid_input',
+      /given twice/,
+    );
     expect(await volumeExists(name)).toBe(false);
   });
 
   it('create_volume refuses tmpfs mount flags that act on host mounts (move, remount, propagation)', async () => {
     const name = uniqueName('hv');
-    await mcp.fails('create_volume', { name, driver_opts: { type: 'tmpfs', device: '/etc', o: 'size=1m,move' }, labels }, 'invalid_input', /"move" are not supported/);
-    await mcp.fails('create_volume', { name, driver_opts: { type: 'tmpfs', device: 'tmpfs', o: 'remount,rshared' }, labels }, 'invalid_input', /not supported/);
+    await mcp.fails(
+      'create_volume',
+      { name, driver_opts: { type: 'tmpfs', device: '/etc', o: 'size=1m,move' }, labels },
+      'invalid_input',
+      /"move" are not supported/,
+    );
+    await mcp.fails(
+      'create_volume',
+      { name, driver_opts: { type: 'tmpfs', device: 'tmpfs', o: 'remount,rshared' }, labels },
+      'invalid_input',
+      /not supported/,
+    );
     expect(await volumeExists(name)).toBe(false);
   });
 
   it('the same through a Compose top-level volume', async () => {
     const stack = uniqueName('hs').toLowerCase();
     const compose = `services:\n  web:\n    image: ${BUSYBOX}\n    volumes: [root:/hostroot]\nvolumes:\n  root:\n    driver_opts: {type: none, o: bind, device: /}\n`;
-    await refused(mcp, 'deploy_application_stack', { name: stack, compose }, /sensitive-bind-mount.*volume "root".*host root/);
-    expect(await docker.listVolumes({ filters: { label: [`com.docker.compose.project=${stack}`] } })).toMatchObject({ Volumes: [] });
+    await refused(
+      mcp,
+      'deploy_application_stack',
+      { name: stack, compose },
+      /sensitive-bind-mount.*volume "root".*host root/,
+    );
+    expect(await docker.listVolumes({ filters: { label: [`com.docker.compose.project=${stack}`] } })).toMatchObject({
+      Volumes: [],
+    });
   });
 
   describe('an existing volume that someone else made with bind options', () => {
     const foreign = uniqueName('foreign-etc');
     beforeAll(async () => {
-      await docker.createVolume({ Name: foreign, Driver: 'local', DriverOpts: { type: 'none', o: 'bind', device: '/etc' }, Labels: { [TEST_LABEL]: setup } });
+      await docker.createVolume({
+        Name: foreign,
+        Driver: 'local',
+        DriverOpts: { type: 'none', o: 'bind', device: '/etc' },
+        Labels: { [TEST_LABEL]: setup },
+      });
     });
 
     it('deploy_container inspects it before use', () =>
-      refused(mcp, 'deploy_container', deploy({ volumes: [`${foreign}:/hostetc`] }), /sensitive-bind-mount.*existing volume/));
+      refused(
+        mcp,
+        'deploy_container',
+        deploy({ volumes: [`${foreign}:/hostetc`] }),
+        /sensitive-bind-mount.*existing volume/,
+      ));
 
     it('deploy_container long syntax too', () =>
-      refused(mcp, 'deploy_container', deploy({ volumes: [{ type: 'volume', source: foreign, target: '/hostetc' }] }), /sensitive-bind-mount.*existing volume/));
+      refused(
+        mcp,
+        'deploy_container',
+        deploy({ volumes: [{ type: 'volume', source: foreign, target: '/hostetc' }] }),
+        /sensitive-bind-mount.*existing volume/,
+      ));
 
     it('configuration_validation reports it (the Engine half of the model) and creates nothing', async () => {
       type V = { findings: { severity: string; code: string; message: string }[] };
-      const c = await mcp.ok<V>('configuration_validation', { container: { image: BUSYBOX, volumes: [`${foreign}:/hostetc`] } });
-      expect(c.findings.filter((f) => f.severity === 'error')).toEqual([expect.objectContaining({ code: 'policy', message: expect.stringMatching(/sensitive-bind-mount.*existing volume/) })]);
+      const c = await mcp.ok<V>('configuration_validation', {
+        container: { image: BUSYBOX, volumes: [`${foreign}:/hostetc`] },
+      });
+      expect(c.findings.filter((f) => f.severity === 'error')).toEqual([
+        expect.objectContaining({
+          code: 'policy',
+          message: expect.stringMatching(/sensitive-bind-mount.*existing volume/),
+        }),
+      ]);
       const compose = `services:\n  web:\n    image: ${BUSYBOX}\n    volumes: [x:/hostetc]\nvolumes:\n  x:\n    external: true\n    name: ${foreign}\n`;
-      const st = await mcp.ok<V>('configuration_validation', { stack: { name: uniqueName('hs').toLowerCase(), compose } });
-      expect(st.findings.filter((f) => f.severity === 'error').map((f) => f.message)).toEqual([expect.stringMatching(/sensitive-bind-mount.*existing volume/)]);
-      const odd = await mcp.ok<V>('configuration_validation', { container: { image: BUSYBOX, security_opt: ['seccomp-profile=x'] } });
-      expect(odd.findings.filter((f) => f.severity === 'error')).toEqual([expect.objectContaining({ code: 'spec', message: expect.stringMatching(/unknown security_opt/) })]);
+      const st = await mcp.ok<V>('configuration_validation', {
+        stack: { name: uniqueName('hs').toLowerCase(), compose },
+      });
+      expect(st.findings.filter((f) => f.severity === 'error').map((f) => f.message)).toEqual([
+        expect.stringMatching(/sensitive-bind-mount.*existing volume/),
+      ]);
+      const odd = await mcp.ok<V>('configuration_validation', {
+        container: { image: BUSYBOX, security_opt: ['seccomp-profile=x'] },
+      });
+      expect(odd.findings.filter((f) => f.severity === 'error')).toEqual([
+        expect.objectContaining({ code: 'spec', message: expect.stringMatching(/unknown security_opt/) }),
+      ]);
       await nothingLeft();
     });
 
@@ -161,7 +245,10 @@ describe('a named volume is not a bind mount in disguise', () => {
       refused(
         mcp,
         'deploy_application_stack',
-        { name: uniqueName('hs').toLowerCase(), compose: `services:\n  web:\n    image: ${BUSYBOX}\n    volumes: [x:/hostetc]\nvolumes:\n  x:\n    external: true\n    name: ${foreign}\n` },
+        {
+          name: uniqueName('hs').toLowerCase(),
+          compose: `services:\n  web:\n    image: ${BUSYBOX}\n    volumes: [x:/hostetc]\nvolumes:\n  x:\n    external: true\n    name: ${foreign}\n`,
+        },
         /sensitive-bind-mount.*existing volume/,
       ));
 
@@ -169,7 +256,10 @@ describe('a named volume is not a bind mount in disguise', () => {
       refused(
         mcp,
         'deploy_application_stack',
-        { name: uniqueName('hs').toLowerCase(), compose: `services:\n  web:\n    image: ${BUSYBOX}\n    volumes: [x:/hostetc]\nvolumes:\n  x:\n    name: ${foreign}\n` },
+        {
+          name: uniqueName('hs').toLowerCase(),
+          compose: `services:\n  web:\n    image: ${BUSYBOX}\n    volumes: [x:/hostetc]\nvolumes:\n  x:\n    name: ${foreign}\n`,
+        },
         /sensitive-bind-mount.*existing volume/,
       ));
   });
@@ -178,7 +268,12 @@ describe('a named volume is not a bind mount in disguise', () => {
     // The Engine has no plugin here: the policy refuses the spelling before the driver lookup would matter.
     const stack = uniqueName('hs').toLowerCase();
     const compose = `services:\n  web:\n    image: ${BUSYBOX}\n    volumes: [x:/x]\nvolumes:\n  x:\n    driver: Local-Persist\n`;
-    await refused(mcp, 'deploy_application_stack', { name: stack, compose }, /volume-driver.*local-persist.*DOM_ALLOWED_VOLUME_DRIVERS/);
+    await refused(
+      mcp,
+      'deploy_application_stack',
+      { name: stack, compose },
+      /volume-driver.*local-persist.*DOM_ALLOWED_VOLUME_DRIVERS/,
+    );
   });
 });
 
@@ -197,48 +292,106 @@ describe('nothing at or above the Engine socket, in any spelling', () => {
     ['/proc/self/root/etc', '/proc/self/root/etc:/x'],
     ['/etc/ with a trailing slash', '/etc/:/x:ro'],
     ['the socket itself', '/var/run/docker.sock:/s'],
-  ])('%s', (_what, volume) => refused(mcp, 'deploy_container', deploy({ volumes: [volume] }), /sensitive-bind-mount.*DOM_ALLOW_SENSITIVE_MOUNTS=1/));
+  ])('%s', (_what, volume) =>
+    refused(
+      mcp,
+      'deploy_container',
+      deploy({ volumes: [volume] }),
+      /sensitive-bind-mount.*DOM_ALLOW_SENSITIVE_MOUNTS=1/,
+    ),
+  );
 
   it('a symlink to /var/run made in a temp folder', () =>
-    refused(mcp, 'deploy_container', deploy({ volumes: [`${join(dir, 'varrun-link')}:/x`] }), /sensitive-bind-mount.*resolves to \/run/));
+    refused(
+      mcp,
+      'deploy_container',
+      deploy({ volumes: [`${join(dir, 'varrun-link')}:/x`] }),
+      /sensitive-bind-mount.*resolves to \/run/,
+    ));
 
   it('a symlink inside an allowed root that points out of it', () =>
-    refused(mcp, 'deploy_container', deploy({ volumes: [`${join(allowedRoot, 'escape')}/:/x`] }), /sensitive-bind-mount/));
+    refused(
+      mcp,
+      'deploy_container',
+      deploy({ volumes: [`${join(allowedRoot, 'escape')}/:/x`] }),
+      /sensitive-bind-mount/,
+    ));
 
   it('a path through a symlinked folder to the socket', () =>
-    refused(mcp, 'deploy_container', deploy({ volumes: [`${join(dir, 'varrun-link')}/docker.sock:/s`] }), /sensitive-bind-mount.*resolves to \/run\/docker\.sock/));
+    refused(
+      mcp,
+      'deploy_container',
+      deploy({ volumes: [`${join(dir, 'varrun-link')}/docker.sock:/s`] }),
+      /sensitive-bind-mount.*resolves to \/run\/docker\.sock/,
+    ));
 
   it('.. climbing out of an allowed root', () =>
-    refused(mcp, 'deploy_container', deploy({ volumes: [`${allowedRoot}/data/../../../../../../../../var/run:/x`] }), /sensitive-bind-mount/));
+    refused(
+      mcp,
+      'deploy_container',
+      deploy({ volumes: [`${allowedRoot}/data/../../../../../../../../var/run:/x`] }),
+      /sensitive-bind-mount/,
+    ));
 
   it('.. after a symlink is cleaned lexically first, as the Engine does (so it lands beside the link, outside the roots)', () =>
-    refused(mcp, 'deploy_container', deploy({ volumes: [`${join(dir, 'varrun-link')}/../run:/x`] }), /bind-mount-outside-allowed-roots/));
+    refused(
+      mcp,
+      'deploy_container',
+      deploy({ volumes: [`${join(dir, 'varrun-link')}/../run:/x`] }),
+      /bind-mount-outside-allowed-roots/,
+    ));
 
-  it('a relative path with .. (resolved against the server\'s working directory)', () => {
+  it("a relative path with .. (resolved against the server's working directory)", () => {
     const rel = relative(process.cwd(), '/var/run');
     expect(rel.startsWith('..')).toBe(true);
     return refused(mcp, 'deploy_container', deploy({ volumes: [`./${rel}:/x`] }), /sensitive-bind-mount/);
   });
 
   it('long syntax type: bind', () =>
-    refused(mcp, 'deploy_container', deploy({ volumes: [{ type: 'bind', source: '/var/run', target: '/x' }] }), /sensitive-bind-mount/));
+    refused(
+      mcp,
+      'deploy_container',
+      deploy({ volumes: [{ type: 'bind', source: '/var/run', target: '/x' }] }),
+      /sensitive-bind-mount/,
+    ));
 
   it('long syntax with bind.propagation is refused, not silently dropped', () =>
-    invalid('deploy_container', deploy({ volumes: [{ type: 'bind', source: join(allowedRoot, 'data'), target: '/x', bind: { propagation: 'rshared' } }] }), /bind|Unrecognized/i));
+    invalid(
+      'deploy_container',
+      deploy({
+        volumes: [{ type: 'bind', source: join(allowedRoot, 'data'), target: '/x', bind: { propagation: 'rshared' } }],
+      }),
+      /bind|Unrecognized/i,
+    ));
 
-  it.each(['rshared', 'shared', 'rslave', 'z', 'Z'])('short syntax mode %s (propagation or relabelling of the host folder) is refused', (mode) =>
-    invalid('deploy_container', deploy({ volumes: [`${join(allowedRoot, 'data')}:/x:ro,${mode}`] }), /not supported/));
+  it.each(['rshared', 'shared', 'rslave', 'z', 'Z'])(
+    'short syntax mode %s (propagation or relabelling of the host folder) is refused',
+    (mode) =>
+      invalid('deploy_container', deploy({ volumes: [`${join(allowedRoot, 'data')}:/x:ro,${mode}`] }), /not supported/),
+  );
 
   it('a control character in a path', () =>
-    invalid('deploy_container', deploy({ volumes: [{ type: 'bind', source: '/var/run\u0000', target: '/x' }] }), /control characters/));
+    invalid(
+      'deploy_container',
+      deploy({ volumes: [{ type: 'bind', source: '/var/run\u0000', target: '/x' }] }),
+      /control characters/,
+    ));
 
   it('Compose: a short-syntax bind of /var/run and a long-syntax bind of /run', async () => {
     const name = uniqueName('hs').toLowerCase();
-    await refused(mcp, 'deploy_application_stack', { name, compose: `services:\n  web:\n    image: ${BUSYBOX}\n    volumes: ["/var/run:/x"]\n` }, /sensitive-bind-mount.*service "web"/s);
     await refused(
       mcp,
       'deploy_application_stack',
-      { name, compose: `services:\n  web:\n    image: ${BUSYBOX}\n    volumes:\n      - type: bind\n        source: /run\n        target: /x\n` },
+      { name, compose: `services:\n  web:\n    image: ${BUSYBOX}\n    volumes: ["/var/run:/x"]\n` },
+      /sensitive-bind-mount.*service "web"/s,
+    );
+    await refused(
+      mcp,
+      'deploy_application_stack',
+      {
+        name,
+        compose: `services:\n  web:\n    image: ${BUSYBOX}\n    volumes:\n      - type: bind\n        source: /run\n        target: /x\n`,
+      },
       /sensitive-bind-mount/,
     );
   });
@@ -247,13 +400,26 @@ describe('nothing at or above the Engine socket, in any spelling', () => {
     const project = join(dir, 'project');
     mkdirSync(project, { recursive: true });
     const file = join(project, 'compose.yaml');
-    writeFileSync(file, `services:\n  web:\n    image: ${BUSYBOX}\n    volumes: ["./${relative(project, '/var/run')}:/x"]\n`);
-    await refused(mcp, 'deploy_application_stack', { name: uniqueName('hs').toLowerCase(), file }, /sensitive-bind-mount/);
+    writeFileSync(
+      file,
+      `services:\n  web:\n    image: ${BUSYBOX}\n    volumes: ["./${relative(project, '/var/run')}:/x"]\n`,
+    );
+    await refused(
+      mcp,
+      'deploy_application_stack',
+      { name: uniqueName('hs').toLowerCase(), file },
+      /sensitive-bind-mount/,
+    );
   });
 
   it('Compose: bind.propagation in long syntax is not supported', async () => {
     const compose = `services:\n  web:\n    image: ${BUSYBOX}\n    volumes:\n      - type: bind\n        source: ${allowedRoot}\n        target: /x\n        bind: {propagation: rshared}\n`;
-    await mcp.fails('deploy_application_stack', { name: uniqueName('hs').toLowerCase(), compose }, 'invalid_input', /bind/);
+    await mcp.fails(
+      'deploy_application_stack',
+      { name: uniqueName('hs').toLowerCase(), compose },
+      'invalid_input',
+      /bind/,
+    );
     await nothingLeft();
   });
 
@@ -278,13 +444,19 @@ describe('nothing at or above the Engine socket, in any spelling', () => {
       ['the folder that holds it', () => `${sockDir}:/x`],
       ['a folder above that', () => `${dir}:/x`],
       ['the socket path itself', () => `${join(sockDir, 'docker.sock')}:/s`],
-    ])('%s', (_what, volume) => refused(custom, 'deploy_container', deploy({ volumes: [volume()] }), /sensitive-bind-mount/));
+    ])('%s', (_what, volume) =>
+      refused(custom, 'deploy_container', deploy({ volumes: [volume()] }), /sensitive-bind-mount/),
+    );
   });
 });
 
 describe('security_opt in every spelling', () => {
   it.each([
-    ['inline allow-all seccomp JSON', 'seccomp={"defaultAction":"SCMP_ACT_ALLOW"}', /custom-security-profile.*seccomp.*DOM_ALLOW_UNCONFINED=1/],
+    [
+      'inline allow-all seccomp JSON',
+      'seccomp={"defaultAction":"SCMP_ACT_ALLOW"}',
+      /custom-security-profile.*seccomp.*DOM_ALLOW_UNCONFINED=1/,
+    ],
     ['seccomp:unconfined', 'seccomp:unconfined', /\(unconfined\).*seccomp/],
     [' seccomp = unconfined ', ' seccomp = unconfined ', /\(unconfined\)/],
     ['a seccomp profile path', 'seccomp=/etc/docker/seccomp.json', /custom-security-profile/],
@@ -304,14 +476,21 @@ describe('security_opt in every spelling', () => {
     refused(
       mcp,
       'deploy_application_stack',
-      { name: uniqueName('hs').toLowerCase(), compose: `services:\n  web:\n    image: ${BUSYBOX}\n    security_opt: ['seccomp={"defaultAction":"SCMP_ACT_ALLOW"}']\n` },
+      {
+        name: uniqueName('hs').toLowerCase(),
+        compose: `services:\n  web:\n    image: ${BUSYBOX}\n    security_opt: ['seccomp={"defaultAction":"SCMP_ACT_ALLOW"}']\n`,
+      },
       /custom-security-profile/,
     ));
 });
 
 describe('privileges, capabilities, namespaces, sysctls, cgroups, devices', () => {
   it.each([
-    ['cap_add cap_sys_admin', { cap_add: ['cap_sys_admin'] }, /capability.*SYS_ADMIN.*DOM_ALLOWED_CAPABILITIES including SYS_ADMIN/],
+    [
+      'cap_add cap_sys_admin',
+      { cap_add: ['cap_sys_admin'] },
+      /capability.*SYS_ADMIN.*DOM_ALLOWED_CAPABILITIES including SYS_ADMIN/,
+    ],
     ['cap_add " Cap_Sys_Admin "', { cap_add: [' Cap_Sys_Admin '] }, /capability.*SYS_ADMIN/],
     ['cap_add with a dotless i (upper-cases to SYS_ADMIN)', { cap_add: ['sys_adm\u0131n'] }, /capability.*SYS_ADMIN/],
     ['cap_add ALL', { cap_add: ['ALL'] }, /capability.*ALL/],
@@ -323,7 +502,11 @@ describe('privileges, capabilities, namespaces, sysctls, cgroups, devices', () =
     ['cgroupns host', { cgroupns: 'host' }, /host-namespace.*cgroupns/],
     ['userns_mode host', { userns_mode: 'host' }, /userns-off/],
     ['network HOST', { network: 'HOST' }, /host-network.*DOM_ALLOW_HOST_NETWORK=1/],
-    ['sysctl kernel.core_pattern', { sysctls: { 'kernel.core_pattern': '|/tmp/x' } }, /\(sysctl\).*kernel\.core_pattern.*DOM_ALLOWED_SYSCTLS/],
+    [
+      'sysctl kernel.core_pattern',
+      { sysctls: { 'kernel.core_pattern': '|/tmp/x' } },
+      /\(sysctl\).*kernel\.core_pattern.*DOM_ALLOWED_SYSCTLS/,
+    ],
     ['sysctl in slash form and upper case', { sysctls: { 'KERNEL/SYSRQ': '1' } }, /\(sysctl\).*kernel\.sysrq/],
     ['sysctl vm.*', { sysctls: { 'vm.overcommit_memory': '1' } }, /\(sysctl\)/],
     ['cgroup_parent', { cgroup_parent: '/' }, /cgroup-parent.*DOM_ALLOW_CGROUP_PARENT=1/],
@@ -346,16 +529,31 @@ describe('privileges, capabilities, namespaces, sysctls, cgroups, devices', () =
     });
 
     it('volumes_from a container that bind-mounts /etc', () =>
-      refused(mcp, 'deploy_container', deploy({ volumes_from: [`${binder}:ro`] }), new RegExp(`container "${binder}".*sensitive-bind-mount`)));
+      refused(
+        mcp,
+        'deploy_container',
+        deploy({ volumes_from: [`${binder}:ro`] }),
+        new RegExp(`container "${binder}".*sensitive-bind-mount`),
+      ));
 
     it('volumes_from a privileged container', () =>
-      refused(mcp, 'deploy_container', deploy({ volumes_from: [privileged] }), new RegExp(`container "${privileged}".*\\(privileged\\)`)));
+      refused(
+        mcp,
+        'deploy_container',
+        deploy({ volumes_from: [privileged] }),
+        new RegExp(`container "${privileged}".*\\(privileged\\)`),
+      ));
 
     it('network container:X where X is privileged', () =>
       refused(mcp, 'deploy_container', deploy({ network: `container:${privileged}` }), /\(privileged\)/));
 
     it('network container:X where X is on the host network', () =>
-      refused(mcp, 'deploy_container', deploy({ network: `container:${hostnet}` }), new RegExp(`container "${hostnet}".*host-network`)));
+      refused(
+        mcp,
+        'deploy_container',
+        deploy({ network: `container:${hostnet}` }),
+        new RegExp(`container "${hostnet}".*host-network`),
+      ));
 
     it('pid container:X where X is privileged', () =>
       refused(mcp, 'deploy_container', deploy({ pid: `Container:${privileged}` }), /\(privileged\)/));
@@ -377,7 +575,7 @@ describe('privileges, capabilities, namespaces, sysctls, cgroups, devices', () =
   });
 });
 
-describe('a container judged again when it is started, restarted or exec\'d into', () => {
+describe("a container judged again when it is started, restarted or exec'd into", () => {
   it('a bind folder swapped for a symlink to /var/run after create cannot be started', async () => {
     const swap = join(allowedRoot, 'swap');
     mkdirSync(swap);
@@ -417,15 +615,24 @@ describe('the harmless forms still work', () => {
 
   it('a bind under an allowed root, given to the Engine with its symlinks resolved', async () => {
     const name = uniqueName('bindok');
-    await mcp.ok('deploy_container', deploy({ name, volumes: [`${join(allowedRoot, 'data-link')}/:/data:ro`], wait: 'running' }));
+    await mcp.ok(
+      'deploy_container',
+      deploy({ name, volumes: [`${join(allowedRoot, 'data-link')}/:/data:ro`], wait: 'running' }),
+    );
     const mounts = (await docker.getContainer(name).inspect()).Mounts;
-    expect(mounts).toEqual([expect.objectContaining({ Type: 'bind', Source: join(allowedRoot, 'data'), Destination: '/data', RW: false })]);
+    expect(mounts).toEqual([
+      expect.objectContaining({ Type: 'bind', Source: join(allowedRoot, 'data'), Destination: '/data', RW: false }),
+    ]);
     await docker.getContainer(name).remove({ force: true });
   });
 
   it('a bind volume under an allowed root', async () => {
     const vol = uniqueName('bindvol');
-    const created = await mcp.ok<{ name: string }>('create_volume', { name: vol, labels, driver_opts: { type: 'none', o: 'bind', device: join(allowedRoot, 'data-link') } });
+    const created = await mcp.ok<{ name: string }>('create_volume', {
+      name: vol,
+      labels,
+      driver_opts: { type: 'none', o: 'bind', device: join(allowedRoot, 'data-link') },
+    });
     expect(created.name).toBe(vol);
     expect((await docker.getVolume(vol).inspect()).Options).toMatchObject({ device: join(allowedRoot, 'data') });
     await docker.getVolume(vol).remove();
@@ -435,7 +642,13 @@ describe('the harmless forms still work', () => {
     const name = uniqueName('nnp');
     await mcp.ok(
       'deploy_container',
-      deploy({ name, security_opt: ['no-new-privileges:true'], sysctls: { 'net.ipv4.ip_unprivileged_port_start': '0', 'kernel.shmmax': '68719476736' }, cap_drop: ['cap_net_raw'], wait: 'running' }),
+      deploy({
+        name,
+        security_opt: ['no-new-privileges:true'],
+        sysctls: { 'net.ipv4.ip_unprivileged_port_start': '0', 'kernel.shmmax': '68719476736' },
+        cap_drop: ['cap_net_raw'],
+        wait: 'running',
+      }),
     );
     const hc = (await docker.getContainer(name).inspect()).HostConfig;
     expect(hc.SecurityOpt).toEqual(['no-new-privileges=true']);
@@ -444,7 +657,7 @@ describe('the harmless forms still work', () => {
     await docker.getContainer(name).remove({ force: true });
   });
 
-  it('a setting allows what it names: DOM_ALLOW_UNCONFINED lets seccomp=unconfined through, in the Engine\'s spelling', async () => {
+  it("a setting allows what it names: DOM_ALLOW_UNCONFINED lets seccomp=unconfined through, in the Engine's spelling", async () => {
     const wide = await startClient({ env: { DOM_ALLOW_UNCONFINED: '1' } });
     try {
       const name = uniqueName('unconf');
@@ -460,19 +673,26 @@ describe('the harmless forms still work', () => {
     const r = await mcp.ok<{ findings: { severity: string; message: string }[] }>('configuration_validation', {
       container: { image: BUSYBOX, volumes: [`${join(dir, 'varrun-link')}:/x`] },
     });
-    expect(r.findings.filter((f) => f.severity === 'error').map((f) => f.message)).toEqual([expect.stringMatching(/sensitive-bind-mount/)]);
+    expect(r.findings.filter((f) => f.severity === 'error').map((f) => f.message)).toEqual([
+      expect.stringMatching(/sensitive-bind-mount/),
+    ]);
     await nothingLeft();
   });
 });
 
-describe('overlapping binds: no container may swap another\'s bind source for a symlink', () => {
+describe("overlapping binds: no container may swap another's bind source for a symlink", () => {
   it('one container: a writable bind containing another of its own bind sources is refused', async () => {
     const top = join(allowedRoot, uniqueName('own'));
     mkdirSync(join(top, 'in'), { recursive: true });
-    await refused(mcp, 'deploy_container', deploy({ name: uniqueName('own'), volumes: [`${top}:/w`, `${top}/in:/r:ro`] }), /overlapping-bind.*DOM_ALLOW_OVERLAPPING_BINDS=1/);
+    await refused(
+      mcp,
+      'deploy_container',
+      deploy({ name: uniqueName('own'), volumes: [`${top}:/w`, `${top}/in:/r:ro`] }),
+      /overlapping-bind.*DOM_ALLOW_OVERLAPPING_BINDS=1/,
+    );
   });
 
-  it('one stack: a service binding a folder inside another service\'s writable bind is refused', async () => {
+  it("one stack: a service binding a folder inside another service's writable bind is refused", async () => {
     const top = join(allowedRoot, uniqueName('stk'));
     mkdirSync(join(top, 'in'), { recursive: true });
     const name = uniqueName('overlapstack');
@@ -486,15 +706,27 @@ describe('overlapping binds: no container may swap another\'s bind source for a 
     mkdirSync(`${top}-beside`);
     const holder = uniqueName('holder');
     await mcp.ok('deploy_container', deploy({ name: holder, volumes: [`${top}:/w`], labels: { [TEST_LABEL]: setup } }));
-    await refused(mcp, 'create_volume', { name: uniqueName('inside'), driver_opts: { type: 'none', o: 'bind', device: `${top}/in` }, labels }, /overlapping-bind/);
+    await refused(
+      mcp,
+      'create_volume',
+      { name: uniqueName('inside'), driver_opts: { type: 'none', o: 'bind', device: `${top}/in` }, labels },
+      /overlapping-bind/,
+    );
     const beside = uniqueName('beside');
-    await mcp.ok('create_volume', { name: beside, driver_opts: { type: 'none', o: 'bind', device: `${top}-beside` }, labels });
-    await mcp.ok('deploy_container', deploy({ name: uniqueName('sametoo'), volumes: [`${top}:/w2`], labels: { [TEST_LABEL]: setup } }));
+    await mcp.ok('create_volume', {
+      name: beside,
+      driver_opts: { type: 'none', o: 'bind', device: `${top}-beside` },
+      labels,
+    });
+    await mcp.ok(
+      'deploy_container',
+      deploy({ name: uniqueName('sametoo'), volumes: [`${top}:/w2`], labels: { [TEST_LABEL]: setup } }),
+    );
     await docker.getVolume(beside).remove();
   });
 });
 
-describe('networks on the host\'s own LAN', () => {
+describe("networks on the host's own LAN", () => {
   it('a stack network with driver macvlan (driver_opts parent) is refused, nothing created', async () => {
     const name = uniqueName('macvlanstack');
     const compose = `services:\n  a:\n    image: ${BUSYBOX}\n    command: ["sleep", "60"]\n    networks: [lan]\n    labels: {${TEST_LABEL}: ${run}}\nnetworks:\n  lan:\n    driver: macvlan\n    driver_opts: {parent: eth0}\n`;
@@ -502,8 +734,15 @@ describe('networks on the host\'s own LAN', () => {
   });
   it('create_network with a routed bridge gateway mode is refused', async () => {
     const name = uniqueName('routed');
-    const r = await mcp.call('create_network', { name, options: { 'com.docker.network.bridge.gateway_mode_ipv4': 'routed' }, labels });
-    await docker.getNetwork(name).remove().catch(() => undefined);
+    const r = await mcp.call('create_network', {
+      name,
+      options: { 'com.docker.network.bridge.gateway_mode_ipv4': 'routed' },
+      labels,
+    });
+    await docker
+      .getNetwork(name)
+      .remove()
+      .catch(() => undefined);
     expect(errorKind(r), errorText(r)).toBe('denied');
     expect(errorText(r)).toMatch(/network-option/);
   });

@@ -16,18 +16,40 @@ const HEADERS: Record<string, string> = {
 let srv: HttpServer;
 
 beforeAll(async () => {
-  srv = await startHttpServer(['--max-body', '65536', '--max-concurrent', '2', '--headers-timeout', '1000', '--body-timeout', '1000', '--request-timeout', '2000']);
+  srv = await startHttpServer([
+    '--max-body',
+    '65536',
+    '--max-concurrent',
+    '2',
+    '--headers-timeout',
+    '1000',
+    '--body-timeout',
+    '1000',
+    '--request-timeout',
+    '2000',
+  ]);
   const init = await fetch(srv.url, {
     method: 'POST',
     headers: HEADERS,
-    body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-03-26', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: { protocolVersion: '2025-03-26', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+    }),
   });
   await init.text();
   const session = init.headers.get('mcp-session-id');
   if (!session) throw new Error(`no session: ${init.status}`);
   HEADERS['mcp-session-id'] = session;
   HEADERS['mcp-protocol-version'] = '2025-03-26';
-  await (await fetch(srv.url, { method: 'POST', headers: HEADERS, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) })).text();
+  await (
+    await fetch(srv.url, {
+      method: 'POST',
+      headers: HEADERS,
+      body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+    })
+  ).text();
 });
 
 afterAll(async () => {
@@ -51,7 +73,12 @@ function post(body: string, headers: Record<string, string> = HEADERS): Promise<
   });
 }
 
-const call = (id: number) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'list_containers', arguments: { limit: 1 } } });
+const call = (id: number) => ({
+  jsonrpc: '2.0',
+  id,
+  method: 'tools/call',
+  params: { name: 'list_containers', arguments: { limit: 1 } },
+});
 
 async function serverAnswers(): Promise<boolean> {
   const r = await post(JSON.stringify(call(99)));
@@ -80,7 +107,8 @@ describe('HTTP body limit', () => {
       const headers = Object.entries({ ...HEADERS, host: `127.0.0.1:${srv.port}`, 'transfer-encoding': 'chunked' })
         .map(([k, v]) => `${k}: ${v}\r\n`)
         .join('');
-      const writeChunk = (b: Buffer | string) => socket.write(`${Buffer.byteLength(b).toString(16)}\r\n${b.toString()}\r\n`);
+      const writeChunk = (b: Buffer | string) =>
+        socket.write(`${Buffer.byteLength(b).toString(16)}\r\n${b.toString()}\r\n`);
       socket.write(`POST /mcp HTTP/1.1\r\n${headers}\r\n`);
       writeChunk('{"jsonrpc":"2.0","id":1,"method":"ping","params":{"pad":"');
       // Up to 8 MiB, paced; a server that read it all would answer only at the end.
@@ -104,7 +132,9 @@ describe('HTTP body limit', () => {
   });
 
   it('a body declared over the limit is refused before it is read', async () => {
-    const r = await post(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping', params: { pad: 'x'.repeat(70_000) } }));
+    const r = await post(
+      JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping', params: { pad: 'x'.repeat(70_000) } }),
+    );
     expect(r.status).toBe(413);
     expect(r.body).toMatch(/larger than 65536 bytes/);
   });
@@ -136,7 +166,10 @@ describe('HTTP deadlines', () => {
     socket.on('error', () => undefined);
     socket.write(text);
     socket.resume();
-    return { closed: new Promise((resolve) => socket.on('close', () => resolve(Date.now() - started))), destroy: () => socket.destroy() };
+    return {
+      closed: new Promise((resolve) => socket.on('close', () => resolve(Date.now() - started))),
+      destroy: () => socket.destroy(),
+    };
   }
 
   const head = (length: number) =>
@@ -189,7 +222,11 @@ describe('numeric settings are checked at start-up', () => {
     [['--headers-timeout', '-5'], {}, /--headers-timeout .*not "-5"/],
     [['--body-timeout', '1.5'], {}, /--body-timeout .*not "1.5"/],
     [['--request-timeout', 'soon'], {}, /--request-timeout .*not "soon"/],
-    [['--headers-timeout', '5000', '--request-timeout', '1000'], {}, /--headers-timeout \(5000 ms\) must not be longer than --request-timeout/],
+    [
+      ['--headers-timeout', '5000', '--request-timeout', '1000'],
+      {},
+      /--headers-timeout \(5000 ms\) must not be longer than --request-timeout/,
+    ],
     [['--engine-timeout', '0x100'], {}, /--engine-timeout .*not "0x100"/],
     [[], { DOM_SELF_HEAL_MAX_RESTARTS: '2.5' }, /DOM_SELF_HEAL_MAX_RESTARTS must be a whole number >= 1, not "2.5"/],
     [[], { DOM_SELF_HEAL_WINDOW_MS: 'NaN' }, /DOM_SELF_HEAL_WINDOW_MS .*not "NaN"/],

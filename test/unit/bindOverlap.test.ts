@@ -8,7 +8,7 @@ describe('overlapping binds', () => {
     expect(overlapProblem(b('/data/a/b', false), b('/data/a', true))).toMatch(/lies inside/);
     expect(overlapProblem(b('/data/a/b', true), b('/data/a', true))).toMatch(/lies inside/);
   });
-  it('a writable source containing another container\'s source is refused', () => {
+  it("a writable source containing another container's source is refused", () => {
     expect(overlapProblem(b('/data/a', true), b('/data/a/b', false))).toMatch(/contains/);
   });
   it('read-only over read-only, the same folder, and unrelated folders are fine', () => {

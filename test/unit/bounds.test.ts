@@ -7,7 +7,11 @@ describe('answer bounds', () => {
   });
 
   it('cuts lists and long strings until the answer fits, keeping the JSON valid and saying so', () => {
-    const data = { state: 'running', rows: Array.from({ length: 5000 }, (_, i) => ({ id: `row-${i}`, note: 'n'.repeat(300) })), log: 'x'.repeat(100_000) };
+    const data = {
+      state: 'running',
+      rows: Array.from({ length: 5000 }, (_, i) => ({ id: `row-${i}`, note: 'n'.repeat(300) })),
+      log: 'x'.repeat(100_000),
+    };
     const text = 'line\n'.repeat(50_000);
     const bounded = boundAnswer(text, data, 64 * 1024);
     expect(bounded).toBeDefined();

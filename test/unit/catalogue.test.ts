@@ -13,7 +13,8 @@ function portabilityProblems(node: unknown, path: string, out: string[]): string
   if (Array.isArray(n.type)) out.push(`${path}: type array`);
   if (n.type === undefined && !n.enum && !n.const) out.push(`${path}: no type`);
   if (n.type === 'object' && n.additionalProperties !== false) out.push(`${path}: open object`);
-  if ((n.type === 'number' || n.type === 'integer') && (n.minimum === undefined || n.maximum === undefined)) out.push(`${path}: unbounded number`);
+  if ((n.type === 'number' || n.type === 'integer') && (n.minimum === undefined || n.maximum === undefined))
+    out.push(`${path}: unbounded number`);
   if (n.$schema !== undefined) out.push(`${path}: $schema`);
   if (n.type === 'array' && !n.items) out.push(`${path}: array without items`);
   const props = n.properties as Record<string, unknown> | undefined;
@@ -25,8 +26,13 @@ function portabilityProblems(node: unknown, path: string, out: string[]): string
 describe('published tool catalogue', () => {
   it('matches the golden tools/list of every configuration (npm run golden rewrites them)', () => {
     for (const cfg of CATALOGUE_CONFIGS) {
-      const golden: unknown = JSON.parse(readFileSync(new URL(`../golden/tools-${cfg.name}.json`, import.meta.url), 'utf8'));
-      expect(toolListing(cfg), `test/golden/tools-${cfg.name}.json is stale: run npm run golden and review the diff`).toEqual(golden);
+      const golden: unknown = JSON.parse(
+        readFileSync(new URL(`../golden/tools-${cfg.name}.json`, import.meta.url), 'utf8'),
+      );
+      expect(
+        toolListing(cfg),
+        `test/golden/tools-${cfg.name}.json is stale: run npm run golden and review the diff`,
+      ).toEqual(golden);
     }
   });
 
@@ -56,8 +62,17 @@ describe('published tool catalogue', () => {
       command: 'sh -c \'echo "a b"\'',
       env: { A: 1, B: 'x=y' },
       labels: { team: 'web' },
-      ports: [{ target: 80, published: 8080 }, { target: 81, published: '8081', host_ip: '127.0.0.1', protocol: 'udp' }, { target: 82, published: 8082, host_ip: '::1' }, 90],
-      volumes: [{ source: 'data', target: '/data' }, { type: 'bind', source: 'site', target: '/site', read_only: true }, { target: '/anon' }],
+      ports: [
+        { target: 80, published: 8080 },
+        { target: 81, published: '8081', host_ip: '127.0.0.1', protocol: 'udp' },
+        { target: 82, published: 8082, host_ip: '::1' },
+        90,
+      ],
+      volumes: [
+        { source: 'data', target: '/data' },
+        { type: 'bind', source: 'site', target: '/site', read_only: true },
+        { target: '/anon' },
+      ],
       healthcheck: { test: 'true', interval: 5 },
       resources: { memory: 64 * 1024 * 1024, cpus: '0.5' },
     });
@@ -71,6 +86,8 @@ describe('published tool catalogue', () => {
     expect(bad.error?.issues[0]?.path).toEqual(['env', 0]);
     expect(deployContainerInput.safeParse({ image: 'x', command: 'echo "open' }).success).toBe(false);
     // A tmpfs mount has no short syntax: the object form is refused, not silently changed.
-    expect(deployContainerInput.safeParse({ image: 'x', volumes: [{ type: 'tmpfs', target: '/t' }] }).success).toBe(false);
+    expect(deployContainerInput.safeParse({ image: 'x', volumes: [{ type: 'tmpfs', target: '/t' }] }).success).toBe(
+      false,
+    );
   });
 });

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { ConfirmArgumentMode } from '../../src/config.js';
-import { createConfirmer, explicitOnly, notConfirmedMessage, type Confirmation, type ElicitAnswer } from '../../src/tools/confirm.js';
+import {
+  createConfirmer,
+  explicitOnly,
+  notConfirmedMessage,
+  type Confirmation,
+  type ElicitAnswer,
+} from '../../src/tools/confirm.js';
 
 function confirmer(canAsk: boolean, answer: ElicitAnswer | Error, mode?: ConfirmArgumentMode) {
   const asked: string[] = [];

@@ -45,7 +45,12 @@ describe('the confined file reader', () => {
   });
 
   it('refuses paths outside the roots, ".." escapes and symlinks leading out, naming the setting', async () => {
-    for (const path of [join(base, 'outside.txt'), join(root, 'sub', '..', '..', 'outside.txt'), join(root, 'link-out'), '/etc/passwd']) {
+    for (const path of [
+      join(base, 'outside.txt'),
+      join(root, 'sub', '..', '..', 'outside.txt'),
+      join(root, 'link-out'),
+      '/etc/passwd',
+    ]) {
       const err = await failure(reader().readText(path, 'Compose file'));
       expect(err.kind, path).toBe('denied');
       expect(err.message).toMatch(/DOM_FILE_ROOTS/);
@@ -54,7 +59,12 @@ describe('the confined file reader', () => {
   });
 
   it("never reads the server's own keys and state, even inside a root (a secret `file` would copy them into a container)", async () => {
-    const guarded = createFileReader({ roots: [root], maxBytes: 1024, readTimeoutMs: 2000, protectedPaths: [join(root, 'sub')] });
+    const guarded = createFileReader({
+      roots: [root],
+      maxBytes: 1024,
+      readTimeoutMs: 2000,
+      protectedPaths: [join(root, 'sub')],
+    });
     mkdirSync(join(root, 'sub'), { recursive: true });
     writeFileSync(join(root, 'sub', 'config.json'), '{"auths":{}}');
     const err = await failure(guarded.readText(join(root, 'sub', 'config.json'), 'secret file'));

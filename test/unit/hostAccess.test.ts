@@ -4,7 +4,17 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig, type PolicyConfig } from '../../src/config.js';
 import type { ContainerSpec } from '../../src/docker/containerSpec.js';
-import { checkHostAccess, checkVolume, containerReferences, normaliseCapability, normaliseContainerSpec, normaliseNamespace, normaliseNetworkName, normaliseSysctl, normaliseVolumesFrom } from '../../src/policy/hostAccess.js';
+import {
+  checkHostAccess,
+  checkVolume,
+  containerReferences,
+  normaliseCapability,
+  normaliseContainerSpec,
+  normaliseNamespace,
+  normaliseNetworkName,
+  normaliseSysctl,
+  normaliseVolumesFrom,
+} from '../../src/policy/hostAccess.js';
 import { aliasProblem, hostPath, hostPathProblem, protectedPaths, resolvedPath } from '../../src/policy/hostPaths.js';
 import { judgeSecurityOpt } from '../../src/policy/securityOpts.js';
 import { classifyVolume, mountFlags } from '../../src/policy/volumeOptions.js';
@@ -35,10 +45,24 @@ describe('host paths', () => {
 
   it('protects the sensitive trees, the sockets, and every folder above them', () => {
     const list = protectedPaths(['/opt/engine/docker.sock']);
-    for (const p of ['/', '/var', '/var/run', '/run', '/run/user/0', '/var/lib', '/etc/ssl', '/proc/1/root', '/usr/bin', '/opt', '/opt/engine', '/opt/engine/docker.sock']) {
+    for (const p of [
+      '/',
+      '/var',
+      '/var/run',
+      '/run',
+      '/run/user/0',
+      '/var/lib',
+      '/etc/ssl',
+      '/proc/1/root',
+      '/usr/bin',
+      '/opt',
+      '/opt/engine',
+      '/opt/engine/docker.sock',
+    ]) {
       expect(hostPathProblem(hostPath(p, 'v'), list), p).toBeDefined();
     }
-    for (const p of ['/srv/data', '/home/me/app', '/opt/other', '/tmp/x']) expect(hostPathProblem(hostPath(p, 'v'), list), p).toBeUndefined();
+    for (const p of ['/srv/data', '/home/me/app', '/opt/other', '/tmp/x'])
+      expect(hostPathProblem(hostPath(p, 'v'), list), p).toBeUndefined();
   });
 
   it('protects what the configuration names: the DOCKER_HOST socket, TLS keys, registry credentials, the history, DOM_PROTECTED_PATHS', () => {
@@ -60,10 +84,23 @@ describe('host paths', () => {
       '/var/lib/dom/content-digest.key',
       '/srv/secrets',
     ]);
-    for (const p of ['/opt/e', '/opt/certs/key.pem', '/opt/dockercfg', '/var/lib/dom', '/var/lib', '/srv', '/srv/secrets/x']) {
-      expect(() => checkHostAccess(c, spec({ mounts: [{ type: 'bind', source: p, target: '/x', readOnly: true }] }), 'c'), p).toThrow(/sensitive-bind-mount/);
+    for (const p of [
+      '/opt/e',
+      '/opt/certs/key.pem',
+      '/opt/dockercfg',
+      '/var/lib/dom',
+      '/var/lib',
+      '/srv',
+      '/srv/secrets/x',
+    ]) {
+      expect(
+        () => checkHostAccess(c, spec({ mounts: [{ type: 'bind', source: p, target: '/x', readOnly: true }] }), 'c'),
+        p,
+      ).toThrow(/sensitive-bind-mount/);
     }
-    expect(() => checkHostAccess(c, spec({ mounts: [{ type: 'bind', source: '/srv/app', target: '/x', readOnly: true }] }), 'c')).not.toThrow();
+    expect(() =>
+      checkHostAccess(c, spec({ mounts: [{ type: 'bind', source: '/srv/app', target: '/x', readOnly: true }] }), 'c'),
+    ).not.toThrow();
   });
 
   it('knows another name for a protected path (same device and inode)', () => {
@@ -103,7 +140,9 @@ describe('security_opt spellings', () => {
     for (const raw of ['seccomp', 'seccomp=', 'no-new-privileges=maybe', 'ſeccomp=unconfined', 'foo=bar', '']) {
       expect(() => judgeSecurityOpt(raw, 'x'), raw).toThrow(/unknown security_opt/);
     }
-    const n = normaliseContainerSpec(spec({ security: { securityOpt: ['systempaths=unconfined', 'no-new-privileges'] } }));
+    const n = normaliseContainerSpec(
+      spec({ security: { securityOpt: ['systempaths=unconfined', 'no-new-privileges'] } }),
+    );
     expect(n.security).toMatchObject({ systemPathsUnconfined: true, securityOpt: ['no-new-privileges=true'] });
   });
 });
@@ -127,19 +166,42 @@ describe('volume options', () => {
     expect(classifyVolume('vieux/sshfs:latest', {}, 'v')).toEqual({ kind: 'driver', driver: 'vieux/sshfs' });
     expect(mountFlags('uid=1000, Bind ,x-y=z')).toEqual(['uid', 'bind', 'x-y']);
     expect(() => classifyVolume('local', { o: 'size=1m', O: 'bind' }, 'v')).toThrow(/given twice/);
-    expect(() => classifyVolume('local', { type: 'none', mountpoint: '/etc' }, 'v')).toThrow(/unknown local driver option/);
-    expect(() => classifyVolume('local', { type: 'tmpfs', device: '/etc', o: 'size=1m,move' }, 'v')).toThrow(/"move" are not supported for a tmpfs/);
-    expect(() => classifyVolume('local', { type: 'tmpfs', device: 'tmpfs', o: 'remount,rshared' }, 'v')).toThrow(/not supported/);
+    expect(() => classifyVolume('local', { type: 'none', mountpoint: '/etc' }, 'v')).toThrow(
+      /unknown local driver option/,
+    );
+    expect(() => classifyVolume('local', { type: 'tmpfs', device: '/etc', o: 'size=1m,move' }, 'v')).toThrow(
+      /"move" are not supported for a tmpfs/,
+    );
+    expect(() => classifyVolume('local', { type: 'tmpfs', device: 'tmpfs', o: 'remount,rshared' }, 'v')).toThrow(
+      /not supported/,
+    );
   });
 
   it('judges a bind volume like a bind mount, and hands the Engine the resolved device', () => {
-    expect(() => checkVolume(open, 'local', { type: 'none', o: 'bind', device: '/var/run' }, 'volume x')).toThrow(/sensitive-bind-mount/);
-    expect(() => checkVolume({ ...open, allowedBindRoots: ['/srv'] }, 'local', { type: 'none', o: 'bind', device: '/home/me/data' }, 'volume x')).toThrow(/bind-mount-outside-allowed-roots/);
-    expect(() => checkVolume(open, undefined, { type: 'nfs', device: ':/x' }, 'volume x')).toThrow(/volume-filesystem.*DOM_ALLOWED_VOLUME_TYPES including nfs/);
-    expect(checkVolume({ ...open, allowedVolumeTypes: ['nfs'] }, undefined, { Type: 'nfs', device: ':/x' }, 'v').options).toEqual({ type: 'nfs', device: ':/x' });
-    expect(() => checkVolume(open, 'sshfs', {}, 'volume x')).toThrow(/volume-driver.*DOM_ALLOWED_VOLUME_DRIVERS including sshfs/);
+    expect(() => checkVolume(open, 'local', { type: 'none', o: 'bind', device: '/var/run' }, 'volume x')).toThrow(
+      /sensitive-bind-mount/,
+    );
+    expect(() =>
+      checkVolume(
+        { ...open, allowedBindRoots: ['/srv'] },
+        'local',
+        { type: 'none', o: 'bind', device: '/home/me/data' },
+        'volume x',
+      ),
+    ).toThrow(/bind-mount-outside-allowed-roots/);
+    expect(() => checkVolume(open, undefined, { type: 'nfs', device: ':/x' }, 'volume x')).toThrow(
+      /volume-filesystem.*DOM_ALLOWED_VOLUME_TYPES including nfs/,
+    );
+    expect(
+      checkVolume({ ...open, allowedVolumeTypes: ['nfs'] }, undefined, { Type: 'nfs', device: ':/x' }, 'v').options,
+    ).toEqual({ type: 'nfs', device: ':/x' });
+    expect(() => checkVolume(open, 'sshfs', {}, 'volume x')).toThrow(
+      /volume-driver.*DOM_ALLOWED_VOLUME_DRIVERS including sshfs/,
+    );
     symlinkSync(dir, join(dir, 'self'));
-    expect(checkVolume(open, 'local', { type: 'none', o: 'bind', device: join(dir, 'self') }, 'v').options.device).toBe(resolvedPath(dir));
+    expect(checkVolume(open, 'local', { type: 'none', o: 'bind', device: join(dir, 'self') }, 'v').options.device).toBe(
+      resolvedPath(dir),
+    );
   });
 });
 
@@ -161,7 +223,12 @@ describe('normalisation of the other routes', () => {
   });
 
   it('lists the containers a spec shares with', () => {
-    const s = normaliseContainerSpec(spec({ networks: [{ name: 'container:a', aliases: [] }], security: { pidMode: 'container:b', volumesFrom: ['c:ro'] } }));
+    const s = normaliseContainerSpec(
+      spec({
+        networks: [{ name: 'container:a', aliases: [] }],
+        security: { pidMode: 'container:b', volumesFrom: ['c:ro'] },
+      }),
+    );
     expect(containerReferences(s).map((r) => r.ref)).toEqual(['b', 'a', 'c']);
   });
 
@@ -172,13 +239,22 @@ describe('normalisation of the other routes', () => {
     expect(() => with_({ 'kernel.core_pattern': '|x' })).toThrow(/\(sysctl\).*kernel\.core_pattern/);
     expect(() => with_({ 'net.ipv4.ip_forward': '1' }, {}, 'host')).toThrow(/host-network/);
     expect(() => with_({ 'kernel.shmmax': '1' }, { ipcMode: 'host' })).toThrow(/host-namespace|sysctl/);
-    expect(() => checkHostAccess({ ...open, allowedSysctls: ['kernel.*'] }, spec({ security: { sysctls: { 'kernel.core_pattern': 'x' } } }), 'c')).not.toThrow();
+    expect(() =>
+      checkHostAccess(
+        { ...open, allowedSysctls: ['kernel.*'] },
+        spec({ security: { sysctls: { 'kernel.core_pattern': 'x' } } }),
+        'c',
+      ),
+    ).not.toThrow();
   });
 
   it('the Engine gets the normalised spelling', () => {
     const n = checkHostAccess(
       { ...open, allowedCapabilities: ['SYS_ADMIN'], allowUnconfined: true },
-      spec({ mounts: [{ type: 'bind', source: '/srv//app/', target: '/x', readOnly: false }], security: { capAdd: ['cap_sys_admin', 'SYS_ADMIN'], securityOpt: ['SECCOMP:unconfined'] } }),
+      spec({
+        mounts: [{ type: 'bind', source: '/srv//app/', target: '/x', readOnly: false }],
+        security: { capAdd: ['cap_sys_admin', 'SYS_ADMIN'], securityOpt: ['SECCOMP:unconfined'] },
+      }),
       'c',
     );
     expect(n.mounts[0]?.source).toBe('/srv/app');

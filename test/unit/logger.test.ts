@@ -11,9 +11,16 @@ const msgKeys = (line: string) => line.match(/"msg":/g)?.length ?? 0;
 
 describe('logger', () => {
   it('writes one msg per line: a msg field of the object moves to `error`', () => {
-    const [line = ''] = linesOf((l) => l.info({ tool: 'stop_container', kind: 'not_found', msg: 'No such container: web' }, 'tool error'));
+    const [line = ''] = linesOf((l) =>
+      l.info({ tool: 'stop_container', kind: 'not_found', msg: 'No such container: web' }, 'tool error'),
+    );
     expect(msgKeys(line)).toBe(1);
-    expect(JSON.parse(line)).toMatchObject({ tool: 'stop_container', kind: 'not_found', error: 'No such container: web', msg: 'tool error' });
+    expect(JSON.parse(line)).toMatchObject({
+      tool: 'stop_container',
+      kind: 'not_found',
+      error: 'No such container: web',
+      msg: 'tool error',
+    });
   });
 
   it('keeps an existing `error` field and puts the colliding msg under `detail`', () => {

@@ -65,10 +65,21 @@ describe('config and connection', () => {
   it('DOCKER_HOST forms', () => {
     expect(connectionOptions({ tlsVerify: false })).toEqual({ socketPath: '/var/run/docker.sock' });
     expect(connectionOptions({ host: 'unix:///tmp/d.sock', tlsVerify: false })).toEqual({ socketPath: '/tmp/d.sock' });
-    expect(connectionOptions({ host: 'tcp://10.0.0.5:2375', tlsVerify: false })).toEqual({ host: '10.0.0.5', port: 2375, protocol: 'http' });
-    expect(connectionOptions({ host: 'ssh://me@box', tlsVerify: false })).toEqual({ protocol: 'ssh', host: 'box', port: 22, username: 'me' });
+    expect(connectionOptions({ host: 'tcp://10.0.0.5:2375', tlsVerify: false })).toEqual({
+      host: '10.0.0.5',
+      port: 2375,
+      protocol: 'http',
+    });
+    expect(connectionOptions({ host: 'ssh://me@box', tlsVerify: false })).toEqual({
+      protocol: 'ssh',
+      host: 'box',
+      port: 22,
+      username: 'me',
+    });
     expect(() => connectionOptions({ host: 'ftp://x', tlsVerify: false })).toThrow(ConfigError);
-    expect(() => connectionOptions({ host: 'tcp://h:2376', tlsVerify: true, certPath: '/nonexistent' })).toThrow(/TLS files/);
+    expect(() => connectionOptions({ host: 'tcp://h:2376', tlsVerify: true, certPath: '/nonexistent' })).toThrow(
+      /TLS files/,
+    );
   });
 
   it('flags override env; bad values are config errors', () => {
@@ -91,16 +102,33 @@ describe('config and connection', () => {
 
 describe('tool conventions', () => {
   it('annotations derive from the declared kind', () => {
-    expect(annotationsFor('read', 't')).toMatchObject({ readOnlyHint: true, destructiveHint: false, idempotentHint: true });
-    expect(annotationsFor('destructive', 't')).toMatchObject({ readOnlyHint: false, destructiveHint: true, idempotentHint: false });
-    expect(annotationsFor('update', 't')).toMatchObject({ readOnlyHint: false, destructiveHint: false, idempotentHint: true });
+    expect(annotationsFor('read', 't')).toMatchObject({
+      readOnlyHint: true,
+      destructiveHint: false,
+      idempotentHint: true,
+    });
+    expect(annotationsFor('destructive', 't')).toMatchObject({
+      readOnlyHint: false,
+      destructiveHint: true,
+      idempotentHint: false,
+    });
+    expect(annotationsFor('update', 't')).toMatchObject({
+      readOnlyHint: false,
+      destructiveHint: false,
+      idempotentHint: true,
+    });
   });
 
   it('paginate is key-based and stable', () => {
     const rows = ['c', 'a', 'e', 'b', 'd'].map((name) => ({ name }));
     const p1 = paginate(rows, (r) => r.name, 2);
     expect(p1.items.map((r) => r.name)).toEqual(['a', 'b']);
-    const p2 = paginate(rows.filter((r) => r.name !== 'a'), (r) => r.name, 2, p1.nextCursor);
+    const p2 = paginate(
+      rows.filter((r) => r.name !== 'a'),
+      (r) => r.name,
+      2,
+      p1.nextCursor,
+    );
     expect(p2.items.map((r) => r.name)).toEqual(['c', 'd']);
     expect(() => paginate(rows, (r) => r.name, 2, 'garbage')).toThrow(/cursor/);
   });
@@ -108,14 +136,23 @@ describe('tool conventions', () => {
   it('deploy_container arguments become a labelled spec', () => {
     // The older map form of env (with a number) still parses into the same spec.
     const spec = toContainerSpec(
-      deployContainerInput.parse({ image: 'nginx:1.27', name: 'web', ports: ['127.0.0.1:8080:80'], env: { N: 1 }, restart: 'always', resources: { memory: '64m' } }),
+      deployContainerInput.parse({
+        image: 'nginx:1.27',
+        name: 'web',
+        ports: ['127.0.0.1:8080:80'],
+        env: { N: 1 },
+        restart: 'always',
+        resources: { memory: '64m' },
+      }),
       'default',
       '/srv',
     );
     expect(spec.labels['io.docker-orchestration-mcp.managed']).toBe('true');
     expect(spec.env).toEqual({ N: '1' });
     expect(spec.memoryBytes).toBe(64 * 1024 * 1024);
-    expect(() => toContainerSpec({ image: 'x', labels: { 'com.docker.compose.project': 'p' } }, 'd')).toThrow(/reserved/);
+    expect(() => toContainerSpec({ image: 'x', labels: { 'com.docker.compose.project': 'p' } }, 'd')).toThrow(
+      /reserved/,
+    );
     expect(() => toContainerSpec({ image: 'x', ports: ['8080:80', '8080:81'] }, 'd')).toThrow(/given twice/);
     expect(() => toContainerSpec({ image: 'Bad Image' }, 'd')).toThrow(/not a valid image reference/);
   });
@@ -169,7 +206,9 @@ describe('precomputed tool schemas', () => {
     const { z } = await import('zod');
     for (const t of ALL_TOOLS) {
       for (const io of ['input', 'output'] as const) {
-        const viaSdkPath = (t[io]['~standard'] as unknown as { jsonSchema: Record<string, (o: { target: string }) => unknown> }).jsonSchema[io]?.({ target: 'draft-2020-12' });
+        const viaSdkPath = (
+          t[io]['~standard'] as unknown as { jsonSchema: Record<string, (o: { target: string }) => unknown> }
+        ).jsonSchema[io]?.({ target: 'draft-2020-12' });
         expect(z.toJSONSchema(t[io], { target: 'draft-2020-12', io }), `${t.name} ${io}`).toEqual(viaSdkPath);
       }
     }

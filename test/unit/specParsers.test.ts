@@ -29,19 +29,37 @@ describe('parsePort', () => {
     expect(parsePort(443)).toEqual({ containerPort: 443, protocol: 'tcp' });
   });
 
-  it.each(['', '80:99999', '0', 'a:b', '1:2:3:4', 'host:80:80', '80/http', '8000-8010:80', '-1'])('refuses %j', (input) => {
-    expect(() => parsePort(input, 'ports[0]')).toThrow(/Invalid ports\[0\]/);
-  });
+  it.each(['', '80:99999', '0', 'a:b', '1:2:3:4', 'host:80:80', '80/http', '8000-8010:80', '-1'])(
+    'refuses %j',
+    (input) => {
+      expect(() => parsePort(input, 'ports[0]')).toThrow(/Invalid ports\[0\]/);
+    },
+  );
 });
 
 describe('parseVolume', () => {
   it('named, bind, anonymous, read-only and long form', () => {
-    expect(parseVolume('data:/var/lib/x')).toEqual({ type: 'volume', source: 'data', target: '/var/lib/x', readOnly: false });
-    expect(parseVolume('./dir:/x:ro', 'v', (p) => `/base/${p}`)).toEqual({ type: 'bind', source: '/base/./dir', target: '/x', readOnly: true });
+    expect(parseVolume('data:/var/lib/x')).toEqual({
+      type: 'volume',
+      source: 'data',
+      target: '/var/lib/x',
+      readOnly: false,
+    });
+    expect(parseVolume('./dir:/x:ro', 'v', (p) => `/base/${p}`)).toEqual({
+      type: 'bind',
+      source: '/base/./dir',
+      target: '/x',
+      readOnly: true,
+    });
     expect(parseVolume('/abs:/x:rw')).toEqual({ type: 'bind', source: '/abs', target: '/x', readOnly: false });
     expect(parseVolume('/anon')).toEqual({ type: 'volume', target: '/anon', readOnly: false });
     expect(parseVolume({ type: 'tmpfs', target: '/run' })).toEqual({ type: 'tmpfs', target: '/run', readOnly: false });
-    expect(parseVolume({ source: 'db', target: '/d', read_only: true })).toEqual({ type: 'volume', source: 'db', target: '/d', readOnly: true });
+    expect(parseVolume({ source: 'db', target: '/d', read_only: true })).toEqual({
+      type: 'volume',
+      source: 'db',
+      target: '/d',
+      readOnly: true,
+    });
   });
 
   it.each(['', 'data:relative', 'bad name:/x', 'data:/x:rx', 'a:/b:ro:extra', ':/x'])('refuses %j', (input) => {
@@ -89,7 +107,9 @@ describe('parseCommand', () => {
 
 describe('parseHealthcheck', () => {
   it('compose forms to Engine nanoseconds', () => {
-    expect(parseHealthcheck({ test: 'pg_isready', interval: '5s', timeout: '1s', retries: 5, start_period: '1m' })).toEqual({
+    expect(
+      parseHealthcheck({ test: 'pg_isready', interval: '5s', timeout: '1s', retries: 5, start_period: '1m' }),
+    ).toEqual({
       Test: ['CMD-SHELL', 'pg_isready'],
       Interval: 5e9,
       Timeout: 1e9,

@@ -22,7 +22,11 @@ describe('BoundedLineFilter', () => {
 
   it('discards a line over the limit as it streams and reports it with the id it can read', async () => {
     const big = JSON.stringify({ method: 'tools/call', params: { x: 'y'.repeat(500) }, jsonrpc: '2.0', id: 42 });
-    const { passed, rejected } = await run(100, [big.slice(0, 50), big.slice(50, 300), `${big.slice(300)}\n{"ok":true}\n`]);
+    const { passed, rejected } = await run(100, [
+      big.slice(0, 50),
+      big.slice(50, 300),
+      `${big.slice(300)}\n{"ok":true}\n`,
+    ]);
     expect(passed).toBe('{"ok":true}\n');
     expect(rejected).toEqual([{ reason: 'too_large', bytes: big.length, id: 42 }]);
   });
@@ -43,7 +47,14 @@ describe('idFromFragments', () => {
   });
 
   it('answers with a JSON-RPC error carrying that id', () => {
-    expect(rejectionAnswer({ reason: 'too_large', bytes: 11, id: 3 }, 10)).toMatchObject({ jsonrpc: '2.0', id: 3, error: { code: -32600 } });
-    expect(rejectionAnswer({ reason: 'not_json', bytes: 1, id: null }, 10)).toMatchObject({ id: null, error: { code: -32700 } });
+    expect(rejectionAnswer({ reason: 'too_large', bytes: 11, id: 3 }, 10)).toMatchObject({
+      jsonrpc: '2.0',
+      id: 3,
+      error: { code: -32600 },
+    });
+    expect(rejectionAnswer({ reason: 'not_json', bytes: 1, id: null }, 10)).toMatchObject({
+      id: null,
+      error: { code: -32700 },
+    });
   });
 });

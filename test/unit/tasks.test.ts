@@ -12,7 +12,11 @@ import { silent, tempDir } from './history/helpers.js';
 const okResult = (text: string) => ({ result: { content: [{ type: 'text', text }], structuredContent: { text } } });
 
 /** Work that waits until released (or aborted), reporting progress on the way. */
-function gate(): { work: Work; release: (outcome: AttemptOutcome) => void; attempts: { inputResponses?: Record<string, unknown>; signal: AbortSignal }[] } {
+function gate(): {
+  work: Work;
+  release: (outcome: AttemptOutcome) => void;
+  attempts: { inputResponses?: Record<string, unknown>; signal: AbortSignal }[];
+} {
   let release: (o: AttemptOutcome) => void = () => undefined;
   const attempts: { inputResponses?: Record<string, unknown>; signal: AbortSignal }[] = [];
   const work: Work = ({ inputResponses, signal, progress }) => {
@@ -41,14 +45,26 @@ describe('TaskRunner', () => {
     const runner = new TaskRunner(history, silent);
     const g = gate();
     const started = runner.start('deploy_application_stack', g.work);
-    expect(started).toMatchObject({ status: 'working', tool: 'deploy_application_stack', pollIntervalMs: 1000, ttlMs: 3_600_000 });
+    expect(started).toMatchObject({
+      status: 'working',
+      tool: 'deploy_application_stack',
+      pollIntervalMs: 1000,
+      ttlMs: 3_600_000,
+    });
     expect(runner.get(started.id)?.statusMessage).toBe('1/2 create app-1');
     g.release(okResult('deployed'));
     const done = await settled(runner, started.id);
     expect(done.status).toBe('completed');
-    expect(detailedTask(done)).toMatchObject({ taskId: started.id, status: 'completed', result: { structuredContent: { text: 'deployed' } } });
+    expect(detailedTask(done)).toMatchObject({
+      taskId: started.id,
+      status: 'completed',
+      result: { structuredContent: { text: 'deployed' } },
+    });
     // The history has it too: a later process answers from there.
-    expect(history.getTask(started.id)).toMatchObject({ status: 'completed', result: { structuredContent: { text: 'deployed' } } });
+    expect(history.getTask(started.id)).toMatchObject({
+      status: 'completed',
+      result: { structuredContent: { text: 'deployed' } },
+    });
   });
 
   it('cancel aborts the work and the task turns cancelled once the work has ended', async () => {
@@ -67,7 +83,9 @@ describe('TaskRunner', () => {
     const runner = new TaskRunner(memoryHistory(), silent);
     const g = gate();
     const { id } = runner.start('remove_stack', g.work);
-    const question = { confirm: { method: 'elicitation/create', params: { message: 'Remove?', requestedSchema: { type: 'object' } } } };
+    const question = {
+      confirm: { method: 'elicitation/create', params: { message: 'Remove?', requestedSchema: { type: 'object' } } },
+    };
     g.release({ inputRequests: question });
     const waiting = await settled(runner, id);
     expect(detailedTask(waiting)).toMatchObject({ status: 'input_required', inputRequests: question });
@@ -86,7 +104,10 @@ describe('TaskRunner', () => {
       throw new Error('engine went away');
     });
     const done = await settled(runner, id);
-    expect(detailedTask(done)).toMatchObject({ status: 'failed', error: { code: -32603, message: 'engine went away' } });
+    expect(detailedTask(done)).toMatchObject({
+      status: 'failed',
+      error: { code: -32603, message: 'engine went away' },
+    });
   });
 
   it('close cancels running work and waits for it to end', async () => {
@@ -108,7 +129,15 @@ describe('task records in the sqlite history', () => {
     const file = join(tempDir(), 'h.db');
     const h = openAt(file);
     const now = Date.now();
-    h.saveTask({ id: 'done', tool: 'pull_image', status: 'completed', result: { content: [] }, createdAt: now, updatedAt: now, ttlMs: 1000 });
+    h.saveTask({
+      id: 'done',
+      tool: 'pull_image',
+      status: 'completed',
+      result: { content: [] },
+      createdAt: now,
+      updatedAt: now,
+      ttlMs: 1000,
+    });
     h.close();
     // A task left working by a process that no longer runs.
     const dead = spawnSync(process.execPath, ['-e', '0']).pid as number;
@@ -121,7 +150,11 @@ describe('task records in the sqlite history', () => {
     const again = openAt(file);
     try {
       expect(again.getTask('done')).toMatchObject({ status: 'completed', result: { content: [] } });
-      expect(again.getTask('lost')).toMatchObject({ status: 'failed', statusMessage: 'interrupted', error: TASK_INTERRUPTED });
+      expect(again.getTask('lost')).toMatchObject({
+        status: 'failed',
+        statusMessage: 'interrupted',
+        error: TASK_INTERRUPTED,
+      });
       expect(again.getTask('never')).toBeUndefined();
     } finally {
       again.close();

@@ -73,11 +73,18 @@ export async function scanContext(root: string, opts: ScanOptions): Promise<Scan
     } else {
       dockerfile = rel.split(sep).join('/');
       const text = await opts.readText(abs, 'Dockerfile', true);
-      if (text === undefined) throw new ToolError('not_found', `The Dockerfile ${abs} does not exist: add it to the build context, or set "dockerfile" or "dockerfile_inline".`);
+      if (text === undefined)
+        throw new ToolError(
+          'not_found',
+          `The Dockerfile ${abs} does not exist: add it to the build context, or set "dockerfile" or "dockerfile_inline".`,
+        );
       dockerfileText = text;
     }
   }
-  const rules: IgnoreRule[] = [...parseDockerignore(ignoreText), ...parseDockerignore(`!${dockerfile}\n!.dockerignore`)];
+  const rules: IgnoreRule[] = [
+    ...parseDockerignore(ignoreText),
+    ...parseDockerignore(`!${dockerfile}\n!.dockerignore`),
+  ];
   const walkIgnored = mayReinclude(rules);
   const entries: ContextEntry[] = [];
   let totalBytes = 0;
@@ -104,10 +111,21 @@ export async function scanContext(root: string, opts: ScanOptions): Promise<Scan
         }
         entries.push({ path: rel, type: 'file', mode: st.mode & 0o7777, size: st.size, mtime: st.mtime });
       } else if (st.isSymbolicLink()) {
-        entries.push({ path: rel, type: 'symlink', mode: st.mode & 0o7777, size: 0, mtime: st.mtime, linkTarget: await readlink(abs) });
+        entries.push({
+          path: rel,
+          type: 'symlink',
+          mode: st.mode & 0o7777,
+          size: 0,
+          mtime: st.mtime,
+          linkTarget: await readlink(abs),
+        });
       }
       // Sockets, FIFOs and devices are not sent (the docker CLI cannot send them either).
-      if (entries.length > MAX_ENTRIES) throw new ToolError('invalid_input', `The build context ${root} has more than ${MAX_ENTRIES} entries: leave some out with .dockerignore.`);
+      if (entries.length > MAX_ENTRIES)
+        throw new ToolError(
+          'invalid_input',
+          `The build context ${root} has more than ${MAX_ENTRIES} entries: leave some out with .dockerignore.`,
+        );
     }
   };
   await walk(root, '');
@@ -148,10 +166,12 @@ export function contextTar(ctx: ScannedContext): Readable {
   void (async () => {
     for (const e of ctx.entries) {
       if (e.type === 'directory') await addEntry(pack, { ...header(e), type: 'directory' });
-      else if (e.type === 'symlink') await addEntry(pack, { ...header(e), type: 'symlink', linkname: e.linkTarget ?? '' });
+      else if (e.type === 'symlink')
+        await addEntry(pack, { ...header(e), type: 'symlink', linkname: e.linkTarget ?? '' });
       else await addFile(pack, header(e), e.size, posix.join(ctx.root, e.path));
     }
-    if (ctx.extra) await addEntry(pack, { name: ctx.extra.name, mode: 0o644, uid: 0, gid: 0, mtime: new Date() }, ctx.extra.content);
+    if (ctx.extra)
+      await addEntry(pack, { name: ctx.extra.name, mode: 0o644, uid: 0, gid: 0, mtime: new Date() }, ctx.extra.content);
     pack.finalize();
   })().catch((err: unknown) => pack.destroy(err as Error));
   return pack as unknown as Readable;

@@ -21,12 +21,16 @@ export function buildOf(value: unknown, path: Path, ctx: ServiceContext): BuildD
   const def: BuildDefinition = { context: '.', args: {}, labels: {}, extraHosts: [], cacheFrom: [] };
   if (raw.context !== undefined) {
     const c = read.string(raw.context, at('context'), { nonEmpty: true });
-    if (c !== undefined && /^[a-z][a-z0-9+.-]*:\/\//i.test(c)) read.add(at('context'), 'only a local folder can be a build context here (no Git or HTTP URLs)');
+    if (c !== undefined && /^[a-z][a-z0-9+.-]*:\/\//i.test(c))
+      read.add(at('context'), 'only a local folder can be a build context here (no Git or HTTP URLs)');
     else if (c !== undefined) def.context = c;
   }
-  if (raw.dockerfile !== undefined) set(def, 'dockerfile', read.string(raw.dockerfile, at('dockerfile'), { nonEmpty: true }));
-  if (raw.dockerfile_inline !== undefined) set(def, 'dockerfileInline', read.string(raw.dockerfile_inline, at('dockerfile_inline'), { nonEmpty: true }));
-  if (def.dockerfile !== undefined && def.dockerfileInline !== undefined) read.add(path, '"dockerfile" and "dockerfile_inline" cannot both be set');
+  if (raw.dockerfile !== undefined)
+    set(def, 'dockerfile', read.string(raw.dockerfile, at('dockerfile'), { nonEmpty: true }));
+  if (raw.dockerfile_inline !== undefined)
+    set(def, 'dockerfileInline', read.string(raw.dockerfile_inline, at('dockerfile_inline'), { nonEmpty: true }));
+  if (def.dockerfile !== undefined && def.dockerfileInline !== undefined)
+    read.add(path, '"dockerfile" and "dockerfile_inline" cannot both be set');
   if (raw.args !== undefined) {
     // `ARG` without a value takes it from the interpolation environment, as Compose does; unset means left out.
     for (const [key, v] of Object.entries(read.keyValues(raw.args, at('args')) ?? {})) {
@@ -40,14 +44,22 @@ export function buildOf(value: unknown, path: Path, ctx: ServiceContext): BuildD
   if (raw.extra_hosts !== undefined) def.extraHosts = extraHostsOf(raw.extra_hosts, at('extra_hosts'), read);
   if (raw.shm_size !== undefined) {
     const size = raw.shm_size as string | number;
-    set(def, 'shmSizeBytes', read.attempt(at('shm_size'), () => parseMemory(size, 'shm_size')));
+    set(
+      def,
+      'shmSizeBytes',
+      read.attempt(at('shm_size'), () => parseMemory(size, 'shm_size')),
+    );
   }
   if (raw.cache_from !== undefined) def.cacheFrom = read.list(raw.cache_from, at('cache_from')) ?? [];
   return def;
 }
 
 const PULL_POLICIES: Record<string, ServicePullPolicy> = {
-  always: 'always', never: 'never', missing: 'missing', if_not_present: 'missing', build: 'build',
+  always: 'always',
+  never: 'never',
+  missing: 'missing',
+  if_not_present: 'missing',
+  build: 'build',
 };
 
 /** `pull_policy`: always, never, missing (or if_not_present), build. */

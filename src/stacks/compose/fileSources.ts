@@ -96,7 +96,11 @@ export function readFileSources(top: Record<string, unknown>, ctx: FileSourceCon
   };
 }
 
-function definitions(value: unknown, kind: FileSourceKind, ctx: FileSourceContext): Map<string, SecretContent | undefined> {
+function definitions(
+  value: unknown,
+  kind: FileSourceKind,
+  ctx: FileSourceContext,
+): Map<string, SecretContent | undefined> {
   const out = new Map<string, SecretContent | undefined>();
   if (value === undefined) return out;
   const section = `${kind}s`;
@@ -110,15 +114,32 @@ function definitions(value: unknown, kind: FileSourceKind, ctx: FileSourceContex
   return out;
 }
 
-function contentOf(kind: FileSourceKind, key: string, cfg: Record<string, unknown>, path: Path, ctx: FileSourceContext): SecretContent | undefined {
+function contentOf(
+  kind: FileSourceKind,
+  key: string,
+  cfg: Record<string, unknown>,
+  path: Path,
+  ctx: FileSourceContext,
+): SecretContent | undefined {
   const { read } = ctx;
   const sources = kind === 'config' ? ['file', 'environment', 'content'] : ['file', 'environment'];
   const hint = `${SWARM_HINT}${kind === 'config' ? ' or "content"' : ''} instead`;
-  read.keys(cfg, path, kind === 'config' ? CONFIG_KEYS : SECRET_KEYS, SWARM_ONLY, Object.fromEntries(SWARM_ONLY.map((k) => [k, hint])));
+  read.keys(
+    cfg,
+    path,
+    kind === 'config' ? CONFIG_KEYS : SECRET_KEYS,
+    SWARM_ONLY,
+    Object.fromEntries(SWARM_ONLY.map((k) => [k, hint])),
+  );
   const given = sources.filter((s) => cfg[s] !== undefined);
   if (given.length !== 1) {
     if (cfg.external === undefined) {
-      read.add(path, given.length === 0 ? `${kind} "${key}" needs one of ${sources.map((s) => `"${s}"`).join(', ')}` : `give only one of ${given.map((s) => `"${s}"`).join(', ')}`);
+      read.add(
+        path,
+        given.length === 0
+          ? `${kind} "${key}" needs one of ${sources.map((s) => `"${s}"`).join(', ')}`
+          : `give only one of ${given.map((s) => `"${s}"`).join(', ')}`,
+      );
     }
     return undefined;
   }
@@ -216,7 +237,13 @@ export function serviceFilesOf(
 const MAX_TARGET = 250;
 
 /** Secrets: /run/secrets/NAME, a relative target under /run/secrets; configs: /NAME, a relative target under /. */
-function targetOf(kind: FileSourceKind, source: string, target: string | undefined, at: Path, read: FieldReader): string | undefined {
+function targetOf(
+  kind: FileSourceKind,
+  source: string,
+  target: string | undefined,
+  at: Path,
+  read: FieldReader,
+): string | undefined {
   const base = kind === 'secret' ? '/run/secrets' : '/';
   const raw = target ?? source;
   const full = posix.normalize(raw.startsWith('/') ? raw : posix.join(base, raw));

@@ -3,7 +3,9 @@ import { ToolError } from '../../kernel/errors.js';
 /** service -> the services it depends on. */
 export type DependencyGraph = ReadonlyMap<string, readonly string[]>;
 
-export function buildGraph(services: readonly { name: string; dependsOn: readonly { service: string }[] }[]): DependencyGraph {
+export function buildGraph(
+  services: readonly { name: string; dependsOn: readonly { service: string }[] }[],
+): DependencyGraph {
   return new Map(services.map((s) => [s.name, s.dependsOn.map((d) => d.service)]));
 }
 

@@ -33,13 +33,15 @@ export function interpolateString(input: string, env: InterpolationEnv, onUnset?
       i = dollar + 2;
     } else if (next === '{') {
       const end = closingBrace(input, dollar + 2);
-      if (end < 0) throw new InterpolationError('unterminated "${": close it with "}" (or write "$$" for a literal "$")');
+      if (end < 0)
+        throw new InterpolationError('unterminated "${": close it with "}" (or write "$$" for a literal "$")');
       out += expandBraced(input.slice(dollar + 2, end), env, onUnset);
       i = end + 1;
     } else {
       NAME.lastIndex = dollar + 1;
       const name = NAME.exec(input)?.[0];
-      if (!name) throw new InterpolationError('invalid "$": a variable name must follow it; write "$$" for a literal "$"');
+      if (!name)
+        throw new InterpolationError('invalid "$": a variable name must follow it; write "$$" for a literal "$"');
       out += lookup(name, env, onUnset);
       i = dollar + 1 + name.length;
     }
@@ -69,7 +71,10 @@ function lookup(name: string, env: InterpolationEnv, onUnset?: (name: string) =>
 function expandBraced(expr: string, env: InterpolationEnv, onUnset?: (name: string) => void): string {
   const m = BRACED.exec(expr);
   // Values are not quoted back: the text may come from a file the caller should not see.
-  if (!m) throw new InterpolationError('invalid substitution: use ${NAME}, ${NAME:-default}, ${NAME:?message} or ${NAME:+alternative}');
+  if (!m)
+    throw new InterpolationError(
+      'invalid substitution: use ${NAME}, ${NAME:-default}, ${NAME:?message} or ${NAME:+alternative}',
+    );
   const name = m[1] as string;
   const op = m[2];
   if (op === undefined) return lookup(name, env, onUnset);
@@ -95,7 +100,12 @@ function expandBraced(expr: string, env: InterpolationEnv, onUnset?: (name: stri
  * Interpolates every string value in parsed YAML data (mapping keys are left alone). Errors are
  * added to `issues` with their key path; unset variables are reported once each in `warnings`.
  */
-export function interpolateData(data: unknown, env: InterpolationEnv, issues: IssueCollector, warnings: string[]): unknown {
+export function interpolateData(
+  data: unknown,
+  env: InterpolationEnv,
+  issues: IssueCollector,
+  warnings: string[],
+): unknown {
   const unset = new Set<string>();
   const onUnset = (name: string) => unset.add(name);
   const walk = (value: unknown, path: PathSegment[]): unknown => {

@@ -9,24 +9,103 @@ export const FILE_SOURCE_SECTIONS = ['secrets', 'configs'] as const;
 export const TOP_LEVEL_UNSUPPORTED = ['secrets', 'configs', 'include', 'models'] as const;
 
 export const SERVICE_KEYS = [
-  'image', 'command', 'entrypoint', 'environment', 'env_file', 'ports', 'volumes', 'networks',
-  'depends_on', 'healthcheck', 'restart', 'deploy', 'mem_limit', 'cpus', 'labels', 'container_name',
-  'hostname', 'working_dir', 'user', 'init', 'stop_grace_period', 'stop_signal', 'extra_hosts', 'profiles',
-  'secrets', 'configs',
-  'build', 'pull_policy',
+  'image',
+  'command',
+  'entrypoint',
+  'environment',
+  'env_file',
+  'ports',
+  'volumes',
+  'networks',
+  'depends_on',
+  'healthcheck',
+  'restart',
+  'deploy',
+  'mem_limit',
+  'cpus',
+  'labels',
+  'container_name',
+  'hostname',
+  'working_dir',
+  'user',
+  'init',
+  'stop_grace_period',
+  'stop_signal',
+  'extra_hosts',
+  'profiles',
+  'secrets',
+  'configs',
+  'build',
+  'pull_policy',
   // Accepted so that the container policy, not the parser, decides (with a setting to allow them).
-  'privileged', 'cap_add', 'cap_drop', 'devices', 'pid', 'ipc', 'uts', 'userns_mode', 'security_opt',
+  'privileged',
+  'cap_add',
+  'cap_drop',
+  'devices',
+  'pid',
+  'ipc',
+  'uts',
+  'userns_mode',
+  'security_opt',
 ] as const;
 
 export const SERVICE_UNSUPPORTED = [
-  'annotations', 'attach', 'blkio_config', 'cgroup', 'cgroup_parent', 'configs', 'cpu_count',
-  'cpu_percent', 'cpu_period', 'cpu_quota', 'cpu_rt_period', 'cpu_rt_runtime', 'cpu_shares', 'cpuset',
-  'credential_spec', 'develop', 'device_cgroup_rules', 'dns', 'dns_opt', 'dns_search', 'domainname',
-  'driver_opts', 'expose', 'extends', 'external_links', 'gpus', 'group_add', 'isolation', 'label_file',
-  'links', 'logging', 'mac_address', 'mem_reservation', 'mem_swappiness', 'memswap_limit', 'network_mode',
-  'oom_kill_disable', 'oom_score_adj', 'pids_limit', 'platform', 'post_start', 'pre_stop', 'provider',
-  'read_only', 'runtime', 'scale', 'secrets', 'shm_size', 'stdin_open', 'storage_opt',
-  'sysctls', 'tmpfs', 'tty', 'ulimits', 'use_api_socket', 'volumes_from',
+  'annotations',
+  'attach',
+  'blkio_config',
+  'cgroup',
+  'cgroup_parent',
+  'configs',
+  'cpu_count',
+  'cpu_percent',
+  'cpu_period',
+  'cpu_quota',
+  'cpu_rt_period',
+  'cpu_rt_runtime',
+  'cpu_shares',
+  'cpuset',
+  'credential_spec',
+  'develop',
+  'device_cgroup_rules',
+  'dns',
+  'dns_opt',
+  'dns_search',
+  'domainname',
+  'driver_opts',
+  'expose',
+  'extends',
+  'external_links',
+  'gpus',
+  'group_add',
+  'isolation',
+  'label_file',
+  'links',
+  'logging',
+  'mac_address',
+  'mem_reservation',
+  'mem_swappiness',
+  'memswap_limit',
+  'network_mode',
+  'oom_kill_disable',
+  'oom_score_adj',
+  'pids_limit',
+  'platform',
+  'post_start',
+  'pre_stop',
+  'provider',
+  'read_only',
+  'runtime',
+  'scale',
+  'secrets',
+  'shm_size',
+  'stdin_open',
+  'storage_opt',
+  'sysctls',
+  'tmpfs',
+  'tty',
+  'ulimits',
+  'use_api_socket',
+  'volumes_from',
 ] as const;
 
 /** What to do instead, for unsupported keys people often use. */
@@ -38,11 +117,32 @@ export const SERVICE_UNSUPPORTED_HINTS: Readonly<Record<string, string>> = {
 };
 
 export const BUILD_KEYS = [
-  'context', 'dockerfile', 'dockerfile_inline', 'args', 'target', 'labels', 'network', 'extra_hosts', 'shm_size', 'cache_from',
+  'context',
+  'dockerfile',
+  'dockerfile_inline',
+  'args',
+  'target',
+  'labels',
+  'network',
+  'extra_hosts',
+  'shm_size',
+  'cache_from',
 ] as const;
 export const BUILD_UNSUPPORTED = [
-  'additional_contexts', 'cache_to', 'entitlements', 'isolation', 'no_cache', 'platforms', 'privileged', 'pull', 'provenance',
-  'sbom', 'secrets', 'ssh', 'tags', 'ulimits',
+  'additional_contexts',
+  'cache_to',
+  'entitlements',
+  'isolation',
+  'no_cache',
+  'platforms',
+  'privileged',
+  'pull',
+  'provenance',
+  'sbom',
+  'secrets',
+  'ssh',
+  'tags',
+  'ulimits',
 ] as const;
 
 export const PORT_KEYS = ['target', 'published', 'host_ip', 'protocol'] as const;
@@ -53,7 +153,13 @@ export const SERVICE_VOLUME_UNSUPPORTED = ['bind', 'volume', 'tmpfs', 'image', '
 
 export const SERVICE_NETWORK_KEYS = ['aliases'] as const;
 export const SERVICE_NETWORK_UNSUPPORTED = [
-  'ipv4_address', 'ipv6_address', 'link_local_ips', 'mac_address', 'driver_opts', 'priority', 'gw_priority',
+  'ipv4_address',
+  'ipv6_address',
+  'link_local_ips',
+  'mac_address',
+  'driver_opts',
+  'priority',
+  'gw_priority',
 ] as const;
 
 export const DEPENDS_ON_KEYS = ['condition'] as const;
@@ -64,7 +170,13 @@ export const HEALTHCHECK_UNSUPPORTED = ['start_interval'] as const;
 
 export const DEPLOY_KEYS = ['replicas', 'resources'] as const;
 export const DEPLOY_UNSUPPORTED = [
-  'mode', 'placement', 'update_config', 'rollback_config', 'restart_policy', 'labels', 'endpoint_mode',
+  'mode',
+  'placement',
+  'update_config',
+  'rollback_config',
+  'restart_policy',
+  'labels',
+  'endpoint_mode',
 ] as const;
 export const RESOURCES_KEYS = ['limits'] as const;
 export const RESOURCES_UNSUPPORTED = ['reservations'] as const;
@@ -82,7 +194,11 @@ function distance(a: string, b: string): number {
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];
     for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+      cur[j] = Math.min(
+        (prev[j] ?? 0) + 1,
+        (cur[j - 1] ?? 0) + 1,
+        (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
     }
     prev = cur;
   }
@@ -107,10 +223,34 @@ export function closestKey(key: string, candidates: readonly string[]): string |
  * is accepted even while an older list still names it as unsupported).
  */
 export const SERVICE_KEYS_MORE = [
-  'expose', 'pull_policy', 'network_mode', 'sysctls', 'ulimits', 'platform', 'runtime', 'volumes_from',
-  'stdin_open', 'tty', 'develop', 'dns', 'dns_search', 'dns_opt', 'domainname', 'group_add', 'read_only',
-  'shm_size', 'tmpfs', 'logging', 'mem_reservation', 'links', 'external_links', 'annotations', 'attach',
-  'oom_score_adj', 'pids_limit', 'extends',
+  'expose',
+  'pull_policy',
+  'network_mode',
+  'sysctls',
+  'ulimits',
+  'platform',
+  'runtime',
+  'volumes_from',
+  'stdin_open',
+  'tty',
+  'develop',
+  'dns',
+  'dns_search',
+  'dns_opt',
+  'domainname',
+  'group_add',
+  'read_only',
+  'shm_size',
+  'tmpfs',
+  'logging',
+  'mem_reservation',
+  'links',
+  'external_links',
+  'annotations',
+  'attach',
+  'oom_score_adj',
+  'pids_limit',
+  'extends',
 ] as const;
 export const TOP_LEVEL_KEYS_MORE = ['include'] as const;
 export const SERVICE_NETWORK_KEYS_MORE = ['ipv4_address', 'ipv6_address'] as const;
@@ -128,8 +268,8 @@ export const UNSUPPORTED_HINTS_MORE: Readonly<Record<string, string>> = {
   build: 'images are not built here; build it first (docker build -t NAME .) and set "image: NAME"',
   scale: 'use deploy.replicas',
   blkio_config: 'leave it out: block-IO weights are not set here',
-  cgroup: 'leave it out: containers use the Engine\'s default cgroup namespace',
-  cgroup_parent: 'leave it out: containers stay in Docker\'s cgroup',
+  cgroup: "leave it out: containers use the Engine's default cgroup namespace",
+  cgroup_parent: "leave it out: containers stay in Docker's cgroup",
   cpu_count: 'use cpus (or deploy.resources.limits.cpus)',
   cpu_percent: 'use cpus (or deploy.resources.limits.cpus)',
   cpu_period: 'use cpus (or deploy.resources.limits.cpus)',
@@ -148,7 +288,7 @@ export const UNSUPPORTED_HINTS_MORE: Readonly<Record<string, string>> = {
   mem_swappiness: 'leave it out, or use mem_limit',
   memswap_limit: 'use mem_limit (swap follows the Engine default)',
   oom_kill_disable: 'leave it out: set mem_limit high enough instead',
-  post_start: 'run the command from the image\'s entrypoint instead',
+  post_start: "run the command from the image's entrypoint instead",
   pre_stop: 'handle the stop signal in the container instead (stop_signal, stop_grace_period)',
   provider: 'leave it out: provider services are not run here',
   storage_opt: 'leave it out: storage driver options are not set here',

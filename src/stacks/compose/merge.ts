@@ -85,7 +85,9 @@ function mergeField(field: string, base: unknown, over: unknown): unknown {
   const o = normalise(field, over);
   if (field === 'logging' && isRecord(b) && isRecord(o)) {
     if (o.driver !== undefined && b.driver !== undefined && o.driver !== b.driver) return clone(o);
-    return mergeMappings(b, o, (k, x, y) => (k === 'options' && isRecord(x) && isRecord(y) ? { ...x, ...y } : mergeDeep(x, y)));
+    return mergeMappings(b, o, (k, x, y) =>
+      k === 'options' && isRecord(x) && isRecord(y) ? { ...x, ...y } : mergeDeep(x, y),
+    );
   }
   if (field === 'ulimits' && isRecord(b) && isRecord(o)) return { ...clone(b), ...clone(o) };
   if (field === 'healthcheck' && isRecord(b) && isRecord(o)) {

@@ -1,5 +1,15 @@
 import { posix } from 'node:path';
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit, type Document, type YAMLError } from 'yaml';
+import {
+  LineCounter,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  parseDocument,
+  visit,
+  type Document,
+  type YAMLError,
+} from 'yaml';
 import { ToolError } from '../../kernel/errors.js';
 import { interpolateString, InterpolationError, type InterpolationEnv } from './interpolate.js';
 import { rememberSecretVariables } from '../../util/mask.js';
@@ -23,8 +33,13 @@ const MAX_DEPTH = 64;
  */
 function assertFinite(value: unknown, ancestors: Set<object>, depth: number): void {
   if (!value || typeof value !== 'object') return;
-  if (ancestors.has(value)) throw new ToolError('invalid_input', 'Invalid YAML: an alias refers to a mapping or list that contains it; a Compose file cannot be recursive.');
-  if (depth > MAX_DEPTH) throw new ToolError('invalid_input', `Invalid YAML: nested more than ${MAX_DEPTH} levels deep.`);
+  if (ancestors.has(value))
+    throw new ToolError(
+      'invalid_input',
+      'Invalid YAML: an alias refers to a mapping or list that contains it; a Compose file cannot be recursive.',
+    );
+  if (depth > MAX_DEPTH)
+    throw new ToolError('invalid_input', `Invalid YAML: nested more than ${MAX_DEPTH} levels deep.`);
   ancestors.add(value);
   for (const v of value instanceof Map ? value.values() : Object.values(value)) assertFinite(v, ancestors, depth + 1);
   ancestors.delete(value);
@@ -39,7 +54,10 @@ export function parseComposeYaml(text: string): ParsedYaml {
   const lineCounter = new LineCounter();
   // The library's own uniqueKeys check is quadratic in the keys of a mapping (minutes for a 1 MB file).
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: false });
-  const problems = [...doc.errors.map((e) => ({ offset: e.pos[0], message: yamlProblem(e.code) })), ...duplicateKeys(doc)];
+  const problems = [
+    ...doc.errors.map((e) => ({ offset: e.pos[0], message: yamlProblem(e.code) })),
+    ...duplicateKeys(doc),
+  ];
   if (problems.length > 0) {
     const issues: ComposeIssue[] = problems.map((p) => {
       const pos = lineCounter.linePos(p.offset);
@@ -178,7 +196,12 @@ function unquoteDouble(body: string): string {
  * With `env`, unquoted and double-quoted values are interpolated as Compose does: `${VAR:-x}`
  * looks in `env` first, then in the lines above; 'single-quoted' values stay literal.
  */
-export function parseDotEnv(text: string, source = '.env', env?: InterpolationEnv, fallback: InterpolationEnv = {}): Record<string, string> {
+export function parseDotEnv(
+  text: string,
+  source = '.env',
+  env?: InterpolationEnv,
+  fallback: InterpolationEnv = {},
+): Record<string, string> {
   const values: Record<string, string> = {};
   const expand = (value: string, where: string): string => {
     if (!env || !value.includes('$')) return value;
@@ -230,7 +253,13 @@ function closingDoubleQuote(s: string): number {
  * The `.env` file beside a Compose file, or {} if there is none. Its values are interpolated:
  * a reference looks in `env` (the explicit variables), then the lines above, then `fallback`.
  */
-export function loadDotEnvFile(projectDir: string, readFile: ReadFile, env: InterpolationEnv = {}, fallback: InterpolationEnv = {}, name = '.env'): Record<string, string> {
+export function loadDotEnvFile(
+  projectDir: string,
+  readFile: ReadFile,
+  env: InterpolationEnv = {},
+  fallback: InterpolationEnv = {},
+  name = '.env',
+): Record<string, string> {
   const path = posix.resolve(projectDir, name);
   const text = readFile(path, name === '.env' ? '.env file' : 'env_file');
   return text === undefined ? {} : parseDotEnv(text, path, env, fallback);

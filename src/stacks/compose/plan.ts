@@ -92,8 +92,18 @@ export function planDeployment(project: ComposeProject, actual: ActualState, opt
   const summary = { create: 0, recreate: 0, start: 0, keep: 0, remove: 0 };
   for (const c of containers) summary[c.action]++;
   const changes =
-    containers.some((c) => c.action !== 'keep') || [...networks, ...volumes].some((r) => r.action === 'create' || r.action === 'remove');
-  return { project: project.name, networks, volumes, containers, levels: project.levels, removalLevels: removalLevels(project.levels), changes, summary };
+    containers.some((c) => c.action !== 'keep') ||
+    [...networks, ...volumes].some((r) => r.action === 'create' || r.action === 'remove');
+  return {
+    project: project.name,
+    networks,
+    volumes,
+    containers,
+    levels: project.levels,
+    removalLevels: removalLevels(project.levels),
+    changes,
+    summary,
+  };
 }
 
 function planResources(
@@ -104,7 +114,13 @@ function planResources(
 ): ResourceAction[] {
   const byName = new Map(existing.map((e) => [e.name, e]));
   const actions: ResourceAction[] = desired.map((d): ResourceAction => {
-    if (d.external) return { action: 'external', name: d.name, key: d.key, reason: `external ${kind}: must exist, never created or removed` };
+    if (d.external)
+      return {
+        action: 'external',
+        name: d.name,
+        key: d.key,
+        reason: `external ${kind}: must exist, never created or removed`,
+      };
     const found = byName.get(d.name);
     if (!found) return { action: 'create', name: d.name, key: d.key, reason: `${kind} does not exist` };
     return withId({ action: 'keep', name: d.name, key: d.key, reason: `${kind} exists` }, found.id);
@@ -114,7 +130,9 @@ function planResources(
     if (wanted.has(e.name)) continue;
     // Named volumes hold data: they outlive the services that used them unless removal is asked for.
     const remove = kind === 'network' || removeOrphans;
-    const reason = remove ? `no longer used by the stack` : `no longer used by the stack; kept because volumes are only removed on request`;
+    const reason = remove
+      ? `no longer used by the stack`
+      : `no longer used by the stack; kept because volumes are only removed on request`;
     actions.push(withId({ action: remove ? 'remove' : 'keep', name: e.name, reason }, e.id));
   }
   return actions;
@@ -133,16 +151,27 @@ function planContainers(project: ComposeProject, existing: readonly ActualContai
 
   // Of two containers claiming the same number, the running one is kept.
   const byNumberRunningFirst = (a: ActualContainer, b: ActualContainer) =>
-    (a.service < b.service ? -1 : a.service > b.service ? 1 : 0) || a.number - b.number || Number(b.state === 'running') - Number(a.state === 'running');
+    (a.service < b.service ? -1 : a.service > b.service ? 1 : 0) ||
+    a.number - b.number ||
+    Number(b.state === 'running') - Number(a.state === 'running');
   for (const c of [...existing].sort(byNumberRunningFirst)) {
     const base = { service: c.service, number: c.number, name: c.name, id: c.id };
     const service = services.get(c.service);
     if (!service) {
       // Services switched off by profiles are still in the file: Compose leaves their containers alone.
-      if (inactive.has(c.service)) leftAlone.push({ ...base, action: 'keep', reason: 'service not enabled by the selected profiles; left as it is' });
+      if (inactive.has(c.service))
+        leftAlone.push({
+          ...base,
+          action: 'keep',
+          reason: 'service not enabled by the selected profiles; left as it is',
+        });
       else removals.push({ ...base, action: 'remove', reason: 'service no longer in the file' });
     } else if (!Number.isInteger(c.number) || c.number < 1 || c.number > service.replicas) {
-      removals.push({ ...base, action: 'remove', reason: `scaled down to ${service.replicas} replica${service.replicas === 1 ? '' : 's'}` });
+      removals.push({
+        ...base,
+        action: 'remove',
+        reason: `scaled down to ${service.replicas} replica${service.replicas === 1 ? '' : 's'}`,
+      });
     } else if (kept.has(`${c.service}#${c.number}`)) {
       removals.push({ ...base, action: 'remove', reason: `duplicate container number ${c.number}` });
     } else kept.set(`${c.service}#${c.number}`, c);
@@ -152,7 +181,11 @@ function planContainers(project: ComposeProject, existing: readonly ActualContai
   const replaced = new Set<string>();
   const desired = ordered.flatMap((service) =>
     Array.from({ length: service.replicas }, (_, i) => {
-      const action = followShared(service, planReplica(project.name, service, i + 1, kept.get(`${service.name}#${i + 1}`)), replaced);
+      const action = followShared(
+        service,
+        planReplica(project.name, service, i + 1, kept.get(`${service.name}#${i + 1}`)),
+        replaced,
+      );
       if (action.action === 'create' || action.action === 'recreate') replaced.add(action.name);
       return action;
     }),
@@ -165,22 +198,37 @@ function planContainers(project: ComposeProject, existing: readonly ActualContai
  * (volumes_from) holds on to the old one: when X's container is replaced, it is recreated too,
  * as Compose does. Dependencies come first in `levels`, so X's action is known here.
  */
-function followShared(service: ComposeService, action: ContainerAction, replaced: ReadonlySet<string>): ContainerAction {
+function followShared(
+  service: ComposeService,
+  action: ContainerAction,
+  replaced: ReadonlySet<string>,
+): ContainerAction {
   if (action.action !== 'keep' && action.action !== 'start') return action;
   const shared = [
-    ...service.spec.networks.filter((n) => n.name.startsWith('container:')).map((n) => n.name.slice('container:'.length)),
+    ...service.spec.networks
+      .filter((n) => n.name.startsWith('container:'))
+      .map((n) => n.name.slice('container:'.length)),
     ...(service.spec.security?.volumesFrom ?? []).map((v) => v.split(':')[0] as string),
   ].find((name) => replaced.has(name));
-  return shared === undefined ? action : { ...action, action: 'recreate', reason: `shares the namespace or volumes of ${shared}, which is replaced` };
+  return shared === undefined
+    ? action
+    : { ...action, action: 'recreate', reason: `shares the namespace or volumes of ${shared}, which is replaced` };
 }
 
-function planReplica(project: string, service: ComposeService, number: number, current: ActualContainer | undefined): ContainerAction {
+function planReplica(
+  project: string,
+  service: ComposeService,
+  number: number,
+  current: ActualContainer | undefined,
+): ContainerAction {
   const name = containerNameFor(project, service, number);
   if (!current) return { action: 'create', service: service.name, number, name, reason: 'container does not exist' };
   const base = { service: service.name, number, name, id: current.id };
   if (current.configHash !== service.configHash) return { ...base, action: 'recreate', reason: 'config changed' };
-  if (current.name !== name) return { ...base, action: 'recreate', reason: `container name changed from ${current.name}` };
+  if (current.name !== name)
+    return { ...base, action: 'recreate', reason: `container name changed from ${current.name}` };
   if (RUNNING_STATES.has(current.state)) return { ...base, action: 'keep', reason: 'unchanged and running' };
-  if (STARTABLE_STATES.has(current.state)) return { ...base, action: 'start', reason: `unchanged but not running (${current.state})` };
+  if (STARTABLE_STATES.has(current.state))
+    return { ...base, action: 'start', reason: `unchanged but not running (${current.state})` };
   return { ...base, action: 'recreate', reason: `container is ${current.state}` };
 }

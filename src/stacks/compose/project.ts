@@ -49,7 +49,14 @@ const PROCESS_CONTENT_KEY = randomBytes(32);
 
 /** What the config hash knows of a service's secret and config files: where, how, and a keyed digest. */
 function fileDigests(files: ServiceFile[] | undefined, key: Buffer | string): unknown[] | undefined {
-  return files?.map((f) => ({ kind: f.kind, target: f.target, mode: f.mode, uid: f.uid, gid: f.gid, digest: f.content.digest(key) }));
+  return files?.map((f) => ({
+    kind: f.kind,
+    target: f.target,
+    mode: f.mode,
+    uid: f.uid,
+    gid: f.gid,
+    digest: f.content.digest(key),
+  }));
 }
 
 /** Compose's rule for project names. */
@@ -118,7 +125,9 @@ export function loadProject(opts: LoadProjectOptions): ComposeProject {
   const explicit = opts.env ?? {};
   const fallback = opts.fallbackEnv ?? {};
   const dotEnv =
-    (opts.dotEnv ?? true) && opts.readFile && opts.workingDir !== undefined ? loadDotEnvFile(opts.workingDir, opts.readFile, explicit, fallback) : {};
+    (opts.dotEnv ?? true) && opts.readFile && opts.workingDir !== undefined
+      ? loadDotEnvFile(opts.workingDir, opts.readFile, explicit, fallback)
+      : {};
   const env: InterpolationEnv = { ...fallback, ...dotEnv, ...explicit };
   rememberSecretVariables(opts.env);
   const interpolated = interpolateData(parsed.data, env, issues, warnings);
@@ -164,7 +173,15 @@ export function loadProject(opts: LoadProjectOptions): ComposeProject {
   }
   issues.throwIfAny();
 
-  return buildProject(name as string, file, active, inactive, opts.workingDir, warnings, opts.contentKey ?? PROCESS_CONTENT_KEY);
+  return buildProject(
+    name as string,
+    file,
+    active,
+    inactive,
+    opts.workingDir,
+    warnings,
+    opts.contentKey ?? PROCESS_CONTENT_KEY,
+  );
 }
 
 /** Issues about services, networks or volumes that came from an included file name that file. */
@@ -185,7 +202,10 @@ function nameOrigins(issues: IssueCollector, origins: ReadonlyMap<string, Origin
 function noteAcceptedKeys(data: unknown, warnings: string[]): void {
   const services = isRecord(data) && isRecord(data.services) ? Object.entries(data.services) : [];
   const develop = services.filter(([, s]) => isRecord(s) && s.develop !== undefined).map(([n]) => n);
-  if (develop.length) warnings.push(`develop (watch) is accepted but not acted on: files are not synced or rebuilt on change (services ${develop.join(', ')}).`);
+  if (develop.length)
+    warnings.push(
+      `develop (watch) is accepted but not acted on: files are not synced or rebuilt on change (services ${develop.join(', ')}).`,
+    );
 }
 
 function checkServiceCount(data: unknown, max: number | undefined): void {
@@ -223,14 +243,21 @@ function listProfiles(services: ServiceDefinition[]): string {
 }
 
 /** A service may not depend on one that its profiles leave out (unless `required: false`: then the dependency is dropped). */
-function checkActiveDependencies(active: ServiceDefinition[], all: ServiceDefinition[], issues: IssueCollector, warnings: string[]): void {
+function checkActiveDependencies(
+  active: ServiceDefinition[],
+  all: ServiceDefinition[],
+  issues: IssueCollector,
+  warnings: string[],
+): void {
   const names = new Set(active.map((s) => s.name));
   for (const service of active) {
     for (const dep of [...service.dependsOn]) {
       if (names.has(dep.service)) continue;
       if (dep.required === false) {
         service.dependsOn = service.dependsOn.filter((d) => d !== dep);
-        warnings.push(`services.${service.name}.depends_on: "${dep.service}" is not active; skipped (required: false).`);
+        warnings.push(
+          `services.${service.name}.depends_on: "${dep.service}" is not active; skipped (required: false).`,
+        );
         continue;
       }
       const profiles = all.find((s) => s.name === dep.service)?.profiles ?? [];
@@ -252,9 +279,13 @@ function buildProject(
   contentKey: Buffer | string,
 ): ComposeProject {
   const usedNetworks = new Set(active.flatMap((s) => s.networks.map((n) => n.key)));
-  const usedVolumes = new Set(active.flatMap((s) => s.mounts.flatMap((m) => (m.type === 'volume' && m.source ? [m.source] : []))));
+  const usedVolumes = new Set(
+    active.flatMap((s) => s.mounts.flatMap((m) => (m.type === 'volume' && m.source ? [m.source] : []))),
+  );
   const declaredNetworks = new Map(file.networks.map((n) => [n.key, n]));
-  const networks = [...usedNetworks].map((key) => projectNetwork(project, declaredNetworks.get(key) ?? implicitNetwork(key)));
+  const networks = [...usedNetworks].map((key) =>
+    projectNetwork(project, declaredNetworks.get(key) ?? implicitNetwork(key)),
+  );
   const volumes = file.volumes.filter((v) => usedVolumes.has(v.key)).map((v) => projectVolume(project, v));
   const networkNames = new Map(networks.map((n) => [n.key, n.name]));
   const volumeNames = new Map(volumes.map((v) => [v.key, v.name]));
@@ -262,9 +293,15 @@ function buildProject(
   const linkAliases = aliasesFromLinks(active);
   const containerOf = (service: string) => {
     const def = active.find((s) => s.name === service);
-    return containerNameFor(project, { name: service, ...(def?.containerName !== undefined ? { containerName: def.containerName } : {}) }, 1);
+    return containerNameFor(
+      project,
+      { name: service, ...(def?.containerName !== undefined ? { containerName: def.containerName } : {}) },
+      1,
+    );
   };
-  const services = active.map((def) => projectService(project, def, networkNames, volumeNames, { linkAliases, containerOf }, contentKey));
+  const services = active.map((def) =>
+    projectService(project, def, networkNames, volumeNames, { linkAliases, containerOf }, contentKey),
+  );
   const result: ComposeProject = {
     name: project,
     services,
@@ -353,7 +390,11 @@ function volumesFromTarget(entry: string, refs: ServiceRefs): string {
   return [refs.containerOf(parts[0] as string), ...parts.slice(1)].join(':');
 }
 
-function serviceNetworks(def: ServiceDefinition, networkNames: ReadonlyMap<string, string>, refs: ServiceRefs): ContainerSpec['networks'] {
+function serviceNetworks(
+  def: ServiceDefinition,
+  networkNames: ReadonlyMap<string, string>,
+  refs: ServiceRefs,
+): ContainerSpec['networks'] {
   if (def.networkMode !== undefined) return [{ name: networkModeTarget(def.networkMode, refs), aliases: [] }];
   const linked = refs.linkAliases.get(def.name);
   return def.networks
@@ -383,7 +424,9 @@ function projectService(
     image: def.image || (def.build ? `${project}-${def.name}` : def.image),
     env: def.env,
     ports: def.ports,
-    mounts: def.mounts.map((m) => (m.type === 'volume' && m.source ? { ...m, source: volumeNames.get(m.source) ?? m.source } : m)),
+    mounts: def.mounts.map((m) =>
+      m.type === 'volume' && m.source ? { ...m, source: volumeNames.get(m.source) ?? m.source } : m,
+    ),
     networks: serviceNetworks(def, networkNames, refs),
     labels: {
       ...def.labels,
@@ -394,13 +437,26 @@ function projectService(
     extraHosts: def.extraHosts,
   };
   const optional = [
-    'command', 'entrypoint', 'restart', 'memoryBytes', 'nanoCpus', 'healthcheck', 'hostname', 'workingDir', 'user', 'init', 'stopTimeoutSec', 'stopSignal', 'security',
+    'command',
+    'entrypoint',
+    'restart',
+    'memoryBytes',
+    'nanoCpus',
+    'healthcheck',
+    'hostname',
+    'workingDir',
+    'user',
+    'init',
+    'stopTimeoutSec',
+    'stopSignal',
+    'security',
   ] as const;
   for (const key of optional) {
     if (def[key] !== undefined) Object.assign(spec, { [key]: def[key] });
   }
   if (def.extra) spec.extra = def.extra;
-  if (def.volumesFrom?.length) spec.security = { ...spec.security, volumesFrom: def.volumesFrom.map((v) => volumesFromTarget(v, refs)) };
+  if (def.volumesFrom?.length)
+    spec.security = { ...spec.security, volumesFrom: def.volumesFrom.map((v) => volumesFromTarget(v, refs)) };
   const service: ComposeService = {
     name: def.name,
     replicas: def.replicas,
@@ -417,16 +473,30 @@ function projectService(
 }
 
 /** `container_name` if set, else Compose's `${project}-${service}-${n}`. */
-export function containerNameFor(project: string, service: Pick<ComposeService, 'name' | 'containerName'>, number: number): string {
+export function containerNameFor(
+  project: string,
+  service: Pick<ComposeService, 'name' | 'containerName'>,
+  number: number,
+): string {
   return service.containerName ?? `${project}-${service.name}-${number}`;
 }
 
 /** The full spec of replica `number` (1-based) of a service: its name and per-container labels added. */
-export function containerSpecFor(project: ComposeProject, serviceOrName: string | ComposeService, number: number): ContainerSpec {
+export function containerSpecFor(
+  project: ComposeProject,
+  serviceOrName: string | ComposeService,
+  number: number,
+): ContainerSpec {
   // Callers walking every service pass the service itself: looking each one up is quadratic.
-  const service = typeof serviceOrName === 'string' ? project.services.find((s) => s.name === serviceOrName) : serviceOrName;
-  if (!service) throw new ToolError('not_found', `Service "${String(serviceOrName)}" is not an active service of stack "${project.name}".`);
-  if (!Number.isInteger(number) || number < 1) throw new ToolError('invalid_input', `Container number must be a whole number >= 1, got ${number}.`);
+  const service =
+    typeof serviceOrName === 'string' ? project.services.find((s) => s.name === serviceOrName) : serviceOrName;
+  if (!service)
+    throw new ToolError(
+      'not_found',
+      `Service "${String(serviceOrName)}" is not an active service of stack "${project.name}".`,
+    );
+  if (!Number.isInteger(number) || number < 1)
+    throw new ToolError('invalid_input', `Container number must be a whole number >= 1, got ${number}.`);
   const spec = structuredClone(service.spec);
   spec.name = containerNameFor(project.name, service, number);
   spec.labels[COMPOSE_NUMBER] = String(number);

@@ -68,7 +68,11 @@ export class FieldReader {
   }
 
   /** A string; numbers (and, with `booleans`, booleans) are accepted and turned into strings. */
-  string(value: unknown, path: Path, opts: { numbers?: boolean; booleans?: boolean; nonEmpty?: boolean } = {}): string | undefined {
+  string(
+    value: unknown,
+    path: Path,
+    opts: { numbers?: boolean; booleans?: boolean; nonEmpty?: boolean } = {},
+  ): string | undefined {
     let s: string | undefined;
     if (typeof value === 'string') s = value;
     else if (opts.numbers && typeof value === 'number') s = String(value);

@@ -63,10 +63,21 @@ interface FileContext {
 }
 
 export function resolveIncludesAndExtends(data: unknown, opts: ResolveOptions): Resolved {
-  const main: FileContext = { file: opts.configFile ?? MAIN, env: opts.env, ...(opts.workingDir !== undefined ? { dir: opts.workingDir } : {}) };
+  const main: FileContext = {
+    file: opts.configFile ?? MAIN,
+    env: opts.env,
+    ...(opts.workingDir !== undefined ? { dir: opts.workingDir } : {}),
+  };
   const origins = new Map<string, Origin>();
   if (!isRecord(data)) return { data, origins };
-  const top = resolveFile(data, main, { ...opts, state: { loads: 0, cache: new Map(), resolved: new Map() } }, [main.file], origins, undefined);
+  const top = resolveFile(
+    data,
+    main,
+    { ...opts, state: { loads: 0, cache: new Map(), resolved: new Map() } },
+    [main.file],
+    origins,
+    undefined,
+  );
   return { data: top, origins };
 }
 
@@ -94,7 +105,10 @@ function resolveFile(
     const spec = includeEntry(entry, at, report);
     if (!spec) return;
     if (ctx.dir === undefined || !opts.readFile) {
-      report(at, 'include needs the Compose file on disk: give the stack as `file` (inline Compose text has no folder to read from)');
+      report(
+        at,
+        'include needs the Compose file on disk: give the stack as `file` (inline Compose text has no folder to read from)',
+      );
       return;
     }
     if (stack.length >= MAX_DEPTH) {
@@ -107,7 +121,10 @@ function resolveFile(
       report(at, `include cycle: ${[...stack, cycle].join(' -> ')}`);
       return;
     }
-    const projectDir = spec.projectDirectory === undefined ? posix.dirname(paths[0] as string) : posix.resolve(ctx.dir, spec.projectDirectory);
+    const projectDir =
+      spec.projectDirectory === undefined
+        ? posix.dirname(paths[0] as string)
+        : posix.resolve(ctx.dir, spec.projectDirectory);
     const env = includedEnv(spec, projectDir, ctx.dir, at, opts, report);
     if (!env) return;
     let included: Record<string, unknown> | undefined;
@@ -122,9 +139,14 @@ function resolveFile(
       const resolvedBefore = opts.state?.resolved;
       if (resolvedBefore && !resolvedBefore.has(key)) {
         resolvedBefore.set(key, undefined);
-        resolvedBefore.set(key, rebaseTop(resolveFile(loaded.data, fileCtx, opts, [...stack, path], origins, own), projectDir));
+        resolvedBefore.set(
+          key,
+          rebaseTop(resolveFile(loaded.data, fileCtx, opts, [...stack, path], origins, own), projectDir),
+        );
       }
-      const resolved = resolvedBefore?.get(key) ?? rebaseTop(resolveFile(loaded.data, fileCtx, opts, [...stack, path], origins, own), projectDir);
+      const resolved =
+        resolvedBefore?.get(key) ??
+        rebaseTop(resolveFile(loaded.data, fileCtx, opts, [...stack, path], origins, own), projectDir);
       included = included ? mergeTop(included, resolved) : resolved;
       for (const section of ['services', 'networks', 'volumes'] as const) {
         for (const key of Object.keys(isRecord(resolved[section]) ? resolved[section] : {})) {
@@ -144,7 +166,11 @@ function reporter(opts: ResolveOptions, origin: Origin | undefined): Report {
   if (!origin) return (path, message) => opts.issues.add(path, message);
   return (path, message) => {
     const line = origin.locate(path);
-    opts.issues.issues.push({ path: `${origin.file}: ${formatPath(path)}`, ...(line !== undefined ? { line } : {}), message });
+    opts.issues.issues.push({
+      path: `${origin.file}: ${formatPath(path)}`,
+      ...(line !== undefined ? { line } : {}),
+      message,
+    });
   };
 }
 
@@ -163,7 +189,8 @@ function includeEntry(entry: unknown, at: KeyPath, report: Report): IncludeSpec 
   const read = new FieldReader(new IssueCollector());
   read.keys(entry, at, K.INCLUDE_KEYS);
   for (const i of read.issues.issues) report(at, i.message);
-  const paths = typeof entry.path === 'string' ? [entry.path] : Array.isArray(entry.path) ? entry.path.map(String) : undefined;
+  const paths =
+    typeof entry.path === 'string' ? [entry.path] : Array.isArray(entry.path) ? entry.path.map(String) : undefined;
   if (!paths?.length || paths.some((p) => !p.trim())) {
     report([...at, 'path'], 'expected a file path or a list of paths');
     return undefined;
@@ -177,7 +204,12 @@ function includeEntry(entry: unknown, at: KeyPath, report: Report): IncludeSpec 
     spec.projectDirectory = entry.project_directory;
   }
   if (entry.env_file !== undefined) {
-    const files = typeof entry.env_file === 'string' ? [entry.env_file] : Array.isArray(entry.env_file) ? entry.env_file.map(String) : undefined;
+    const files =
+      typeof entry.env_file === 'string'
+        ? [entry.env_file]
+        : Array.isArray(entry.env_file)
+          ? entry.env_file.map(String)
+          : undefined;
     if (!files) {
       report([...at, 'env_file'], 'expected a path or a list of paths');
       return undefined;
@@ -191,11 +223,19 @@ function includeEntry(entry: unknown, at: KeyPath, report: Report): IncludeSpec 
  * An included file's variables: its env_file(s) (default: `.env` in its project directory)
  * over the including file's, the explicit variables over both.
  */
-function includedEnv(spec: IncludeSpec, projectDir: string, includingDir: string, at: KeyPath, opts: ResolveOptions, report: Report): InterpolationEnv | undefined {
+function includedEnv(
+  spec: IncludeSpec,
+  projectDir: string,
+  includingDir: string,
+  at: KeyPath,
+  opts: ResolveOptions,
+  report: Report,
+): InterpolationEnv | undefined {
   const readFile = opts.readFile as ReadFile;
   const fromFiles: Record<string, string> = {};
   try {
-    if (spec.envFiles === undefined) Object.assign(fromFiles, loadDotEnvFile(projectDir, readFile, opts.explicitEnv, opts.env));
+    if (spec.envFiles === undefined)
+      Object.assign(fromFiles, loadDotEnvFile(projectDir, readFile, opts.explicitEnv, opts.env));
     for (const f of spec.envFiles ?? []) {
       // Like `path`, env_file is relative to the including file's folder.
       const path = posix.resolve(includingDir, f);
@@ -203,7 +243,10 @@ function includedEnv(spec: IncludeSpec, projectDir: string, includingDir: string
         report([...at, 'env_file'], `env_file "${path}" not found`);
         return undefined;
       }
-      Object.assign(fromFiles, loadDotEnvFile(includingDir, readFile, opts.explicitEnv, { ...opts.env, ...fromFiles }, f));
+      Object.assign(
+        fromFiles,
+        loadDotEnvFile(includingDir, readFile, opts.explicitEnv, { ...opts.env, ...fromFiles }, f),
+      );
     }
   } catch (err) {
     if (!isToolError(err)) throw err;
@@ -281,14 +324,23 @@ function mergeTop(base: Record<string, unknown>, over: Record<string, unknown>):
 }
 
 /** Adds an included file's services, networks and volumes; a name defined on both sides is refused. */
-function mergeIncluded(out: Record<string, unknown>, included: Record<string, unknown>, at: KeyPath, report: Report, what: string): void {
+function mergeIncluded(
+  out: Record<string, unknown>,
+  included: Record<string, unknown>,
+  at: KeyPath,
+  report: Report,
+  what: string,
+): void {
   for (const section of ['services', 'networks', 'volumes'] as const) {
     const theirs = included[section];
     if (!isRecord(theirs)) continue;
     const ours: Record<string, unknown> = isRecord(out[section]) ? { ...out[section] } : {};
     for (const [key, value] of Object.entries(theirs)) {
       if (key in ours && JSON.stringify(ours[key]) !== JSON.stringify(value)) {
-        report(at, `${section.slice(0, -1)} "${key}" is defined both here and in the included ${what}: rename one of them (or remove one definition)`);
+        report(
+          at,
+          `${section.slice(0, -1)} "${key}" is defined both here and in the included ${what}: rename one of them (or remove one definition)`,
+        );
         continue;
       }
       ours[key] = value;
@@ -300,11 +352,19 @@ function mergeIncluded(out: Record<string, unknown>, included: Record<string, un
 // ---------------------------------------------------------------------------
 // extends
 
-function resolveExtends(services: Record<string, unknown>, ctx: FileContext, opts: ResolveOptions, report: Report): Record<string, unknown> {
+function resolveExtends(
+  services: Record<string, unknown>,
+  ctx: FileContext,
+  opts: ResolveOptions,
+  report: Report,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const name of Object.keys(services)) {
     const svc = services[name];
-    out[name] = isRecord(svc) && svc.extends !== undefined ? extendService(name, services, ctx, opts, report, []) ?? withoutExtends(svc) : svc;
+    out[name] =
+      isRecord(svc) && svc.extends !== undefined
+        ? (extendService(name, services, ctx, opts, report, []) ?? withoutExtends(svc))
+        : svc;
   }
   return out;
 }
@@ -342,7 +402,8 @@ function extendService(
   if (typeof ext === 'string') base = ext;
   else if (isRecord(ext)) {
     for (const key of Object.keys(ext)) {
-      if (!(K.EXTENDS_KEYS as readonly string[]).includes(key)) report([...at, key], `unknown key "${key}" (extends takes service and file)`);
+      if (!(K.EXTENDS_KEYS as readonly string[]).includes(key))
+        report([...at, key], `unknown key "${key}" (extends takes service and file)`);
     }
     if (typeof ext.service === 'string' && ext.service) base = ext.service;
     if (ext.file !== undefined) {
@@ -358,7 +419,10 @@ function extendService(
   let baseCtx = ctx;
   if (file !== undefined) {
     if (ctx.dir === undefined || !opts.readFile) {
-      report(at, 'extends with "file" needs the Compose file on disk: give the stack as `file`, or define the base service in this file');
+      report(
+        at,
+        'extends with "file" needs the Compose file on disk: give the stack as `file`, or define the base service in this file',
+      );
       return undefined;
     }
     const path = posix.resolve(ctx.dir, file);
@@ -371,7 +435,10 @@ function extendService(
     baseServices = loaded.data.services;
     baseCtx = { file: path, dir: posix.dirname(path), env: ctx.env };
   } else if (!isRecord(services[base])) {
-    report(at, `service "${base}" is not defined in this file${ctx.file === MAIN ? '' : ` (${ctx.file})`}: define it, or add "file:" naming the file that does`);
+    report(
+      at,
+      `service "${base}" is not defined in this file${ctx.file === MAIN ? '' : ` (${ctx.file})`}: define it, or add "file:" naming the file that does`,
+    );
     return undefined;
   }
   let resolvedBase = extendService(base, baseServices, baseCtx, opts, report, [...chain, id]);
@@ -396,10 +463,12 @@ function absolute(p: string, dir: string): string {
 function rebaseVolume(v: unknown, dir: string): unknown {
   if (typeof v === 'string') {
     const parts = v.split(':');
-    if (parts.length >= 2 && (parts[0] as string).startsWith('.')) return [absolute(parts[0] as string, dir), ...parts.slice(1)].join(':');
+    if (parts.length >= 2 && (parts[0] as string).startsWith('.'))
+      return [absolute(parts[0] as string, dir), ...parts.slice(1)].join(':');
     return v;
   }
-  if (isRecord(v) && v.type === 'bind' && typeof v.source === 'string') return { ...v, source: absolute(v.source, dir) };
+  if (isRecord(v) && v.type === 'bind' && typeof v.source === 'string')
+    return { ...v, source: absolute(v.source, dir) };
   return v;
 }
 
@@ -408,18 +477,27 @@ function rebaseService(svc: Record<string, unknown>, dir: string): Record<string
   if (Array.isArray(out.volumes)) out.volumes = out.volumes.map((v) => rebaseVolume(v, dir));
   if (typeof out.env_file === 'string') out.env_file = absolute(out.env_file, dir);
   else if (Array.isArray(out.env_file)) {
-    out.env_file = out.env_file.map((f) => (typeof f === 'string' ? absolute(f, dir) : isRecord(f) && typeof f.path === 'string' ? { ...f, path: absolute(f.path, dir) } : f));
+    out.env_file = out.env_file.map((f) =>
+      typeof f === 'string'
+        ? absolute(f, dir)
+        : isRecord(f) && typeof f.path === 'string'
+          ? { ...f, path: absolute(f.path, dir) }
+          : f,
+    );
   }
   if (typeof out.build === 'string') out.build = absolute(out.build, dir);
   else if (isRecord(out.build) && typeof out.build.context === 'string' && !/^[a-z]+:\/\//.test(out.build.context)) {
     out.build = { ...out.build, context: absolute(out.build.context, dir) };
   }
-  if (isRecord(out.extends) && typeof out.extends.file === 'string') out.extends = { ...out.extends, file: absolute(out.extends.file, dir) };
+  if (isRecord(out.extends) && typeof out.extends.file === 'string')
+    out.extends = { ...out.extends, file: absolute(out.extends.file, dir) };
   return out;
 }
 
 function rebaseTop(top: Record<string, unknown>, dir: string): Record<string, unknown> {
   if (!isRecord(top.services)) return top;
-  const services = Object.fromEntries(Object.entries(top.services).map(([k, v]) => [k, isRecord(v) ? rebaseService(v, dir) : v]));
+  const services = Object.fromEntries(
+    Object.entries(top.services).map(([k, v]) => [k, isRecord(v) ? rebaseService(v, dir) : v]),
+  );
   return { ...top, services };
 }

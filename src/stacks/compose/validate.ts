@@ -32,7 +32,13 @@ export function validateComposeFile(data: unknown, opts: ValidateOptions): Compo
   }
   const top = read.map(data, []);
   if (!top) return file;
-  read.keys(top, [], [...K.TOP_LEVEL_KEYS, ...K.TOP_LEVEL_KEYS_MORE, ...K.FILE_SOURCE_SECTIONS], K.TOP_LEVEL_UNSUPPORTED, K.UNSUPPORTED_HINTS_MORE);
+  read.keys(
+    top,
+    [],
+    [...K.TOP_LEVEL_KEYS, ...K.TOP_LEVEL_KEYS_MORE, ...K.FILE_SOURCE_SECTIONS],
+    K.TOP_LEVEL_UNSUPPORTED,
+    K.UNSUPPORTED_HINTS_MORE,
+  );
   if (top.name !== undefined) {
     const name = read.string(top.name, ['name'], { nonEmpty: true });
     if (name !== undefined) file.name = name;
@@ -57,7 +63,12 @@ export function validateComposeFile(data: unknown, opts: ValidateOptions): Compo
     ...(opts.workingDir !== undefined ? { workingDir: opts.workingDir } : {}),
     ...(opts.readFile ? { readFile: opts.readFile } : {}),
     ...(opts.modeText ? { modeText: opts.modeText } : {}),
-    fileSources: readFileSources(top, { read, env: opts.env, resolvePath: (p: string) => resolveHostPath(p, opts), ...(opts.readFile ? { readFile: opts.readFile } : {}) }),
+    fileSources: readFileSources(top, {
+      read,
+      env: opts.env,
+      resolvePath: (p: string) => resolveHostPath(p, opts),
+      ...(opts.readFile ? { readFile: opts.readFile } : {}),
+    }),
     ...(opts.homeDir !== undefined ? { homeDir: opts.homeDir } : {}),
     ...(opts.warnings ? { warnings: opts.warnings } : {}),
   };
@@ -84,7 +95,12 @@ function definitions<T>(
 }
 
 /** `external: true` or the older `external: {name: x}`; reports keys that cannot go with it. */
-function externalOf(section: string, key: string, cfg: Record<string, unknown>, read: FieldReader): { external: boolean; name?: string } {
+function externalOf(
+  section: string,
+  key: string,
+  cfg: Record<string, unknown>,
+  read: FieldReader,
+): { external: boolean; name?: string } {
   const at = [section, key, 'external'];
   if (cfg.external === undefined) return { external: false };
   let external: boolean | undefined;
@@ -98,7 +114,10 @@ function externalOf(section: string, key: string, cfg: Record<string, unknown>, 
   if (external) {
     for (const other of Object.keys(cfg)) {
       if (other !== 'external' && other !== 'name' && !other.startsWith('x-')) {
-        read.add([section, key, other], `"${other}" cannot be combined with external: an external ${section.slice(0, -1)} is used as it is`);
+        read.add(
+          [section, key, other],
+          `"${other}" cannot be combined with external: an external ${section.slice(0, -1)} is used as it is`,
+        );
       }
     }
   }
@@ -145,7 +164,8 @@ function common(
   read: FieldReader,
   legacyExternalName: string | undefined,
 ): void {
-  const name = cfg.name === undefined ? legacyExternalName : read.string(cfg.name, [...path, 'name'], { nonEmpty: true });
+  const name =
+    cfg.name === undefined ? legacyExternalName : read.string(cfg.name, [...path, 'name'], { nonEmpty: true });
   if (name !== undefined) def.name = name;
   if (cfg.driver !== undefined) {
     const driver = read.string(cfg.driver, [...path, 'driver'], { nonEmpty: true });
@@ -180,11 +200,16 @@ function ipamOf(value: unknown, path: string[], read: FieldReader): NetworkIpam 
     if (!c) return;
     read.keys(c, at, K.IPAM_CONFIG_KEYS);
     const pool: NetworkIpam['config'][number] = {};
-    for (const [key, prop, kind] of [['subnet', 'subnet', 'cidr'], ['ip_range', 'ipRange', 'cidr'], ['gateway', 'gateway', 'ip']] as const) {
+    for (const [key, prop, kind] of [
+      ['subnet', 'subnet', 'cidr'],
+      ['ip_range', 'ipRange', 'cidr'],
+      ['gateway', 'gateway', 'ip'],
+    ] as const) {
       if (c[key] === undefined) continue;
       const v = read.string(c[key], [...at, key], { nonEmpty: true })?.trim();
       if (v === undefined) continue;
-      if (kind === 'ip' ? isIP(v) === 0 : !isCidr(v)) read.add([...at, key], kind === 'ip' ? 'expected an IP address' : 'expected a subnet like 172.28.0.0/16');
+      if (kind === 'ip' ? isIP(v) === 0 : !isCidr(v))
+        read.add([...at, key], kind === 'ip' ? 'expected an IP address' : 'expected a subnet like 172.28.0.0/16');
       else pool[prop] = v;
     }
     if (c.aux_addresses !== undefined) {
@@ -200,5 +225,7 @@ function isCidr(v: string): boolean {
   const [ip = '', bits, ...rest] = v.split('/');
   const version = isIP(ip);
   const n = Number(bits);
-  return rest.length === 0 && version !== 0 && bits !== undefined && /^\d+$/.test(bits) && n <= (version === 4 ? 32 : 128);
+  return (
+    rest.length === 0 && version !== 0 && bits !== undefined && /^\d+$/.test(bits) && n <= (version === 4 ? 32 : 128)
+  );
 }

@@ -101,8 +101,10 @@ function loggingOf(value: unknown, path: Path, read: FieldReader): ContainerExtr
   const map = read.map(value, path);
   if (!map) return undefined;
   read.keys(map, path, ['driver', 'options']);
-  const driver = map.driver === undefined ? 'json-file' : read.string(map.driver, [...path, 'driver'], { nonEmpty: true });
-  const options = map.options === undefined || map.options === null ? {} : read.stringMap(map.options, [...path, 'options']);
+  const driver =
+    map.driver === undefined ? 'json-file' : read.string(map.driver, [...path, 'driver'], { nonEmpty: true });
+  const options =
+    map.options === undefined || map.options === null ? {} : read.stringMap(map.options, [...path, 'options']);
   return driver === undefined || options === undefined ? undefined : { driver: driver.trim(), options };
 }
 
@@ -127,7 +129,11 @@ export function extrasOf(svc: Record<string, unknown>, path: Path, read: FieldRe
     const d = read.string(svc.domainname, at('domainname'), { nonEmpty: true });
     if (d !== undefined) x.domainname = d;
   }
-  for (const [key, field] of [['read_only', 'readOnly'], ['stdin_open', 'stdinOpen'], ['tty', 'tty']] as const) {
+  for (const [key, field] of [
+    ['read_only', 'readOnly'],
+    ['stdin_open', 'stdinOpen'],
+    ['tty', 'tty'],
+  ] as const) {
     if (svc[key] === undefined) continue;
     const b = read.bool(svc[key], at(key));
     if (b !== undefined) x[field] = b;
@@ -189,9 +195,12 @@ export function restartPolicyOf(value: unknown, path: Path, read: FieldReader): 
     read.add([...path, 'condition'], 'expected none, on-failure or any');
     return undefined;
   }
-  const attempts = map.max_attempts === undefined ? undefined : read.int(map.max_attempts, [...path, 'max_attempts'], 0);
+  const attempts =
+    map.max_attempts === undefined ? undefined : read.int(map.max_attempts, [...path, 'max_attempts'], 0);
   // The Engine takes a retry count only with on-failure.
-  return read.attempt(path, () => parseRestart(name === 'on-failure' && attempts ? `${name}:${attempts}` : name, 'deploy.restart_policy'));
+  return read.attempt(path, () =>
+    parseRestart(name === 'on-failure' && attempts ? `${name}:${attempts}` : name, 'deploy.restart_policy'),
+  );
 }
 
 /** pull_policy: always, never, missing (if_not_present is its old name). `build` belongs to building. */

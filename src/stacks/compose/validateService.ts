@@ -22,7 +22,13 @@ import {
 import type { InterpolationEnv } from './interpolate.js';
 import { formatPath, type PathSegment } from './issues.js';
 import * as K from './keys.js';
-import { DEPENDS_CONDITIONS, type DependsCondition, type ServiceDefinition, type ServiceDependency, type ServiceNetworkRef } from './model.js';
+import {
+  DEPENDS_CONDITIONS,
+  type DependsCondition,
+  type ServiceDefinition,
+  type ServiceDependency,
+  type ServiceNetworkRef,
+} from './model.js';
 import { parseDotEnv, type ReadFile } from './parse.js';
 import { isRecord, type FieldReader } from './reader.js';
 import { serviceFilesOf, type FileSources } from './fileSources.js';
@@ -63,12 +69,18 @@ export function validateService(name: string, raw: unknown, ctx: ServiceContext)
   if (!SERVICE_NAME.test(name)) read.add(path, `invalid service name "${name}": use letters, digits, "_", "." or "-"`);
   const svc = read.map(raw, path);
   if (!svc) return undefined;
-  read.keys(svc, path, [...K.SERVICE_KEYS, ...K.SERVICE_KEYS_MORE], K.SERVICE_UNSUPPORTED, { ...K.SERVICE_UNSUPPORTED_HINTS, ...K.UNSUPPORTED_HINTS_MORE });
+  read.keys(svc, path, [...K.SERVICE_KEYS, ...K.SERVICE_KEYS_MORE], K.SERVICE_UNSUPPORTED, {
+    ...K.SERVICE_UNSUPPORTED_HINTS,
+    ...K.UNSUPPORTED_HINTS_MORE,
+  });
 
   const at = (key: string): Path => [...path, key];
   const image = svc.image === undefined ? undefined : read.string(svc.image, at('image'), { nonEmpty: true });
   if (svc.image === undefined && svc.build === undefined) {
-    read.add(path, '"image" or "build" is required: add "image: NAME" naming an image the Engine has (or can pull), or "build:" with the folder to build it from');
+    read.add(
+      path,
+      '"image" or "build" is required: add "image: NAME" naming an image the Engine has (or can pull), or "build:" with the folder to build it from',
+    );
   }
 
   const def: ServiceDefinition = {
@@ -91,13 +103,22 @@ export function validateService(name: string, raw: unknown, ctx: ServiceContext)
   if (svc.volumes !== undefined) def.mounts = mountsOf(svc.volumes, at('volumes'), ctx);
   if (svc.network_mode !== undefined) {
     assign(def, 'networkMode', networkModeOf(svc.network_mode, at('network_mode'), ctx));
-    if (svc.networks !== undefined) read.add(at('network_mode'), 'cannot be combined with "networks": give one of the two');
-  } else def.networks = svc.networks === undefined ? [{ key: 'default', aliases: [] }] : networksOf(svc.networks, at('networks'), ctx);
+    if (svc.networks !== undefined)
+      read.add(at('network_mode'), 'cannot be combined with "networks": give one of the two');
+  } else
+    def.networks =
+      svc.networks === undefined ? [{ key: 'default', aliases: [] }] : networksOf(svc.networks, at('networks'), ctx);
   if (svc.depends_on !== undefined) def.dependsOn = dependsOnOf(name, svc.depends_on, at('depends_on'), ctx);
-  if (svc.healthcheck !== undefined) assign(def, 'healthcheck', healthcheckOf(svc.healthcheck, at('healthcheck'), read));
+  if (svc.healthcheck !== undefined)
+    assign(def, 'healthcheck', healthcheckOf(svc.healthcheck, at('healthcheck'), read));
   if (svc.restart !== undefined) {
     const r = read.string(svc.restart, at('restart'));
-    if (r !== undefined) assign(def, 'restart', read.attempt(at('restart'), () => parseRestart(r)));
+    if (r !== undefined)
+      assign(
+        def,
+        'restart',
+        read.attempt(at('restart'), () => parseRestart(r)),
+      );
   }
   applyResources(def, svc, path, read);
   if (isRecord(svc.deploy) && svc.deploy.restart_policy !== undefined) {
@@ -106,16 +127,25 @@ export function validateService(name: string, raw: unknown, ctx: ServiceContext)
   }
   assign(def, 'extra', extrasOf(svc, path, read));
   if (def.replicas > 1 && def.networks.some((n) => n.ipv4Address !== undefined || n.ipv6Address !== undefined)) {
-    read.add(at('networks'), `a fixed ipv4_address/ipv6_address cannot be used with ${def.replicas} replicas: addresses are unique`);
+    read.add(
+      at('networks'),
+      `a fixed ipv4_address/ipv6_address cannot be used with ${def.replicas} replicas: addresses are unique`,
+    );
   }
-  if (svc.platform !== undefined) assign(def, 'platform', read.string(svc.platform, at('platform'), { nonEmpty: true }));
-  if (svc.volumes_from !== undefined) assign(def, 'volumesFrom', volumesFromOf(svc.volumes_from, at('volumes_from'), ctx));
+  if (svc.platform !== undefined)
+    assign(def, 'platform', read.string(svc.platform, at('platform'), { nonEmpty: true }));
+  if (svc.volumes_from !== undefined)
+    assign(def, 'volumesFrom', volumesFromOf(svc.volumes_from, at('volumes_from'), ctx));
   if (svc.links !== undefined) assign(def, 'links', linksOf(name, svc.links, at('links'), ctx));
   if (svc.external_links !== undefined && read.list(svc.external_links, at('external_links'))) {
-    ctx.warnings?.push(`services.${name}.external_links: not applied; reach those containers by joining a shared (external) network instead.`);
+    ctx.warnings?.push(
+      `services.${name}.external_links: not applied; reach those containers by joining a shared (external) network instead.`,
+    );
   }
   if (svc.annotations !== undefined && read.keyValues(svc.annotations, at('annotations'))) {
-    ctx.warnings?.push(`services.${name}.annotations: not applied (the Engine API this server targets has no container annotations).`);
+    ctx.warnings?.push(
+      `services.${name}.annotations: not applied (the Engine API this server targets has no container annotations).`,
+    );
   }
   if (svc.attach !== undefined) read.bool(svc.attach, at('attach'));
   // Compose starts what a service links to, shares a network or volumes with, before it.
@@ -125,17 +155,24 @@ export function validateService(name: string, raw: unknown, ctx: ServiceContext)
     ...(def.volumesFrom ?? []).filter((v) => !v.startsWith('container:')).map((v) => v.split(':')[0] as string),
   ];
   for (const service of implicit) {
-    if (service !== name && !def.dependsOn.some((d) => d.service === service)) def.dependsOn.push({ service, condition: 'service_started' });
+    if (service !== name && !def.dependsOn.some((d) => d.service === service))
+      def.dependsOn.push({ service, condition: 'service_started' });
   }
   if (svc.develop !== undefined) read.map(svc.develop, at('develop'));
   if (svc.labels !== undefined) def.labels = labelsOf(svc.labels, at('labels'), read);
   if (svc.container_name !== undefined) {
     const n = read.string(svc.container_name, at('container_name'));
     if (n !== undefined && !CONTAINER_NAME.test(n)) read.add(at('container_name'), `invalid container name "${n}"`);
-    else if (n !== undefined && def.replicas > 1) read.add(at('container_name'), `cannot be used with ${def.replicas} replicas: container names are unique`);
+    else if (n !== undefined && def.replicas > 1)
+      read.add(at('container_name'), `cannot be used with ${def.replicas} replicas: container names are unique`);
     else assign(def, 'containerName', n);
   }
-  for (const [key, field] of [['hostname', 'hostname'], ['working_dir', 'workingDir'], ['user', 'user'], ['stop_signal', 'stopSignal']] as const) {
+  for (const [key, field] of [
+    ['hostname', 'hostname'],
+    ['working_dir', 'workingDir'],
+    ['user', 'user'],
+    ['stop_signal', 'stopSignal'],
+  ] as const) {
     if (svc[key] !== undefined) assign(def, field, read.string(svc[key], at(key), { numbers: true, nonEmpty: true }));
   }
   if (svc.working_dir !== undefined && def.workingDir !== undefined && !def.workingDir.startsWith('/')) {
@@ -152,8 +189,12 @@ export function validateService(name: string, raw: unknown, ctx: ServiceContext)
   assign(def, 'security', securityOf(svc, path, read));
   const sources = ctx.fileSources ?? { secrets: new Map(), configs: new Map(), variables: [] };
   const files = [
-    ...(svc.secrets === undefined ? [] : serviceFilesOf('secret', svc.secrets, at('secrets'), read, sources, ctx.modeText)),
-    ...(svc.configs === undefined ? [] : serviceFilesOf('config', svc.configs, at('configs'), read, sources, ctx.modeText)),
+    ...(svc.secrets === undefined
+      ? []
+      : serviceFilesOf('secret', svc.secrets, at('secrets'), read, sources, ctx.modeText)),
+    ...(svc.configs === undefined
+      ? []
+      : serviceFilesOf('config', svc.configs, at('configs'), read, sources, ctx.modeText)),
   ];
   if (files.length > 0) def.files = files;
   if (svc.build !== undefined) assign(def, 'build', buildOf(svc.build, at('build'), ctx));
@@ -222,7 +263,11 @@ function readEnvFile(file: string, path: Path, ctx: ServiceContext, required = t
   }
   const text = ctx.readFile(full, 'env_file');
   if (text === undefined) {
-    if (required) ctx.read.add(path, `env_file "${full}" not found: create it, or mark it optional with {path: ..., required: false}`);
+    if (required)
+      ctx.read.add(
+        path,
+        `env_file "${full}" not found: create it, or mark it optional with {path: ..., required: false}`,
+      );
     return {};
   }
   // Values may refer to variables of the interpolation environment and to earlier lines, as in Compose.
@@ -230,11 +275,18 @@ function readEnvFile(file: string, path: Path, ctx: ServiceContext, required = t
 }
 
 /** Absolute paths as they are; `~/` from HOME; relative ones against the project directory. */
-export function resolveHostPath(p: string, ctx: Pick<ServiceContext, 'env' | 'workingDir' | 'homeDir'>): string | undefined {
+export function resolveHostPath(
+  p: string,
+  ctx: Pick<ServiceContext, 'env' | 'workingDir' | 'homeDir'>,
+): string | undefined {
   if (p.startsWith('/')) return posix.normalize(p);
   if (p === '~' || p.startsWith('~/')) {
     const home = ctx.homeDir;
-    if (!home) throw new ToolError('invalid_input', `cannot expand "~" in "${p}": it means the server's home folder, which is not known here; give an absolute path`);
+    if (!home)
+      throw new ToolError(
+        'invalid_input',
+        `cannot expand "~" in "${p}": it means the server's home folder, which is not known here; give an absolute path`,
+      );
     return posix.join(home, p.slice(1));
   }
   return ctx.workingDir === undefined ? undefined : posix.resolve(ctx.workingDir, p);
@@ -272,7 +324,11 @@ function mountsOf(value: unknown, path: Path, ctx: ServiceContext) {
     }
     const resolveBind = (p: string) => {
       const full = resolveHostPath(p, ctx);
-      if (full === undefined) throw new ToolError('invalid_input', `cannot resolve bind source "${p}": relative paths need the project directory`);
+      if (full === undefined)
+        throw new ToolError(
+          'invalid_input',
+          `cannot resolve bind source "${p}": relative paths need the project directory`,
+        );
       return full;
     };
     const mount = read.attempt(at, () => parseVolume(item as string | VolumeObject, 'volume', resolveBind));
@@ -289,7 +345,8 @@ function networksOf(value: unknown, path: Path, ctx: ServiceContext): ServiceNet
   const { read } = ctx;
   const refs: ServiceNetworkRef[] = [];
   const add = (key: string, aliases: string[], at: Path) => {
-    if (key !== 'default' && !ctx.networkKeys.has(key)) read.add(at, `network "${key}" is not declared under the top-level "networks"`);
+    if (key !== 'default' && !ctx.networkKeys.has(key))
+      read.add(at, `network "${key}" is not declared under the top-level "networks"`);
     else refs.push({ key, aliases });
   };
   if (Array.isArray(value)) {
@@ -307,10 +364,14 @@ function networksOf(value: unknown, path: Path, ctx: ServiceContext): ServiceNet
       add(key, aliases, at);
       const ref = refs.at(-1);
       if (ref?.key !== key) continue;
-      for (const [field, prop, version] of [['ipv4_address', 'ipv4Address', 4], ['ipv6_address', 'ipv6Address', 6]] as const) {
+      for (const [field, prop, version] of [
+        ['ipv4_address', 'ipv4Address', 4],
+        ['ipv6_address', 'ipv6Address', 6],
+      ] as const) {
         if (opts[field] === undefined) continue;
         const ip = read.string(opts[field], [...at, field], { nonEmpty: true });
-        if (ip !== undefined && isIP(ip.trim()) !== version) read.add([...at, field], `expected an IPv${version} address`);
+        if (ip !== undefined && isIP(ip.trim()) !== version)
+          read.add([...at, field], `expected an IPv${version} address`);
         else if (ip !== undefined) ref[prop] = ip.trim();
       }
     }
@@ -395,18 +456,30 @@ function applyResources(def: ServiceDefinition, svc: Record<string, unknown>, pa
     const limits = resources.limits === undefined ? {} : (read.map(resources.limits, limitsPath) ?? {});
     read.keys(limits, limitsPath, K.LIMITS_KEYS, K.LIMITS_UNSUPPORTED);
     if (limits.memory !== undefined) {
-      if (memory !== undefined) read.add([...limitsPath, 'memory'], 'set either mem_limit or deploy.resources.limits.memory, not both');
+      if (memory !== undefined)
+        read.add([...limitsPath, 'memory'], 'set either mem_limit or deploy.resources.limits.memory, not both');
       memory = limits.memory;
     }
     if (limits.cpus !== undefined) {
-      if (cpus !== undefined) read.add([...limitsPath, 'cpus'], 'set either cpus or deploy.resources.limits.cpus, not both');
+      if (cpus !== undefined)
+        read.add([...limitsPath, 'cpus'], 'set either cpus or deploy.resources.limits.cpus, not both');
       cpus = limits.cpus;
     }
   }
   const where = (key: string, limitsKey: string): Path =>
     svc[key] !== undefined ? [...path, key] : [...path, 'deploy', 'resources', 'limits', limitsKey];
-  if (memory !== undefined) assign(def, 'memoryBytes', read.attempt(where('mem_limit', 'memory'), () => parseMemory(memory as string | number)));
-  if (cpus !== undefined) assign(def, 'nanoCpus', read.attempt(where('cpus', 'cpus'), () => parseCpus(cpus as string | number)));
+  if (memory !== undefined)
+    assign(
+      def,
+      'memoryBytes',
+      read.attempt(where('mem_limit', 'memory'), () => parseMemory(memory as string | number)),
+    );
+  if (cpus !== undefined)
+    assign(
+      def,
+      'nanoCpus',
+      read.attempt(where('cpus', 'cpus'), () => parseCpus(cpus as string | number)),
+    );
 }
 
 export function labelsOf(value: unknown, path: Path, read: FieldReader): Record<string, string> {
@@ -472,7 +545,10 @@ function networkModeOf(value: unknown, path: Path, ctx: ServiceContext): string 
   if (lower === 'none' || lower === 'host' || lower === 'bridge') return lower;
   const m = /^(service|container):\s*([a-zA-Z0-9][a-zA-Z0-9_.-]*)$/i.exec(v);
   if (!m) {
-    ctx.read.add(path, 'expected none, host, bridge, "service:NAME" or "container:NAME" (to join networks, use "networks")');
+    ctx.read.add(
+      path,
+      'expected none, host, bridge, "service:NAME" or "container:NAME" (to join networks, use "networks")',
+    );
     return undefined;
   }
   const kind = (m[1] as string).toLowerCase();
@@ -497,7 +573,10 @@ function volumesFromOf(value: unknown, path: Path, ctx: ServiceContext): string[
       return [];
     }
     if (!isContainer && !ctx.serviceNames.has(ref)) {
-      ctx.read.add([...path, i], `unknown service "${ref}": name a service of this file, or "container:NAME" for another container`);
+      ctx.read.add(
+        [...path, i],
+        `unknown service "${ref}": name a service of this file, or "container:NAME" for another container`,
+      );
       return [];
     }
     return [entry.trim()];
@@ -505,7 +584,12 @@ function volumesFromOf(value: unknown, path: Path, ctx: ServiceContext): string[
 }
 
 /** `links: [db, "db:database"]`: Compose makes the alias resolve to the service; it also orders startup. */
-function linksOf(self: string, value: unknown, path: Path, ctx: ServiceContext): { service: string; alias: string }[] | undefined {
+function linksOf(
+  self: string,
+  value: unknown,
+  path: Path,
+  ctx: ServiceContext,
+): { service: string; alias: string }[] | undefined {
   const list = ctx.read.list(value, path);
   if (!list) return undefined;
   return list.flatMap((entry, i) => {
@@ -515,7 +599,10 @@ function linksOf(self: string, value: unknown, path: Path, ctx: ServiceContext):
       return [];
     }
     if (!ctx.serviceNames.has(service) || service === self) {
-      ctx.read.add([...path, i], `unknown service "${service}": links name another service of this file (for other containers, use a shared network)`);
+      ctx.read.add(
+        [...path, i],
+        `unknown service "${service}": links name another service of this file (for other containers, use a shared network)`,
+      );
       return [];
     }
     return [{ service, alias }];

@@ -30,9 +30,13 @@ export async function failureContext(ctx: ToolContext, id: string): Promise<stri
   try {
     const c = await inspectContainer(ctx.engine, id);
     const last = c.State.Health?.Log?.at(-1);
-    if (last) parts.push(`last healthcheck (exit ${last.ExitCode}): ${last.Output.trim().slice(0, 500) || '(no output)'}`);
+    if (last)
+      parts.push(`last healthcheck (exit ${last.ExitCode}): ${last.Output.trim().slice(0, 500) || '(no output)'}`);
     const logs = await readLogs(ctx.engine, id, c.Config.Tty ?? false, { tail: LOG_LINES_ON_FAILURE, maxBytes: 4096 });
-    const text = [logs.stdout, logs.stderr].filter((s) => s.trim()).join('\n').trim();
+    const text = [logs.stdout, logs.stderr]
+      .filter((s) => s.trim())
+      .join('\n')
+      .trim();
     parts.push(text ? `last log lines:\n${text}` : 'no log output');
   } catch {
     // Best effort: the container may already be gone.
@@ -61,17 +65,37 @@ export const deployContainerTool = defineTool({
   async handler(args, ctx) {
     const wanted = withDefaultLimits(ctx.config.policy, toContainerSpec(args, ctx.config.instanceLabel));
     // The policy and host-access model; what passed is the normalised spec, and that is what is created.
-    const spec = await vetContainerSpec(ctx.engine, ctx.config, wanted, `container ${wanted.name ?? wanted.image}`, ctx.signal);
+    const spec = await vetContainerSpec(
+      ctx.engine,
+      ctx.config,
+      wanted,
+      `container ${wanted.name ?? wanted.image}`,
+      ctx.signal,
+    );
     // configuration_validation's host-port check: the Engine would only notice at start, after create.
     const host = ctx.config.docker.host;
     const taken = (
-      await checkContainerOnEngine(ctx.engine, spec, { pull: args.pull ?? 'missing', engineIsLocal: !host || host.startsWith('unix://'), signal: ctx.signal, only: new Set(['port'] as const) })
+      await checkContainerOnEngine(ctx.engine, spec, {
+        pull: args.pull ?? 'missing',
+        engineIsLocal: !host || host.startsWith('unix://'),
+        signal: ctx.signal,
+        only: new Set(['port'] as const),
+      })
     ).filter((f) => f.severity === 'error');
     if (taken.length) {
-      throw new ToolError('conflict', `Cannot deploy container ${spec.name ?? spec.image}; nothing was changed:\n${taken.map((f) => `- ${formatFinding(f)}. ${f.fix}`).join('\n')}`);
+      throw new ToolError(
+        'conflict',
+        `Cannot deploy container ${spec.name ?? spec.image}; nothing was changed:\n${taken.map((f) => `- ${formatFinding(f)}. ${f.fix}`).join('\n')}`,
+      );
     }
     const inputs = args.env ? { ...args, env: maskEnvMap(stringEnv(args.env)) } : args;
-    const record = { kind: 'deploy_container', target: spec.name ?? spec.image, source: 'container', who: ctx.who, inputs } as const;
+    const record = {
+      kind: 'deploy_container',
+      target: spec.name ?? spec.image,
+      source: 'container',
+      who: ctx.who,
+      inputs,
+    } as const;
     const { id, pulled, started } = await recorded(ctx.history, record, ctx.signal, async (h) => {
       const { pulled } = await timedStep(h, `pull ${spec.image}`, () =>
         ensureImage(ctx.engine, spec.image, args.pull ?? 'missing', {
@@ -99,9 +123,9 @@ export const deployContainerTool = defineTool({
         }
       } catch (err) {
         // Never leave half a deployment: the container we created goes.
-        await timedStep(h, 'remove (rollback)', () => removeContainer(ctx.engine, id, { force: true, volumes: true })).catch((e: unknown) =>
-          ctx.log.warn({ err: e, id }, 'could not remove container after failed deploy'),
-        );
+        await timedStep(h, 'remove (rollback)', () =>
+          removeContainer(ctx.engine, id, { force: true, volumes: true }),
+        ).catch((e: unknown) => ctx.log.warn({ err: e, id }, 'could not remove container after failed deploy'));
         throw err;
       }
       return { id, pulled, started };

@@ -18,7 +18,10 @@ import {
 
 export const healthcheckInput = z.object({
   test: z
-    .preprocess((v) => (typeof v === 'string' && v.trim() ? ['CMD-SHELL', v] : v), z.array(z.string().max(8192)).min(1).max(256))
+    .preprocess(
+      (v) => (typeof v === 'string' && v.trim() ? ['CMD-SHELL', v] : v),
+      z.array(z.string().max(8192)).min(1).max(256),
+    )
     .optional()
     .describe('["CMD-SHELL", "cmd"] or ["CMD", "prog", "arg"]'),
   interval: stringFromNumber('s').optional().describe('e.g. 10s'),
@@ -38,7 +41,10 @@ export const deployContainerInput = z.object({
     .describe('e.g. nginx:1.27'),
   name: z
     .string()
-    .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/, 'name may use letters, digits, "_", "." and "-" and must start with a letter or digit')
+    .regex(
+      /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/,
+      'name may use letters, digits, "_", "." and "-" and must start with a letter or digit',
+    )
     .optional(),
   command: commandList().optional().describe('e.g. ["sh", "-c", "echo hi"].'),
   entrypoint: commandList().optional(),
@@ -85,7 +91,11 @@ export type DeployContainerInput = z.infer<typeof deployContainerInput>;
 function stringEnv(env: DeployContainerInput['env']): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(env ?? {})) {
-    if (!/^[^=\0]+$/.test(k)) throw new ToolError('invalid_input', `env name ${JSON.stringify(k)} is invalid: a name may not be empty or contain "=".`);
+    if (!/^[^=\0]+$/.test(k))
+      throw new ToolError(
+        'invalid_input',
+        `env name ${JSON.stringify(k)} is invalid: a name may not be empty or contain "=".`,
+      );
     out[k] = String(v);
   }
   return out;
@@ -129,7 +139,8 @@ export function toContainerSpec(a: DeployContainerInput, instance: string, cwd =
   for (const p of spec.ports) {
     if (p.hostPort === undefined) continue;
     const key = `${p.hostIp ?? '*'}:${p.hostPort}/${p.protocol}`;
-    if (seen.has(key)) throw new ToolError('invalid_input', `ports: host port ${p.hostPort}/${p.protocol} is given twice.`);
+    if (seen.has(key))
+      throw new ToolError('invalid_input', `ports: host port ${p.hostPort}/${p.protocol} is given twice.`);
     seen.add(key);
   }
   return spec;

@@ -31,7 +31,11 @@ export const execInContainerTool = defineTool({
   kind: 'destructive',
   input: z.object({
     id: idArg,
-    command: z.array(z.string().max(32_768)).min(1, 'command is empty: give the program and its arguments').max(256).describe('e.g. ["ls", "-l"]'),
+    command: z
+      .array(z.string().max(32_768))
+      .min(1, 'command is empty: give the program and its arguments')
+      .max(256)
+      .describe('e.g. ["ls", "-l"]'),
     working_dir: z.string().max(4096).optional(),
     env: keyValueList().optional().describe('["KEY=VALUE"]'),
     user: z.string().max(256).optional(),
@@ -93,7 +97,17 @@ export const execInContainerTool = defineTool({
     }
     const exitCode = r.exitCode ?? -1;
     const message = `\`${shown}\` exited with code ${exitCode} in ${r.durationMs} ms.`;
-    const data = { ...base, done: true, message, exitCode, stdout: r.stdout, stderr: r.stderr, truncated: r.truncated, droppedBytes: r.droppedBytes, durationMs: r.durationMs };
+    const data = {
+      ...base,
+      done: true,
+      message,
+      exitCode,
+      stdout: r.stdout,
+      stderr: r.stderr,
+      truncated: r.truncated,
+      droppedBytes: r.droppedBytes,
+      durationMs: r.durationMs,
+    };
     const text = [
       message,
       r.truncated ? `[truncated: ${r.droppedBytes} older bytes not shown; raise max_bytes]` : '',

@@ -19,7 +19,9 @@ export const listContainersTool = defineTool({
     all: z.boolean().optional().describe('Include stopped ones.'),
     filters: z
       .object({
-        status: z.array(z.enum(['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'])).optional(),
+        status: z
+          .array(z.enum(['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead']))
+          .optional(),
         name: z.array(z.string().max(256)).optional(),
         label: z.array(z.string().max(512)).optional(),
         stack: z.string().max(256).optional(),
@@ -35,7 +37,10 @@ export const listContainersTool = defineTool({
   async handler({ all, filters, limit, cursor }, ctx) {
     const rows = await listContainers(ctx.engine, { all: all ?? false, ...(filters ?? {}) }, ctx.signal);
     const page = paginate(rows, (r) => r.name, limit ?? 50, cursor);
-    const data: { containers: typeof page.items; total: number; nextCursor?: string } = { containers: page.items, total: page.total };
+    const data: { containers: typeof page.items; total: number; nextCursor?: string } = {
+      containers: page.items,
+      total: page.total,
+    };
     if (page.nextCursor) data.nextCursor = page.nextCursor;
     const text = page.items.length
       ? page.items.map(containerLine).join('\n') + moreHint(page.items.length, page.total, page.nextCursor)
@@ -81,8 +86,20 @@ const detailSchema = z.object({
       .optional(),
   }),
   restartPolicy: z.object({ name: z.string(), maximumRetryCount: z.number() }),
-  limits: z.object({ memoryBytes: z.number().optional(), nanoCpus: z.number().optional(), pidsLimit: z.number().optional() }),
-  mounts: z.array(z.object({ type: z.string(), source: z.string(), destination: z.string(), readOnly: z.boolean(), name: z.string().optional() })),
+  limits: z.object({
+    memoryBytes: z.number().optional(),
+    nanoCpus: z.number().optional(),
+    pidsLimit: z.number().optional(),
+  }),
+  mounts: z.array(
+    z.object({
+      type: z.string(),
+      source: z.string(),
+      destination: z.string(),
+      readOnly: z.boolean(),
+      name: z.string().optional(),
+    }),
+  ),
   networks: z.array(z.object({ name: z.string(), ip: z.string().optional(), aliases: z.array(z.string()) })),
   ports: z.array(z.string()),
   stack: z.string().optional(),
@@ -127,12 +144,22 @@ export const getContainerInfoTool = defineTool({
         (detail.limits.nanoCpus ? `; cpus ${detail.limits.nanoCpus / 1e9}` : ''),
     ];
     if (detail.ports.length) lines.push(`ports: ${detail.ports.join(', ')}`);
-    if (detail.networks.length) lines.push(`networks: ${detail.networks.map((n) => `${n.name}${n.ip ? ` ${n.ip}` : ''}${n.aliases.length ? ` aliases ${n.aliases.join(',')}` : ''}`).join('; ')}`);
-    if (detail.mounts.length) lines.push(`mounts: ${detail.mounts.map((m) => `${m.name ?? m.source} -> ${m.destination}${m.readOnly ? ' (ro)' : ''}`).join('; ')}`);
+    if (detail.networks.length)
+      lines.push(
+        `networks: ${detail.networks.map((n) => `${n.name}${n.ip ? ` ${n.ip}` : ''}${n.aliases.length ? ` aliases ${n.aliases.join(',')}` : ''}`).join('; ')}`,
+      );
+    if (detail.mounts.length)
+      lines.push(
+        `mounts: ${detail.mounts.map((m) => `${m.name ?? m.source} -> ${m.destination}${m.readOnly ? ' (ro)' : ''}`).join('; ')}`,
+      );
     if (detail.config.env.length) lines.push(`env: ${detail.config.env.join(' ')}`);
     const lastCheck = s.healthLog?.at(-1);
-    if (lastCheck) lines.push(`last healthcheck (exit ${lastCheck.exitCode}): ${lastCheck.output.trim().slice(0, 200)}`);
-    if (detail.stats) lines.push(`memory ${bytes(detail.stats.memoryBytes)}${detail.stats.pids !== undefined ? `, pids ${detail.stats.pids}` : ''}`);
+    if (lastCheck)
+      lines.push(`last healthcheck (exit ${lastCheck.exitCode}): ${lastCheck.output.trim().slice(0, 200)}`);
+    if (detail.stats)
+      lines.push(
+        `memory ${bytes(detail.stats.memoryBytes)}${detail.stats.pids !== undefined ? `, pids ${detail.stats.pids}` : ''}`,
+      );
     return { data: detail, text: lines.join('\n') };
   },
 });
@@ -179,7 +206,8 @@ export const getContainerLogsTool = defineTool({
     const name = c.Name.replace(/^\//, '');
     const data = { id: c.Id.slice(0, 12), name, ...out };
     const parts: string[] = [];
-    if (out.truncated) parts.push(`[truncated: ${out.droppedBytes} older bytes not shown; raise max_bytes or narrow tail/since]`);
+    if (out.truncated)
+      parts.push(`[truncated: ${out.droppedBytes} older bytes not shown; raise max_bytes or narrow tail/since]`);
     if (opts.stdout) parts.push(`--- stdout ---\n${out.stdout || '(empty)'}`);
     if (opts.stderr) parts.push(`--- stderr ---\n${out.stderr || '(empty)'}`);
     return { data, text: parts.join('\n') };

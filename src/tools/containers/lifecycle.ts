@@ -23,9 +23,18 @@ const stateAnswer = z.object({
   message: z.string(),
 });
 
-async function stateOf(ctx: ToolContext, id: string, message: string): Promise<{ data: z.infer<typeof stateAnswer>; text: string }> {
+async function stateOf(
+  ctx: ToolContext,
+  id: string,
+  message: string,
+): Promise<{ data: z.infer<typeof stateAnswer>; text: string }> {
   const c = await inspectContainer(ctx.engine, id, ctx.signal);
-  const data: z.infer<typeof stateAnswer> = { id: c.Id.slice(0, 12), name: c.Name.replace(/^\//, ''), state: c.State.Status, message };
+  const data: z.infer<typeof stateAnswer> = {
+    id: c.Id.slice(0, 12),
+    name: c.Name.replace(/^\//, ''),
+    state: c.State.Status,
+    message,
+  };
   if (c.State.Health?.Status) data.health = c.State.Health.Status;
   return { data, text: `${message} (${data.name}: ${data.state}${data.health ? `, ${data.health}` : ''})` };
 }
@@ -68,14 +77,20 @@ export const stopContainerTool = defineTool({
   async handler({ id, timeout }, ctx) {
     const c = await ownedContainer(ctx, id);
     if (!c.State.Running) {
-      throw new ToolError('conflict', `Container "${c.Name.replace(/^\//, '')}" is not running (state: ${c.State.Status}); nothing to stop.`);
+      throw new ToolError(
+        'conflict',
+        `Container "${c.Name.replace(/^\//, '')}" is not running (state: ${c.State.Status}); nothing to stop.`,
+      );
     }
     try {
       await stopContainer(ctx.engine, c.Id, timeout ?? 10, ctx.signal);
     } catch (err) {
       // Stopped by someone else since the inspect above (the Engine answers 304): same answer as when it was already stopped.
       if (err instanceof ToolError && /already stopped/i.test(err.message)) {
-        throw new ToolError('conflict', `Container "${c.Name.replace(/^\//, '')}" is not running (it stopped meanwhile); nothing to stop.`);
+        throw new ToolError(
+          'conflict',
+          `Container "${c.Name.replace(/^\//, '')}" is not running (it stopped meanwhile); nothing to stop.`,
+        );
       }
       throw err;
     }
@@ -105,8 +120,7 @@ export const restartContainerTool = defineTool({
 export const removeContainerTool = defineTool({
   name: 'remove_container',
   title: 'Remove container',
-  description:
-    'Remove a container; a running one only with force. Destructive: needs confirmation.',
+  description: 'Remove a container; a running one only with force. Destructive: needs confirmation.',
   toolset: 'containers',
   kind: 'destructive',
   input: z.object({
@@ -120,11 +134,20 @@ export const removeContainerTool = defineTool({
     const c = await ownedContainer(ctx, id);
     const name = c.Name.replace(/^\//, '');
     if (c.State.Running && !force) {
-      throw new ToolError('conflict', `Container "${name}" is running: stop it first, or pass force: true to kill and remove it.`);
+      throw new ToolError(
+        'conflict',
+        `Container "${name}" is running: stop it first, or pass force: true to kill and remove it.`,
+      );
     }
     const summary = `Remove container "${name}" (${c.State.Status}, image ${c.Config.Image})${volumes ? ' and its anonymous volumes' : ''}.`;
     const base = { id: c.Id.slice(0, 12), name };
-    const record = { kind: 'remove_container', target: name, source: 'container', who: ctx.who, inputs: { id, force, volumes, confirm } } as const;
+    const record = {
+      kind: 'remove_container',
+      target: name,
+      source: 'container',
+      who: ctx.who,
+      inputs: { id, force, volumes, confirm },
+    } as const;
     const confirmation = await ctx.confirm(confirm, summary);
     if (!confirmation.confirmed) {
       const message = notConfirmedMessage(confirmation, summary);
@@ -132,7 +155,9 @@ export const removeContainerTool = defineTool({
       return { data: { ...base, done: false, message }, text: message };
     }
     await recorded(ctx.history, record, ctx.signal, (h) =>
-      timedStep(h, 'remove', () => removeContainer(ctx.engine, c.Id, { force: force ?? false, volumes: volumes ?? false }, ctx.signal)),
+      timedStep(h, 'remove', () =>
+        removeContainer(ctx.engine, c.Id, { force: force ?? false, volumes: volumes ?? false }, ctx.signal),
+      ),
     );
     const message = `Removed container "${name}".`;
     return { data: { ...base, done: true, message }, text: message };

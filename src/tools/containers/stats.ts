@@ -35,7 +35,10 @@ export const getContainerStatsTool = defineTool({
       const c = await inspectContainer(ctx.engine, id, ctx.signal);
       const name = c.Name.replace(/^\//, '');
       if (!c.State.Running) {
-        throw new ToolError('conflict', `Container "${name}" is not running (state: ${c.State.Status}): stats exist only for running containers. Start it first.`);
+        throw new ToolError(
+          'conflict',
+          `Container "${name}" is not running (state: ${c.State.Status}): stats exist only for running containers. Start it first.`,
+        );
       }
       targets = [{ id: c.Id, name }];
       total = 1;

@@ -51,11 +51,17 @@ export const listImagesTool = defineTool({
   async handler({ all, filters, limit, cursor }, ctx) {
     const rows = await listImages(ctx.engine, { all: all ?? false, ...(filters ?? {}) }, ctx.signal);
     const page = paginate(rows, (r) => `${r.tags[0] ?? '~'}\u0000${r.id}`, limit ?? 50, cursor);
-    const data: { images: typeof page.items; total: number; nextCursor?: string } = { images: page.items, total: page.total };
+    const data: { images: typeof page.items; total: number; nextCursor?: string } = {
+      images: page.items,
+      total: page.total,
+    };
     if (page.nextCursor) data.nextCursor = page.nextCursor;
     const text = page.items.length
       ? page.items
-          .map((r) => `${r.id}  ${r.tags.join(',') || '<none>'}  ${bytes(r.sizeBytes)}  ${r.created.slice(0, 10)}  used by ${r.containers}`)
+          .map(
+            (r) =>
+              `${r.id}  ${r.tags.join(',') || '<none>'}  ${bytes(r.sizeBytes)}  ${r.created.slice(0, 10)}  used by ${r.containers}`,
+          )
           .join('\n') + moreHint(page.items.length, page.total, page.nextCursor)
       : 'No images.';
     return { data, text };
@@ -82,7 +88,12 @@ export const pullImageTool = defineTool({
   toolset: 'images',
   kind: 'create',
   input: z.object({
-    image: z.string().max(512).describe('Reference like "nginx:1.27", "registry.example:5000/team/app:v2" or "app@sha256:...". No tag means "latest".'),
+    image: z
+      .string()
+      .max(512)
+      .describe(
+        'Reference like "nginx:1.27", "registry.example:5000/team/app:v2" or "app@sha256:...". No tag means "latest".',
+      ),
     timeout: z.number().int().min(5).max(3600).optional().describe('Seconds before giving up (default 600).'),
   }),
   output: z.object({
@@ -90,14 +101,19 @@ export const pullImageTool = defineTool({
     id: z.string(),
     status: z.string(),
     registry: z.string(),
-    credentials: z.enum(['environment', 'docker-config', 'none']).describe('Where the credentials came from (never the credentials themselves).'),
+    credentials: z
+      .enum(['environment', 'docker-config', 'none'])
+      .describe('Where the credentials came from (never the credentials themselves).'),
     sizeBytes: z.number(),
     durationMs: z.number(),
   }),
   async handler({ image, timeout }, ctx) {
     assertImageRef(image);
     if (/^(sha256:)?[a-f0-9]{12,64}$/.test(image)) {
-      throw new ToolError('invalid_input', `"${image}" is an image id; pull needs a name like "nginx:1.27" or "name@sha256:DIGEST".`);
+      throw new ToolError(
+        'invalid_input',
+        `"${image}" is an image id; pull needs a name like "nginx:1.27" or "name@sha256:DIGEST".`,
+      );
     }
     const full = withDefaultTag(image);
     const { host, auth, source, note } = resolveRegistryAuth(ctx.config, full);
@@ -126,7 +142,10 @@ export const pullImageTool = defineTool({
       sizeBytes: info.Size,
       durationMs: Date.now() - started,
     };
-    return { data, text: `Pulled ${full} (${data.id}, ${bytes(info.Size)}) in ${(data.durationMs / 1000).toFixed(1)} s: ${status}` };
+    return {
+      data,
+      text: `Pulled ${full} (${data.id}, ${bytes(info.Size)}) in ${(data.durationMs / 1000).toFixed(1)} s: ${status}`,
+    };
   },
 });
 

@@ -50,17 +50,39 @@ export const createNetworkTool = defineTool({
   kind: 'create',
   input: z.object({
     name: z.string().min(1).max(128).describe('Network name.'),
-    driver: z.string().min(1).max(128).optional().describe('"bridge" (default) or "overlay" (needs swarm mode); other installed drivers (macvlan, ipvlan, plugins) only when the server allows them (DOM_ALLOWED_NETWORK_DRIVERS).'),
+    driver: z
+      .string()
+      .min(1)
+      .max(128)
+      .optional()
+      .describe(
+        '"bridge" (default) or "overlay" (needs swarm mode); other installed drivers (macvlan, ipvlan, plugins) only when the server allows them (DOM_ALLOWED_NETWORK_DRIVERS).',
+      ),
     subnet: z.string().max(64).optional().describe('CIDR block, e.g. "10.42.0.0/24".'),
     gateway: z.string().max(64).optional().describe('Gateway address inside the subnet, e.g. "10.42.0.1".'),
-    ip_range: z.string().max(64).optional().describe('CIDR sub-range of the subnet to allocate container addresses from.'),
+    ip_range: z
+      .string()
+      .max(64)
+      .optional()
+      .describe('CIDR sub-range of the subnet to allocate container addresses from.'),
     internal: z.boolean().optional().describe('No route to outside networks (default false).'),
     attachable: z.boolean().optional().describe('For overlay: standalone containers may attach (default false).'),
     ipv6: z.boolean().optional().describe('Enable IPv6 (default false).'),
-    options: keyValueList({ maxValue: 1024 }).optional().describe('Driver options, ["KEY=VALUE"]; bridge/overlay options outside a harmless set are refused unless DOM_ALLOWED_NETWORK_OPTIONS names them.'),
+    options: keyValueList({ maxValue: 1024 })
+      .optional()
+      .describe(
+        'Driver options, ["KEY=VALUE"]; bridge/overlay options outside a harmless set are refused unless DOM_ALLOWED_NETWORK_OPTIONS names them.',
+      ),
     labels: labelsArg,
   }),
-  output: z.object({ id: z.string(), name: z.string(), driver: z.string(), subnets: z.array(z.string()), internal: z.boolean(), attachable: z.boolean() }),
+  output: z.object({
+    id: z.string(),
+    name: z.string(),
+    driver: z.string(),
+    subnets: z.array(z.string()),
+    internal: z.boolean(),
+    attachable: z.boolean(),
+  }),
   async handler(a, ctx) {
     // A driver the Engine does not have is bad input before it is a policy question.
     const wanted = normaliseNetworkDriver(a.driver);
@@ -85,15 +107,26 @@ export const createNetworkTool = defineTool({
     );
     const n = await inspectNetwork(ctx.engine, id, ctx.signal);
     const subnets = (n.IPAM?.Config ?? []).map((c) => c.Subnet).filter((s): s is string => !!s);
-    const data = { id: id.slice(0, 12), name: n.Name, driver: n.Driver, subnets, internal: n.Internal ?? false, attachable: n.Attachable ?? false };
-    return { data, text: `Created ${data.driver} network "${data.name}" (${data.id})${subnets.length ? ` subnet ${subnets.join(', ')}` : ''}${data.internal ? ', internal' : ''}.` };
+    const data = {
+      id: id.slice(0, 12),
+      name: n.Name,
+      driver: n.Driver,
+      subnets,
+      internal: n.Internal ?? false,
+      attachable: n.Attachable ?? false,
+    };
+    return {
+      data,
+      text: `Created ${data.driver} network "${data.name}" (${data.id})${subnets.length ? ` subnet ${subnets.join(', ')}` : ''}${data.internal ? ', internal' : ''}.`,
+    };
   },
 });
 
 export const listNetworksTool = defineTool({
   name: 'list_networks',
   title: 'List networks',
-  description: 'List networks as compact rows: id, name, driver, scope, subnets, internal, attached containers, managed, stack. Filter by name, driver, label or stack; page with limit and cursor.',
+  description:
+    'List networks as compact rows: id, name, driver, scope, subnets, internal, attached containers, managed, stack. Filter by name, driver, label or stack; page with limit and cursor.',
   toolset: 'networks',
   kind: 'read',
   input: z.object({
@@ -111,7 +144,10 @@ export const listNetworksTool = defineTool({
   async handler({ filters, limit, cursor }, ctx) {
     const rows = await listNetworks(ctx.engine, filters ?? {}, ctx.signal);
     const page = paginate(rows, (r) => `${r.name}\u0000${r.id}`, limit ?? 50, cursor);
-    const data: { networks: typeof page.items; total: number; nextCursor?: string } = { networks: page.items, total: page.total };
+    const data: { networks: typeof page.items; total: number; nextCursor?: string } = {
+      networks: page.items,
+      total: page.total,
+    };
     if (page.nextCursor) data.nextCursor = page.nextCursor;
     const text = page.items.length
       ? page.items
@@ -182,7 +218,16 @@ export const connectContainerToNetworkTool = defineTool({
   input: z.object({
     network: idArg.describe('Network name or id.'),
     container: idArg.describe('Container name or id.'),
-    aliases: z.array(z.string().min(1).max(253).regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'an alias is a DNS name: letters, digits, ".", "-", "_"')).max(32).optional(),
+    aliases: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .max(253)
+          .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'an alias is a DNS name: letters, digits, ".", "-", "_"'),
+      )
+      .max(32)
+      .optional(),
     ipv4_address: z.string().max(64).optional().describe('Fixed address (the network needs a user-defined subnet).'),
   }),
   output: connectionAnswer,
@@ -190,9 +235,15 @@ export const connectContainerToNetworkTool = defineTool({
     assertObjectRef(a.container, 'container');
     // A stopped container takes any address and then can never start ("Invalid IPv4 address").
     if (a.ipv4_address !== undefined && !isIPv4(a.ipv4_address)) {
-      throw new ToolError('invalid_input', `ipv4_address ${JSON.stringify(a.ipv4_address)} is not an IPv4 address: give one like "10.20.0.5" inside the network's subnet, or leave it out.`);
+      throw new ToolError(
+        'invalid_input',
+        `ipv4_address ${JSON.stringify(a.ipv4_address)} is not an IPv4 address: give one like "10.20.0.5" inside the network's subnet, or leave it out.`,
+      );
     }
-    const [c, n] = await Promise.all([inspectContainer(ctx.engine, a.container, ctx.signal), inspectNetwork(ctx.engine, a.network, ctx.signal)]);
+    const [c, n] = await Promise.all([
+      inspectContainer(ctx.engine, a.container, ctx.signal),
+      inspectNetwork(ctx.engine, a.network, ctx.signal),
+    ]);
     const cname = c.Name.replace(/^\//, '');
     assertInScope(ctx.config, c.Config.Labels, target(cname));
     const wanted = a.aliases ?? [];
@@ -201,17 +252,40 @@ export const connectContainerToNetworkTool = defineTool({
       const have = existing.Aliases ?? [];
       if (wanted.every((x) => have.includes(x))) {
         const message = `Container "${cname}" is already connected to "${n.Name}"${have.length ? ` (aliases ${have.join(', ')})` : ''}.`;
-        return { data: { network: n.Name, container: cname, changed: false, aliases: have, ...(existing.IPAddress ? { ip: existing.IPAddress } : {}), message }, text: message };
+        return {
+          data: {
+            network: n.Name,
+            container: cname,
+            changed: false,
+            aliases: have,
+            ...(existing.IPAddress ? { ip: existing.IPAddress } : {}),
+            message,
+          },
+          text: message,
+        };
       }
       throw new ToolError(
         'conflict',
         `Container "${cname}" is already connected to "${n.Name}" with aliases [${have.join(', ')}]; aliases cannot be changed in place. Disconnect it first, then connect with the new aliases.`,
       );
     }
-    await connectContainer(ctx.engine, n.Id, c.Id, { aliases: wanted, ...(a.ipv4_address ? { ipv4Address: a.ipv4_address } : {}) }, ctx.signal);
+    await connectContainer(
+      ctx.engine,
+      n.Id,
+      c.Id,
+      { aliases: wanted, ...(a.ipv4_address ? { ipv4Address: a.ipv4_address } : {}) },
+      ctx.signal,
+    );
     const after = endpointOf(await inspectContainer(ctx.engine, c.Id, ctx.signal), n.Name, n.Id);
     const aliases = after?.Aliases ?? wanted;
-    const data = { network: n.Name, container: cname, changed: true, aliases, ...(after?.IPAddress ? { ip: after.IPAddress } : {}), message: '' };
+    const data = {
+      network: n.Name,
+      container: cname,
+      changed: true,
+      aliases,
+      ...(after?.IPAddress ? { ip: after.IPAddress } : {}),
+      message: '',
+    };
     data.message = `Connected "${cname}" to "${n.Name}"${data.ip ? ` at ${data.ip}` : ''}${wanted.length ? ` with aliases ${wanted.join(', ')}` : ''}.`;
     return { data, text: data.message };
   },
@@ -231,7 +305,10 @@ export const disconnectContainerFromNetworkTool = defineTool({
   output: connectionAnswer,
   async handler(a, ctx) {
     assertObjectRef(a.container, 'container');
-    const [c, n] = await Promise.all([inspectContainer(ctx.engine, a.container, ctx.signal), inspectNetwork(ctx.engine, a.network, ctx.signal)]);
+    const [c, n] = await Promise.all([
+      inspectContainer(ctx.engine, a.container, ctx.signal),
+      inspectNetwork(ctx.engine, a.network, ctx.signal),
+    ]);
     const cname = c.Name.replace(/^\//, '');
     assertInScope(ctx.config, c.Config.Labels, target(cname));
     if (!endpointOf(c, n.Name, n.Id)) {

@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { inspectContainer } from '../../docker/containers.js';
 import { isManaged } from '../../docker/labels.js';
-import { healDecision, overallVerdict, assessServices, VERDICTS, type ContainerAssessment, type HealAction } from '../../health/assess.js';
+import {
+  healDecision,
+  overallVerdict,
+  assessServices,
+  VERDICTS,
+  type ContainerAssessment,
+  type HealAction,
+} from '../../health/assess.js';
 import { collectHealth, resolveScope, type HealthScope } from '../../health/collect.js';
 import { heal } from '../../health/heal.js';
 import { isCrashLooping, selfHealState } from '../../health/watcher.js';
@@ -27,7 +34,10 @@ const containerSchema = z.object({
   managed: z.boolean(),
   state: z.string(),
   health: z.string().optional(),
-  healthchecks: z.array(z.object({ start: z.string(), exitCode: z.number(), output: z.string() })).optional().describe('Last healthcheck runs, newest last.'),
+  healthchecks: z
+    .array(z.object({ start: z.string(), exitCode: z.number(), output: z.string() }))
+    .optional()
+    .describe('Last healthcheck runs, newest last.'),
   restartCount: z.number(),
   restartPolicy: z.string(),
   oomKilled: z.boolean(),
@@ -64,7 +74,13 @@ const outputSchema = z.object({
   scope: z.string().describe('"managed" (every managed container), "stack NAME" or "container NAME".'),
   verdict: verdictSchema.describe('The worst verdict among services expected to run.'),
   services: z.array(
-    z.object({ stack: z.string().optional(), service: z.string(), verdict: verdictSchema, containers: z.array(z.object({ name: z.string(), verdict: verdictSchema })), reasons: z.array(z.string()) }),
+    z.object({
+      stack: z.string().optional(),
+      service: z.string(),
+      verdict: verdictSchema,
+      containers: z.array(z.object({ name: z.string(), verdict: verdictSchema })),
+      reasons: z.array(z.string()),
+    }),
   ),
   containers: z.array(containerSchema),
   watcher: z
@@ -72,7 +88,15 @@ const outputSchema = z.object({
       connected: z.boolean(),
       restarts: z.number(),
       reconnects: z.number(),
-      crashLooping: z.array(z.object({ id: z.string(), name: z.string(), since: z.string(), restarts: z.number(), lastTrigger: z.string() })),
+      crashLooping: z.array(
+        z.object({
+          id: z.string(),
+          name: z.string(),
+          since: z.string(),
+          restarts: z.number(),
+          lastTrigger: z.string(),
+        }),
+      ),
     })
     .optional()
     .describe('The self-heal watcher of this server, when it runs (--self-heal).'),
@@ -94,14 +118,17 @@ function scopeText(s: HealthScope): string {
 
 function containerText(c: ContainerAssessment): string {
   const state = c.health ? `${c.state}, ${c.health}` : c.state;
-  const lines = [`${c.name}${c.stack ? ` (${c.stack}/${c.service ?? ''})` : ''}: ${c.verdict} [${state}]${c.reasons.length ? ` - ${c.reasons.join('; ')}` : ''}`];
+  const lines = [
+    `${c.name}${c.stack ? ` (${c.stack}/${c.service ?? ''})` : ''}: ${c.verdict} [${state}]${c.reasons.length ? ` - ${c.reasons.join('; ')}` : ''}`,
+  ];
   const facts: string[] = [];
   if (c.restartCount) facts.push(`restarts ${c.restartCount}`);
   if (c.exitCode !== undefined) facts.push(`exit ${c.exitCode}`);
   if (c.oomKilled) facts.push('OOM killed');
   const r = c.resources;
   if (r?.cpuPercent !== undefined) facts.push(`cpu ${r.cpuPercent}%${r.cpuLimit ? ` of ${r.cpuLimit} CPU limit` : ''}`);
-  if (r?.memoryBytes !== undefined) facts.push(`mem ${bytes(r.memoryBytes)}${r.memoryLimitBytes ? ` / ${bytes(r.memoryLimitBytes)}` : ''}`);
+  if (r?.memoryBytes !== undefined)
+    facts.push(`mem ${bytes(r.memoryBytes)}${r.memoryLimitBytes ? ` / ${bytes(r.memoryLimitBytes)}` : ''}`);
   if (facts.length) lines.push(`  ${facts.join(', ')}`);
   for (const e of c.errorLines ?? []) lines.push(`  log: ${e}`);
   return lines.join('\n');
@@ -139,9 +166,12 @@ export const healthMonitoringTool = defineTool({
       containers: assessments,
     };
     if (watcher) data.watcher = watcher;
-    const text: string[] = [`${data.verdict}: ${assessments.length} container${assessments.length === 1 ? '' : 's'} in scope ${data.scope}`];
+    const text: string[] = [
+      `${data.verdict}: ${assessments.length} container${assessments.length === 1 ? '' : 's'} in scope ${data.scope}`,
+    ];
     for (const c of assessments) text.push(containerText(c));
-    if (watcher?.crashLooping.length) text.push(`self-heal watcher gave up on: ${watcher.crashLooping.map((c) => c.name).join(', ')}`);
+    if (watcher?.crashLooping.length)
+      text.push(`self-heal watcher gave up on: ${watcher.crashLooping.map((c) => c.name).join(', ')}`);
 
     if (args.heal) {
       const planned: { action: Action; index: number }[] = [];
@@ -153,10 +183,17 @@ export const healthMonitoringTool = defineTool({
           return;
         }
         if (ctx.config.scope !== 'all' && !isManaged(inspects[index]?.Config?.Labels)) {
-          skipped.push({ container: a.name, reason: 'outside the ownership scope (not managed by this server); start the server with --scope all to heal it' });
+          skipped.push({
+            container: a.name,
+            reason:
+              'outside the ownership scope (not managed by this server); start the server with --scope all to heal it',
+          });
           return;
         }
-        planned.push({ index, action: { container: a.name, action: d.action as HealAction, reason: d.reason, outcome: 'planned' } });
+        planned.push({
+          index,
+          action: { container: a.name, action: d.action as HealAction, reason: d.reason, outcome: 'planned' },
+        });
       });
       const actions = planned.map((p) => p.action);
       if (planned.length === 0) {
@@ -170,7 +207,13 @@ export const healthMonitoringTool = defineTool({
       if (!confirmation.confirmed) {
         const message = notConfirmedMessage(confirmation, summary, { retry: 'heal: true and confirm: true' });
         ctx.history
-          .begin({ kind: 'heal', target: scopeText(scope), source: 'health_monitoring', who: ctx.who, inputs: { target: args.target, heal: true, confirm: args.confirm } })
+          .begin({
+            kind: 'heal',
+            target: scopeText(scope),
+            source: 'health_monitoring',
+            who: ctx.who,
+            inputs: { target: args.target, heal: true, confirm: args.confirm },
+          })
           .finish('not_confirmed', message);
         data.heal = { done: false, message, actions, skipped };
         text.push(message);
@@ -196,11 +239,17 @@ export const healthMonitoringTool = defineTool({
         p.action.historyId = r.historyId;
         if (r.error) p.action.error = r.error;
         const after = await inspectContainer(ctx.engine, c.Id, ctx.signal).catch(() => undefined);
-        if (after) p.action.stateAfter = after.State.Health?.Status ? `${after.State.Status} (${after.State.Health.Status})` : after.State.Status;
+        if (after)
+          p.action.stateAfter = after.State.Health?.Status
+            ? `${after.State.Status} (${after.State.Health.Status})`
+            : after.State.Status;
       }
       const failed = actions.filter((a) => a.outcome === 'failed');
       const message = `Healed ${actions.length - failed.length} of ${actions.length}: ${actions
-        .map((a) => `${a.action === 'start' ? 'started' : 'restarted'} ${a.container}${a.outcome === 'failed' ? ` FAILED (${a.error ?? ''})` : a.stateAfter ? ` -> ${a.stateAfter}` : ''}`)
+        .map(
+          (a) =>
+            `${a.action === 'start' ? 'started' : 'restarted'} ${a.container}${a.outcome === 'failed' ? ` FAILED (${a.error ?? ''})` : a.stateAfter ? ` -> ${a.stateAfter}` : ''}`,
+        )
         .join('; ')}.`;
       data.heal = { done: true, message, actions, skipped };
       text.push(message);

@@ -42,7 +42,15 @@ function cut(text: string | undefined, max: number): string | undefined {
 
 function project(e: DeploymentEntry, detail: boolean): Entry {
   const max = detail ? Infinity : LIST_ERROR_CHARS;
-  const out: Entry = { id: e.id, kind: e.kind, target: e.target, who: e.who, startedAt: e.startedAt, outcome: e.outcome, steps: [] };
+  const out: Entry = {
+    id: e.id,
+    kind: e.kind,
+    target: e.target,
+    who: e.who,
+    startedAt: e.startedAt,
+    outcome: e.outcome,
+    steps: [],
+  };
   if (e.stack !== undefined) out.stack = e.stack;
   if (e.source !== undefined) out.source = e.source;
   if (e.durationMs !== undefined) out.durationMs = e.durationMs;
@@ -72,7 +80,10 @@ function line(e: Entry, detail: boolean): string {
   if (e.error) lines.push(`  error: ${detail ? e.error : (e.error.split('\n')[0] ?? '')}`);
   if (e.steps.length) {
     const shown = detail ? e.steps : e.steps.slice(0, 12);
-    const steps = shown.map((s) => `${s.service ? `${s.service}: ` : ''}${s.name} ${seconds(s.durationMs)}${s.outcome === 'ok' ? '' : ` ${s.outcome}`}`);
+    const steps = shown.map(
+      (s) =>
+        `${s.service ? `${s.service}: ` : ''}${s.name} ${seconds(s.durationMs)}${s.outcome === 'ok' ? '' : ` ${s.outcome}`}`,
+    );
     if (shown.length < e.steps.length) steps.push(`+${e.steps.length - shown.length} more`);
     lines.push(`  steps: ${steps.join(', ')}`);
   }
@@ -112,14 +123,19 @@ export const getDeploymentHistoryTool = defineTool({
     const page = ctx.history.list(q);
     const detail = a.id !== undefined;
     if (detail && page.entries.length === 0) {
-      throw new ToolError('not_found', `No deployment record "${a.id}": list them with get_deployment_history (no id) to see the ids.`);
+      throw new ToolError(
+        'not_found',
+        `No deployment record "${a.id}": list them with get_deployment_history (no id) to see the ids.`,
+      );
     }
     const entries = page.entries.map((e) => project(e, detail));
     const data: { entries: Entry[]; nextCursor?: string } = { entries };
     if (page.nextCursor) data.nextCursor = page.nextCursor;
     const text = entries.length
-      ? entries.map((e) => line(e, detail)).join('\n') + (page.nextCursor ? `\n(more: pass cursor "${page.nextCursor}")` : '')
-      : 'No deployments recorded' + (a.stack || a.target || a.kind || a.outcome || a.since !== undefined ? ' that match these filters.' : ' yet.');
+      ? entries.map((e) => line(e, detail)).join('\n') +
+        (page.nextCursor ? `\n(more: pass cursor "${page.nextCursor}")` : '')
+      : 'No deployments recorded' +
+        (a.stack || a.target || a.kind || a.outcome || a.since !== undefined ? ' that match these filters.' : ' yet.');
     return { data, text };
   },
 });

@@ -4,4 +4,9 @@ import { healthMonitoringTool } from './health.js';
 import { getSystemInfoTool } from './system.js';
 import { configurationValidationTool } from './validate.js';
 
-export const operationsTools: AnyTool[] = [getSystemInfoTool, getDeploymentHistoryTool, configurationValidationTool, healthMonitoringTool];
+export const operationsTools: AnyTool[] = [
+  getSystemInfoTool,
+  getDeploymentHistoryTool,
+  configurationValidationTool,
+  healthMonitoringTool,
+];

@@ -2,7 +2,13 @@ import { z } from 'zod';
 import { keyValueList } from '../portable.js';
 import { TERSE } from '../publish.js';
 import { ToolError } from '../../kernel/errors.js';
-import { countBySeverity, SEVERITIES, validateContainerSpec, validateStack, type Finding } from '../../validation/index.js';
+import {
+  countBySeverity,
+  SEVERITIES,
+  validateContainerSpec,
+  validateStack,
+  type Finding,
+} from '../../validation/index.js';
 import { deployContainerInput, toContainerSpec } from '../containers/deploySpec.js';
 import { capList, capText } from '../bounds.js';
 import { defineTool } from '../defineTool.js';
@@ -17,15 +23,25 @@ const stackInput = z
     variables: keyValueList().optional(),
     env: keyValueList().optional(),
     profiles: z.array(z.string().min(1)).optional(),
-    pull: z.enum(['missing', 'always', 'never']).optional().describe('The pull policy the deploy would use (default missing).'),
+    pull: z
+      .enum(['missing', 'always', 'never'])
+      .optional()
+      .describe('The pull policy the deploy would use (default missing).'),
   })
   .describe('name plus one of compose, file or template.');
 
 const findingSchema = z.object({
   severity: z.enum(SEVERITIES),
-  code: z.string().describe('compose, dependency, interpolation, image, port, name, network, volume, limits, policy, spec, healthcheck, restart, tag, resources'),
+  code: z
+    .string()
+    .describe(
+      'compose, dependency, interpolation, image, port, name, network, volume, limits, policy, spec, healthcheck, restart, tag, resources',
+    ),
   service: z.string().optional(),
-  field: z.string().optional().describe('Compose key path (services.web.ports[0]) or deploy_container argument (ports[0]).'),
+  field: z
+    .string()
+    .optional()
+    .describe('Compose key path (services.web.ports[0]) or deploy_container argument (ports[0]).'),
   message: z.string(),
   fix: z.string(),
 });
@@ -43,7 +59,9 @@ function boundedFinding(f: Finding): Finding {
 const SEVERITY_LABEL = { error: 'ERROR', warning: 'WARN', info: 'INFO' } as const;
 
 function findingLine(f: Finding): string {
-  const where = [f.service !== undefined ? `service "${f.service}"` : '', f.field ? `(${f.field})` : ''].filter(Boolean).join(' ');
+  const where = [f.service !== undefined ? `service "${f.service}"` : '', f.field ? `(${f.field})` : '']
+    .filter(Boolean)
+    .join(' ');
   return `${SEVERITY_LABEL[f.severity]} ${where ? `${where}: ` : ''}${f.message.replace(/\.$/, '')}. Fix: ${f.fix}`;
 }
 
@@ -55,18 +73,25 @@ export const configurationValidationTool = defineTool({
   toolset: 'operations',
   kind: 'read',
   input: z.object({
-    container: deployContainerInput.optional().meta({ description: 'The arguments of deploy_container.', [TERSE]: true }),
+    container: deployContainerInput
+      .optional()
+      .meta({ description: 'The arguments of deploy_container.', [TERSE]: true }),
     stack: stackInput.optional(),
   }),
   output: z.object({
     target: z.enum(['container', 'stack']),
     name: z.string().describe('The stack name, or the container name (or image when unnamed).'),
     source: z.string().optional().describe('Where the stack came from: inline, file:PATH or template:NAME.'),
-    services: z.array(z.string()).optional().describe(`Active services, when the Compose input could be loaded (at most ${MAX_SERVICES}).`),
+    services: z
+      .array(z.string())
+      .optional()
+      .describe(`Active services, when the Compose input could be loaded (at most ${MAX_SERVICES}).`),
     moreServices: z.number().optional().describe('Services left out of `services` because there were too many.'),
     valid: z.boolean().describe('No error findings: a deploy would pass these checks.'),
     counts: z.object({ error: z.number(), warning: z.number(), info: z.number() }),
-    findings: z.array(findingSchema).describe(`Errors first, then warnings, then info; at most ${MAX_FINDINGS} (counts cover all).`),
+    findings: z
+      .array(findingSchema)
+      .describe(`Errors first, then warnings, then info; at most ${MAX_FINDINGS} (counts cover all).`),
     moreFindings: z.number().optional().describe('Findings left out of `findings` because there were too many.'),
   }),
   async handler(args, ctx) {
@@ -81,15 +106,26 @@ export const configurationValidationTool = defineTool({
     const host = ctx.config.docker.host;
     const engineIsLocal = !host || host.startsWith('unix://');
 
-    let head: { target: 'container' | 'stack'; name: string; source?: string; services?: string[]; moreServices?: number };
+    let head: {
+      target: 'container' | 'stack';
+      name: string;
+      source?: string;
+      services?: string[];
+      moreServices?: number;
+    };
     let findings: Finding[];
     if (args.container) {
       const input = args.container;
-      const result = await validateContainerSpec(ctx.engine, ctx.config, () => toContainerSpec(input, ctx.config.instanceLabel), {
-        pull: input.pull ?? 'missing',
-        engineIsLocal,
-        signal: ctx.signal,
-      });
+      const result = await validateContainerSpec(
+        ctx.engine,
+        ctx.config,
+        () => toContainerSpec(input, ctx.config.instanceLabel),
+        {
+          pull: input.pull ?? 'missing',
+          engineIsLocal,
+          signal: ctx.signal,
+        },
+      );
       head = { target: 'container', name: input.name ?? input.image };
       findings = result.findings;
     } else {
@@ -107,7 +143,10 @@ export const configurationValidationTool = defineTool({
     }
     const counts = countBySeverity(findings);
     const valid = counts.error === 0;
-    const what = head.target === 'stack' ? `Stack "${head.name}"${head.source ? ` (${head.source})` : ''}` : `Container ${head.name}`;
+    const what =
+      head.target === 'stack'
+        ? `Stack "${head.name}"${head.source ? ` (${head.source})` : ''}`
+        : `Container ${head.name}`;
     const { shown, more } = capList(findings, MAX_FINDINGS);
     const listed = shown.map(boundedFinding);
     const text = [

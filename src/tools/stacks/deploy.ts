@@ -32,18 +32,28 @@ const LOCK_LEASE_MARGIN_S = 600;
 
 const actionRow = z.object({ action: z.string(), name: z.string(), reason: z.string() });
 const planSchema = z.object({
-  summary: z.object({ create: z.number(), recreate: z.number(), start: z.number(), keep: z.number(), remove: z.number() }),
+  summary: z.object({
+    create: z.number(),
+    recreate: z.number(),
+    start: z.number(),
+    keep: z.number(),
+    remove: z.number(),
+  }),
   changes: z.boolean(),
   levels: z.array(z.array(z.string())),
   containers: z.array(actionRow.extend({ service: z.string() })),
   networks: z.array(actionRow),
   volumes: z.array(actionRow),
-  builds: z.array(z.object({ service: z.string(), image: z.string(), action: z.enum(['build', 'keep']), reason: z.string() })).optional(),
+  builds: z
+    .array(z.object({ service: z.string(), image: z.string(), action: z.enum(['build', 'keep']), reason: z.string() }))
+    .optional(),
 });
 
 function planView(plan: Plan, builds: readonly BuildDecision[]): z.infer<typeof planSchema> {
   return {
-    ...(builds.length ? { builds: builds.map((b) => ({ service: b.service, image: b.image, action: b.action, reason: b.reason })) } : {}),
+    ...(builds.length
+      ? { builds: builds.map((b) => ({ service: b.service, image: b.image, action: b.action, reason: b.reason })) }
+      : {}),
     summary: plan.summary,
     changes: plan.changes,
     levels: plan.levels,
@@ -57,8 +67,12 @@ function planText(plan: Plan, builds: readonly BuildDecision[]): string {
   const s = plan.summary;
   const counts = `create ${s.create}, recreate ${s.recreate}, start ${s.start}, keep ${s.keep}, remove ${s.remove}`;
   const lines = plan.containers.filter((c) => c.action !== 'keep').map((c) => `  ${c.action} ${c.name}: ${c.reason}`);
-  const res = [...plan.networks, ...plan.volumes].filter((r) => r.action === 'create' || r.action === 'remove').map((r) => `  ${r.action} ${r.name}: ${r.reason}`);
-  const built = builds.map((b) => `  ${b.action === 'build' ? 'build' : 'use'} image ${b.image} (service ${b.service}): ${b.reason}`);
+  const res = [...plan.networks, ...plan.volumes]
+    .filter((r) => r.action === 'create' || r.action === 'remove')
+    .map((r) => `  ${r.action} ${r.name}: ${r.reason}`);
+  const built = builds.map(
+    (b) => `  ${b.action === 'build' ? 'build' : 'use'} image ${b.image} (service ${b.service}): ${b.reason}`,
+  );
   return [`containers: ${counts}`, ...built, ...res, ...lines].join('\n');
 }
 
@@ -77,7 +91,10 @@ const output = z.object({
       }),
     )
     .optional(),
-  timeToHealthyMs: z.number().optional().describe('From the start of the deploy until every service met its wait condition.'),
+  timeToHealthyMs: z
+    .number()
+    .optional()
+    .describe('From the start of the deploy until every service met its wait condition.'),
   durationMs: z.number().optional(),
   steps: z.array(z.object({ name: z.string(), durationMs: z.number(), outcome: z.string() })).optional(),
   warnings: z.array(z.string()),
@@ -95,14 +112,20 @@ export const deployStackTool = defineTool({
   input: z.object({
     name: stackNameArg,
     compose: z.string().max(1_000_000).optional(),
-    file: z.string().max(4096).optional().describe('Compose file under the server\'s file roots.'),
+    file: z.string().max(4096).optional().describe("Compose file under the server's file roots."),
     template: z.string().max(100).optional(),
     variables: keyValueList().optional().describe('["KEY=VALUE"]'),
     env: keyValueList().optional().describe('["KEY=VALUE"] for ${VAR}'),
     profiles: z.array(z.string().min(1)).optional(),
     dry_run: z.boolean().optional(),
     wait: z.enum(['healthy', 'running', 'none']).optional().describe('default healthy'),
-    timeout: z.number().int().min(1).max(3600).optional().describe(`Seconds to wait for the stack (default ${DEFAULT_TIMEOUT_S}).`),
+    timeout: z
+      .number()
+      .int()
+      .min(1)
+      .max(3600)
+      .optional()
+      .describe(`Seconds to wait for the stack (default ${DEFAULT_TIMEOUT_S}).`),
     pull: z.enum(['missing', 'always', 'never']).optional(),
   }),
   output,
@@ -146,14 +169,17 @@ export const deployStackTool = defineTool({
     try {
       return await deployUnderLock(deployLabel);
     } finally {
-      await lock.release().catch((err: unknown) => ctx.log.warn({ err, stack: project.name }, 'could not release the stack lock'));
+      await lock
+        .release()
+        .catch((err: unknown) => ctx.log.warn({ err, stack: project.name }, 'could not release the stack lock'));
     }
 
     async function deployUnderLock(deployLabel: string | undefined) {
       // A deploy of this stack that died (or could not finish its rollback) is settled first.
       const reconciled = deployLabel ? await reconcileStack(ctx.engine, ctx.history, project.name, ctx.log) : [];
       const objects = await stackObjects(ctx.engine, project.name, ctx.signal);
-      for (const c of objects.containers) assertInScope(ctx.config, c.Labels, `container "${containerName(c)}" of stack "${project.name}"`);
+      for (const c of objects.containers)
+        assertInScope(ctx.config, c.Labels, `container "${containerName(c)}" of stack "${project.name}"`);
       // Build inputs are part of each built service's config hash: hashed before the plan is made.
       const builds = await prepareBuilds(ctx.engine, project, {
         files,
@@ -189,7 +215,11 @@ export const deployStackTool = defineTool({
         const warnings = boundedWarnings([...project.warnings, ...compactWarnings(notes)]);
         return {
           data: { ...base, warnings, dryRun: true },
-          text: [`Plan for stack "${project.name}" (dry run, nothing changed):`, planText(plan, builds), ...warnings.map((w) => `Warning: ${w}`)].join('\n'),
+          text: [
+            `Plan for stack "${project.name}" (dry run, nothing changed):`,
+            planText(plan, builds),
+            ...warnings.map((w) => `Warning: ${w}`),
+          ].join('\n'),
         };
       }
 
@@ -201,10 +231,17 @@ export const deployStackTool = defineTool({
         pull: args.pull ?? 'missing',
         signal: ctx.signal,
       });
-      const warnings = boundedWarnings([...project.warnings, ...compactWarnings(notes), ...reconciled.map((n) => `an interrupted earlier deploy was settled first: ${n}`)]);
+      const warnings = boundedWarnings([
+        ...project.warnings,
+        ...compactWarnings(notes),
+        ...reconciled.map((n) => `an interrupted earlier deploy was settled first: ${n}`),
+      ]);
 
       const handle = record();
-      const extraLabels: Record<string, string> = { [LABEL_INSTANCE]: ctx.config.instanceLabel, [LABEL_SOURCE]: source.label };
+      const extraLabels: Record<string, string> = {
+        [LABEL_INSTANCE]: ctx.config.instanceLabel,
+        [LABEL_SOURCE]: source.label,
+      };
       if (source.workingDir) extraLabels[COMPOSE_WORKING_DIR] = source.workingDir;
       if (source.configFile) extraLabels[COMPOSE_CONFIG_FILES] = source.configFile;
 
@@ -257,9 +294,12 @@ export const deployStackTool = defineTool({
         ? `Deployed stack "${project.name}" from ${source.label}: ${s.create} created, ${s.recreate} recreated, ${s.start} started, ${s.keep} unchanged, ${s.remove} removed.`
         : `Stack "${project.name}" is up to date: nothing changed (${s.keep} containers kept).`;
       const svc = result.services.map(
-        (r) => `  ${r.service}: ${r.condition}${r.readyMs !== undefined ? ` after ${(r.readyMs / 1000).toFixed(1)} s` : ''} (${r.containers.map((c) => c.name).join(', ')})`,
+        (r) =>
+          `  ${r.service}: ${r.condition}${r.readyMs !== undefined ? ` after ${(r.readyMs / 1000).toFixed(1)} s` : ''} (${r.containers.map((c) => c.name).join(', ')})`,
       );
-      const steps = data.steps.map((st) => `  ${st.name}: ${st.durationMs} ms${st.outcome === 'ok' ? '' : ` (${st.outcome})`}`);
+      const steps = data.steps.map(
+        (st) => `  ${st.name}: ${st.durationMs} ms${st.outcome === 'ok' ? '' : ` (${st.outcome})`}`,
+      );
       const text = [
         head + buildNote,
         `Time to healthy: ${(result.timeToReadyMs / 1000).toFixed(1)} s (total ${(result.durationMs / 1000).toFixed(1)} s).`,

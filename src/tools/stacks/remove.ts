@@ -36,16 +36,22 @@ export const removeStackTool = defineTool({
     if (objects.containers.length === 0 && objects.networks.length === 0 && objects.volumes.length === 0) {
       throw new ToolError('not_found', `No stack named "${name}": list_stacks shows the stacks on this Engine.`);
     }
-    for (const c of objects.containers) assertInScope(ctx.config, c.Labels, `container "${containerName(c)}" of stack "${name}"`);
+    for (const c of objects.containers)
+      assertInScope(ctx.config, c.Labels, `container "${containerName(c)}" of stack "${name}"`);
     for (const n of objects.networks) assertInScope(ctx.config, n.Labels, `network "${n.Name}" of stack "${name}"`);
-    if (volumes) for (const v of objects.volumes) assertInScope(ctx.config, v.Labels, `volume "${v.Name}" of stack "${name}"`);
+    if (volumes)
+      for (const v of objects.volumes) assertInScope(ctx.config, v.Labels, `volume "${v.Name}" of stack "${name}"`);
 
     const containers = objects.containers.map(containerName).sort();
     const networks = objects.networks.map((n) => n.Name).sort();
     const vols = volumes ? objects.volumes.map((v) => v.Name).sort() : [];
     const kept = volumes ? [] : objects.volumes.map((v) => v.Name);
     const summary = `Remove stack "${name}": containers ${containers.join(', ') || '(none)'}; networks ${networks.join(', ') || '(none)'}${
-      volumes ? `; volumes ${vols.join(', ') || '(none)'} (data lost)` : kept.length ? `; volumes ${kept.join(', ')} are kept` : ''
+      volumes
+        ? `; volumes ${vols.join(', ') || '(none)'} (data lost)`
+        : kept.length
+          ? `; volumes ${kept.join(', ')} are kept`
+          : ''
     }.`;
     const base = { name, containers, networks, volumes: vols };
     const confirmation = await ctx.confirm(confirm, summary);
@@ -54,15 +60,33 @@ export const removeStackTool = defineTool({
       return { data: { ...base, done: false, message }, text: message };
     }
 
-    const record = ctx.history.begin({ kind: 'remove_stack', target: name, stack: name, who: ctx.who, inputs: { name, volumes: volumes ?? false } });
+    const record = ctx.history.begin({
+      kind: 'remove_stack',
+      target: name,
+      stack: name,
+      who: ctx.who,
+      inputs: { name, volumes: volumes ?? false },
+    });
     const t0 = Date.now();
     try {
       // Not while a deploy of the stack runs (in this or another server process).
-      const lock = await acquireStackLock(ctx.engine, { stack: name, holder: newDeploymentLabel(), operation: 'remove', leaseMs: 10 * 60_000, instanceLabel: ctx.config.instanceLabel, signal: ctx.signal });
+      const lock = await acquireStackLock(ctx.engine, {
+        stack: name,
+        holder: newDeploymentLabel(),
+        operation: 'remove',
+        leaseMs: 10 * 60_000,
+        instanceLabel: ctx.config.instanceLabel,
+        signal: ctx.signal,
+      });
       try {
         await removeObjects();
         // Deploys that left objects behind are settled: those objects went with the stack.
-        for (const j of ctx.history.openJournals(name)) ctx.history.settleJournal(j.id, 'failed', `reconciled: its leftovers were removed with the stack by remove_stack (${record.id})`);
+        for (const j of ctx.history.openJournals(name))
+          ctx.history.settleJournal(
+            j.id,
+            'failed',
+            `reconciled: its leftovers were removed with the stack by remove_stack (${record.id})`,
+          );
       } finally {
         await lock.release().catch(() => undefined);
       }
@@ -70,7 +94,11 @@ export const removeStackTool = defineTool({
       record.finish('failed', (err as Error).message);
       throw err;
     }
-    record.step({ name: `remove ${containers.length} containers, ${networks.length} networks, ${vols.length} volumes`, durationMs: Date.now() - t0, outcome: 'ok' });
+    record.step({
+      name: `remove ${containers.length} containers, ${networks.length} networks, ${vols.length} volumes`,
+      durationMs: Date.now() - t0,
+      outcome: 'ok',
+    });
     record.finish('succeeded');
     const message = `Removed stack "${name}": ${containers.length} containers, ${networks.length} networks${
       volumes ? `, ${vols.length} volumes` : kept.length ? `; kept volumes ${kept.join(', ')}` : ''
@@ -85,18 +113,24 @@ export const removeStackTool = defineTool({
           .filter((c) => c.State === 'running' || c.State === 'restarting' || c.State === 'paused')
           .map((c) =>
             ctx.engine
-              .call('stop', (d) => d.getContainer(c.Id).stop(), { target: `container "${containerName(c)}"`, timeoutMs: ctx.engine.timeoutMs + STOP_GRACE_MS })
+              .call('stop', (d) => d.getContainer(c.Id).stop(), {
+                target: `container "${containerName(c)}"`,
+                timeoutMs: ctx.engine.timeoutMs + STOP_GRACE_MS,
+              })
               .catch(() => undefined),
           ),
       );
-      await Promise.all(objects.containers.map((c) => removeContainer(ctx.engine, c.Id, { force: true, volumes: true })));
+      await Promise.all(
+        objects.containers.map((c) => removeContainer(ctx.engine, c.Id, { force: true, volumes: true })),
+      );
       ctx.progress(2, 3, `removing ${networks.length} networks`);
       for (const n of objects.networks) {
         await ctx.engine.call('remove network', (d) => d.getNetwork(n.Id).remove(), { target: `network "${n.Name}"` });
       }
       if (volumes) {
         ctx.progress(3, 3, `removing ${vols.length} volumes`);
-        for (const v of objects.volumes) await ctx.engine.call('remove volume', (d) => d.getVolume(v.Name).remove(), { target: `volume "${v.Name}"` });
+        for (const v of objects.volumes)
+          await ctx.engine.call('remove volume', (d) => d.getVolume(v.Name).remove(), { target: `volume "${v.Name}"` });
       }
     }
   },

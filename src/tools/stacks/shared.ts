@@ -15,7 +15,15 @@ const OUTCOMES: Record<DeploymentOutcome, Exclude<HistoryOutcome, 'running'>> = 
 export function historyRecorder(history: HistoryPort): DeploymentRecorder {
   return {
     start(rec) {
-      const h = history.begin({ kind: 'deploy_stack', target: rec.stack, stack: rec.stack, source: rec.source, who: rec.who, inputs: rec.inputs, plan: rec.plan });
+      const h = history.begin({
+        kind: 'deploy_stack',
+        target: rec.stack,
+        stack: rec.stack,
+        source: rec.source,
+        who: rec.who,
+        inputs: rec.inputs,
+        plan: rec.plan,
+      });
       return {
         id: h.id,
         step(name, durationMs, outcome, detail) {

@@ -4,7 +4,16 @@ import { keyValueList } from '../portable.js';
 import { ToolError } from '../../kernel/errors.js';
 import { managedLabels } from '../../docker/labels.js';
 import { listNames } from '../../docker/networks.js';
-import { assertVolumeDriver, assertVolumeName, createVolume, inspectVolume, listVolumes, removeVolume, volumeTarget, volumeUsers } from '../../docker/volumes.js';
+import {
+  assertVolumeDriver,
+  assertVolumeName,
+  createVolume,
+  inspectVolume,
+  listVolumes,
+  removeVolume,
+  volumeTarget,
+  volumeUsers,
+} from '../../docker/volumes.js';
 import { bindDevice, checkVolumeDeviceOverlap } from '../../policy/bindOverlap.js';
 import { checkVolume } from '../../policy/hostAccess.js';
 import { assertInScope } from '../../policy/scope.js';
@@ -35,10 +44,17 @@ export const createVolumeTool = defineTool({
   input: z.object({
     name: z.string().min(2).max(255).optional().describe('Volume name (default: a generated "vol-xxxxxxxx").'),
     driver: z.string().min(1).max(128).optional().describe('Volume driver (default "local").'),
-    driver_opts: keyValueList({ maxValue: 4096 }).optional().describe('e.g. tmpfs: ["type=tmpfs", "device=tmpfs", "o=size=64m"].'),
+    driver_opts: keyValueList({ maxValue: 4096 })
+      .optional()
+      .describe('e.g. tmpfs: ["type=tmpfs", "device=tmpfs", "o=size=64m"].'),
     labels: keyValueList({ maxValue: 4096 }).optional().describe('["KEY=VALUE"]; the managed label is added.'),
   }),
-  output: z.object({ name: z.string(), driver: z.string(), mountpoint: z.string(), labels: z.record(z.string(), z.string()) }),
+  output: z.object({
+    name: z.string(),
+    driver: z.string(),
+    mountpoint: z.string(),
+    labels: z.record(z.string(), z.string()),
+  }),
   async handler(a, ctx) {
     const name = a.name ?? `vol-${randomBytes(4).toString('hex')}`;
     assertVolumeName(name);
@@ -58,14 +74,18 @@ export const createVolumeTool = defineTool({
       ctx.signal,
     );
     const data = { name: v.Name, driver: v.Driver, mountpoint: v.Mountpoint, labels: v.Labels ?? {} };
-    return { data, text: `Created ${data.driver} volume "${data.name}". Mount it with volumes: ["${data.name}:/path/in/container"].` };
+    return {
+      data,
+      text: `Created ${data.driver} volume "${data.name}". Mount it with volumes: ["${data.name}:/path/in/container"].`,
+    };
   },
 });
 
 export const listVolumesTool = defineTool({
   name: 'list_volumes',
   title: 'List volumes',
-  description: 'List volumes as compact rows: name, driver, created, managed, stack, and which containers use each. Filter by name, driver, label, dangling (unused) or stack; page with limit and cursor.',
+  description:
+    'List volumes as compact rows: name, driver, created, managed, stack, and which containers use each. Filter by name, driver, label, dangling (unused) or stack; page with limit and cursor.',
   toolset: 'volumes',
   kind: 'read',
   input: z.object({
@@ -84,11 +104,17 @@ export const listVolumesTool = defineTool({
   async handler({ filters, limit, cursor }, ctx) {
     const rows = await listVolumes(ctx.engine, filters ?? {}, ctx.signal);
     const page = paginate(rows, (r) => r.name, limit ?? 50, cursor);
-    const data: { volumes: typeof page.items; total: number; nextCursor?: string } = { volumes: page.items, total: page.total };
+    const data: { volumes: typeof page.items; total: number; nextCursor?: string } = {
+      volumes: page.items,
+      total: page.total,
+    };
     if (page.nextCursor) data.nextCursor = page.nextCursor;
     const text = page.items.length
       ? page.items
-          .map((r) => `${r.name}  ${r.driver}${r.stack ? `  stack=${r.stack}` : ''}  ${r.usedByCount ? `used by ${r.usedBy.join(',')}` : 'unused'}`)
+          .map(
+            (r) =>
+              `${r.name}  ${r.driver}${r.stack ? `  stack=${r.stack}` : ''}  ${r.usedByCount ? `used by ${r.usedBy.join(',')}` : 'unused'}`,
+          )
           .join('\n') + moreHint(page.items.length, page.total, page.nextCursor)
       : 'No volumes match.';
     return { data, text };

@@ -7,7 +7,7 @@ function spec(networks: ContainerSpec['networks']): ContainerSpec {
 }
 
 describe('Engine API version negotiation', () => {
-  it('speaks the daemon\'s version when it is older than ours, ours when it is newer', () => {
+  it("speaks the daemon's version when it is older than ours, ours when it is newer", () => {
     expect(OUR_API_VERSION).toBe('1.51');
     expect(pinApiVersion('1.41')).toBe('1.41'); // Engine 20.10
     expect(pinApiVersion('1.51')).toBe('1.51'); // Engine 28.5

@@ -25,10 +25,12 @@ const everything = z.object({
 
 describe('zod 4 schema -> fast-check arbitrary', () => {
   it('generates only values the schema accepts, for every kind of node it supports', () => {
-    fc.assert(fc.property(arbitraryFromSchema(asSchema(everything)), (v) => {
+    fc.assert(
+      fc.property(arbitraryFromSchema(asSchema(everything)), (v) => {
         expect(everything.safeParse(v).success, JSON.stringify(v)).toBe(true);
       }),
-       { numRuns: 500, seed: 1 });
+      { numRuns: 500, seed: 1 },
+    );
   });
 
   it('generates valid arguments for every tool of the server', () => {
@@ -36,23 +38,33 @@ describe('zod 4 schema -> fast-check arbitrary', () => {
       const arb = arbitraryFromSchema(tool.input as unknown as Schema);
       for (const args of fc.sample(arb, { numRuns: 150, seed: 7 })) {
         const r = tool.input.safeParse(args);
-        expect(r.success, `${tool.name}: ${JSON.stringify(args).slice(0, 300)} ${r.success ? '' : r.error.message}`).toBe(true);
+        expect(
+          r.success,
+          `${tool.name}: ${JSON.stringify(args).slice(0, 300)} ${r.success ? '' : r.error.message}`,
+        ).toBe(true);
       }
     }
   });
 
   it('leaves optional keys out sometimes and puts them in sometimes', () => {
-    const samples = fc.sample(arbitraryFromSchema(asSchema(everything)), { numRuns: 200, seed: 3 }) as Record<string, unknown>[];
+    const samples = fc.sample(arbitraryFromSchema(asSchema(everything)), { numRuns: 200, seed: 3 }) as Record<
+      string,
+      unknown
+    >[];
     expect(samples.some((s) => 'flag' in s)).toBe(true);
     expect(samples.some((s) => !('flag' in s))).toBe(true);
   });
 
   it('uses overrides by path (object key, array element, record value), nested under a prefix', () => {
-    const schema = z.object({ a: z.object({ id: z.string(), list: z.array(z.string()).min(1), map: z.record(z.string(), z.string()) }) });
+    const schema = z.object({
+      a: z.object({ id: z.string(), list: z.array(z.string()).min(1), map: z.record(z.string(), z.string()) }),
+    });
     const arb = arbitraryFromSchema(asSchema(schema), {
       overrides: underPath('a', { id: fc.constant('ID'), 'list[]': fc.constant('EL'), 'map{}': fc.constant('VAL') }),
     });
-    for (const v of fc.sample(arb, { numRuns: 50, seed: 5 }) as { a: { id: string; list: string[]; map: Record<string, string> } }[]) {
+    for (const v of fc.sample(arb, { numRuns: 50, seed: 5 }) as {
+      a: { id: string; list: string[]; map: Record<string, string> };
+    }[]) {
       expect(v.a.id).toBe('ID');
       expect(v.a.list.every((e) => e === 'EL')).toBe(true);
       expect(Object.values(v.a.map).every((e) => e === 'VAL')).toBe(true);
@@ -61,7 +73,10 @@ describe('zod 4 schema -> fast-check arbitrary', () => {
 
   it('mixes in hostile values and wrong types when asked, some of which the schema rejects', () => {
     const schema = z.object({ id: z.string().min(1).max(256), n: z.number().int().min(1).max(10) });
-    const samples = fc.sample(arbitraryFromSchema(asSchema(schema), { hostileRate: 40, wrongTypeRate: 10 }), { numRuns: 300, seed: 11 }) as Record<string, unknown>[];
+    const samples = fc.sample(arbitraryFromSchema(asSchema(schema), { hostileRate: 40, wrongTypeRate: 10 }), {
+      numRuns: 300,
+      seed: 11,
+    }) as Record<string, unknown>[];
     const valid = samples.filter((s) => schema.safeParse(s).success).length;
     expect(valid).toBeGreaterThan(50);
     expect(valid).toBeLessThan(280);

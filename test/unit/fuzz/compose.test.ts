@@ -34,6 +34,7 @@ describe('fuzz Compose generator', () => {
     const mutated = cases.filter((c) => !c.deployable).length;
     expect(mutated).toBeGreaterThan(100);
     expect(mutated).toBeLessThan(250);
-    for (const c of cases.filter((x) => x.deployable)) expect((parse(c.text) as { services: object }).services).toBeTypeOf('object');
+    for (const c of cases.filter((x) => x.deployable))
+      expect((parse(c.text) as { services: object }).services).toBeTypeOf('object');
   });
 });

@@ -4,8 +4,15 @@ import type { OwnObjects } from '../../fuzz/targets.js';
 import type { FuzzRun } from '../../fuzz/toolArgs.js';
 
 const run: FuzzRun = { prefix: 'fuzz-abc123', dir: '/tmp/dom-fuzz-x', templates: ['web-stack'] };
-const own: OwnObjects = { containers: ['fuzz-abc123-c-1', '0123456789ab'], networks: ['fuzz-abc123-n-1'], volumes: ['fuzz-abc123-v-1'], stacks: ['fuzz-abc123-s-1'], images: ['dom-test/fuzz-abc123:t1'] };
-const safe = (tool: string, args: Record<string, unknown>, deployable = false) => makeSafe(tool, args, own, run, [{ text: 'x', deployable }]);
+const own: OwnObjects = {
+  containers: ['fuzz-abc123-c-1', '0123456789ab'],
+  networks: ['fuzz-abc123-n-1'],
+  volumes: ['fuzz-abc123-v-1'],
+  stacks: ['fuzz-abc123-s-1'],
+  images: ['dom-test/fuzz-abc123:t1'],
+};
+const safe = (tool: string, args: Record<string, unknown>, deployable = false) =>
+  makeSafe(tool, args, own, run, [{ text: 'x', deployable }]);
 
 describe('the fuzz safety guard', () => {
   it('keeps our own objects and names nobody can own, and rewrites anything that could name a foreign object', () => {
@@ -38,21 +45,37 @@ describe('the fuzz safety guard', () => {
     expect(r.args.volumes).toEqual(['fuzz-abc123-v-x:/d', 'fuzz-abc123-v-1:/e', '/run:/r']);
     expect(r.args.network).toBe('fuzz-nx-network');
     expect(safe('pull_image', { image: 'localhost/x' }).args.image).toBe('fuzz-nx-image');
-    expect(safe('exec_in_container', { id: 'fuzz-abc123-c-1', command: ['sh', '-c', 'kill 1'] }).args.command).toEqual(['echo', 'fuzz']);
+    expect(safe('exec_in_container', { id: 'fuzz-abc123-c-1', command: ['sh', '-c', 'kill 1'] }).args.command).toEqual([
+      'echo',
+      'fuzz',
+    ]);
   });
 
   it('really deploys only structured Compose projects, and heals only what we own', () => {
     expect(safe('deploy_application_stack', { name: 's', compose: 'x' }, true).args.dry_run).toBeUndefined();
     expect(safe('deploy_application_stack', { name: 's', compose: 'x' }, false).args.dry_run).toBe(true);
     expect(safe('deploy_application_stack', { name: 's', template: 'web-stack' }).args.dry_run).toBe(true);
-    expect(safe('deploy_application_stack', { name: 's', file: '/tmp/dom-fuzz-x/compose.yml' }).args.dry_run).toBeUndefined();
+    expect(
+      safe('deploy_application_stack', { name: 's', file: '/tmp/dom-fuzz-x/compose.yml' }).args.dry_run,
+    ).toBeUndefined();
     expect(safe('health_monitoring', { heal: true, confirm: true }).args.heal).toBe(false);
     expect(safe('health_monitoring', { heal: true, target: 'fuzz-abc123-s-1' }).args.heal).toBe(true);
   });
 
   it('keeps networks inside 10.231/16 and drops Engine driver options', () => {
-    const n = safe('create_network', { name: 'x', subnet: '192.0.2.0/24', gateway: '10.231.1.1', driver: 'macvlan', options: { parent: 'eth0', 'fuzz-nx.a': '1' } });
-    expect(n.args).toMatchObject({ subnet: 'fuzz-nx', gateway: '10.231.1.1', driver: 'fuzz-nx-driver', options: { 'fuzz-nx.a': '1' } });
+    const n = safe('create_network', {
+      name: 'x',
+      subnet: '192.0.2.0/24',
+      gateway: '10.231.1.1',
+      driver: 'macvlan',
+      options: { parent: 'eth0', 'fuzz-nx.a': '1' },
+    });
+    expect(n.args).toMatchObject({
+      subnet: 'fuzz-nx',
+      gateway: '10.231.1.1',
+      driver: 'fuzz-nx-driver',
+      options: { 'fuzz-nx.a': '1' },
+    });
     const v = safe('create_volume', { name: 'x', driver_opts: { type: 'none', device: '/', o: 'bind' } });
     expect(v.args.driver_opts).toEqual({});
   });

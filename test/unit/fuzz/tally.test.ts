@@ -9,7 +9,16 @@ describe('fuzz tally', () => {
     t.record('a', { x: 3 }, { type: 'error', kind: 'not_found', message: 'Error (not_found): no x' }, 20, false);
     t.record('a', { x: 4 }, { type: 'error', kind: 'not_found', message: 'Error (not_found): no y' }, 1, false);
     t.record('b', { y: 1 }, { type: 'broken', what: 'no tool answer' }, 60_000, false);
-    expect(t.tools.get('a')).toMatchObject({ calls: 4, rejected: 1, reached: 3, ok: 1, errors: { not_found: 2 }, examples: { not_found: 'Error (not_found): no x' }, rewritten: 1, maxMs: 20 });
+    expect(t.tools.get('a')).toMatchObject({
+      calls: 4,
+      rejected: 1,
+      reached: 3,
+      ok: 1,
+      errors: { not_found: 2 },
+      examples: { not_found: 'Error (not_found): no x' },
+      rewritten: 1,
+      maxMs: 20,
+    });
     expect(t.totals()).toEqual({ calls: 5, rejected: 1, reached: 4, ok: 1 });
     expect(t.broken).toEqual([{ tool: 'b', args: '{"y":1}', what: 'no tool answer' }]);
     const table = t.table().split('\n');

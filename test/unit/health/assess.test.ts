@@ -48,13 +48,22 @@ function inspect(o: Opts = {}): Docker.ContainerInspectInfo {
             Health: {
               Status: o.health.status,
               FailingStreak: 0,
-              Log: (o.health.log ?? []).map((l, i) => ({ Start: `t${i}`, End: `t${i}`, ExitCode: l.exit, Output: l.output })),
+              Log: (o.health.log ?? []).map((l, i) => ({
+                Start: `t${i}`,
+                End: `t${i}`,
+                ExitCode: l.exit,
+                Output: l.output,
+              })),
             },
           }
         : {}),
     },
     Config: { Labels: { 'io.docker-orchestration-mcp.managed': 'true', ...(o.labels ?? {}) } },
-    HostConfig: { RestartPolicy: { Name: o.policy ?? 'no', MaximumRetryCount: 0 }, Memory: o.memory ?? 0, NanoCpus: o.nanoCpus ?? 0 },
+    HostConfig: {
+      RestartPolicy: { Name: o.policy ?? 'no', MaximumRetryCount: 0 },
+      Memory: o.memory ?? 0,
+      NanoCpus: o.nanoCpus ?? 0,
+    },
   } as unknown as Docker.ContainerInspectInfo;
 }
 
@@ -63,13 +72,28 @@ const stack = { 'com.docker.compose.project': 'shop', 'com.docker.compose.servic
 describe('health assessment of one container', () => {
   it('calls a running container without healthcheck or warnings healthy', () => {
     const a = assessContainer({ inspect: inspect() });
-    expect(a).toMatchObject({ name: 'web', verdict: 'healthy', reasons: [], managed: true, state: 'running', restartPolicy: 'no' });
+    expect(a).toMatchObject({
+      name: 'web',
+      verdict: 'healthy',
+      reasons: [],
+      managed: true,
+      state: 'running',
+      restartPolicy: 'no',
+    });
     expect(a.exitCode).toBeUndefined();
   });
 
   it('reports a failing healthcheck as unhealthy with its last outputs', () => {
     const a = assessContainer({
-      inspect: inspect({ health: { status: 'unhealthy', log: [{ exit: 0, output: 'ok\n' }, { exit: 1, output: 'ls: /tmp/ok: No such file or directory\n' }] } }),
+      inspect: inspect({
+        health: {
+          status: 'unhealthy',
+          log: [
+            { exit: 0, output: 'ok\n' },
+            { exit: 1, output: 'ls: /tmp/ok: No such file or directory\n' },
+          ],
+        },
+      }),
     });
     expect(a.verdict).toBe('unhealthy');
     expect(a.reasons[0]).toBe('healthcheck failing (exit 1): ls: /tmp/ok: No such file or directory');
@@ -97,7 +121,14 @@ describe('health assessment of one container', () => {
       logText: 'starting\nERROR: db refused\nok\npanic: nil map\n',
     });
     expect(a.verdict).toBe('degraded');
-    expect(a.resources).toEqual({ cpuPercent: 48, cpuLimit: 0.5, cpuOfLimitPercent: 96, memoryBytes: 95 * 1024 * 1024, memoryLimitBytes: 100 * 1024 * 1024, memoryOfLimitPercent: 95 });
+    expect(a.resources).toEqual({
+      cpuPercent: 48,
+      cpuLimit: 0.5,
+      cpuOfLimitPercent: 96,
+      memoryBytes: 95 * 1024 * 1024,
+      memoryLimitBytes: 100 * 1024 * 1024,
+      memoryOfLimitPercent: 95,
+    });
     expect(a.reasons).toEqual([
       'memory at 95% of its limit',
       'CPU at 96% of its limit',
@@ -108,25 +139,38 @@ describe('health assessment of one container', () => {
   });
 
   it('does not compare against the host when there is no limit', () => {
-    const a = assessContainer({ inspect: inspect(), stats: { cpuPercent: 180, memoryBytes: 5e9, memoryLimitBytes: 8e9, memoryPercent: 62 } });
+    const a = assessContainer({
+      inspect: inspect(),
+      stats: { cpuPercent: 180, memoryBytes: 5e9, memoryLimitBytes: 8e9, memoryPercent: 62 },
+    });
     expect(a.verdict).toBe('healthy');
     expect(a.resources).toEqual({ cpuPercent: 180, memoryBytes: 5e9 });
   });
 
   it('calls an exited container that should run unhealthy, one that need not stopped', () => {
-    const crashed = assessContainer({ inspect: inspect({ status: 'exited', exitCode: 137, oom: true, policy: 'always' }) });
+    const crashed = assessContainer({
+      inspect: inspect({ status: 'exited', exitCode: 137, oom: true, policy: 'always' }),
+    });
     expect(crashed.verdict).toBe('unhealthy');
-    expect(crashed.reasons[0]).toBe('exited with code 137 (killed: out of memory) but should run (restart policy always)');
+    expect(crashed.reasons[0]).toBe(
+      'exited with code 137 (killed: out of memory) but should run (restart policy always)',
+    );
     const done = assessContainer({ inspect: inspect({ status: 'exited', exitCode: 3 }) });
     expect(done).toMatchObject({ verdict: 'stopped', exitCode: 3, shouldRun: false, reasons: ['exited with code 3'] });
     expect(assessContainer({ inspect: inspect({ status: 'created' }) }).reasons).toEqual(['created, never started']);
   });
 
   it('knows crash loops: the Engine restarting it, or the watcher having given up', () => {
-    expect(assessContainer({ inspect: inspect({ status: 'restarting', policy: 'always', restartCount: 7, exitCode: 1 }) }).verdict).toBe('crash-looping');
+    expect(
+      assessContainer({ inspect: inspect({ status: 'restarting', policy: 'always', restartCount: 7, exitCode: 1 }) })
+        .verdict,
+    ).toBe('crash-looping');
     const a = assessContainer({ inspect: inspect({ status: 'exited', exitCode: 3 }), watcherCrashLooping: true });
     expect(a.verdict).toBe('crash-looping');
-    expect(a.reasons).toEqual(['the self-heal watcher exhausted its restart budget for it and stopped restarting it', 'exited with code 3']);
+    expect(a.reasons).toEqual([
+      'the self-heal watcher exhausted its restart budget for it and stopped restarting it',
+      'exited with code 3',
+    ]);
   });
 });
 
@@ -139,23 +183,43 @@ describe('should it run', () => {
     expect(shouldRun(inspect({ status: 'exited', exitCode: 2, policy: 'no' }))).toBe(false);
     expect(shouldRun(inspect({ status: 'exited', exitCode: 2, labels: stack }))).toBe(true);
     expect(shouldRun(inspect({ status: 'exited', exitCode: 0, labels: stack }))).toBe(false);
-    expect(shouldRun(inspect({ status: 'exited', exitCode: 2, policy: 'always', labels: { ...stack, 'com.docker.compose.oneoff': 'True' } }))).toBe(false);
+    expect(
+      shouldRun(
+        inspect({
+          status: 'exited',
+          exitCode: 2,
+          policy: 'always',
+          labels: { ...stack, 'com.docker.compose.oneoff': 'True' },
+        }),
+      ),
+    ).toBe(false);
   });
 });
 
 describe('heal decision', () => {
   it('restarts unhealthy running containers and starts exited ones that should run', () => {
-    expect(healDecision(assessContainer({ inspect: inspect({ health: { status: 'unhealthy', log: [{ exit: 1, output: 'bad' }] } }) }))).toEqual({
+    expect(
+      healDecision(
+        assessContainer({ inspect: inspect({ health: { status: 'unhealthy', log: [{ exit: 1, output: 'bad' }] } }) }),
+      ),
+    ).toEqual({
       action: 'restart',
       reason: 'healthcheck failing (exit 1): bad',
     });
-    expect(healDecision(assessContainer({ inspect: inspect({ status: 'exited', exitCode: 1, labels: stack }) }))).toMatchObject({ action: 'start' });
+    expect(
+      healDecision(assessContainer({ inspect: inspect({ status: 'exited', exitCode: 1, labels: stack }) })),
+    ).toMatchObject({ action: 'start' });
   });
 
   it('leaves alone what is fine, what need not run and crash loops', () => {
     expect(healDecision(assessContainer({ inspect: inspect() }))).toEqual({ skip: 'nothing to heal (healthy)' });
-    expect(healDecision(assessContainer({ inspect: inspect({ status: 'exited', exitCode: 0 }) }))).toHaveProperty('skip', expect.stringContaining('not expected to run'));
-    expect(healDecision(assessContainer({ inspect: inspect({ status: 'restarting', policy: 'always' }) }))).toHaveProperty('skip', expect.stringContaining('crash-looping'));
+    expect(healDecision(assessContainer({ inspect: inspect({ status: 'exited', exitCode: 0 }) }))).toHaveProperty(
+      'skip',
+      expect.stringContaining('not expected to run'),
+    );
+    expect(
+      healDecision(assessContainer({ inspect: inspect({ status: 'restarting', policy: 'always' }) })),
+    ).toHaveProperty('skip', expect.stringContaining('crash-looping'));
   });
 });
 
@@ -174,11 +238,22 @@ describe('service verdicts', () => {
 
   it('groups by stack and service; plain containers are their own service', () => {
     const a1 = assessContainer({ inspect: inspect({ name: 'shop-api-1', labels: stack }) });
-    const a2 = assessContainer({ inspect: inspect({ name: 'shop-api-2', labels: stack, health: { status: 'unhealthy', log: [{ exit: 1, output: 'x' }] } }) });
+    const a2 = assessContainer({
+      inspect: inspect({
+        name: 'shop-api-2',
+        labels: stack,
+        health: { status: 'unhealthy', log: [{ exit: 1, output: 'x' }] },
+      }),
+    });
     const plain = assessContainer({ inspect: inspect({ name: 'solo', status: 'exited', exitCode: 0 }) });
     const services = assessServices([plain, a2, a1]);
     expect(services).toEqual([
-      { service: 'solo', verdict: 'stopped', containers: [{ name: 'solo', verdict: 'stopped' }], reasons: ['exited with code 0'] },
+      {
+        service: 'solo',
+        verdict: 'stopped',
+        containers: [{ name: 'solo', verdict: 'stopped' }],
+        reasons: ['exited with code 0'],
+      },
       {
         stack: 'shop',
         service: 'api',
@@ -197,7 +272,10 @@ describe('service verdicts', () => {
 
 describe('error lines and backoff', () => {
   it('keeps the last few error-looking lines, capped', () => {
-    const text = Array.from({ length: 10 }, (_, i) => `line ${i} failed`).join('\n') + '\nall good\n' + `Exception: ${'x'.repeat(500)}`;
+    const text =
+      Array.from({ length: 10 }, (_, i) => `line ${i} failed`).join('\n') +
+      '\nall good\n' +
+      `Exception: ${'x'.repeat(500)}`;
     const lines = errorLinesOf(text);
     expect(lines).toHaveLength(5);
     expect(lines[0]).toBe('line 6 failed');

@@ -30,7 +30,14 @@ function openError(path: string): HistoryOpenError {
 describe('sqlite history: records', () => {
   it('keeps a deployment with its steps, plan, outcome and duration across reopen', () => {
     const { h, file } = open();
-    const d = h.begin({ kind: 'deploy_stack', target: 'shop', stack: 'shop', source: 'template:web-stack', who: 'claude/1.0', inputs: { name: 'shop' } });
+    const d = h.begin({
+      kind: 'deploy_stack',
+      target: 'shop',
+      stack: 'shop',
+      source: 'template:web-stack',
+      who: 'claude/1.0',
+      inputs: { name: 'shop' },
+    });
     d.setPlan({ create: ['web', 'db'] });
     d.step({ name: 'create db', service: 'db', durationMs: 120, outcome: 'ok' });
     d.step({ name: 'wait healthy web', service: 'web', durationMs: 3000, outcome: 'failed', error: 'unhealthy' });
@@ -95,7 +102,9 @@ describe('sqlite history: masking', () => {
         command: ['run', 'GITHUB_TOKEN=ghp_abc', 'MODE=fast'],
       },
     });
-    d.setPlan({ services: { db: { environment: ['DB_SECRET=s3cr3t', 'TZ=UTC'], labels: { 'traefik.auth': 'basic:pw' } } } });
+    d.setPlan({
+      services: { db: { environment: ['DB_SECRET=s3cr3t', 'TZ=UTC'], labels: { 'traefik.auth': 'basic:pw' } } },
+    });
     d.finish('succeeded');
     const [e] = h.list({ limit: 1 }).entries as [DeploymentEntry];
     h.close();
@@ -105,7 +114,9 @@ describe('sqlite history: masking', () => {
       nested: { deeper: [{ api_key: '******', note: 'fine' }], token: '******' },
       command: ['run', 'GITHUB_TOKEN=******', 'MODE=fast'],
     });
-    expect(e.plan).toEqual({ services: { db: { environment: ['DB_SECRET=******', 'TZ=UTC'], labels: { 'traefik.auth': '******' } } } });
+    expect(e.plan).toEqual({
+      services: { db: { environment: ['DB_SECRET=******', 'TZ=UTC'], labels: { 'traefik.auth': '******' } } },
+    });
     expect(JSON.stringify(e)).not.toMatch(/hunter2|k-123|ghp_abc|s3cr3t|basic:pw/);
   });
 });
@@ -189,7 +200,8 @@ describe('sqlite history: opening', () => {
 
   it('refuses a corrupt database with a clear error naming the path', () => {
     const { h, file } = open();
-    for (let i = 0; i < 200; i++) h.begin({ kind: 'heal', target: `c${i}`, who: 't', inputs: { pad: 'x'.repeat(200) } }).finish('succeeded');
+    for (let i = 0; i < 200; i++)
+      h.begin({ kind: 'heal', target: `c${i}`, who: 't', inputs: { pad: 'x'.repeat(200) } }).finish('succeeded');
     h.close();
     const size = statSync(file).size;
     expect(size).toBeGreaterThan(8 * 4096);
@@ -238,14 +250,20 @@ describe('sqlite history: deployments left running', () => {
 
   function outcomes(file: string): Record<string, string | undefined> {
     const h = openSqliteHistory(file, silent);
-    const out = Object.fromEntries(h.list({ limit: 100 }).entries.map((e) => [e.id, `${e.outcome}${e.error ? `: ${e.error}` : ''}`]));
+    const out = Object.fromEntries(
+      h.list({ limit: 100 }).entries.map((e) => [e.id, `${e.outcome}${e.error ? `: ${e.error}` : ''}`]),
+    );
     h.close();
     return out;
   }
 
   it('marks as failed the records of a process that is gone, and says so', () => {
     const { h, file } = open();
-    h.begin({ kind: 'deploy_container', target: 'mine', who: 't', inputs: {} }).step({ name: 'pull', durationMs: 5, outcome: 'ok' });
+    h.begin({ kind: 'deploy_container', target: 'mine', who: 't', inputs: {} }).step({
+      name: 'pull',
+      durationMs: 5,
+      outcome: 'ok',
+    });
     h.close();
     const dead = spawnSync(process.execPath, ['-e', '0']).pid as number;
     runningRow(file, 'dead-owner', hostname(), dead);

@@ -53,7 +53,11 @@ describe('recording helpers', () => {
       ['create', 'ok'],
     ]);
     expect(ok?.steps[0]?.durationMs).toBeGreaterThanOrEqual(15);
-    expect(failed).toMatchObject({ outcome: 'failed', error: 'port is already allocated', steps: [{ name: 'start', outcome: 'failed', error: 'port is already allocated' }] });
+    expect(failed).toMatchObject({
+      outcome: 'failed',
+      error: 'port is already allocated',
+      steps: [{ name: 'start', outcome: 'failed', error: 'port is already allocated' }],
+    });
     expect(notConfirmed).toMatchObject({ outcome: 'not_confirmed', error: 'asked only' });
     ctx.history.close();
   });
@@ -63,7 +67,14 @@ describe('get_deployment_history', () => {
   it('lists compact entries, filters, pages, and gives one record in full by id', async () => {
     const ctx = context();
     for (let i = 0; i < 3; i++) {
-      const d = ctx.history.begin({ kind: 'deploy_stack', target: 'shop', stack: 'shop', source: 'inline', who: 'unit', inputs: { env: { API_TOKEN: 't0k3n' } } });
+      const d = ctx.history.begin({
+        kind: 'deploy_stack',
+        target: 'shop',
+        stack: 'shop',
+        source: 'inline',
+        who: 'unit',
+        inputs: { env: { API_TOKEN: 't0k3n' } },
+      });
       d.setPlan({ create: ['web'] });
       d.step({ name: 'create web-1', service: 'web', durationMs: 1500, outcome: 'ok' });
       d.finish(i === 2 ? 'failed' : 'succeeded', i === 2 ? `boom\n${'log line\n'.repeat(100)}` : undefined);
@@ -74,7 +85,12 @@ describe('get_deployment_history', () => {
     const entries = all.structuredContent?.entries as Record<string, unknown>[];
     expect(entries).toHaveLength(4);
     expect(entries[0]).toMatchObject({ kind: 'remove_container', target: 'other', outcome: 'succeeded' });
-    expect(entries[1]).toMatchObject({ kind: 'deploy_stack', stack: 'shop', outcome: 'failed', steps: [{ name: 'create web-1', service: 'web', durationMs: 1500, outcome: 'ok' }] });
+    expect(entries[1]).toMatchObject({
+      kind: 'deploy_stack',
+      stack: 'shop',
+      outcome: 'failed',
+      steps: [{ name: 'create web-1', service: 'web', durationMs: 1500, outcome: 'ok' }],
+    });
     expect(entries[1]).not.toHaveProperty('plan');
     expect(entries[1]).not.toHaveProperty('inputs');
     expect(String(entries[1]?.error).length).toBeLessThan(400);

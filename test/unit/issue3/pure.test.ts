@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { ToolError } from '../../../src/kernel/errors.js';
 import { toExecBody } from '../../../src/docker/exec.js';
 import { classifyPullError, imageRow, removalOnlyUntags } from '../../../src/docker/images.js';
-import { ipv4InCidr, listNames, networkRow, parseCidr, toNetworkBody, type NetworkSpec } from '../../../src/docker/networks.js';
+import {
+  ipv4InCidr,
+  listNames,
+  networkRow,
+  parseCidr,
+  toNetworkBody,
+  type NetworkSpec,
+} from '../../../src/docker/networks.js';
 import { assertVolumeName, volumeRow } from '../../../src/docker/volumes.js';
 
 const spec = (over: Partial<NetworkSpec> = {}): NetworkSpec => ({
@@ -30,7 +37,10 @@ describe('network validation', () => {
     expect(parseCidr('10.20.0.0/16')).toEqual({ family: 4, address: '10.20.0.0', prefix: 16 });
     expect(parseCidr('fd00:1::/64')).toEqual({ family: 6, address: 'fd00:1::', prefix: 64 });
     for (const bad of ['10.300.0.0/16', '10.0.0.0/33', '10.0.0.0', 'banana', 'fd00::/129', '/16']) {
-      expect(kindOf(() => parseCidr(bad)), bad).toBe('invalid_input');
+      expect(
+        kindOf(() => parseCidr(bad)),
+        bad,
+      ).toBe('invalid_input');
     }
   });
 
@@ -42,7 +52,9 @@ describe('network validation', () => {
   });
 
   it('builds the create body with IPAM and duplicate checking', () => {
-    expect(toNetworkBody(spec({ subnet: '10.9.0.0/24', gateway: '10.9.0.1', ipRange: '10.9.0.128/25', internal: true }))).toMatchObject({
+    expect(
+      toNetworkBody(spec({ subnet: '10.9.0.0/24', gateway: '10.9.0.1', ipRange: '10.9.0.128/25', internal: true })),
+    ).toMatchObject({
       Name: 'app',
       CheckDuplicate: true,
       Driver: 'bridge',
@@ -62,10 +74,29 @@ describe('network validation', () => {
 
   it('projects compact rows and bounded name lists', () => {
     const row = networkRow(
-      { Id: 'a'.repeat(64), Name: 'n', Driver: 'bridge', Scope: 'local', IPAM: { Config: [{ Subnet: '10.1.0.0/24' }] }, Labels: { 'io.docker-orchestration-mcp.managed': 'true', 'com.docker.compose.project': 'shop' } },
+      {
+        Id: 'a'.repeat(64),
+        Name: 'n',
+        Driver: 'bridge',
+        Scope: 'local',
+        IPAM: { Config: [{ Subnet: '10.1.0.0/24' }] },
+        Labels: { 'io.docker-orchestration-mcp.managed': 'true', 'com.docker.compose.project': 'shop' },
+      },
       ['b', 'a'],
     );
-    expect(row).toEqual({ id: 'aaaaaaaaaaaa', name: 'n', driver: 'bridge', scope: 'local', subnets: ['10.1.0.0/24'], internal: false, attachable: false, containers: ['a', 'b'], containerCount: 2, managed: true, stack: 'shop' });
+    expect(row).toEqual({
+      id: 'aaaaaaaaaaaa',
+      name: 'n',
+      driver: 'bridge',
+      scope: 'local',
+      subnets: ['10.1.0.0/24'],
+      internal: false,
+      attachable: false,
+      containers: ['a', 'b'],
+      containerCount: 2,
+      managed: true,
+      stack: 'shop',
+    });
     expect(listNames(['a', 'b'])).toBe('"a", "b"');
     expect(listNames(['a', 'b', 'c'], 2)).toBe('"a", "b" and 1 more');
   });
@@ -74,11 +105,34 @@ describe('network validation', () => {
 describe('volumes', () => {
   it('validates names like Docker', () => {
     expect(kindOf(() => assertVolumeName('data'))).toBeUndefined();
-    for (const bad of ['a', 'bad name', '-x', 'x/y']) expect(kindOf(() => assertVolumeName(bad)), bad).toBe('invalid_input');
+    for (const bad of ['a', 'bad name', '-x', 'x/y'])
+      expect(
+        kindOf(() => assertVolumeName(bad)),
+        bad,
+      ).toBe('invalid_input');
   });
   it('projects rows with users', () => {
-    const row = volumeRow({ Name: 'v', Driver: 'local', Mountpoint: '/x', Scope: 'local', Labels: {}, Options: {}, CreatedAt: '2026-01-01T00:00:00Z' } as never, ['c2', 'c1']);
-    expect(row).toEqual({ name: 'v', driver: 'local', scope: 'local', created: '2026-01-01T00:00:00Z', managed: false, usedBy: ['c1', 'c2'], usedByCount: 2 });
+    const row = volumeRow(
+      {
+        Name: 'v',
+        Driver: 'local',
+        Mountpoint: '/x',
+        Scope: 'local',
+        Labels: {},
+        Options: {},
+        CreatedAt: '2026-01-01T00:00:00Z',
+      } as never,
+      ['c2', 'c1'],
+    );
+    expect(row).toEqual({
+      name: 'v',
+      driver: 'local',
+      scope: 'local',
+      created: '2026-01-01T00:00:00Z',
+      managed: false,
+      usedBy: ['c1', 'c2'],
+      usedByCount: 2,
+    });
   });
 });
 
@@ -92,7 +146,12 @@ describe('images', () => {
   });
 
   it('projects compact rows', () => {
-    expect(imageRow({ Id: 'sha256:' + 'f'.repeat(64), RepoTags: ['<none>:<none>'], RepoDigests: [], Size: 10, Created: 0 }, 2)).toEqual({
+    expect(
+      imageRow(
+        { Id: 'sha256:' + 'f'.repeat(64), RepoTags: ['<none>:<none>'], RepoDigests: [], Size: 10, Created: 0 },
+        2,
+      ),
+    ).toEqual({
       id: 'ffffffffffff',
       tags: [],
       digests: [],
@@ -105,12 +164,29 @@ describe('images', () => {
 
   it('classifies pull failures by what the registry said', () => {
     const ref = '127.0.0.1:5000/app:1';
-    const failed = (m: string) => new ToolError('failed', `Cannot pull image ${ref}: the Docker Engine reported: ${m}.`);
-    const denied = classifyPullError(failed('Head "http://127.0.0.1:5000/v2/app/manifests/1": no basic auth credentials'), ref, '127.0.0.1:5000');
+    const failed = (m: string) =>
+      new ToolError('failed', `Cannot pull image ${ref}: the Docker Engine reported: ${m}.`);
+    const denied = classifyPullError(
+      failed('Head "http://127.0.0.1:5000/v2/app/manifests/1": no basic auth credentials'),
+      ref,
+      '127.0.0.1:5000',
+    );
     expect(denied.kind).toBe('denied');
-    expect(denied.message).toMatch(/^Registry 127\.0\.0\.1:5000 refused to pull .*no basic auth credentials\. Give this server credentials/);
-    expect(classifyPullError(new ToolError('not_found', `Cannot pull image ${ref}: manifest for ${ref} not found: manifest unknown`), ref, 'r').kind).toBe('not_found');
-    const down = classifyPullError(failed('Get "http://127.0.0.1:1/v2/": dial tcp 127.0.0.1:1: connect: connection refused'), ref, '127.0.0.1:1');
+    expect(denied.message).toMatch(
+      /^Registry 127\.0\.0\.1:5000 refused to pull .*no basic auth credentials\. Give this server credentials/,
+    );
+    expect(
+      classifyPullError(
+        new ToolError('not_found', `Cannot pull image ${ref}: manifest for ${ref} not found: manifest unknown`),
+        ref,
+        'r',
+      ).kind,
+    ).toBe('not_found');
+    const down = classifyPullError(
+      failed('Get "http://127.0.0.1:1/v2/": dial tcp 127.0.0.1:1: connect: connection refused'),
+      ref,
+      '127.0.0.1:1',
+    );
     expect(down).toMatchObject({ kind: 'failed' });
     expect(down.message).toMatch(/unreachable from the Docker Engine/);
     const t = new ToolError('timeout', 'Timed out');

@@ -2,7 +2,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeAuthEntry, lookupAuth, normalizeRegistryKey, registryHost, resolveRegistryAuth } from '../../../src/docker/registryAuth.js';
+import {
+  decodeAuthEntry,
+  lookupAuth,
+  normalizeRegistryKey,
+  registryHost,
+  resolveRegistryAuth,
+} from '../../../src/docker/registryAuth.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
@@ -36,7 +42,11 @@ describe('decodeAuthEntry', () => {
     expect(decodeAuthEntry({ auth: b64('me:pa:ss') })).toEqual({ username: 'me', password: 'pa:ss' });
   });
   it('keeps an identity token', () => {
-    expect(decodeAuthEntry({ auth: b64('<token>:'), identitytoken: 'tok' })).toEqual({ username: '<token>', password: '', identitytoken: 'tok' });
+    expect(decodeAuthEntry({ auth: b64('<token>:'), identitytoken: 'tok' })).toEqual({
+      username: '<token>',
+      password: '',
+      identitytoken: 'tok',
+    });
   });
   it('ignores empty entries', () => {
     expect(decodeAuthEntry({})).toBeUndefined();
@@ -45,19 +55,31 @@ describe('decodeAuthEntry', () => {
 });
 
 describe('lookupAuth', () => {
-  const config = { auths: { 'http://127.0.0.1:5000': { auth: b64('cfg:secret') }, 'https://index.docker.io/v1/': { auth: b64('hub:pw') } } };
+  const config = {
+    auths: {
+      'http://127.0.0.1:5000': { auth: b64('cfg:secret') },
+      'https://index.docker.io/v1/': { auth: b64('hub:pw') },
+    },
+  };
 
   it('finds config.json auths under any spelling of the host', () => {
     expect(lookupAuth('127.0.0.1:5000', {}, config)).toEqual({
       source: 'docker-config',
       auth: { username: 'cfg', password: 'secret', serveraddress: '127.0.0.1:5000' },
     });
-    expect(lookupAuth('docker.io', {}, config).auth).toEqual({ username: 'hub', password: 'pw', serveraddress: 'https://index.docker.io/v1/' });
+    expect(lookupAuth('docker.io', {}, config).auth).toEqual({
+      username: 'hub',
+      password: 'pw',
+      serveraddress: 'https://index.docker.io/v1/',
+    });
   });
 
   it('prefers the environment (DOM_REGISTRY_AUTH) over config.json', () => {
     const r = lookupAuth('127.0.0.1:5000', { '127.0.0.1:5000': { username: 'env', password: 'x' } }, config);
-    expect(r).toEqual({ source: 'environment', auth: { username: 'env', password: 'x', serveraddress: '127.0.0.1:5000' } });
+    expect(r).toEqual({
+      source: 'environment',
+      auth: { username: 'env', password: 'x', serveraddress: '127.0.0.1:5000' },
+    });
   });
 
   it('sends an identity token instead of a password', () => {
@@ -78,11 +100,18 @@ describe('resolveRegistryAuth', () => {
   it('reads DOCKER_CONFIG/config.json fresh and tolerates a missing or broken file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dom-unit-'));
     try {
-      expect(resolveRegistryAuth({ dockerConfigDir: dir, registryAuth: {} }, '127.0.0.1:5000/app:1')).toEqual({ host: '127.0.0.1:5000', source: 'none' });
+      expect(resolveRegistryAuth({ dockerConfigDir: dir, registryAuth: {} }, '127.0.0.1:5000/app:1')).toEqual({
+        host: '127.0.0.1:5000',
+        source: 'none',
+      });
       writeFileSync(join(dir, 'config.json'), '{not json');
       expect(resolveRegistryAuth({ dockerConfigDir: dir, registryAuth: {} }, '127.0.0.1:5000/app').source).toBe('none');
       writeFileSync(join(dir, 'config.json'), JSON.stringify({ auths: { '127.0.0.1:5000': { auth: b64('u:p') } } }));
-      expect(resolveRegistryAuth({ dockerConfigDir: dir, registryAuth: {} }, '127.0.0.1:5000/app').auth).toEqual({ username: 'u', password: 'p', serveraddress: '127.0.0.1:5000' });
+      expect(resolveRegistryAuth({ dockerConfigDir: dir, registryAuth: {} }, '127.0.0.1:5000/app').auth).toEqual({
+        username: 'u',
+        password: 'p',
+        serveraddress: '127.0.0.1:5000',
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

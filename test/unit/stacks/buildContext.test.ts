@@ -66,14 +66,21 @@ const opts = (extra: Partial<ScanOptions> = {}): ScanOptions => ({
   ...extra,
 });
 
-async function tarEntries(stream: Readable): Promise<Record<string, { type: string; linkname?: string; body: string; uid?: number }>> {
+async function tarEntries(
+  stream: Readable,
+): Promise<Record<string, { type: string; linkname?: string; body: string; uid?: number }>> {
   const out: Record<string, { type: string; linkname?: string; body: string; uid?: number }> = {};
   const ex = extract();
   ex.on('entry', (header, body, next) => {
     const chunks: Buffer[] = [];
     body.on('data', (c: unknown) => chunks.push(c as Buffer));
     body.on('end', () => {
-      out[header.name] = { type: header.type ?? 'file', body: Buffer.concat(chunks).toString(), ...(header.linkname ? { linkname: header.linkname } : {}), ...(header.uid !== undefined ? { uid: header.uid } : {}) };
+      out[header.name] = {
+        type: header.type ?? 'file',
+        body: Buffer.concat(chunks).toString(),
+        ...(header.linkname ? { linkname: header.linkname } : {}),
+        ...(header.uid !== undefined ? { uid: header.uid } : {}),
+      };
       next();
     });
   });
@@ -118,7 +125,9 @@ describe('build context', () => {
   it('refuses a context over the size cap', async () => {
     const dir = makeContext('big');
     writeFileSync(join(dir, 'src', 'large.bin'), Buffer.alloc(20_000));
-    await expect(scanContext(dir, opts())).rejects.toThrow(/over the limit of 10000 bytes.*DOM_MAX_BUILD_CONTEXT_BYTES/);
+    await expect(scanContext(dir, opts())).rejects.toThrow(
+      /over the limit of 10000 bytes.*DOM_MAX_BUILD_CONTEXT_BYTES/,
+    );
   });
 
   it('hashes contents and the file list, not ignored files or times', async () => {

@@ -73,7 +73,12 @@ describe('extends', () => {
 
   it('reads a service from another file, its relative paths against that file', () => {
     const p = fromFiles({
-      '/p/compose.yaml': yaml('services:', '  web:', '    extends: {file: common/base.yaml, service: app}', '    environment: {MODE: web}'),
+      '/p/compose.yaml': yaml(
+        'services:',
+        '  web:',
+        '    extends: {file: common/base.yaml, service: app}',
+        '    environment: {MODE: web}',
+      ),
       '/p/common/base.yaml': yaml(
         'services:',
         '  app:',
@@ -90,10 +95,15 @@ describe('extends', () => {
 
   it('refuses cycles and missing bases by name', () => {
     const cycle = issuesOf(() =>
-      loadProject({ projectName: 'demo', text: yaml('services:', '  a:', '    extends: b', '  b:', '    extends: a', '    image: x') }),
+      loadProject({
+        projectName: 'demo',
+        text: yaml('services:', '  a:', '    extends: b', '  b:', '    extends: a', '    image: x'),
+      }),
     );
     expect(cycle.map((i) => i.message).join('\n')).toMatch(/extends cycle: a -> b -> a/);
-    const missing = issuesOf(() => loadProject({ projectName: 'demo', text: yaml('services:', '  a:', '    extends: nope') }));
+    const missing = issuesOf(() =>
+      loadProject({ projectName: 'demo', text: yaml('services:', '  a:', '    extends: nope') }),
+    );
     expect(missing[0]?.message).toMatch(/service "nope" is not defined in this file/);
   });
 });
@@ -152,10 +162,13 @@ describe('include', () => {
   });
 
   it('a diamond of includes is loaded once per file, and the total is bounded', () => {
-    const files: Record<string, string> = { '/p/compose.yaml': yaml('include: [l0a.yaml, l0b.yaml]', 'services:', '  web:', '    image: a') };
+    const files: Record<string, string> = {
+      '/p/compose.yaml': yaml('include: [l0a.yaml, l0b.yaml]', 'services:', '  web:', '    image: a'),
+    };
     for (let i = 0; i < 25; i++) {
       const next = i === 24 ? [] : [`l${i + 1}a.yaml`, `l${i + 1}b.yaml`];
-      for (const side of ['a', 'b']) files[`/p/l${i}${side}.yaml`] = yaml(`include: [${next.join(', ')}]`, 'services:', `  s${i}:`, '    image: x');
+      for (const side of ['a', 'b'])
+        files[`/p/l${i}${side}.yaml`] = yaml(`include: [${next.join(', ')}]`, 'services:', `  s${i}:`, '    image: x');
     }
     let reads = 0;
     const started = Date.now();
@@ -182,7 +195,9 @@ describe('include', () => {
   });
 
   it('says how to use include with inline text', () => {
-    const issues = issuesOf(() => loadProject({ projectName: 'demo', text: yaml('include: [b.yaml]', 'services:', '  web:', '    image: a') }));
+    const issues = issuesOf(() =>
+      loadProject({ projectName: 'demo', text: yaml('include: [b.yaml]', 'services:', '  web:', '    image: a') }),
+    );
     expect(issues[0]?.message).toMatch(/give the stack as `file`/);
   });
 });
@@ -215,8 +230,20 @@ describe('YAML anchors, merge keys and extensions', () => {
 
 describe('interpolation as Compose does it', () => {
   const files = {
-    '/p/compose.yaml': yaml('services:', '  web:', '    image: ${IMAGE_NAME}', '    environment: {B: "${B}", C: "${C}", D: "${D}", E: "${E}"}'),
-    '/p/.env': yaml('IMAGE_NAME="${IMAGE_NAME:-dom-test/busybox:1}"', 'A=one', 'B=${A}-two', "C='${A}'", 'D=${UNSET:-${A}}', 'E=${FROM_SERVER:-none}'),
+    '/p/compose.yaml': yaml(
+      'services:',
+      '  web:',
+      '    image: ${IMAGE_NAME}',
+      '    environment: {B: "${B}", C: "${C}", D: "${D}", E: "${E}"}',
+    ),
+    '/p/.env': yaml(
+      'IMAGE_NAME="${IMAGE_NAME:-dom-test/busybox:1}"',
+      'A=one',
+      'B=${A}-two',
+      "C='${A}'",
+      'D=${UNSET:-${A}}',
+      'E=${FROM_SERVER:-none}',
+    ),
   };
 
   it('.env values interpolate each other, with nested defaults; single quotes stay literal', () => {
@@ -226,15 +253,30 @@ describe('interpolation as Compose does it', () => {
   });
 
   it('precedence: env > .env > the server environment (when enabled)', () => {
-    const web = spec(fromFiles(files, { env: { A: 'explicit' }, fallbackEnv: { FROM_SERVER: 'srv', A: 'server', IMAGE_NAME: 'ignored' } }), 'web');
+    const web = spec(
+      fromFiles(files, {
+        env: { A: 'explicit' },
+        fallbackEnv: { FROM_SERVER: 'srv', A: 'server', IMAGE_NAME: 'ignored' },
+      }),
+      'web',
+    );
     expect(web.env).toEqual({ B: 'explicit-two', C: '${A}', D: 'explicit', E: 'srv' });
     // The .env line itself reads IMAGE_NAME, and the server's environment is a source it sees.
     expect(web.image).toBe('ignored');
   });
 
   it('${VAR:?message} names the variable and says the message', () => {
-    const issues = issuesOf(() => loadProject({ projectName: 'demo', text: yaml('services:', '  web:', '    image: ${TAG:?set TAG to the image tag}') }));
-    expect(issues[0]).toMatchObject({ path: 'services.web.image', line: 3, message: 'required variable TAG is missing a value: set TAG to the image tag' });
+    const issues = issuesOf(() =>
+      loadProject({
+        projectName: 'demo',
+        text: yaml('services:', '  web:', '    image: ${TAG:?set TAG to the image tag}'),
+      }),
+    );
+    expect(issues[0]).toMatchObject({
+      path: 'services.web.image',
+      line: 3,
+      message: 'required variable TAG is missing a value: set TAG to the image tag',
+    });
   });
 
   it('~ in a bind source is the server home, not a variable', () => {
@@ -247,11 +289,23 @@ describe('interpolation as Compose does it', () => {
 
   it('env_file long syntax: required false skips a missing file', () => {
     const p = fromFiles({
-      '/p/compose.yaml': yaml('services:', '  web:', '    image: x', '    env_file:', '      - path: a.env', '      - path: missing.env', '        required: false'),
+      '/p/compose.yaml': yaml(
+        'services:',
+        '  web:',
+        '    image: x',
+        '    env_file:',
+        '      - path: a.env',
+        '      - path: missing.env',
+        '        required: false',
+      ),
       '/p/a.env': 'X=${Y:-fallback}\nPRICE=5$\nLIT=a$$b\n',
     });
     expect(spec(p, 'web').env).toEqual({ X: 'fallback', PRICE: '5$', LIT: 'a$b' });
-    const issues = issuesOf(() => fromFiles({ '/p/compose.yaml': yaml('services:', '  web:', '    image: x', '    env_file: [{path: missing.env}]') }));
+    const issues = issuesOf(() =>
+      fromFiles({
+        '/p/compose.yaml': yaml('services:', '  web:', '    image: x', '    env_file: [{path: missing.env}]'),
+      }),
+    );
     expect(issues[0]?.message).toMatch(/not found: create it, or mark it optional/);
   });
 });
@@ -319,9 +373,16 @@ describe('service keys', () => {
       LogConfig: { Type: 'json-file', Config: { 'max-size': '1m' } },
     });
     expect(body).toMatchObject({ OpenStdin: true, Tty: true, Domainname: 'example.test' });
-    expect(body.NetworkingConfig?.EndpointsConfig?.demo_back).toMatchObject({ IPAMConfig: { IPv4Address: '172.30.5.10' } });
-    expect(project.networks.find((n) => n.key === 'back')?.ipam?.config).toEqual([{ subnet: '172.30.5.0/24', gateway: '172.30.5.1', ipRange: '172.30.5.128/25' }]);
-    expect(project.services.find((s) => s.name === 'db')).toMatchObject({ pullPolicy: 'missing', platform: 'linux/amd64' });
+    expect(body.NetworkingConfig?.EndpointsConfig?.demo_back).toMatchObject({
+      IPAMConfig: { IPv4Address: '172.30.5.10' },
+    });
+    expect(project.networks.find((n) => n.key === 'back')?.ipam?.config).toEqual([
+      { subnet: '172.30.5.0/24', gateway: '172.30.5.1', ipRange: '172.30.5.128/25' },
+    ]);
+    expect(project.services.find((s) => s.name === 'db')).toMatchObject({
+      pullPolicy: 'missing',
+      platform: 'linux/amd64',
+    });
   });
 
   it('network_mode service: and volumes_from name the first container of the service, and start after it', () => {
@@ -335,7 +396,7 @@ describe('service keys', () => {
     expect(project.levels.findIndex((l) => l.includes('sidecar'))).toBeGreaterThan(0);
   });
 
-  it('a service in another\'s network namespace is recreated with it', () => {
+  it("a service in another's network namespace is recreated with it", () => {
     const actual = {
       networks: [{ name: 'demo_back', id: 'n1' }],
       volumes: [],
@@ -351,7 +412,10 @@ describe('service keys', () => {
     const plan = planDeployment(project, actual);
     const byService = Object.fromEntries(plan.containers.map((c) => [c.service, c]));
     expect(byService.db?.action).toBe('recreate');
-    expect(byService.sidecar).toMatchObject({ action: 'recreate', reason: 'shares the namespace or volumes of demo-db-1, which is replaced' });
+    expect(byService.sidecar).toMatchObject({
+      action: 'recreate',
+      reason: 'shares the namespace or volumes of demo-db-1, which is replaced',
+    });
     expect(byService.web?.action).toBe('keep');
   });
 
@@ -394,7 +458,8 @@ describe('service keys', () => {
 
 describe('policy on the new keys', () => {
   const policy = loadConfig({}, {}).policy;
-  const load = (lines: string[]) => spec(loadProject({ projectName: 'demo', text: yaml('services:', '  s:', '    image: x', ...lines) }), 's');
+  const load = (lines: string[]) =>
+    spec(loadProject({ projectName: 'demo', text: yaml('services:', '  s:', '    image: x', ...lines) }), 's');
   const denied = (fn: () => unknown) => {
     try {
       fn();
@@ -407,20 +472,38 @@ describe('policy on the new keys', () => {
   };
 
   it('network_mode host needs DOM_ALLOW_HOST_NETWORK; namespaced sysctls and runc pass', () => {
-    expect(denied(() => checkHostAccess(policy, load(['    network_mode: host']), 'here'))).toMatch(/DOM_ALLOW_HOST_NETWORK=1/);
-    expect(() => checkHostAccess(policy, load(['    runtime: runc', '    sysctls: [net.core.somaxconn=1024]']), 'here')).not.toThrow();
-    expect(() => checkHostAccess({ ...policy, allowHostNetwork: true }, load(['    network_mode: host']), 'here')).not.toThrow();
+    expect(denied(() => checkHostAccess(policy, load(['    network_mode: host']), 'here'))).toMatch(
+      /DOM_ALLOW_HOST_NETWORK=1/,
+    );
+    expect(() =>
+      checkHostAccess(policy, load(['    runtime: runc', '    sysctls: [net.core.somaxconn=1024]']), 'here'),
+    ).not.toThrow();
+    expect(() =>
+      checkHostAccess({ ...policy, allowHostNetwork: true }, load(['    network_mode: host']), 'here'),
+    ).not.toThrow();
   });
 
   it('other runtimes and remote logging drivers are refused unless allowed', () => {
-    expect(denied(() => checkHostAccess(policy, load(['    runtime: runsc']), 'here'))).toMatch(/DOM_ALLOWED_RUNTIMES including runsc/);
-    expect(() => checkHostAccess({ ...policy, allowedRuntimes: ['runsc'] }, load(['    runtime: runsc']), 'here')).not.toThrow();
-    expect(denied(() => checkHostAccess(policy, load(['    logging: {driver: gelf, options: {gelf-address: "udp://1.2.3.4:12201"}}']), 'here'))).toMatch(
-      /DOM_ALLOWED_LOG_DRIVERS including gelf/,
+    expect(denied(() => checkHostAccess(policy, load(['    runtime: runsc']), 'here'))).toMatch(
+      /DOM_ALLOWED_RUNTIMES including runsc/,
     );
+    expect(() =>
+      checkHostAccess({ ...policy, allowedRuntimes: ['runsc'] }, load(['    runtime: runsc']), 'here'),
+    ).not.toThrow();
+    expect(
+      denied(() =>
+        checkHostAccess(
+          policy,
+          load(['    logging: {driver: gelf, options: {gelf-address: "udp://1.2.3.4:12201"}}']),
+          'here',
+        ),
+      ),
+    ).toMatch(/DOM_ALLOWED_LOG_DRIVERS including gelf/);
   });
 
   it('a host-wide sysctl is refused', () => {
-    expect(denied(() => checkHostAccess(policy, load(['    sysctls: {vm.swappiness: "10"}']), 'here'))).toMatch(/sysctl vm.swappiness/);
+    expect(denied(() => checkHostAccess(policy, load(['    sysctls: {vm.swappiness: "10"}']), 'here'))).toMatch(
+      /sysctl vm.swappiness/,
+    );
   });
 });

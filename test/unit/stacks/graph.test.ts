@@ -5,9 +5,12 @@ const graph = (edges: Record<string, string[]>) => new Map(Object.entries(edges)
 
 describe('dependency graph', () => {
   it('builds from depends_on', () => {
-    expect(buildGraph([{ name: 'web', dependsOn: [{ service: 'db' }] }, { name: 'db', dependsOn: [] }])).toEqual(
-      graph({ web: ['db'], db: [] }),
-    );
+    expect(
+      buildGraph([
+        { name: 'web', dependsOn: [{ service: 'db' }] },
+        { name: 'db', dependsOn: [] },
+      ]),
+    ).toEqual(graph({ web: ['db'], db: [] }));
   });
 
   it('groups services into start levels and reverses them for removal', () => {
@@ -21,6 +24,8 @@ describe('dependency graph', () => {
     expect(findCycle(graph({ a: [], web: ['api'], api: ['db'], db: ['web'] }))).toEqual(['web', 'api', 'db', 'web']);
     expect(findCycle(graph({ a: ['a'] }))).toEqual(['a', 'a']);
     expect(findCycle(graph({ a: ['b'], b: [] }))).toBeUndefined();
-    expect(() => topologicalLevels(graph({ web: ['api'], api: ['web'] }))).toThrow('Dependency cycle: web -> api -> web.');
+    expect(() => topologicalLevels(graph({ web: ['api'], api: ['web'] }))).toThrow(
+      'Dependency cycle: web -> api -> web.',
+    );
   });
 });

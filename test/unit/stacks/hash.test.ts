@@ -57,12 +57,16 @@ describe('service config hash', () => {
 
   it('does not change with replicas or depends_on', () => {
     const before = hashes(BASE);
-    const scaled = hashes(BASE.replace('    image: nginx', '    image: nginx\n    deploy: {replicas: 3}\n    depends_on: [db]'));
+    const scaled = hashes(
+      BASE.replace('    image: nginx', '    image: nginx\n    deploy: {replicas: 3}\n    depends_on: [db]'),
+    );
     expect(scaled).toEqual(before);
   });
 
   it('canonical JSON does not depend on key order', () => {
-    const entries = fc.uniqueArray(fc.tuple(fc.string(), fc.oneof(fc.string(), fc.integer(), fc.boolean())), { selector: ([k]) => k });
+    const entries = fc.uniqueArray(fc.tuple(fc.string(), fc.oneof(fc.string(), fc.integer(), fc.boolean())), {
+      selector: ([k]) => k,
+    });
     fc.assert(
       fc.property(entries, (pairs) => {
         const forward = Object.fromEntries(pairs);

@@ -36,7 +36,9 @@ describe('interpolateString', () => {
   });
 
   it('fails on :? when unset or empty, with the message', () => {
-    expect(() => run('${UNSET:?set UNSET please}')).toThrow('required variable UNSET is missing a value: set UNSET please');
+    expect(() => run('${UNSET:?set UNSET please}')).toThrow(
+      'required variable UNSET is missing a value: set UNSET please',
+    );
     expect(() => run('${EMPTY:?needed}')).toThrow(InterpolationError);
     expect(() => run('${UNSET?}')).toThrow('required variable UNSET is missing a value');
   });
@@ -66,13 +68,21 @@ describe('interpolateData', () => {
     const issues = new IssueCollector();
     const warnings: string[] = [];
     const out = interpolateData(
-      { services: { web: { image: 'nginx:${TAG:-1}', environment: { '${KEY}': '$A', B: '$A' }, ports: ['${BAD:?no port}', 80] } } },
+      {
+        services: {
+          web: { image: 'nginx:${TAG:-1}', environment: { '${KEY}': '$A', B: '$A' }, ports: ['${BAD:?no port}', 80] },
+        },
+      },
       { TAG: '2' },
       issues,
       warnings,
     );
-    expect(out).toEqual({ services: { web: { image: 'nginx:2', environment: { '${KEY}': '', B: '' }, ports: ['${BAD:?no port}', 80] } } });
-    expect(issues.issues).toEqual([{ path: 'services.web.ports[0]', message: 'required variable BAD is missing a value: no port' }]);
+    expect(out).toEqual({
+      services: { web: { image: 'nginx:2', environment: { '${KEY}': '', B: '' }, ports: ['${BAD:?no port}', 80] } },
+    });
+    expect(issues.issues).toEqual([
+      { path: 'services.web.ports[0]', message: 'required variable BAD is missing a value: no port' },
+    ]);
     expect(warnings).toEqual(['The variable A is not set; using an empty string.']);
   });
 });

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { isStale, LEASE_GRACE_MS, type LockHolder } from '../../../src/stacks/lock.js';
 
-const holder = (o: Partial<LockHolder>): LockHolder => ({ holder: 'd1', host: 'h1', pid: process.pid, since: new Date().toISOString(), leaseMs: 60_000, operation: 'deploy', ...o });
+const holder = (o: Partial<LockHolder>): LockHolder => ({
+  holder: 'd1',
+  host: 'h1',
+  pid: process.pid,
+  since: new Date().toISOString(),
+  leaseMs: 60_000,
+  operation: 'deploy',
+  ...o,
+});
 
 describe('stack lock staleness', () => {
   it('a lock held by a live process on this host is not stale, however old', () => {

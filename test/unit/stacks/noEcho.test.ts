@@ -27,7 +27,9 @@ describe('Compose errors never quote the text', () => {
   });
 
   it('a file that is no Compose mapping at all (/etc/passwd)', () => {
-    const m = message(() => loadProject({ text: `root:x:0:0:root:/root:/bin/bash\n${SECRET}:x:1:1::/:/bin/sh\n`, projectName: 'p' }));
+    const m = message(() =>
+      loadProject({ text: `root:x:0:0:root:/root:/bin/bash\n${SECRET}:x:1:1::/:/bin/sh\n`, projectName: 'p' }),
+    );
     expect(m).toMatch(/expected a mapping, got a string/);
     expect(m).not.toContain(SECRET);
     expect(m).not.toContain('root:x');
@@ -35,7 +37,12 @@ describe('Compose errors never quote the text', () => {
 
   it('interpolation errors name the place, not the value', () => {
     for (const value of [`${SECRET}\${OPEN`, `${SECRET}$`, `\${ ${SECRET}}`]) {
-      const m = message(() => loadProject({ text: yaml('services:', '  web:', '    image: nginx', `    command: ${JSON.stringify(['echo', value])}`), projectName: 'p' }));
+      const m = message(() =>
+        loadProject({
+          text: yaml('services:', '  web:', '    image: nginx', `    command: ${JSON.stringify(['echo', value])}`),
+          projectName: 'p',
+        }),
+      );
       expect(m).toMatch(/services\.web\.command\[1\]/);
       expect(m, value).not.toContain(SECRET);
     }

@@ -4,7 +4,9 @@ import { issuesOf, yaml } from './helpers.js';
 
 describe('parseComposeYaml', () => {
   it('gives the line of a syntax error', () => {
-    const issues = issuesOf(() => parseComposeYaml(yaml('services:', '  web:', '    image: nginx', '   ports: [80', 'x: 1')));
+    const issues = issuesOf(() =>
+      parseComposeYaml(yaml('services:', '  web:', '    image: nginx', '   ports: [80', 'x: 1')),
+    );
     expect(issues.length).toBeGreaterThan(0);
     expect(issues[0]?.line).toBeGreaterThanOrEqual(4);
     expect(issues[0]?.line).toBeLessThanOrEqual(5);
@@ -37,9 +39,21 @@ describe('parseComposeYaml', () => {
 
   it('locates keys, list items and merged keys', () => {
     const { data, locate } = parseComposeYaml(
-      yaml('x-base: &base', '  restart: always', 'services:', '  web:', '    <<: *base', '    ports:', '      - "80"', '      - "81"'),
+      yaml(
+        'x-base: &base',
+        '  restart: always',
+        'services:',
+        '  web:',
+        '    <<: *base',
+        '    ports:',
+        '      - "80"',
+        '      - "81"',
+      ),
     );
-    expect(data).toEqual({ 'x-base': { restart: 'always' }, services: { web: { restart: 'always', ports: ['80', '81'] } } });
+    expect(data).toEqual({
+      'x-base': { restart: 'always' },
+      services: { web: { restart: 'always', ports: ['80', '81'] } },
+    });
     expect(locate(['services', 'web'])).toBe(4);
     expect(locate(['services', 'web', 'ports', 1])).toBe(8);
     expect(locate(['services', 'web', 'restart'])).toBe(4);
@@ -48,7 +62,8 @@ describe('parseComposeYaml', () => {
 
   it('survives an alias bomb with an error', () => {
     const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]'];
-    for (let i = 0; i < 8; i++) bomb.push(`${'bcdefghi'[i]}: &${'bcdefghi'[i]} [${Array(10).fill(`*${'abcdefgh'[i]}`).join(',')}]`);
+    for (let i = 0; i < 8; i++)
+      bomb.push(`${'bcdefghi'[i]}: &${'bcdefghi'[i]} [${Array(10).fill(`*${'abcdefgh'[i]}`).join(',')}]`);
     expect(() => parseComposeYaml(bomb.join('\n'))).toThrow(/Invalid YAML/);
   });
 });

@@ -40,7 +40,8 @@ function deployed(project: ComposeProject, state = 'running'): ActualState {
   };
 }
 
-const actions = (plan: ReturnType<typeof planDeployment>) => plan.containers.map((c) => `${c.action} ${c.name}: ${c.reason}`);
+const actions = (plan: ReturnType<typeof planDeployment>) =>
+  plan.containers.map((c) => `${c.action} ${c.name}: ${c.reason}`);
 
 describe('planDeployment', () => {
   it('creates everything on a first deploy, in dependency order', () => {
@@ -50,8 +51,12 @@ describe('planDeployment', () => {
       'create shop-web-1: container does not exist',
       'create shop-web-2: container does not exist',
     ]);
-    expect(plan.networks).toEqual([{ action: 'create', name: 'shop_default', key: 'default', reason: 'network does not exist' }]);
-    expect(plan.volumes).toEqual([{ action: 'create', name: 'shop_data', key: 'data', reason: 'volume does not exist' }]);
+    expect(plan.networks).toEqual([
+      { action: 'create', name: 'shop_default', key: 'default', reason: 'network does not exist' },
+    ]);
+    expect(plan.volumes).toEqual([
+      { action: 'create', name: 'shop_data', key: 'data', reason: 'volume does not exist' },
+    ]);
     expect(plan.levels).toEqual([['db'], ['web']]);
     expect(plan.removalLevels).toEqual([['web'], ['db']]);
     expect(plan.changes).toBe(true);
@@ -87,7 +92,15 @@ describe('planDeployment', () => {
 
   it('removes the containers of a service that left the file, and its network, but keeps volumes', () => {
     const before = deployed(load());
-    const without = yaml('services:', '  web:', '    image: nginx', '    environment: {MODE: prod}', '    deploy: {replicas: 2}', '    networks: [front]', 'networks: {front: {}}');
+    const without = yaml(
+      'services:',
+      '  web:',
+      '    image: nginx',
+      '    environment: {MODE: prod}',
+      '    deploy: {replicas: 2}',
+      '    networks: [front]',
+      'networks: {front: {}}',
+    );
     const plan = planDeployment(load(without), before);
     expect(actions(plan)).toEqual([
       'remove shop-db-1: service no longer in the file',
@@ -96,7 +109,11 @@ describe('planDeployment', () => {
     ]);
     expect(plan.networks.map((n) => `${n.action} ${n.name}`)).toEqual(['create shop_front', 'remove shop_default']);
     expect(plan.volumes).toEqual([
-      { action: 'keep', name: 'shop_data', reason: 'no longer used by the stack; kept because volumes are only removed on request' },
+      {
+        action: 'keep',
+        name: 'shop_data',
+        reason: 'no longer used by the stack; kept because volumes are only removed on request',
+      },
     ]);
     expect(planDeployment(load(without), before, { removeOrphanVolumes: true }).volumes[0]?.action).toBe('remove');
   });

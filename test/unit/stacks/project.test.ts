@@ -109,7 +109,13 @@ const FILES: Record<string, string> = {
 };
 
 function loadFull(extra: Partial<Parameters<typeof loadProject>[0]> = {}) {
-  return loadProject({ text: FULL, env: { FROM_ENV: 'shell' }, workingDir: '/srv/app', readFile: (p) => FILES[p], ...extra });
+  return loadProject({
+    text: FULL,
+    env: { FROM_ENV: 'shell' },
+    workingDir: '/srv/app',
+    readFile: (p) => FILES[p],
+    ...extra,
+  });
 }
 
 describe('loadProject normalises every supported key', () => {
@@ -127,7 +133,14 @@ describe('loadProject normalises every supported key', () => {
 
   it('interpolates with .env under the given env', () => {
     expect(web?.spec.image).toBe('nginx:1.27');
-    expect(web?.spec.env).toEqual({ COMMON: '1', WEB: 'yes', MODE: 'production', FROM_ENV: 'shell', NUM: '3', FLAG: 'true' });
+    expect(web?.spec.env).toEqual({
+      COMMON: '1',
+      WEB: 'yes',
+      MODE: 'production',
+      FROM_ENV: 'shell',
+      NUM: '3',
+      FLAG: 'true',
+    });
   });
 
   it('splits command and entrypoint', () => {
@@ -236,7 +249,12 @@ describe('loadProject normalises every supported key', () => {
           'io.docker-orchestration-mcp.managed': 'true',
         },
       },
-      expect.objectContaining({ key: 'back', name: 'from-file_back', internal: true, driverOpts: { 'com.docker.network.bridge.name': 'br-back' } }),
+      expect.objectContaining({
+        key: 'back',
+        name: 'from-file_back',
+        internal: true,
+        driverOpts: { 'com.docker.network.bridge.name': 'br-back' },
+      }),
       expect.objectContaining({ key: 'default', name: 'from-file_default', external: false }),
     ]);
     expect(project.volumes).toEqual([
@@ -274,10 +292,14 @@ describe('loadProject normalises every supported key', () => {
 describe('project names', () => {
   const text = yaml('services:', '  web: {image: nginx}');
   it('prefers the given name and checks Compose rules', () => {
-    expect(loadProject({ text: yaml('name: file', 'services:', '  web: {image: nginx}'), projectName: 'given' }).name).toBe('given');
+    expect(
+      loadProject({ text: yaml('name: file', 'services:', '  web: {image: nginx}'), projectName: 'given' }).name,
+    ).toBe('given');
     expect(() => loadProject({ text, projectName: 'Bad Name' })).toThrow(/invalid project name "Bad Name"/);
     expect(issuesOf(() => loadProject({ text }))[0]?.message).toMatch(/project name is required/);
-    expect(issuesOf(() => loadProject({ text: yaml('name: _x', 'services:', '  web: {image: nginx}') }))[0]).toMatchObject({ path: 'name', line: 1 });
+    expect(
+      issuesOf(() => loadProject({ text: yaml('name: _x', 'services:', '  web: {image: nginx}') }))[0],
+    ).toMatchObject({ path: 'name', line: 1 });
   });
 });
 
@@ -293,13 +315,21 @@ describe('profiles', () => {
     const p = loadProject({ text, projectName: 'p' });
     expect(p.services.map((s) => s.name)).toEqual(['web']);
     expect(p.inactiveServices).toEqual(['debug', 'tools']);
-    expect(loadProject({ text, projectName: 'p', profiles: ['debug'] }).services.map((s) => s.name)).toEqual(['web', 'debug', 'tools']);
+    expect(loadProject({ text, projectName: 'p', profiles: ['debug'] }).services.map((s) => s.name)).toEqual([
+      'web',
+      'debug',
+      'tools',
+    ]);
     expect(loadProject({ text, projectName: 'p', profiles: ['*'] }).services).toHaveLength(3);
   });
 
   it('refuses depending on an inactive service', () => {
     expect(issuesOf(() => loadProject({ text, projectName: 'p', profiles: ['ops'] }))).toEqual([
-      expect.objectContaining({ path: 'services.tools.depends_on.debug', line: 4, message: expect.stringMatching(/"debug", which is not active.*\(debug\)/) }),
+      expect.objectContaining({
+        path: 'services.tools.depends_on.debug',
+        line: 4,
+        message: expect.stringMatching(/"debug", which is not active.*\(debug\)/),
+      }),
     ]);
   });
 

@@ -71,7 +71,8 @@ describe('secrets and configs', () => {
     const a = load(stack(), { env: { API_TOKEN: 'a' } }).services[0]?.configHash;
     const b = load(stack(), { env: { API_TOKEN: 'b' } }).services[0]?.configHash;
     const a2 = load(stack(), { env: { API_TOKEN: 'a' } }).services[0]?.configHash;
-    const otherKey = load(stack(), { env: { API_TOKEN: 'a' }, contentKey: Buffer.alloc(32, 1) }).services[0]?.configHash;
+    const otherKey = load(stack(), { env: { API_TOKEN: 'a' }, contentKey: Buffer.alloc(32, 1) }).services[0]
+      ?.configHash;
     expect(a).toBe(a2);
     expect(b).not.toBe(a);
     expect(otherKey).not.toBe(a);
@@ -79,7 +80,9 @@ describe('secrets and configs', () => {
 
   it('keeps the hash of a service without secrets or configs as it was', () => {
     const plain = yaml('services:', '  web:', '    image: nginx');
-    expect(load(plain).services[0]?.configHash).toBe(load(plain, { contentKey: Buffer.alloc(32, 9) }).services[0]?.configHash);
+    expect(load(plain).services[0]?.configHash).toBe(
+      load(plain, { contentKey: Buffer.alloc(32, 9) }).services[0]?.configHash,
+    );
   });
 
   it('refuses what cannot work without Swarm, unknown names and missing sources, never quoting a value', () => {
@@ -123,17 +126,34 @@ describe('secrets and configs', () => {
   });
 
   it('needs a project folder for a relative file and file access at all', () => {
-    const noDir = issuesOf(() => loadProject({ text: stack(), projectName: 'demo', readFile, env: { API_TOKEN: 'x' } }));
-    expect(noDir.map((i) => i.message)).toContainEqual(expect.stringContaining('relative paths need the project directory'));
-    const noFiles = issuesOf(() => loadProject({ text: stack(), projectName: 'demo', workingDir: '/srv/demo', env: { API_TOKEN: 'x' } }));
+    const noDir = issuesOf(() =>
+      loadProject({ text: stack(), projectName: 'demo', readFile, env: { API_TOKEN: 'x' } }),
+    );
+    expect(noDir.map((i) => i.message)).toContainEqual(
+      expect.stringContaining('relative paths need the project directory'),
+    );
+    const noFiles = issuesOf(() =>
+      loadProject({ text: stack(), projectName: 'demo', workingDir: '/srv/demo', env: { API_TOKEN: 'x' } }),
+    );
     expect(noFiles.map((i) => i.message)).toContainEqual(expect.stringContaining('has no file access'));
   });
 
   it('reads modes as Compose does: a leading 0 or 0o is octal, other numbers decimal, strings octal', () => {
     const modeOf = (mode: string) =>
-      load(yaml('services:', '  s:', '    image: x', `    secrets: [{source: t, mode: ${mode}}]`, 'secrets:', '  t:', '    content: x').replace('content', 'environment'), {
-        env: { x: 'v' },
-      }).services[0]?.files?.[0]?.mode.toString(8);
+      load(
+        yaml(
+          'services:',
+          '  s:',
+          '    image: x',
+          `    secrets: [{source: t, mode: ${mode}}]`,
+          'secrets:',
+          '  t:',
+          '    content: x',
+        ).replace('content', 'environment'),
+        {
+          env: { x: 'v' },
+        },
+      ).services[0]?.files?.[0]?.mode.toString(8);
     expect(modeOf('0440')).toBe('440');
     expect(modeOf('"0440"')).toBe('440');
     expect(modeOf('"0o600"')).toBe('600');

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { ToolError } from '../../../src/kernel/errors.js';
 import { loadProject, TOO_MANY_SERVICES } from '../../../src/stacks/compose/project.js';
 
-const services = (n: number) => `services:\n${Array.from({ length: n }, (_, i) => `  s${i}:\n    image: nginx:1\n`).join('')}`;
+const services = (n: number) =>
+  `services:\n${Array.from({ length: n }, (_, i) => `  s${i}:\n    image: nginx:1\n`).join('')}`;
 
 describe('the number of services a stack may define', () => {
   it('refuses more services than allowed right after parsing, with the setting to change', () => {

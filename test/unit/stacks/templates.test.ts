@@ -8,7 +8,9 @@ import { getTemplate, listTemplates, templateVariables } from '../../../src/stac
 
 describe('templateVariables', () => {
   it('lists variables with defaults and required ones, skipping $$ escapes', () => {
-    const vars = templateVariables('a: ${A:-x}\nb: ${B:?need B}\nc: $${NOT}\nd: ${D}\ne: ${A}\nf: ${F-y}', { B: 'the b' });
+    const vars = templateVariables('a: ${A:-x}\nb: ${B:?need B}\nc: $${NOT}\nd: ${D}\ne: ${A}\nf: ${F-y}', {
+      B: 'the b',
+    });
     expect(vars).toEqual([
       { name: 'A', default: 'x', required: false },
       { name: 'B', required: true, description: 'the b' },
@@ -69,7 +71,11 @@ describe('resolveSource', () => {
     expect(await kind(resolve({ file: '/no/such/compose.yml' }))).toBe('not_found');
     expect(await kind(resolve({ file: '/elsewhere/compose.yml' }))).toBe('denied');
     expect(await resolve({ compose: 'services: {}' })).toMatchObject({ kind: 'compose', label: 'inline' });
-    expect(await resolve({ template: 'web-db', variables: { A: '1' } })).toMatchObject({ kind: 'template', label: 'template:web-db', variables: { A: '1' } });
+    expect(await resolve({ template: 'web-db', variables: { A: '1' } })).toMatchObject({
+      kind: 'template',
+      label: 'template:web-db',
+      variables: { A: '1' },
+    });
   });
   it('caps inline Compose text with the file size setting', async () => {
     expect(await kind(resolve({ compose: `services: {}\n${'#'.repeat(64)}` }))).toBe('invalid_input');
@@ -81,8 +87,18 @@ describe('aggregateHealth', () => {
     expect(aggregateHealth([])).toBe('stopped');
     expect(aggregateHealth([{ state: 'running', health: 'healthy' }, { state: 'running' }])).toBe('healthy');
     expect(aggregateHealth([{ state: 'running' }])).toBe('running');
-    expect(aggregateHealth([{ state: 'running', health: 'starting' }, { state: 'running', health: 'healthy' }])).toBe('starting');
-    expect(aggregateHealth([{ state: 'running', health: 'unhealthy' }, { state: 'running', health: 'healthy' }])).toBe('unhealthy');
+    expect(
+      aggregateHealth([
+        { state: 'running', health: 'starting' },
+        { state: 'running', health: 'healthy' },
+      ]),
+    ).toBe('starting');
+    expect(
+      aggregateHealth([
+        { state: 'running', health: 'unhealthy' },
+        { state: 'running', health: 'healthy' },
+      ]),
+    ).toBe('unhealthy');
     expect(aggregateHealth([{ state: 'running' }, { state: 'exited' }])).toBe('degraded');
     expect(aggregateHealth([{ state: 'exited' }])).toBe('stopped');
   });

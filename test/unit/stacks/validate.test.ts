@@ -27,8 +27,16 @@ describe('unknown and unsupported keys', () => {
     );
     expect(issues).toEqual(
       expect.arrayContaining([
-        { path: 'models', line: 9, message: '"models" is not supported: leave it out: model runners are not supported here' },
-        { path: 'services.web.cgroup', line: 4, message: '"cgroup" is not supported: leave it out: containers use the Engine\'s default cgroup namespace' },
+        {
+          path: 'models',
+          line: 9,
+          message: '"models" is not supported: leave it out: model runners are not supported here',
+        },
+        {
+          path: 'services.web.cgroup',
+          line: 4,
+          message: '"cgroup" is not supported: leave it out: containers use the Engine\'s default cgroup namespace',
+        },
         { path: 'services.web.imagee', line: 5, message: 'unknown key "imagee" (did you mean "image"?)' },
         { path: 'services.web.ports[0].mode', line: 8, message: '"mode" is not supported' },
         { path: 'networks.front.enable_ipv6', line: 12, message: '"enable_ipv6" is not supported' },
@@ -85,7 +93,19 @@ describe('unknown and unsupported keys', () => {
 
   it('refuses a service with neither image nor build, and build keys it does not support', () => {
     const issues = issuesOf(() =>
-      load(yaml('services:', '  a:', '    restart: always', '  b:', '    build:', '      context: https://example.com/repo.git', '      ssh: [default]', '      dockerfile: D', '      dockerfile_inline: FROM x')),
+      load(
+        yaml(
+          'services:',
+          '  a:',
+          '    restart: always',
+          '  b:',
+          '    build:',
+          '      context: https://example.com/repo.git',
+          '      ssh: [default]',
+          '      dockerfile: D',
+          '      dockerfile_inline: FROM x',
+        ),
+      ),
     );
     const messages = issues.map((i) => i.message).join('\n');
     expect(messages).toContain('"image" or "build" is required');
@@ -128,9 +148,21 @@ describe('references', () => {
       ),
     );
     expect(issues).toEqual([
-      { path: 'services.web.volumes[0]', line: 5, message: 'volume "data" is not declared under the top-level "volumes"' },
-      { path: 'services.web.networks[0]', line: 6, message: 'network "back" is not declared under the top-level "networks"' },
-      { path: 'services.web.depends_on[0]', line: 4, message: 'unknown service "db": define it, or mark the dependency "required: false"' },
+      {
+        path: 'services.web.volumes[0]',
+        line: 5,
+        message: 'volume "data" is not declared under the top-level "volumes"',
+      },
+      {
+        path: 'services.web.networks[0]',
+        line: 6,
+        message: 'network "back" is not declared under the top-level "networks"',
+      },
+      {
+        path: 'services.web.depends_on[0]',
+        line: 4,
+        message: 'unknown service "db": define it, or mark the dependency "required: false"',
+      },
     ]);
   });
 
@@ -145,12 +177,24 @@ describe('references', () => {
         ),
       ),
     );
-    expect(issues).toEqual([{ path: 'services.web.depends_on', line: 2, message: 'dependency cycle: web -> api -> web' }]);
+    expect(issues).toEqual([
+      { path: 'services.web.depends_on', line: 2, message: 'dependency cycle: web -> api -> web' },
+    ]);
   });
 
   it('refuses depending on itself and unknown conditions', () => {
     const issues = issuesOf(() =>
-      load(yaml('services:', '  web:', '    image: nginx', '    depends_on:', '      web: {}', '      db: {condition: service_ready}', '  db: {image: db}')),
+      load(
+        yaml(
+          'services:',
+          '  web:',
+          '    image: nginx',
+          '    depends_on:',
+          '      web: {}',
+          '      db: {condition: service_ready}',
+          '  db: {image: db}',
+        ),
+      ),
     );
     expect(issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
       'services.web.depends_on.web: dependency cycle: web -> web',
@@ -169,7 +213,11 @@ describe('values', () => {
     ['healthcheck: {interval: 5s}', 'services.web.healthcheck', /"test" is required/],
     ['deploy: {replicas: 0}', 'services.web.deploy.replicas', /whole number >= 1/],
     ['deploy: {resources: {limits: {memory: lots}}}', 'services.web.deploy.resources.limits.memory', /size like/],
-    ['deploy: {resources: {reservations: {memory: 1g}}}', 'services.web.deploy.resources.reservations', /not supported/],
+    [
+      'deploy: {resources: {reservations: {memory: 1g}}}',
+      'services.web.deploy.resources.reservations',
+      /not supported/,
+    ],
     ['environment: 3', 'services.web.environment', /expected a mapping or a list/],
     ['init: maybe', 'services.web.init', /true or false/],
     ['extra_hosts: ["db"]', 'services.web.extra_hosts[0]', /HOST:IP/],
@@ -179,18 +227,33 @@ describe('values', () => {
     ['command: "echo \'unbalanced"', 'services.web.command', /balanced quotes/],
     ['env_file: missing.env', 'services.web.env_file', /not found/],
   ])('%s is refused at %s', (line, path, message) => {
-    const issues = issuesOf(() => load(yaml('services:', '  web:', '    image: nginx', `    ${line}`), { readFile: () => undefined }));
+    const issues = issuesOf(() =>
+      load(yaml('services:', '  web:', '    image: nginx', `    ${line}`), { readFile: () => undefined }),
+    );
     expect(issues).toEqual([expect.objectContaining({ path, line: 4, message: expect.stringMatching(message) })]);
   });
 
   it('refuses container_name with several replicas', () => {
-    const issues = issuesOf(() => load(yaml('services:', '  web:', '    image: nginx', '    container_name: w', '    deploy: {replicas: 2}')));
-    expect(issues).toEqual([expect.objectContaining({ path: 'services.web.container_name', message: expect.stringMatching(/2 replicas/) })]);
+    const issues = issuesOf(() =>
+      load(yaml('services:', '  web:', '    image: nginx', '    container_name: w', '    deploy: {replicas: 2}')),
+    );
+    expect(issues).toEqual([
+      expect.objectContaining({ path: 'services.web.container_name', message: expect.stringMatching(/2 replicas/) }),
+    ]);
   });
 
   it('refuses other keys next to external', () => {
     const issues = issuesOf(() =>
-      load(yaml('services:', '  web: {image: nginx, volumes: ["d:/d"]}', 'volumes:', '  d:', '    external: true', '    driver: local')),
+      load(
+        yaml(
+          'services:',
+          '  web: {image: nginx, volumes: ["d:/d"]}',
+          'volumes:',
+          '  d:',
+          '    external: true',
+          '    driver: local',
+        ),
+      ),
     );
     expect(issues).toEqual([expect.objectContaining({ path: 'volumes.d.driver', line: 6 })]);
   });
@@ -201,17 +264,29 @@ describe('values', () => {
   });
 
   it('refuses env_file without file access', () => {
-    const issues = issuesOf(() => loadProject({ text: yaml('services:', '  web: {image: nginx, env_file: a.env}'), projectName: 'p' }));
+    const issues = issuesOf(() =>
+      loadProject({ text: yaml('services:', '  web: {image: nginx, env_file: a.env}'), projectName: 'p' }),
+    );
     expect(issues[0]?.message).toMatch(/no file access/);
   });
 
   it('refuses relative binds without a project directory', () => {
-    const issues = issuesOf(() => loadProject({ text: yaml('services:', '  web: {image: nginx, volumes: ["./x:/x"]}'), projectName: 'p' }));
+    const issues = issuesOf(() =>
+      loadProject({ text: yaml('services:', '  web: {image: nginx, volumes: ["./x:/x"]}'), projectName: 'p' }),
+    );
     expect(issues[0]?.message).toMatch(/relative paths need the project directory/);
   });
 
   it('reports an unset required variable with path and line', () => {
-    const issues = issuesOf(() => load(yaml('services:', '  web:', '    image: nginx', '    environment:', '      PW: ${PW:?set a password}')));
-    expect(issues).toEqual([{ path: 'services.web.environment.PW', line: 5, message: 'required variable PW is missing a value: set a password' }]);
+    const issues = issuesOf(() =>
+      load(yaml('services:', '  web:', '    image: nginx', '    environment:', '      PW: ${PW:?set a password}')),
+    );
+    expect(issues).toEqual([
+      {
+        path: 'services.web.environment.PW',
+        line: 5,
+        message: 'required variable PW is missing a value: set a password',
+      },
+    ]);
   });
 });

@@ -20,7 +20,16 @@ import {
 const policy: PolicyConfig = loadConfig({}).policy;
 
 function spec(over: Partial<ContainerSpec> = {}): ContainerSpec {
-  return { image: 'dom-test/busybox:1', env: {}, ports: [], mounts: [], networks: [], labels: {}, extraHosts: [], ...over };
+  return {
+    image: 'dom-test/busybox:1',
+    env: {},
+    ports: [],
+    mounts: [],
+    networks: [],
+    labels: {},
+    extraHosts: [],
+    ...over,
+  };
 }
 
 function loadError(text: string, env: Record<string, string> = {}): ToolError {
@@ -54,7 +63,9 @@ describe('Compose problems become findings', () => {
   });
 
   it('a cycle is a dependency finding whose fix says to break it', () => {
-    const [f, ...rest] = composeFindings(loadError('services:\n  a:\n    image: x:1\n    depends_on: [b]\n  b:\n    image: x:1\n    depends_on: [a]\n'));
+    const [f, ...rest] = composeFindings(
+      loadError('services:\n  a:\n    image: x:1\n    depends_on: [b]\n  b:\n    image: x:1\n    depends_on: [a]\n'),
+    );
     expect(rest).toEqual([]);
     expect(f).toMatchObject({ severity: 'error', code: 'dependency' });
     expect(f?.message).toMatch(/cycle: (a -> b -> a|b -> a -> b)/);
@@ -65,15 +76,21 @@ describe('Compose problems become findings', () => {
     const [dep] = composeFindings(loadError('services:\n  a:\n    image: x:1\n    depends_on: [ghost]\n'));
     expect(dep).toMatchObject({ code: 'dependency', service: 'a' });
     expect(dep?.message).toMatch(/ghost/);
-    const [req] = composeFindings(loadError('services:\n  a:\n    image: x:1\n    environment:\n      PW: ${PW:?give PW}\n'));
+    const [req] = composeFindings(
+      loadError('services:\n  a:\n    image: x:1\n    environment:\n      PW: ${PW:?give PW}\n'),
+    );
     expect(req?.message).toMatch(/give PW/);
     expect(req?.fix).toMatch(/Set the variable/);
   });
 
   it('a ToolError without details is one finding; unset variables are warnings', () => {
-    expect(composeFindings(new ToolError('invalid_input', 'bad name'))).toEqual([expect.objectContaining({ severity: 'error', message: 'bad name' })]);
+    expect(composeFindings(new ToolError('invalid_input', 'bad name'))).toEqual([
+      expect.objectContaining({ severity: 'error', message: 'bad name' }),
+    ]);
     const p = loadProject({ text: 'services:\n  a:\n    image: x:${TAG}\n', projectName: 'p' });
-    expect(projectWarningFindings(p)).toEqual([expect.objectContaining({ severity: 'warning', code: 'interpolation', fix: expect.stringMatching(/Set TAG/) })]);
+    expect(projectWarningFindings(p)).toEqual([
+      expect.objectContaining({ severity: 'warning', code: 'interpolation', fix: expect.stringMatching(/Set TAG/) }),
+    ]);
   });
 });
 
@@ -88,8 +105,13 @@ describe('policy findings', () => {
   });
 
   it('the cap on containers per stack', () => {
-    const p = loadProject({ text: 'services:\n  w:\n    image: x:1\n    deploy:\n      replicas: 4\n', projectName: 'p' });
-    expect(stackSizeFindings({ ...policy, maxContainersPerStack: 3 }, p)[0]?.message).toMatch(/max-containers-per-stack.*4 containers/);
+    const p = loadProject({
+      text: 'services:\n  w:\n    image: x:1\n    deploy:\n      replicas: 4\n',
+      projectName: 'p',
+    });
+    expect(stackSizeFindings({ ...policy, maxContainersPerStack: 3 }, p)[0]?.message).toMatch(
+      /max-containers-per-stack.*4 containers/,
+    );
     expect(stackSizeFindings(policy, p)).toEqual([]);
   });
 });
@@ -111,7 +133,8 @@ describe('good-practice warnings', () => {
   });
 
   it('"latest" warns; a digest or a version does not; restart "no" warns; the image\'s own healthcheck counts', () => {
-    const codes = (s: ContainerSpec, imageHc = false) => practiceFindings({ ...GOOD, ...s }, containerFields, imageHc).map((f) => f.code);
+    const codes = (s: ContainerSpec, imageHc = false) =>
+      practiceFindings({ ...GOOD, ...s }, containerFields, imageHc).map((f) => f.code);
     expect(codes(spec({ image: 'nginx:latest' }))).toContain('tag');
     expect(codes(spec({ image: `nginx@sha256:${'a'.repeat(64)}` }))).not.toContain('tag');
     expect(codes(spec({ image: 'localhost:5000/app' }))).toContain('tag');
@@ -121,7 +144,9 @@ describe('good-practice warnings', () => {
     void _hc;
     expect(practiceFindings(noHc as ContainerSpec, containerFields).map((f) => f.code)).toEqual(['healthcheck']);
     expect(practiceFindings(noHc as ContainerSpec, containerFields, true)).toEqual([]);
-    expect(practiceFindings({ ...GOOD, healthcheck: { Test: ['NONE'] } }, containerFields)).toEqual([expect.objectContaining({ severity: 'info', code: 'healthcheck' })]);
+    expect(practiceFindings({ ...GOOD, healthcheck: { Test: ['NONE'] } }, containerFields)).toEqual([
+      expect.objectContaining({ severity: 'info', code: 'healthcheck' }),
+    ]);
   });
 
   it('tags and registries', () => {
@@ -147,12 +172,19 @@ describe('limits against the Engine', () => {
   });
   it('within capacity: nothing; under the Engine minimum: an error', () => {
     expect(limitFindings(spec({ memoryBytes: 1024 ** 3, nanoCpus: 2e9 }), capacity, containerFields)).toEqual([]);
-    expect(limitFindings(spec({ memoryBytes: 4 * 1024 * 1024 }), capacity, containerFields)[0]?.message).toMatch(/minimum of 6 MiB/);
+    expect(limitFindings(spec({ memoryBytes: 4 * 1024 * 1024 }), capacity, containerFields)[0]?.message).toMatch(
+      /minimum of 6 MiB/,
+    );
   });
   it('a stack whose limits add up past the total is a warning', () => {
-    const p = loadProject({ text: 'services:\n  a:\n    image: x:1\n    mem_limit: 1500m\n  b:\n    image: x:1\n    mem_limit: 1g\n', projectName: 'p' });
+    const p = loadProject({
+      text: 'services:\n  a:\n    image: x:1\n    mem_limit: 1500m\n  b:\n    image: x:1\n    mem_limit: 1g\n',
+      projectName: 'p',
+    });
     const specs = p.services.map((s) => s.spec);
-    expect(stackMemoryFinding(p, specs, capacity)).toEqual([expect.objectContaining({ severity: 'warning', code: 'limits' })]);
+    expect(stackMemoryFinding(p, specs, capacity)).toEqual([
+      expect.objectContaining({ severity: 'warning', code: 'limits' }),
+    ]);
     expect(stackMemoryFinding(p, specs, { cpus: 2, memoryBytes: 8 * 1024 ** 3 })).toEqual([]);
   });
 });
