@@ -4,18 +4,21 @@ import { jsonSchemaToGeminiParameters } from '@langchain/google-common/utils';
 import { loadMcpTools } from '@langchain/mcp-adapters';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport as V1StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport as V1HttpClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { mcpToFunctionTool, type MCPServer } from '@openai/agents-core';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHttpServer, TOKEN, type HttpServer } from '../security/helpers.js';
 import { BUSYBOX, cleanupByLabel, docker, TEST_LABEL } from './engine.js';
 import { CLI, freePort, TEST_INSTANCE, uniqueName } from './mcpClient.js';
 
 /**
  * Third-party clients and the converters model providers put between a tool catalogue and a
  * model: every tool lists, converts (OpenAI strict mode, Gemini, LangChain) and is callable
- * with its documented argument forms, over stdio, through each client's own code.
+ * with its documented argument forms, over stdio and Streamable HTTP, through each client's
+ * own code.
  */
 
 const run = uniqueName('clients');
@@ -46,18 +49,34 @@ async function deployArgs(name: string) {
   };
 }
 
+type Transport = 'stdio' | 'http';
+const transports: Transport[] = ['stdio', 'http'];
+const authHeaders = { authorization: `Bearer ${TOKEN}` };
+
 const v1 = new V1Client({ name: 'dom-clients-v1', version: '1.0.0' });
 let tools: { name: string; description?: string; inputSchema: Record<string, unknown> }[] = [];
+let http: HttpServer;
+
+/** An SDK v1 client (what LangChain's adapters take) connected over the given transport. */
+async function v1Client(where: Transport): Promise<V1Client> {
+  if (where === 'stdio') return v1;
+  const client = new V1Client({ name: 'dom-clients-v1-http', version: '1.0.0' });
+  await client.connect(new V1HttpClientTransport(new URL(http.url), { requestInit: { headers: authHeaders } }));
+  return client;
+}
 
 beforeAll(async () => {
+  const env = serverEnv();
+  http = await startHttpServer([], { DOM_TOOLSETS: 'all', DOM_HISTORY_PATH: env.DOM_HISTORY_PATH! });
   await v1.connect(
-    new V1StdioClientTransport({ command: process.execPath, args: [CLI, 'serve'], env: serverEnv(), stderr: 'ignore' }),
+    new V1StdioClientTransport({ command: process.execPath, args: [CLI, 'serve'], env, stderr: 'ignore' }),
   );
   tools = (await v1.listTools()).tools as typeof tools;
 }, 60_000);
 
 afterAll(async () => {
   await v1.close();
+  await http?.stop();
   await cleanupByLabel(run);
   const { Volumes } = await docker.listVolumes();
   await Promise.all(
@@ -74,7 +93,10 @@ afterAll(async () => {
 
 describe('provider schema converters', () => {
   it('OpenAI strict mode (Agents SDK) converts every tool strictly, without falling back', () => {
-    expect(tools.length).toBe(30);
+    const golden = JSON.parse(readFileSync(new URL('../golden/tools-all.json', import.meta.url), 'utf8')) as {
+      name: string;
+    }[];
+    expect(tools.map((t) => t.name).sort()).toEqual(golden.map((t) => t.name).sort());
     const server = { name: 'dom', cacheToolsList: false } as unknown as MCPServer;
     for (const t of tools) {
       const converted = mcpToFunctionTool(t as never, server, true) as { strict: boolean };
@@ -87,12 +109,13 @@ describe('provider schema converters', () => {
   });
 });
 
-describe('LangChain MCP adapters', () => {
+describe.each(transports)('LangChain MCP adapters over %s', (where) => {
   it('load every tool and pass documented arguments through their client-side validation', async () => {
-    const lc = await loadMcpTools('dom', v1 as never, { throwOnLoadError: true });
+    const client = await v1Client(where);
+    const lc = await loadMcpTools('dom', client as never, { throwOnLoadError: true });
     expect(lc.map((t) => t.name).sort()).toEqual(tools.map((t) => t.name).sort());
     const byName = new Map(lc.map((t) => [t.name, t]));
-    const name = `${run}-lc`;
+    const name = `${run}-lc-${where}`;
     const text = (r: unknown) => (typeof r === 'string' ? r : JSON.stringify(r));
     const deployed = text(await byName.get('deploy_container')!.invoke(await deployArgs(name)));
     expect(deployed).toMatch(/"state":"running"/);
@@ -106,17 +129,17 @@ describe('LangChain MCP adapters', () => {
     expect(exec).toMatch(/test/);
     const removed = text(await byName.get('remove_container')!.invoke({ id: name, force: true, confirm: true }));
     expect(removed).toMatch(/"done":true/);
+    if (client !== v1) await client.close();
   }, 120_000);
 });
 
-describe('Vercel AI SDK MCP client', () => {
+describe.each(transports)('Vercel AI SDK MCP client over %s', (where) => {
   it('lists every tool and calls them with the published argument forms', async () => {
     const client = await createMCPClient({
-      transport: new Experimental_StdioMCPTransport({
-        command: process.execPath,
-        args: [CLI, 'serve'],
-        env: serverEnv(),
-      }),
+      transport:
+        where === 'stdio'
+          ? new Experimental_StdioMCPTransport({ command: process.execPath, args: [CLI, 'serve'], env: serverEnv() })
+          : { type: 'http', url: http.url, headers: authHeaders },
     });
     try {
       const aiTools = await client.tools();
@@ -134,7 +157,7 @@ describe('Vercel AI SDK MCP client', () => {
       // The text block carries every field of the structured result.
       const text = listed.content[0]!.text;
       expect(JSON.parse(text.slice(text.indexOf('\n') + 1))).toEqual(listed.structuredContent);
-      const name = `${run}-ai`;
+      const name = `${run}-ai-${where}`;
       const deployed = await call('deploy_container', await deployArgs(name));
       expect(deployed.structuredContent).toMatchObject({ name, state: 'running' });
       const info = await call('get_container_info', { id: name, stats: false });
@@ -147,12 +170,17 @@ describe('Vercel AI SDK MCP client', () => {
   }, 120_000);
 });
 
-describe('mcp-use', () => {
+describe.each(transports)('mcp-use over %s', (where) => {
   it('lists every tool and calls them with the published argument forms', async () => {
     // mcp-use 1.x loads LangChain when imported: loaded only by this test.
     const { MCPClient } = await import('mcp-use');
     const client = MCPClient.fromDict({
-      mcpServers: { dom: { command: process.execPath, args: [CLI, 'serve'], env: serverEnv() } },
+      mcpServers: {
+        dom:
+          where === 'stdio'
+            ? { command: process.execPath, args: [CLI, 'serve'], env: serverEnv() }
+            : { url: http.url, headers: authHeaders, transport: 'http', disableSseFallback: true },
+      },
     });
     try {
       const session = await client.createSession('dom');
@@ -167,7 +195,7 @@ describe('mcp-use', () => {
         return r;
       };
       await call('list_containers', {});
-      const name = `${run}-use`;
+      const name = `${run}-use-${where}`;
       expect((await call('deploy_container', await deployArgs(name))).structuredContent).toMatchObject({
         name,
         state: 'running',
