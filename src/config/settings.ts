@@ -61,6 +61,13 @@ export interface SettingSpec<S extends z.ZodType = z.ZodType> {
   secret?: boolean;
 }
 
+/**
+ * Marks a custom issue whose message reads after the setting's name ("DOCKER_HOST scheme ... is
+ * not supported"), or on its own when it spans settings; other issues get "must be <expected>".
+ */
+const AFTER_LABEL = { afterLabel: true } as const;
+const WHOLE_SENTENCE = { wholeSentence: true } as const;
+
 // ---------------------------------------------------------------------------------------------
 // Kinds of value: each returns the schema and the words that describe it.
 
@@ -142,16 +149,25 @@ function cpuCount() {
 
 /** DOCKER_HOST: a URL with a scheme the connection layer speaks (src/docker/connection.ts). */
 function engineAddress() {
+  const use = 'use unix:///var/run/docker.sock, tcp://HOST:2375, ssh://USER@HOST or npipe://';
   return {
     schema: z
       .string()
       .trim()
-      .refine((s) => {
+      .superRefine((s, ctx) => {
+        let protocol: string;
         try {
-          return ['unix:', 'npipe:', 'tcp:', 'http:', 'https:', 'ssh:'].includes(new URL(s).protocol);
+          protocol = new URL(s).protocol;
         } catch {
-          return false;
+          ctx.addIssue({ code: 'custom', message: `${JSON.stringify(s)} is not a URL; ${use}`, params: AFTER_LABEL });
+          return;
         }
+        if (!['unix:', 'npipe:', 'tcp:', 'http:', 'https:', 'ssh:'].includes(protocol))
+          ctx.addIssue({
+            code: 'custom',
+            message: `scheme ${JSON.stringify(protocol)} is not supported; use unix://, tcp://, ssh:// or npipe://`,
+            params: AFTER_LABEL,
+          });
       })
       .optional(),
     expected: 'a URL: unix:///var/run/docker.sock, tcp://HOST:2375, ssh://USER@HOST or npipe://',
@@ -710,7 +726,7 @@ export const SettingsSchema = z.strictObject(shape).superRefine((s, ctx) => {
     ctx.addIssue({
       code: 'custom',
       path: ['httpHeadersTimeoutMs'],
-      params: { spansSettings: true },
+      params: WHOLE_SENTENCE,
       message: `--headers-timeout (${s.httpHeadersTimeoutMs} ms) must not be longer than --request-timeout (${s.httpRequestTimeoutMs} ms)`,
     });
 });
@@ -770,8 +786,12 @@ export function parseSettings(env: Env, flags: ConfigFlags = {}): Settings {
     const name = issue.path[0] as SettingName;
     const spec: SettingSpec = SETTINGS[name];
     const source = sources[name];
-    if (issue.code === 'custom' && issue.params?.spansSettings) {
+    if (issue.code === 'custom' && issue.params?.wholeSentence) {
       lines.add(issue.message);
+      continue;
+    }
+    if (issue.code === 'custom' && issue.params?.afterLabel) {
+      lines.add(`${settingLabel(spec, source?.from)} ${issue.message}`);
       continue;
     }
     const got = source && !spec.secret ? `, not ${JSON.stringify(source.raw)}` : '';

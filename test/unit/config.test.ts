@@ -108,7 +108,12 @@ describe('the settings schema', () => {
     [
       { DOCKER_HOST: 'ftp://x' },
       {},
-      'DOCKER_HOST must be a URL: unix:///var/run/docker.sock, tcp://HOST:2375, ssh://USER@HOST or npipe://, not "ftp://x"',
+      'DOCKER_HOST scheme "ftp:" is not supported; use unix://, tcp://, ssh:// or npipe://',
+    ],
+    [
+      { DOCKER_HOST: 'no url' },
+      {},
+      'DOCKER_HOST "no url" is not a URL; use unix:///var/run/docker.sock, tcp://HOST:2375, ssh://USER@HOST or npipe://',
     ],
     [{ DOM_INSTANCE: 'a b' }, {}, 'DOM_INSTANCE must be letters, digits, ".", "_" and "-" (at most 128), not "a b"'],
   ])('refuses %j %j naming the setting and the form', (env, flags, message) => {
