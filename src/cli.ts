@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig, type Config, type ConfigFlags } from './config.js';
-import { SETTINGS, type FlagScope, type SettingSpec } from './config/settings.js';
+import { SETTINGS } from './config/settings.js';
+import type { FlagScope, SettingSpec } from './config/spec.js';
 import { Engine } from './docker/engine.js';
 import { HistoryOpenError, memoryHistory, type HistoryPort } from './history/port.js';
 import { openSqliteHistory } from './history/sqliteHistory.js';

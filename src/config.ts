@@ -2,14 +2,9 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, posix, resolve } from 'node:path';
 import { ConfigError } from './config/error.js';
-import {
-  parseSettings,
-  SETTINGS,
-  type ConfigFlags,
-  type Env,
-  type RegistryCredential,
-  type Settings,
-} from './config/settings.js';
+import { parseSettings, type ConfigFlags, type Env } from './config/parse.js';
+import { SETTINGS, type Settings } from './config/settings.js';
+import type { RegistryCredential } from './config/spec.js';
 
 export { ConfigError };
 export type { ConfigFlags, Env, RegistryCredential };

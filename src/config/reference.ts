@@ -1,4 +1,5 @@
-import { GROUPS, SETTINGS, type Group, type SettingSpec } from './settings.js';
+import { SETTINGS } from './settings.js';
+import { GROUPS, type Group, type SettingSpec } from './spec.js';
 
 /** Renders the README's configuration tables from the settings, so the docs cannot drift. */
 

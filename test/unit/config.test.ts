@@ -2,7 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { flagKey, parseSettings, SETTINGS, settingLabel } from '../../src/config/settings.js';
+import { flagKey, parseSettings, settingLabel } from '../../src/config/parse.js';
+import { SETTINGS } from '../../src/config/settings.js';
 import { composeEnvironment } from '../../src/stacks/source.js';
 
 const failure = (fn: () => unknown): string => {
