@@ -53,8 +53,12 @@ export function parseSettings(env: Env, flags: ConfigFlags = {}): Settings {
   const lines = new Set<string>();
   for (const issue of result.error.issues) {
     const name = issue.path[0] as SettingName;
-    const spec: SettingSpec = SETTINGS[name];
+    const spec: SettingSpec | undefined = SETTINGS[name];
     const source = sources[name];
+    if (!spec) {
+      lines.add(issue.message);
+      continue;
+    }
     if (issue.code === 'custom' && issue.params?.wholeSentence) {
       lines.add(issue.message);
       continue;
