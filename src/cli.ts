@@ -1,13 +1,8 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
-import {
-  CONFIRM_ARGUMENT_MODES,
-  ConfigError,
-  loadConfig,
-  wholeNumber,
-  type Config,
-  type ConfigFlags,
-} from './config.js';
+import { ConfigError, loadConfig, type Config, type ConfigFlags } from './config.js';
+import { SETTINGS } from './config/settings.js';
+import type { FlagScope, SettingSpec } from './config/spec.js';
 import { Engine } from './docker/engine.js';
 import { HistoryOpenError, memoryHistory, type HistoryPort } from './history/port.js';
 import { openSqliteHistory } from './history/sqliteHistory.js';
@@ -24,32 +19,16 @@ import { annotationsFor } from './tools/defineTool.js';
 import { errorResult, invokeTool, type ToolResult } from './tools/invoke.js';
 import { enabledTools, UnknownToolsetError } from './tools/registry.js';
 
-function addCommonOptions(cmd: Command): Command {
-  return cmd
-    .option('--read-only', 'list and run only tools that change nothing')
-    .option(
-      '--toolsets <list>',
-      'comma-separated toolsets to enable (containers,images,networks,volumes,stacks,operations, or all; default containers,stacks,operations)',
-    )
-    .option('--disable-destructive', 'do not offer destructive tools at all')
-    .addOption(new Option('--scope <scope>', 'objects mutating tools may touch').choices(['managed', 'all']))
-    .option('--engine-timeout <ms>', 'deadline for one Docker Engine call, in milliseconds')
-    .option('--log-level <level>', 'pino log level for stderr logs (default info)')
-    .option(
-      '--history-path <file>',
-      'SQLite file of the deployment history (or DOM_HISTORY_PATH); ":memory:" keeps none',
-    )
-    .option(
-      '--file-root <dir>',
-      'folder that Compose files, env_file and .env may be read from; repeatable (or DOM_FILE_ROOTS; default the working directory)',
-      collect,
-    )
-    .addOption(
-      new Option(
-        '--confirm-argument <mode>',
-        'which confirm: true counts: fallback (only from clients that cannot ask the user; default), always, never (or DOM_CONFIRM_ARGUMENT)',
-      ).choices([...CONFIRM_ARGUMENT_MODES]),
-    );
+/** The flags of the settings a subcommand takes, declared with the settings (src/config/settings.ts). */
+function addSettingFlags(cmd: Command, scopes: FlagScope[]): Command {
+  for (const spec of Object.values(SETTINGS) as SettingSpec[]) {
+    if (!spec.flag || !scopes.includes(spec.commands ?? 'all')) continue;
+    const help = `${spec.description} [${spec.env ? `${spec.env}, ` : ''}default ${spec.shownDefault}]`;
+    const option = new Option(spec.arg ? `${spec.flag} ${spec.arg}` : spec.flag, help.replace(/`/g, ''));
+    if (spec.repeatable) option.argParser(collect);
+    cmd.addOption(option);
+  }
+  return cmd;
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -71,26 +50,6 @@ function openHistory(config: Config, log: Logger): HistoryPort {
   return config.historyPath === ':memory:' ? memoryHistory() : openSqliteHistory(config.historyPath, log);
 }
 
-interface ServeFlags extends ConfigFlags {
-  transport?: string;
-  host?: string;
-  port?: string;
-  allowedHosts?: string;
-  allowedOrigins?: string;
-  maxBody?: string;
-  maxConcurrent?: string;
-  headersTimeout?: string;
-  bodyTimeout?: string;
-  requestTimeout?: string;
-}
-
-function list(v: string | undefined): string[] {
-  return (v ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
-
 function onShutdown(log: Logger, stop: () => Promise<void>): (why: string) => Promise<void> {
   let closing = false;
   return async (why) => {
@@ -102,53 +61,8 @@ function onShutdown(log: Logger, stop: () => Promise<void>): (why: string) => Pr
   };
 }
 
-async function serveHttp(opts: ServeFlags): Promise<void> {
-  const { config, log } = setup(opts);
-  const host = opts.host ?? '127.0.0.1';
-  const env = process.env;
-  const port = wholeNumber(opts.port ?? env.DOM_HTTP_PORT, '--port (DOM_HTTP_PORT)', 8808, 0, 65535);
-  const limits = {
-    maxBodyBytes: wholeNumber(
-      opts.maxBody ?? env.DOM_HTTP_MAX_BODY,
-      '--max-body (DOM_HTTP_MAX_BODY, bytes)',
-      4 * 1024 * 1024,
-      1,
-      1024 * 1024 * 1024,
-    ),
-    maxConcurrent: wholeNumber(
-      opts.maxConcurrent ?? env.DOM_HTTP_MAX_CONCURRENT,
-      '--max-concurrent (DOM_HTTP_MAX_CONCURRENT)',
-      32,
-      1,
-      10_000,
-    ),
-    headersTimeoutMs: wholeNumber(
-      opts.headersTimeout ?? env.DOM_HTTP_HEADERS_TIMEOUT_MS,
-      '--headers-timeout (DOM_HTTP_HEADERS_TIMEOUT_MS, milliseconds)',
-      10_000,
-      100,
-      600_000,
-    ),
-    bodyTimeoutMs: wholeNumber(
-      opts.bodyTimeout ?? env.DOM_HTTP_BODY_TIMEOUT_MS,
-      '--body-timeout (DOM_HTTP_BODY_TIMEOUT_MS, milliseconds)',
-      10_000,
-      100,
-      600_000,
-    ),
-    requestTimeoutMs: wholeNumber(
-      opts.requestTimeout ?? env.DOM_HTTP_REQUEST_TIMEOUT_MS,
-      '--request-timeout (DOM_HTTP_REQUEST_TIMEOUT_MS, milliseconds)',
-      30_000,
-      100,
-      3_600_000,
-    ),
-  };
-  if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
-    throw new ConfigError(
-      `--headers-timeout (${limits.headersTimeoutMs} ms) must not be longer than --request-timeout (${limits.requestTimeoutMs} ms)`,
-    );
-  }
+async function serveHttp(config: Config, log: Logger): Promise<void> {
+  const { host } = config.http;
   if (!config.httpToken) {
     throw new ConfigError(
       `HTTP transport needs a bearer token${isLoopback(host) ? '' : ` (refusing to bind ${host} without one)`}: set DOM_HTTP_TOKEN or pass --token-file FILE.`,
@@ -158,14 +72,7 @@ async function serveHttp(opts: ServeFlags): Promise<void> {
   const history = openHistory(config, log);
   const tasks = new TaskRunner(history, log);
   const running = await startHttpServer(
-    {
-      host,
-      port,
-      token: config.httpToken,
-      allowedHosts: list(opts.allowedHosts),
-      allowedOrigins: list(opts.allowedOrigins),
-      ...limits,
-    },
+    { ...config.http, token: config.httpToken },
     () => createServer(config, log, engine, history, tasks).server,
     log,
   );
@@ -181,14 +88,12 @@ async function serveHttp(opts: ServeFlags): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }
 
-async function serve(opts: ServeFlags): Promise<void> {
-  const transport = opts.transport ?? 'stdio';
-  if (transport === 'http') return serveHttp(opts);
-  return serveStdio(opts);
+async function serve(opts: ConfigFlags): Promise<void> {
+  const { config, log } = setup(opts);
+  return config.transport === 'http' ? serveHttp(config, log) : serveStdio(config, log);
 }
 
-async function serveStdio(opts: ConfigFlags): Promise<void> {
-  const { config, log } = setup(opts);
+async function serveStdio(config: Config, log: Logger): Promise<void> {
   const history = openHistory(config, log);
   const engine = new Engine(config, log);
   const tasks = new TaskRunner(history, log);
@@ -281,42 +186,22 @@ const program = new Command()
   .description('MCP server for deploying and operating Docker containers, networks, volumes and stacks')
   .version(SERVER_VERSION);
 
-addCommonOptions(program.command('serve', { isDefault: true }).description('run the MCP server (stdio by default)'))
-  .addOption(
-    new Option('--transport <transport>', 'stdio or http (Streamable HTTP at /mcp)').choices(['stdio', 'http']),
-  )
-  .option('--host <host>', 'HTTP bind address (default 127.0.0.1)')
-  .option('--port <port>', 'HTTP port (default 8808; 0 picks a free one)')
-  .option('--token-file <file>', 'file holding the HTTP bearer token (or set DOM_HTTP_TOKEN)')
-  .option('--allowed-hosts <list>', 'extra Host header names the HTTP transport accepts')
-  .option('--allowed-origins <list>', 'extra Origin host names the HTTP transport accepts')
-  .option('--max-body <bytes>', 'largest HTTP request body, counted as it arrives (default 4 MiB)')
-  .option(
-    '--max-concurrent <n>',
-    'most JSON-RPC messages served at once over HTTP; each message of a batch counts (default 32)',
-  )
-  .option('--headers-timeout <ms>', 'time allowed to receive HTTP request headers (default 10000)')
-  .option('--body-timeout <ms>', 'time allowed to receive an HTTP request body after its headers (default 10000)')
-  .option(
-    '--request-timeout <ms>',
-    'time allowed to receive a whole HTTP request; answers may take longer (default 30000)',
-  )
-  .option(
-    '--self-heal',
-    'run the self-healing watcher: restart managed containers that die or turn unhealthy (or DOM_SELF_HEAL=1)',
-  )
-  .action(async (opts: ServeFlags) => serve(opts));
+addSettingFlags(program.command('serve', { isDefault: true }).description('run the MCP server (stdio by default)'), [
+  'all',
+  'serve',
+]).action(async (opts: ConfigFlags) => serve(opts));
 
-addCommonOptions(program.command('tools').description('list the tools this configuration offers'))
+addSettingFlags(program.command('tools').description('list the tools this configuration offers'), ['all'])
   .option('--json', 'print tool metadata as JSON')
   .action((opts: ConfigFlags & { json?: boolean }) => printTools(opts));
 
-addCommonOptions(
+addSettingFlags(
   program
     .command('call')
     .description('run one tool and print its structured result')
     .argument('<tool>')
     .argument('[json]', 'arguments as a JSON object'),
+  ['all'],
 ).action(async (tool: string, json: string | undefined, opts: ConfigFlags) => {
   process.exitCode = await callTool(tool, json, opts);
 });

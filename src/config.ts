@@ -1,8 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, posix, resolve } from 'node:path';
+import { ConfigError } from './config/error.js';
+import { parseSettings, type ConfigFlags, type Env } from './config/parse.js';
+import { SETTINGS, type Settings } from './config/settings.js';
+import type { RegistryCredential } from './config/spec.js';
 
-/** Every setting of the server, read in one place (flags over env over defaults). */
+export { ConfigError };
+export type { ConfigFlags, Env, RegistryCredential };
+
+/** Every setting of the server, read in one place (flags over env over defaults; src/config/settings.ts declares them). */
 export interface Config {
   docker: DockerConfig;
   /** Default deadline for one Engine call. */
@@ -21,13 +28,16 @@ export interface Config {
    * `.env`), and the home folder a `~` host path expands to. Off by default: an MCP client starts
    * the server with a minimal environment, and the server's environment may hold secrets.
    */
-  compose?: { envFromServer: boolean; homeDir: string };
+  compose?: { envFromServer: boolean; homeDir: string; serverEnv?: Readonly<Env> };
   /** Folder of Docker's config.json (DOCKER_CONFIG, default ~/.docker), read for registry credentials. */
   dockerConfigDir: string;
   /** Registry credentials per registry host from DOM_REGISTRY_AUTH (JSON); never shown to the model. */
   registryAuth: Record<string, RegistryCredential>;
   /** Bearer token for the HTTP transport (DOM_HTTP_TOKEN or --token-file). */
   httpToken?: string;
+  /** How `serve` talks to its client. */
+  transport: 'stdio' | 'http';
+  http: HttpConfig;
   policy: PolicyConfig;
   /** The self-healing watcher (--self-heal / DOM_SELF_HEAL). */
   selfHeal: SelfHealConfig;
@@ -59,7 +69,6 @@ export interface FilesConfig {
  * elicited answer confirms; clients without elicitation cannot run destructive tools).
  */
 export type ConfirmArgumentMode = 'fallback' | 'always' | 'never';
-export const CONFIRM_ARGUMENT_MODES: readonly ConfirmArgumentMode[] = ['fallback', 'always', 'never'];
 
 /** Settings of the self-healing watcher; see src/health/. */
 export interface SelfHealConfig {
@@ -122,12 +131,6 @@ export interface PolicyConfig {
   allowedLogDrivers?: string[];
 }
 
-export interface RegistryCredential {
-  username?: string;
-  password?: string;
-  identitytoken?: string;
-}
-
 export interface DockerConfig {
   /** DOCKER_HOST as given (unix://, tcp://, ssh://, npipe://), undefined for the local socket. */
   host?: string;
@@ -135,27 +138,17 @@ export interface DockerConfig {
   certPath?: string;
 }
 
-export type Env = Record<string, string | undefined>;
-
-/** Flags that the CLI passes; each overrides its environment variable. */
-export interface ConfigFlags {
-  readOnly?: boolean;
-  toolsets?: string;
-  disableDestructive?: boolean;
-  scope?: string;
-  engineTimeout?: string;
-  logLevel?: string;
-  tokenFile?: string;
-  historyPath?: string;
-  selfHeal?: boolean;
-  /** --file-root, repeatable. */
-  fileRoot?: string[];
-  confirmArgument?: string;
-}
-
-function bool(v: string | undefined): boolean | undefined {
-  if (v === undefined || v === '') return undefined;
-  return /^(1|true|yes|on)$/i.test(v);
+/** The Streamable HTTP transport's address and limits (used by `serve --transport http`). */
+export interface HttpConfig {
+  host: string;
+  port: number;
+  allowedHosts: string[];
+  allowedOrigins: string[];
+  maxBodyBytes: number;
+  maxConcurrent: number;
+  headersTimeoutMs: number;
+  bodyTimeoutMs: number;
+  requestTimeoutMs: number;
 }
 
 /**
@@ -167,15 +160,6 @@ function expandHome(path: string, env: Env): string {
   return path.startsWith('~/') ? join(env.HOME || homedir(), path.slice(2)) : path;
 }
 
-function list(v: string | undefined): string[] {
-  return (v ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
-
-export class ConfigError extends Error {}
-
 /** The socket path of a `unix://` DOCKER_HOST (cleaned), else undefined. */
 function unixSocketOf(dockerHost: string | undefined): string | undefined {
   if (!dockerHost?.startsWith('unix://')) return undefined;
@@ -183,38 +167,22 @@ function unixSocketOf(dockerHost: string | undefined): string | undefined {
   return p.startsWith('/') ? p : undefined;
 }
 
+/**
+ * The configuration: the environment and the CLI flags parsed against the one settings schema
+ * (src/config/settings.ts; flags win over environment), then shaped for the modules that use it.
+ * `HOME` and `XDG_DATA_HOME` are read here too, as the base of `~` and of the default paths.
+ * Throws ConfigError on a bad value.
+ */
 export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
-  const scope = flags.scope ?? env.DOM_SCOPE ?? 'managed';
-  if (scope !== 'managed' && scope !== 'all')
-    throw new ConfigError(`--scope must be "managed" or "all", not "${scope}"`);
-  const engineTimeoutMs = wholeNumber(
-    flags.engineTimeout ?? env.DOM_ENGINE_TIMEOUT_MS,
-    '--engine-timeout (DOM_ENGINE_TIMEOUT_MS, milliseconds)',
-    30_000,
-    100,
-    3_600_000,
-  );
-  const confirmArgument = flags.confirmArgument ?? env.DOM_CONFIRM_ARGUMENT ?? 'fallback';
-  if (!(CONFIRM_ARGUMENT_MODES as readonly string[]).includes(confirmArgument)) {
-    throw new ConfigError(
-      `--confirm-argument (DOM_CONFIRM_ARGUMENT) must be one of ${CONFIRM_ARGUMENT_MODES.join(', ')}, not "${confirmArgument}"`,
-    );
-  }
-  const docker: DockerConfig = {
-    tlsVerify: bool(env.DOCKER_TLS_VERIFY) ?? false,
-  };
-  if (env.DOCKER_HOST) docker.host = env.DOCKER_HOST;
+  const s = parseSettings(env, flags);
   const home = (path: string): string => expandHome(path, env);
-  const certPath =
-    (env.DOCKER_CERT_PATH && home(env.DOCKER_CERT_PATH)) ||
-    (docker.tlsVerify ? join(env.HOME ?? homedir(), '.docker') : undefined);
-  if (certPath) docker.certPath = certPath;
-  const historyPath = home(flags.historyPath ?? env.DOM_HISTORY_PATH ?? defaultHistoryPath(env));
-  const dockerConfigDir = (env.DOCKER_CONFIG && home(env.DOCKER_CONFIG)) || join(env.HOME ?? homedir(), '.docker');
-  const tokenFileSetting = flags.tokenFile ?? env.DOM_HTTP_TOKEN_FILE;
-  const tokenFile = tokenFileSetting && home(tokenFileSetting);
+  const homeDir = env.HOME || homedir();
+  const docker = dockerConfig(s, home, homeDir);
+  const historyPath = home(s.historyPath ?? defaultHistoryPath(env, homeDir));
+  const dockerConfigDir = (s.dockerConfig && home(s.dockerConfig)) || join(homeDir, '.docker');
+  const tokenFile = s.httpTokenFile && home(s.httpTokenFile);
   const protectedPaths = [
-    unixSocketOf(env.DOCKER_HOST),
+    unixSocketOf(docker.host),
     docker.certPath,
     dockerConfigDir,
     // The history and what lives beside it (SQLite's side files, the secrets' digest key); a
@@ -222,142 +190,118 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
     ...(historyPath === ':memory:' ? [] : ['', '-wal', '-shm', '-journal'].map((suffix) => historyPath + suffix)),
     historyPath === ':memory:' ? undefined : join(dirname(historyPath), 'content-digest.key'),
     tokenFile,
-    ...list(env.DOM_PROTECTED_PATHS),
+    ...s.protectedPaths,
   ].flatMap((p) => (p && isAbsolute(p) ? [posix.normalize(p)] : p ? [resolve(p)] : []));
+  const httpToken = tokenFile ? readTokenFile(tokenFile) : s.httpToken;
   return {
     docker,
-    engineTimeoutMs,
-    readOnly: flags.readOnly ?? bool(env.DOM_READ_ONLY) ?? false,
-    toolsets: list(flags.toolsets ?? env.DOM_TOOLSETS),
-    disableDestructive: flags.disableDestructive ?? bool(env.DOM_DISABLE_DESTRUCTIVE) ?? false,
-    scope,
-    logLevel: flags.logLevel ?? env.DOM_LOG_LEVEL ?? 'info',
-    instanceLabel: env.DOM_INSTANCE ?? 'default',
+    engineTimeoutMs: s.engineTimeoutMs,
+    readOnly: s.readOnly,
+    toolsets: s.toolsets,
+    disableDestructive: s.disableDestructive,
+    scope: s.scope,
+    logLevel: s.logLevel,
+    instanceLabel: s.instance,
     dockerConfigDir,
-    registryAuth: parseRegistryAuth(env.DOM_REGISTRY_AUTH),
-    ...httpToken(env, flags.tokenFile, home),
+    registryAuth: s.registryAuth,
+    ...(httpToken ? { httpToken } : {}),
+    transport: s.transport,
+    http: {
+      host: s.httpHost ?? '127.0.0.1',
+      port: s.httpPort,
+      allowedHosts: s.httpAllowedHosts,
+      allowedOrigins: s.httpAllowedOrigins,
+      maxBodyBytes: s.httpMaxBodyBytes,
+      maxConcurrent: s.httpMaxConcurrent,
+      headersTimeoutMs: s.httpHeadersTimeoutMs,
+      bodyTimeoutMs: s.httpBodyTimeoutMs,
+      requestTimeoutMs: s.httpRequestTimeoutMs,
+    },
     selfHeal: {
-      enabled: flags.selfHeal ?? bool(env.DOM_SELF_HEAL) ?? false,
-      maxRestarts: positiveInt(env.DOM_SELF_HEAL_MAX_RESTARTS, 'DOM_SELF_HEAL_MAX_RESTARTS', 3),
-      windowMs: positiveInt(env.DOM_SELF_HEAL_WINDOW_MS, 'DOM_SELF_HEAL_WINDOW_MS', 10 * 60_000),
-      backoffMs: positiveInt(env.DOM_SELF_HEAL_BACKOFF_MS, 'DOM_SELF_HEAL_BACKOFF_MS', 1000),
+      enabled: s.selfHeal,
+      maxRestarts: s.selfHealMaxRestarts,
+      windowMs: s.selfHealWindowMs,
+      backoffMs: s.selfHealBackoffMs,
     },
-    confirmArgument: confirmArgument as ConfirmArgumentMode,
+    confirmArgument: s.confirmArgument,
     historyPath,
-    compose: { envFromServer: bool(env.DOM_COMPOSE_ENV_FROM_SERVER) ?? false, homeDir: env.HOME || homedir() },
-    files: filesConfig(env, flags.fileRoot, protectedPaths),
-    policy: {
-      allowSensitiveMounts: bool(env.DOM_ALLOW_SENSITIVE_MOUNTS) ?? false,
-      protectedPaths,
-      allowOverlappingBinds: bool(env.DOM_ALLOW_OVERLAPPING_BINDS) ?? false,
-      allowedBindRoots: list(env.DOM_ALLOWED_BIND_ROOTS).map(home),
-      allowHostNetwork: bool(env.DOM_ALLOW_HOST_NETWORK) ?? false,
-      allowPrivileged: bool(env.DOM_ALLOW_PRIVILEGED) ?? false,
-      allowHostNamespaces: bool(env.DOM_ALLOW_HOST_NAMESPACES) ?? false,
-      allowedCapabilities: list(env.DOM_ALLOWED_CAPABILITIES).map((c) => c.toUpperCase().replace(/^CAP_/, '')),
-      allowDevices: bool(env.DOM_ALLOW_DEVICES) ?? false,
-      allowUnconfined: bool(env.DOM_ALLOW_UNCONFINED) ?? false,
-      allowedImages: list(env.DOM_ALLOWED_IMAGES),
-      allowedNetworkDrivers: list(env.DOM_ALLOWED_NETWORK_DRIVERS).map((d) =>
-        d
-          .trim()
-          .toLowerCase()
-          .replace(/:latest$/, ''),
-      ),
-      allowedNetworkOptions: list(env.DOM_ALLOWED_NETWORK_OPTIONS).map((k) => k.trim().toLowerCase()),
-      allowedVolumeDrivers: list(env.DOM_ALLOWED_VOLUME_DRIVERS).map((d) => d.toLowerCase().replace(/:latest$/, '')),
-      allowedVolumeTypes: list(env.DOM_ALLOWED_VOLUME_TYPES).map((t) => t.toLowerCase()),
-      allowedSysctls: list(env.DOM_ALLOWED_SYSCTLS).map((k) => k.replace(/\//g, '.').toLowerCase()),
-      allowCgroupParent: bool(env.DOM_ALLOW_CGROUP_PARENT) ?? false,
-      maxContainersPerStack: positiveInt(env.DOM_MAX_STACK_CONTAINERS, 'DOM_MAX_STACK_CONTAINERS', 100),
-      allowedRuntimes: list(env.DOM_ALLOWED_RUNTIMES).map((r) => r.toLowerCase()),
-      allowedLogDrivers: list(env.DOM_ALLOWED_LOG_DRIVERS).map((d) => d.toLowerCase()),
-      ...(env.DOM_DEFAULT_MEMORY ? { defaultMemory: env.DOM_DEFAULT_MEMORY } : {}),
-      ...(env.DOM_DEFAULT_CPUS ? { defaultCpus: env.DOM_DEFAULT_CPUS } : {}),
+    compose: {
+      envFromServer: s.composeEnvFromServer,
+      homeDir,
+      // The process environment is itself the data here: a snapshot taken at start, and only
+      // when the operator allowed it.
+      ...(s.composeEnvFromServer ? { serverEnv: { ...env } } : {}),
     },
+    files: filesConfig(s, home, protectedPaths),
+    policy: policyConfig(s, home, protectedPaths),
   };
 }
 
-function defaultHistoryPath(env: Env): string {
-  return join(
-    env.XDG_DATA_HOME || join(env.HOME ?? homedir(), '.local', 'share'),
-    'docker-orchestration-mcp',
-    'history.db',
-  );
+/** The Engine connection. One today; named Engines would map each entry of a list the same way. */
+function dockerConfig(s: Settings, home: (path: string) => string, homeDir: string): DockerConfig {
+  const docker: DockerConfig = { tlsVerify: s.dockerTlsVerify };
+  if (s.dockerHost) docker.host = s.dockerHost;
+  const certPath =
+    (s.dockerCertPath && home(s.dockerCertPath)) || (docker.tlsVerify ? join(homeDir, '.docker') : undefined);
+  if (certPath) docker.certPath = certPath;
+  return docker;
 }
 
-export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
-export const DEFAULT_MAX_BUILD_CONTEXT_BYTES = 200 * 1024 * 1024;
+function policyConfig(s: Settings, home: (path: string) => string, protectedPaths: string[]): PolicyConfig {
+  const withoutLatest = (d: string) => d.toLowerCase().replace(/:latest$/, '');
+  return {
+    allowSensitiveMounts: s.allowSensitiveMounts,
+    protectedPaths,
+    allowOverlappingBinds: s.allowOverlappingBinds,
+    allowedBindRoots: s.allowedBindRoots.map(home),
+    allowHostNetwork: s.allowHostNetwork,
+    allowPrivileged: s.allowPrivileged,
+    allowHostNamespaces: s.allowHostNamespaces,
+    allowedCapabilities: s.allowedCapabilities.map((c) => c.toUpperCase().replace(/^CAP_/, '')),
+    allowDevices: s.allowDevices,
+    allowUnconfined: s.allowUnconfined,
+    allowedImages: s.allowedImages,
+    allowedNetworkDrivers: s.allowedNetworkDrivers.map(withoutLatest),
+    allowedNetworkOptions: s.allowedNetworkOptions.map((k) => k.toLowerCase()),
+    allowedVolumeDrivers: s.allowedVolumeDrivers.map(withoutLatest),
+    allowedVolumeTypes: s.allowedVolumeTypes.map((t) => t.toLowerCase()),
+    allowedSysctls: s.allowedSysctls.map((k) => k.replace(/\//g, '.').toLowerCase()),
+    allowCgroupParent: s.allowCgroupParent,
+    maxContainersPerStack: s.maxContainersPerStack,
+    allowedRuntimes: s.allowedRuntimes.map((r) => r.toLowerCase()),
+    allowedLogDrivers: s.allowedLogDrivers.map((d) => d.toLowerCase()),
+    ...(s.defaultMemory ? { defaultMemory: s.defaultMemory } : {}),
+    ...(s.defaultCpus ? { defaultCpus: s.defaultCpus } : {}),
+  };
+}
 
-function filesConfig(env: Env, flagRoots: string[] | undefined, protectedPaths: string[]): FilesConfig {
-  const given = flagRoots?.length ? flagRoots : list(env.DOM_FILE_ROOTS);
+function defaultHistoryPath(env: Env, homeDir: string): string {
+  return join(env.XDG_DATA_HOME || join(homeDir, '.local', 'share'), 'docker-orchestration-mcp', 'history.db');
+}
+
+export const DEFAULT_MAX_FILE_BYTES = SETTINGS.maxFileBytes.schema.parse(undefined);
+export const DEFAULT_MAX_BUILD_CONTEXT_BYTES = SETTINGS.maxBuildContextBytes.schema.parse(undefined);
+
+function filesConfig(s: Settings, home: (path: string) => string, protectedPaths: string[]): FilesConfig {
+  // The working directory is where relative roots start: the server's place, not a setting.
   const cwd = process.cwd();
   // A server started from "/" (as some desktop clients do) would otherwise read the whole machine.
-  const roots = given.length ? given.map((r) => resolve(cwd, expandHome(r, env))) : cwd === '/' ? [] : [cwd];
+  const roots = s.fileRoots.length ? s.fileRoots.map((r) => resolve(cwd, home(r))) : cwd === '/' ? [] : [cwd];
   return {
     roots,
-    maxBytes: positiveInt(env.DOM_MAX_FILE_BYTES, 'DOM_MAX_FILE_BYTES', DEFAULT_MAX_FILE_BYTES),
-    readTimeoutMs: positiveInt(env.DOM_FILE_READ_TIMEOUT_MS, 'DOM_FILE_READ_TIMEOUT_MS', 5000),
+    maxBytes: s.maxFileBytes,
+    readTimeoutMs: s.fileReadTimeoutMs,
     protectedPaths,
-    maxBuildContextBytes: positiveInt(
-      env.DOM_MAX_BUILD_CONTEXT_BYTES,
-      'DOM_MAX_BUILD_CONTEXT_BYTES',
-      DEFAULT_MAX_BUILD_CONTEXT_BYTES,
-    ),
+    maxBuildContextBytes: s.maxBuildContextBytes,
   };
 }
 
-function httpToken(env: Env, tokenFile: string | undefined, home: (path: string) => string): { httpToken?: string } {
-  const given = tokenFile ?? env.DOM_HTTP_TOKEN_FILE;
-  const file = given ? home(given) : undefined;
-  if (file) {
-    try {
-      return { httpToken: readFileSync(file, 'utf8').trim() };
-    } catch (err) {
-      throw new ConfigError(`cannot read the HTTP token file ${file}: ${(err as Error).message}`);
-    }
-  }
-  return env.DOM_HTTP_TOKEN ? { httpToken: env.DOM_HTTP_TOKEN } : {};
-}
-
-function positiveInt(raw: string | undefined, name: string, fallback: number): number {
-  return wholeNumber(raw, name, fallback, 1);
-}
-
-/**
- * A numeric setting: digits only (no sign, decimals, exponent or hex), within [min, max];
- * absent or empty means `fallback`. Anything else is a start-up error naming the setting.
- */
-export function wholeNumber(
-  raw: string | undefined,
-  name: string,
-  fallback: number,
-  min: number,
-  max = Number.MAX_SAFE_INTEGER,
-): number {
-  if (raw === undefined || raw === '') return fallback;
-  const text = raw.trim();
-  const n = /^\d+$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
-    throw new ConfigError(`${name} must be a whole number ${range}, not "${raw}"`);
-  }
-  return n;
-}
-
-function parseRegistryAuth(raw: string | undefined): Record<string, RegistryCredential> {
-  if (!raw) return {};
-  let v: unknown;
+function readTokenFile(file: string): string {
   try {
-    v = JSON.parse(raw);
-  } catch {
-    throw new ConfigError(
-      'DOM_REGISTRY_AUTH must be JSON: {"registry.example:5000": {"username": "...", "password": "..."}}',
-    );
+    return readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    throw new ConfigError(`cannot read the HTTP token file ${file}: ${(err as Error).message}`);
   }
-  if (!v || typeof v !== 'object' || Array.isArray(v))
-    throw new ConfigError('DOM_REGISTRY_AUTH must be a JSON object keyed by registry host');
-  return v as Record<string, RegistryCredential>;
 }
 
 /** Reads TLS material for a tcp+TLS DOCKER_HOST; kept here so only config touches the filesystem for settings. */

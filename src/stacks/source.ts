@@ -102,7 +102,7 @@ export function composeEnvironment(
 ): Pick<LoadProjectOptions, 'fallbackEnv' | 'homeDir'> {
   const c = config.compose;
   if (!c) return {};
-  return { homeDir: c.homeDir, ...(c.envFromServer ? { fallbackEnv: { ...process.env } } : {}) };
+  return { homeDir: c.homeDir, ...(c.envFromServer && c.serverEnv ? { fallbackEnv: c.serverEnv } : {}) };
 }
 
 /**
