@@ -8,8 +8,9 @@ import type { Finding } from './finding.js';
 
 /**
  * Checks against what the Engine (and, when the Engine runs here, this machine) has: images,
- * host ports, container names, networks and volumes, capacity. The Engine queries live here;
- * the judgements are pure functions over their answers so they can be unit-tested.
+ * host ports, container names, networks and volumes, capacity. The Engine queries are typed
+ * functions of src/docker/queries.ts; the judgements here are pure functions over their answers,
+ * so they can be unit-tested.
  */
 
 // ---------------------------------------------------------------------------
