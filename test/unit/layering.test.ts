@@ -108,3 +108,38 @@ describe('layering: raw Engine calls (ESLint)', () => {
     expect(await rule('src/docker/queries.ts')).toBeUndefined();
   });
 });
+
+describe('layering: type-aware rules (ESLint with type information)', () => {
+  it('reports a floating promise, a promise where a callback is expected and a non-exhaustive switch', async () => {
+    // The project's own rule settings, over a one-file program (the whole project's takes a minute to build).
+    const projectConfig = (await import(pathToFileURL(join(root, 'eslint.config.js')).href)) as {
+      default: Linter.Config[];
+    };
+    const typeAware = projectConfig.default.find((c) => c.rules?.['@typescript-eslint/no-floating-promises']);
+    const fixture = join(root, 'test/fixtures/layering/typeAware');
+    const lint = new ESLint({
+      cwd: root,
+      ignore: false,
+      overrideConfigFile: true,
+      overrideConfig: [
+        {
+          files: ['**/*.ts'],
+          plugins: {
+            '@typescript-eslint': tseslint.plugin as unknown as NonNullable<Linter.Config['plugins']>[string],
+          },
+          languageOptions: {
+            parser: tseslint.parser as Linter.Parser,
+            parserOptions: { project: join(fixture, 'tsconfig.json'), tsconfigRootDir: fixture },
+          },
+          rules: typeAware?.rules ?? {},
+        },
+      ],
+    });
+    const [result] = await lint.lintFiles([join(fixture, 'mistakes.ts')]);
+    expect(result?.messages.map((m) => m.ruleId).sort()).toEqual([
+      '@typescript-eslint/no-floating-promises',
+      '@typescript-eslint/no-misused-promises',
+      '@typescript-eslint/switch-exhaustiveness-check',
+    ]);
+  }, 60_000);
+});
