@@ -1,6 +1,10 @@
 import { ToolError } from '../kernel/errors.js';
+import { parseDuration } from '../util/duration.js';
 
 /** Pure parsers for the Docker/Compose short syntaxes shared by deploy_container and stacks. */
+
+// Durations are a kernel helper (util/time.ts needs them too); re-exported beside the other parsers.
+export { parseDuration };
 
 export type Protocol = 'tcp' | 'udp' | 'sctp';
 
@@ -199,36 +203,6 @@ export function parseCpus(input: string | number, field = 'cpus'): number {
   const n = typeof input === 'number' ? input : Number(input);
   if (!Number.isFinite(n) || n <= 0 || n > 1024) bad(field, input, 'a positive number of CPUs like 0.5');
   return Math.round(n * 1e9);
-}
-
-const DURATION_UNITS: Record<string, number> = {
-  ns: 1e-6,
-  us: 1e-3,
-  µs: 1e-3,
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-};
-
-/** Go/Compose durations "1m30s", "10s", "500ms" (or a number of seconds) -> milliseconds. */
-export function parseDuration(input: string | number, field = 'duration'): number {
-  if (typeof input === 'number') {
-    if (!Number.isFinite(input) || input < 0) bad(field, input, 'a duration like "10s" or "1m30s"');
-    return input * 1000;
-  }
-  const s = String(input).trim();
-  if (/^\d+(\.\d+)?$/.test(s)) return Number(s) * 1000;
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy;
-  let total = 0;
-  let matched = 0;
-  for (let m = re.exec(s); m; m = re.exec(s)) {
-    total += Number(m[1]) * (DURATION_UNITS[m[2] ?? ''] ?? NaN);
-    matched = re.lastIndex;
-  }
-  if (!s || matched !== s.length || !Number.isFinite(total))
-    bad(field, input, 'a duration like "10s", "500ms" or "1m30s"');
-  return total;
 }
 
 export interface RestartPolicy {

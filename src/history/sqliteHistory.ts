@@ -139,6 +139,7 @@ function describe(err: unknown): string {
       return `its folder cannot be created (${e.message}): a part of the path is a file. Set DOM_HISTORY_PATH to a path in a writable folder.`;
     case 'SQLITE_BUSY':
       return `it stayed locked by another process (${e.message}). Stop the other process or use another file.`;
+    case undefined: // not an error with a code
     default:
       return `${e.message ?? String(err)}. ${HINT}`;
   }

@@ -131,6 +131,7 @@ export function mapEngineError(err: unknown, ctx: ErrorContext): ToolError {
         return new ToolError('not_found', `Cannot ${what}: ${msg}.`);
       }
       return new ToolError('failed', `Cannot ${what}: the Docker Engine reported: ${msg}.`);
+    case undefined: // no HTTP status: a connection or client error
     default:
       return new ToolError('failed', `Cannot ${what}: ${msg}.`);
   }

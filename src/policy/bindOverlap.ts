@@ -1,8 +1,8 @@
-import type Docker from 'dockerode';
 import type { Config } from '../config.js';
 import type { ContainerSpec } from '../docker/containerSpec.js';
 import type { Engine } from '../docker/engine.js';
 import { COMPOSE_PROJECT } from '../docker/labels.js';
+import { listAllContainers, listAllVolumes, type ContainerSummary } from '../docker/queries.js';
 import { refuse } from './hostAccess.js';
 import { hostPath, isUnder, lexicalPath, resolvedPath } from './hostPaths.js';
 import { classifyVolume } from './volumeOptions.js';
@@ -99,13 +99,13 @@ interface EngineBinds {
 /** Every bind of every container on the Engine (one container list, one volume list when needed). */
 async function engineBinds(
   engine: Engine,
-  exclude: (c: Docker.ContainerInfo) => boolean,
+  exclude: (c: ContainerSummary) => boolean,
   signal?: AbortSignal,
 ): Promise<EngineBinds> {
-  const containers = await engine.call('list containers', (d) => d.listContainers({ all: true }), { signal });
-  const volumes = await engine.call('list volumes', (d) => d.listVolumes(), { signal });
+  const containers = await listAllContainers(engine, signal);
+  const volumes = await listAllVolumes(engine, signal);
   const volumeDevices = new Map<string, string>();
-  for (const v of volumes.Volumes ?? []) {
+  for (const v of volumes) {
     const device = bindDevice(v.Driver, v.Options as Record<string, string> | null);
     if (device?.startsWith('/')) volumeDevices.set(v.Name, hostPath(device, `volume "${v.Name}"`).resolved);
   }

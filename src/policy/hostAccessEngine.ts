@@ -1,7 +1,7 @@
-import type Docker from 'dockerode';
 import type { Config } from '../config.js';
 import type { ContainerSpec } from '../docker/containerSpec.js';
 import { inspectContainer } from '../docker/containers.js';
+import type { ContainerHostConfig, ContainerInspect, VolumeInspect } from '../docker/queries.js';
 import type { Engine } from '../docker/engine.js';
 import { ToolError } from '../kernel/errors.js';
 import type { MountMapping, SecuritySettings } from '../docker/specParsers.js';
@@ -21,11 +21,7 @@ import { assertInScope } from './scope.js';
 
 const MAX_DEPTH = 4;
 
-async function existingVolume(
-  engine: Engine,
-  name: string,
-  signal?: AbortSignal,
-): Promise<Docker.VolumeInspectInfo | undefined> {
+async function existingVolume(engine: Engine, name: string, signal?: AbortSignal): Promise<VolumeInspect | undefined> {
   try {
     return await inspectVolume(engine, name, signal);
   } catch (err) {
@@ -53,8 +49,8 @@ export async function checkExistingVolume(
 }
 
 /** What another container has, as a spec the model can judge. Pure. */
-export function specOfContainer(c: Docker.ContainerInspectInfo): ContainerSpec {
-  const hc = c.HostConfig as Docker.HostConfig & {
+export function specOfContainer(c: ContainerInspect): ContainerSpec {
+  const hc = c.HostConfig as ContainerHostConfig & {
     DeviceCgroupRules?: string[];
     MaskedPaths?: string[] | null;
     UsernsMode?: string;
@@ -117,7 +113,7 @@ async function checkReferencedContainer(
   depth: number,
   signal?: AbortSignal,
 ): Promise<void> {
-  let c: Docker.ContainerInspectInfo;
+  let c: ContainerInspect;
   try {
     c = await inspectContainer(engine, ref, signal);
   } catch (err) {
@@ -219,7 +215,7 @@ export async function vetContainerSpec(
 export async function vetExistingContainer(
   engine: Engine,
   config: Config,
-  c: Docker.ContainerInspectInfo,
+  c: ContainerInspect,
   signal?: AbortSignal,
 ): Promise<void> {
   const where = `container "${c.Name.replace(/^\//, '')}"`;

@@ -1,4 +1,4 @@
-import { parseDuration } from '../docker/specParsers.js';
+import { parseDuration } from './duration.js';
 import { ToolError } from '../kernel/errors.js';
 
 /**

@@ -10,12 +10,11 @@ import {
   engineCapacity,
   imageFacts,
   imageFindings,
-  listAllContainers,
   nameFindings,
-  objectExists,
   processPortFindings,
   type WantedPort,
 } from './engineChecks.js';
+import { listAllContainers, objectExists } from '../docker/queries.js';
 import { sortFindings, type Finding } from './finding.js';
 import { containerFields, limitFindings, policyFindings, practiceFindings, refusalFindings } from './specChecks.js';
 

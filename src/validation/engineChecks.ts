@@ -1,7 +1,6 @@
 import { createServer } from 'node:net';
-import type Docker from 'dockerode';
 import type { Engine } from '../docker/engine.js';
-import { ToolError } from '../kernel/errors.js';
+import { engineInfo, inspectImageIfPresent, type ContainerSummary } from '../docker/queries.js';
 import type { PullPolicy } from '../docker/images.js';
 import type { EngineCapacity, Fields } from './specChecks.js';
 import { registryOf } from './specChecks.js';
@@ -9,22 +8,16 @@ import type { Finding } from './finding.js';
 
 /**
  * Checks against what the Engine (and, when the Engine runs here, this machine) has: images,
- * host ports, container names, networks and volumes, capacity. The Engine queries live here;
- * the judgements are pure functions over their answers so they can be unit-tested.
+ * host ports, container names, networks and volumes, capacity. The Engine queries are typed
+ * functions of src/docker/queries.ts; the judgements here are pure functions over their answers,
+ * so they can be unit-tested.
  */
 
 // ---------------------------------------------------------------------------
 // Engine facts.
 
-export async function listAllContainers(engine: Engine, signal?: AbortSignal): Promise<Docker.ContainerInfo[]> {
-  return engine.call('list containers', (d) => d.listContainers({ all: true }), { signal });
-}
-
 export async function engineCapacity(engine: Engine, signal?: AbortSignal): Promise<EngineCapacity> {
-  const info =
-    (await engine.call('read engine info', (d) => d.info() as Promise<{ NCPU?: number; MemTotal?: number }>, {
-      signal,
-    })) ?? {};
+  const info = await engineInfo(engine, signal);
   return { cpus: info.NCPU ?? 0, memoryBytes: info.MemTotal ?? 0 };
 }
 
@@ -43,33 +36,13 @@ export async function imageFacts(
   const distinct = [...new Set(refs)];
   const facts = await Promise.all(
     distinct.map(async (ref): Promise<ImageFact> => {
-      try {
-        const img = await engine.call('inspect image', (d) => d.getImage(ref).inspect(), { target: ref, signal });
-        const test = (img.Config as { Healthcheck?: { Test?: string[] } } | undefined)?.Healthcheck?.Test;
-        return { present: true, healthcheck: Array.isArray(test) && test.length > 0 && test[0] !== 'NONE' };
-      } catch (err) {
-        if (err instanceof ToolError && err.kind === 'not_found') return { present: false, healthcheck: false };
-        throw err;
-      }
+      const img = await inspectImageIfPresent(engine, ref, signal);
+      if (!img) return { present: false, healthcheck: false };
+      const test = (img.Config as { Healthcheck?: { Test?: string[] } } | undefined)?.Healthcheck?.Test;
+      return { present: true, healthcheck: Array.isArray(test) && test.length > 0 && test[0] !== 'NONE' };
     }),
   );
   return new Map(distinct.map((ref, i) => [ref, facts[i] as ImageFact]));
-}
-
-export async function objectExists(
-  engine: Engine,
-  type: 'network' | 'volume',
-  name: string,
-  signal?: AbortSignal,
-): Promise<boolean> {
-  const call =
-    type === 'network'
-      ? engine.call('inspect network', (d) => d.getNetwork(name).inspect(), { target: `network "${name}"`, signal })
-      : engine.call('inspect volume', (d) => d.getVolume(name).inspect(), { target: `volume "${name}"`, signal });
-  return call.then(
-    () => true,
-    (e: unknown) => (e instanceof ToolError && e.kind === 'not_found' ? false : Promise.reject(e)),
-  );
 }
 
 /** Tries to bind the port on this machine: false when another process holds it. */
@@ -81,7 +54,7 @@ export function canBind(host: string, port: number): Promise<boolean> {
   });
 }
 
-export function containerDisplayName(c: Docker.ContainerInfo): string {
+export function containerDisplayName(c: ContainerSummary): string {
   return (c.Names?.[0] ?? c.Id.slice(0, 12)).replace(/^\//, '');
 }
 
@@ -185,13 +158,13 @@ export interface PortOwnership {
   /** Containers whose ports the deploy releases first (recreated or removed by it). */
   released?: ReadonlySet<string>;
   /** A container that is the same deployment target (same stack and service): not a conflict. */
-  isSelf?: (c: Docker.ContainerInfo, w: WantedPort) => boolean;
+  isSelf?: (c: ContainerSummary, w: WantedPort) => boolean;
 }
 
 /** Host ports published by other running containers (of any stack, or none). */
 export function containerPortFindings(
   wanted: readonly WantedPort[],
-  containers: readonly Docker.ContainerInfo[],
+  containers: readonly ContainerSummary[],
   own: PortOwnership = {},
 ): { findings: Finding[]; held: Set<WantedPort> } {
   const findings: Finding[] = [];
@@ -252,7 +225,7 @@ export interface WantedName {
   replaces?: string;
 }
 
-export function nameFindings(wanted: readonly WantedName[], containers: readonly Docker.ContainerInfo[]): Finding[] {
+export function nameFindings(wanted: readonly WantedName[], containers: readonly ContainerSummary[]): Finding[] {
   const byName = new Map(containers.flatMap((c) => (c.Names ?? []).map((n) => [n.replace(/^\//, ''), c] as const)));
   const out: Finding[] = [];
   for (const w of wanted) {

@@ -19,3 +19,4 @@ export {
   type StackValidation,
   type StackValidationInput,
 } from './stack.js';
+export { preflight, imagePreflight } from './preflight.js';

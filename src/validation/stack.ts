@@ -26,13 +26,12 @@ import {
   engineCapacity,
   imageFacts,
   imageFindings,
-  listAllContainers,
   nameFindings,
-  objectExists,
   processPortFindings,
   type WantedName,
   type WantedPort,
 } from './engineChecks.js';
+import { listAllContainers, objectExists } from '../docker/queries.js';
 import { sortFindings, type Finding } from './finding.js';
 import {
   composeFindings,

@@ -1,25 +1,8 @@
 import { z } from 'zod';
 import { OUR_API_VERSION } from '../../docker/engine.js';
+import { engineInfo, engineVersion } from '../../docker/queries.js';
 import { defineTool } from '../defineTool.js';
 import { bytes } from '../render.js';
-
-interface DockerInfo {
-  ServerVersion?: string;
-  OperatingSystem?: string;
-  KernelVersion?: string;
-  Architecture?: string;
-  NCPU?: number;
-  MemTotal?: number;
-  Driver?: string;
-  CgroupVersion?: string;
-  Containers?: number;
-  ContainersRunning?: number;
-  ContainersStopped?: number;
-  ContainersPaused?: number;
-  Images?: number;
-  Swarm?: { LocalNodeState?: string };
-  Name?: string;
-}
 
 export const getSystemInfoTool = defineTool({
   name: 'get_system_info',
@@ -55,8 +38,8 @@ export const getSystemInfoTool = defineTool({
   }),
   async handler(_args, ctx) {
     const [info, version] = await Promise.all([
-      ctx.engine.call('read engine info', (d) => d.info() as Promise<DockerInfo>, { signal: ctx.signal }),
-      ctx.engine.call('read engine version', (d) => d.version(), { signal: ctx.signal }),
+      engineInfo(ctx.engine, ctx.signal),
+      engineVersion(ctx.engine, ctx.signal),
     ]);
     const data = {
       engine: {

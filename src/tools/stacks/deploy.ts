@@ -9,7 +9,7 @@ import { normaliseContainerSpec } from '../../policy/hostAccess.js';
 import { vetStack } from '../../policy/stackPolicy.js';
 import type { Config } from '../../config.js';
 import { actualState, containerName, stackObjects } from '../../stacks/engineState.js';
-import { preflight, imagePreflight } from '../../stacks/preflight.js';
+import { preflight, imagePreflight } from '../../validation/preflight.js';
 import { buildServices, prepareBuilds, type BuildDecision } from '../../stacks/build.js';
 import { DEFAULT_MAX_BUILD_CONTEXT_BYTES } from '../../config.js';
 import { Journal, newDeploymentLabel, reconcileStack } from '../../stacks/journal.js';

@@ -2,10 +2,11 @@ import type { PolicyConfig } from '../config.js';
 import type { Engine } from '../docker/engine.js';
 import { ToolError } from '../kernel/errors.js';
 import type { PullPolicy } from '../docker/images.js';
-import { checkStackOnEngine, formatFinding, type Finding } from '../validation/index.js';
-import { imageFacts, imageFindings } from '../validation/engineChecks.js';
-import { serviceFields } from '../validation/specChecks.js';
-import type { ComposeProject, Plan } from './compose/index.js';
+import type { ComposeProject, Plan } from '../stacks/compose/index.js';
+import { imageFacts, imageFindings } from './engineChecks.js';
+import { formatFinding, type Finding } from './finding.js';
+import { serviceFields } from './specChecks.js';
+import { checkStackOnEngine } from './stack.js';
 
 /**
  * Checks made before any Engine object is created, so a deploy that cannot work fails with a
