@@ -10,6 +10,9 @@ import {
   type WaitResult,
 } from '../docker/containers.js';
 import type { Engine } from '../docker/engine.js';
+import { removeNetwork } from '../docker/networks.js';
+import { createStackNetwork, createStackVolume, renameContainer } from '../docker/stackObjects.js';
+import { removeVolume } from '../docker/volumes.js';
 import { ToolError } from '../kernel/errors.js';
 import { ensureImage, type PullPolicy } from '../docker/images.js';
 import { sleep } from '../util/timeout.js';
@@ -19,11 +22,11 @@ import {
   type ComposeProject,
   type ComposeService,
   type ContainerAction,
-  type NetworkIpam,
   type Plan,
 } from './compose/index.js';
 import { describeLeft, engineBack, LABEL_DEPLOYMENT, undoDeployment, type Journal } from './journal.js';
-import type { DeploymentHandle, StepOutcome } from './recorder.js';
+import type { DeploymentHandle, StepRecord } from '../history/port.js';
+import { StepLog } from './stepLog.js';
 import { installSecretFiles } from './secrets.js';
 
 /** Applies a plan to the Engine along the depends_on graph, and rolls back what it changed on failure. */
@@ -49,7 +52,8 @@ export interface ApplyOptions {
   extraLabels: Record<string, string>;
   /** Last adjustments before create (e.g. the policy's default limits); also outside the hash. */
   finishSpec?: (spec: ContainerSpec) => ContainerSpec;
-  recorder: DeploymentHandle;
+  /** The deployment's history record: every step is written to it as it ends. */
+  record: DeploymentHandle;
   /** Where every change is written before it is made; its label goes on every object created. */
   journal: Journal;
   /** How long a rollback waits for a lost Engine to come back before reporting what is left. */
@@ -58,12 +62,8 @@ export interface ApplyOptions {
   describeFailure?: (id: string) => Promise<string>;
 }
 
-export interface StepReport {
-  name: string;
-  durationMs: number;
-  outcome: StepOutcome;
-  detail?: string;
-}
+/** A step as the answer and the deployment history show it. */
+export type StepReport = StepRecord;
 
 export interface ServiceReport {
   service: string;
@@ -120,7 +120,7 @@ function hasHealthcheck(service: ComposeService): boolean {
 
 export class StackApplier {
   private readonly started = Date.now();
-  private readonly steps: StepReport[] = [];
+  private readonly log: StepLog;
   private readonly services: Map<string, ComposeService>;
   /** When this deploy last started a container (0: none); see verifyStillUp. */
   private lastStartAt = 0;
@@ -136,8 +136,6 @@ export class StackApplier {
   private readonly halt = new AbortController();
   private readonly signal: AbortSignal;
   private readonly deadline: number;
-  private stepNo = 0;
-  private readonly totalSteps: number;
   private failure?: Failure;
 
   constructor(
@@ -149,12 +147,13 @@ export class StackApplier {
     this.labels = { ...o.extraLabels, [LABEL_DEPLOYMENT]: o.journal.state.label };
     this.signal = AbortSignal.any([o.signal, this.halt.signal]);
     this.deadline = this.started + o.timeoutMs;
-    this.totalSteps =
+    const expected =
       this.imagesToEnsure().length +
       plan.networks.filter((n) => n.action === 'create').length +
       plan.volumes.filter((v) => v.action === 'create').length +
       plan.containers.filter((c) => c.action !== 'keep').length +
       (o.wait === 'none' ? 0 : project.services.length);
+    this.log = new StepLog(o.record, o.progress, expected);
   }
 
   private imagesToEnsure(): string[] {
@@ -177,28 +176,8 @@ export class StackApplier {
     return out;
   }
 
-  /** Runs one step: a progress notification when it begins, its duration recorded when it ends. */
-  private async step<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    this.o.progress(++this.stepNo, Math.max(this.totalSteps, this.stepNo), name);
-    const t0 = Date.now();
-    try {
-      const r = await fn();
-      this.record({ name, durationMs: Date.now() - t0, outcome: 'ok' });
-      return r;
-    } catch (err) {
-      this.record({
-        name,
-        durationMs: Date.now() - t0,
-        outcome: 'failed',
-        detail: (err as Error).message.split('\n')[0] ?? '',
-      });
-      throw err;
-    }
-  }
-
-  private record(s: StepReport): void {
-    this.steps.push(s);
-    this.o.recorder.step(s.name, s.durationMs, s.outcome, s.detail);
+  private step<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    return this.log.run(name, fn);
   }
 
   private fail(f: Failure): never {
@@ -236,7 +215,7 @@ export class StackApplier {
     });
     const readyTimes = services.map((s) => s.readyMs ?? 0);
     return {
-      steps: this.steps,
+      steps: this.log.steps,
       services,
       timeToReadyMs: Math.max(0, ...readyTimes),
       durationMs: Date.now() - this.started,
@@ -259,20 +238,18 @@ export class StackApplier {
       if (!def) continue;
       await this.step(`create network ${n.name}`, async () => {
         this.o.journal.intend({ op: 'create-network', name: def.name });
-        await this.o.engine.call(
-          'create network',
-          (d) =>
-            d.createNetwork({
-              Name: def.name,
-              Driver: def.driver ?? 'bridge',
-              Internal: def.internal,
-              Attachable: def.attachable,
-              Options: def.driverOpts,
-              Labels: { ...def.labels, ...this.labels },
-              CheckDuplicate: true,
-              ...(def.ipam ? { IPAM: ipamBody(def.ipam) } : {}),
-            }),
-          { target: `network "${def.name}"`, signal: this.signal },
+        await createStackNetwork(
+          this.o.engine,
+          {
+            name: def.name,
+            driver: def.driver ?? 'bridge',
+            internal: def.internal,
+            attachable: def.attachable,
+            driverOpts: def.driverOpts,
+            labels: { ...def.labels, ...this.labels },
+            ...(def.ipam ? { ipam: def.ipam } : {}),
+          },
+          this.signal,
         );
       });
     }
@@ -281,16 +258,15 @@ export class StackApplier {
       if (!def) continue;
       await this.step(`create volume ${v.name}`, async () => {
         this.o.journal.intend({ op: 'create-volume', name: def.name });
-        await this.o.engine.call(
-          'create volume',
-          (d) =>
-            d.createVolume({
-              Name: def.name,
-              Driver: def.driver ?? 'local',
-              DriverOpts: def.driverOpts,
-              Labels: { ...def.labels, ...this.labels },
-            }),
-          { target: `volume "${def.name}"`, signal: this.signal },
+        await createStackVolume(
+          this.o.engine,
+          {
+            name: def.name,
+            driver: def.driver ?? 'local',
+            driverOpts: def.driverOpts,
+            labels: { ...def.labels, ...this.labels },
+          },
+          this.signal,
         );
       });
     }
@@ -313,10 +289,7 @@ export class StackApplier {
     const backupName = `${name}-backup-${randomBytes(3).toString('hex')}`;
     this.o.journal.intend({ op: 'set-aside', id, originalName: name, backupName, wasRunning: info.State.Running });
     if (info.State.Running) await stopContainer(this.o.engine, id, stopTimeout(service), this.signal);
-    await this.o.engine.call('rename', (d) => d.getContainer(id).rename({ name: backupName }), {
-      target: `container "${name}"`,
-      signal: this.signal,
-    });
+    await renameContainer(this.o.engine, id, backupName, { target: `container "${name}"`, signal: this.signal });
     backup.currentName = backupName;
   }
 
@@ -508,15 +481,13 @@ export class StackApplier {
     }
     for (const n of this.plan.networks.filter((a) => a.action === 'remove')) {
       await this.step(`remove network ${n.name} (${n.reason})`, () =>
-        this.o.engine.call('remove network', (d) => d.getNetwork(n.id ?? n.name).remove(), {
-          target: `network "${n.name}"`,
-        }),
+        removeNetwork(this.o.engine, n.id ?? n.name),
       ).catch(quiet(`remove network ${n.name}`));
     }
     for (const v of this.plan.volumes.filter((a) => a.action === 'remove')) {
-      await this.step(`remove volume ${v.name} (${v.reason})`, () =>
-        this.o.engine.call('remove volume', (d) => d.getVolume(v.name).remove(), { target: `volume "${v.name}"` }),
-      ).catch(quiet(`remove volume ${v.name}`));
+      await this.step(`remove volume ${v.name} (${v.reason})`, () => removeVolume(this.o.engine, v.name)).catch(
+        quiet(`remove volume ${v.name}`),
+      );
     }
   }
 
@@ -529,7 +500,7 @@ export class StackApplier {
     let context = '';
     if (failure.containerId && this.o.describeFailure)
       context = await this.o.describeFailure(failure.containerId).catch(() => '');
-    this.o.progress(++this.stepNo, Math.max(this.totalSteps, this.stepNo), 'rollback');
+    this.log.begin('rollback');
     const t0 = Date.now();
     const engine = this.o.engine;
     // An Engine that went away mid-deploy is waited for (bounded): undoing needs it.
@@ -542,11 +513,10 @@ export class StackApplier {
     const left = problems.length ? describeLeft(this.o.journal.state) : [];
     if (problems.length) this.o.journal.phase('left behind', [...problems, ...left]);
     else this.o.journal.close();
-    this.record({
+    this.log.add({
       name: 'rollback',
       durationMs: Date.now() - t0,
-      outcome: problems.length ? 'failed' : 'rolled back',
-      detail: undone.join('; '),
+      ...(problems.length ? { outcome: 'failed', error: problems.join('; ') } : { outcome: 'rolled_back' }),
     });
 
     const head = cancelled
@@ -569,7 +539,7 @@ export class StackApplier {
       rolledBack: undone,
       rollbackProblems: problems,
       leftBehind: left,
-      steps: this.steps,
+      steps: this.log.steps,
     });
   }
 }
@@ -580,18 +550,4 @@ function conditionOf(c: 'service_started' | 'service_healthy' | 'service_complet
 
 export function applyPlan(project: ComposeProject, plan: Plan, options: ApplyOptions): Promise<ApplyResult> {
   return new StackApplier(project, plan, options).run();
-}
-
-/** Compose's ipam block in the Engine's shape. */
-function ipamBody(ipam: NetworkIpam): Record<string, unknown> {
-  return {
-    Driver: ipam.driver ?? 'default',
-    Config: ipam.config.map((c) => ({
-      ...(c.subnet ? { Subnet: c.subnet } : {}),
-      ...(c.gateway ? { Gateway: c.gateway } : {}),
-      ...(c.ipRange ? { IPRange: c.ipRange } : {}),
-      ...(c.auxAddresses ? { AuxiliaryAddresses: c.auxAddresses } : {}),
-    })),
-    Options: ipam.options ?? {},
-  };
 }

@@ -1,9 +1,8 @@
-import type Docker from 'dockerode';
 import { inspectContainer } from '../docker/containers.js';
 import type { Engine } from '../docker/engine.js';
 import { COMPOSE_NUMBER, COMPOSE_SERVICE, LABEL_SOURCE, isManaged } from '../docker/labels.js';
-import { containerRow } from '../docker/projections.js';
-import { containerName, stackNames, stackObjects } from './engineState.js';
+import type { ListedContainer } from '../docker/stackObjects.js';
+import { stackNames, stackObjects } from './engineState.js';
 
 /** Compact views of stacks as they run: what list_stacks and get_stack_status answer. */
 
@@ -30,13 +29,13 @@ export function aggregateHealth(rows: { state: string; health?: string }[]): Sta
   return rows.some((r) => r.health === 'healthy') ? 'healthy' : 'running';
 }
 
-export function summarize(name: string, containers: Docker.ContainerInfo[]): StackSummary {
-  const rows = containers.map(containerRow);
-  const services = new Set(containers.map((c) => c.Labels?.[COMPOSE_SERVICE] ?? ''));
+export function summarize(name: string, containers: ListedContainer[]): StackSummary {
+  const rows = containers.map((c) => c.row);
+  const services = new Set(containers.map((c) => c.labels[COMPOSE_SERVICE] ?? ''));
   const runningServices = new Set(
-    containers.filter((c) => c.State === 'running').map((c) => c.Labels?.[COMPOSE_SERVICE] ?? ''),
+    containers.filter((c) => c.state === 'running').map((c) => c.labels[COMPOSE_SERVICE] ?? ''),
   );
-  const created = Math.min(...containers.map((c) => c.Created));
+  const created = Math.min(...containers.map((c) => c.created));
   const s: StackSummary = {
     name,
     services: services.size,
@@ -44,9 +43,9 @@ export function summarize(name: string, containers: Docker.ContainerInfo[]): Sta
     containers: containers.length,
     health: aggregateHealth(rows),
     created: new Date(created * 1000).toISOString(),
-    managed: containers.every((c) => isManaged(c.Labels)),
+    managed: containers.every((c) => isManaged(c.labels)),
   };
-  const source = containers.map((c) => c.Labels?.[LABEL_SOURCE]).find((x) => x);
+  const source = containers.map((c) => c.labels[LABEL_SOURCE]).find((x) => x);
   if (source) s.source = source;
   return s;
 }
@@ -96,19 +95,19 @@ export async function stackStatus(
   const images = new Map<string, string>();
   await Promise.all(
     objects.containers.map(async (c) => {
-      const row = containerRow(c);
-      const service = c.Labels?.[COMPOSE_SERVICE] ?? '';
+      const row = c.row;
+      const service = c.labels[COMPOSE_SERVICE] ?? '';
       const status: ServiceContainerStatus = {
-        name: containerName(c),
+        name: c.name,
         id: row.id,
-        number: Number(c.Labels?.[COMPOSE_NUMBER] ?? 0),
-        state: c.State,
+        number: Number(c.labels[COMPOSE_NUMBER] ?? 0),
+        state: c.state,
         ports: row.ports,
         restarts: 0,
       };
-      images.set(service, c.Image);
+      images.set(service, c.image);
       try {
-        const info = await inspectContainer(engine, c.Id, signal);
+        const info = await inspectContainer(engine, c.id, signal);
         status.restarts = info.RestartCount ?? 0;
         if (info.State.Health?.Status) status.health = info.State.Health.Status;
         if (!info.State.Running) status.exitCode = info.State.ExitCode;
@@ -142,7 +141,7 @@ export async function stackStatus(
   return {
     ...summary,
     serviceStatus,
-    networks: objects.networks.map((n) => n.Name).sort(),
-    volumes: objects.volumes.map((v) => v.Name).sort(),
+    networks: objects.networks.map((n) => n.name).sort(),
+    volumes: objects.volumes.map((v) => v.name).sort(),
   };
 }
