@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import type { Engine } from './engine.js';
+import { inspectContainer } from './containers.js';
 import { containerRow, type ContainerRow } from './projections.js';
 import { ToolError } from '../kernel/errors.js';
 
@@ -319,4 +320,42 @@ export async function forceRemoveContainer(
     .catch((err: unknown) => {
       if (!(err instanceof ToolError && err.kind === 'not_found')) throw err;
     });
+}
+
+/** A container's state, as stacks wait on, verify and report it. */
+export interface ContainerStateView {
+  id: string;
+  /** Without the leading "/". */
+  name: string;
+  running: boolean;
+  /** created, running, paused, restarting, removing, exited, dead */
+  status: string;
+  exitCode: number;
+  /** The Engine's error for the last start, "" when none. */
+  error: string;
+  startedAt: string;
+  restartCount: number;
+  /** Health status when the container has a healthcheck. */
+  health?: string;
+  /** Output of the last healthcheck run. */
+  lastHealthOutput?: string;
+}
+
+export async function containerState(engine: Engine, id: string, signal?: AbortSignal): Promise<ContainerStateView> {
+  const c = await inspectContainer(engine, id, signal);
+  const st = c.State;
+  const view: ContainerStateView = {
+    id: c.Id,
+    name: c.Name.replace(/^\//, ''),
+    running: st.Running,
+    status: st.Status,
+    exitCode: st.ExitCode,
+    error: st.Error ?? '',
+    startedAt: st.StartedAt ?? '',
+    restartCount: c.RestartCount ?? 0,
+  };
+  if (st.Health?.Status) view.health = st.Health.Status;
+  const last = st.Health?.Log?.at(-1);
+  if (last) view.lastHealthOutput = last.Output;
+  return view;
 }

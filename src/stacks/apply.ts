@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import {
   createContainer,
-  inspectContainer,
   removeContainer,
   startContainer,
   stopContainer,
@@ -11,7 +10,7 @@ import {
 } from '../docker/containers.js';
 import type { Engine } from '../docker/engine.js';
 import { removeNetwork } from '../docker/networks.js';
-import { createStackNetwork, createStackVolume, renameContainer } from '../docker/stackObjects.js';
+import { containerState, createStackNetwork, createStackVolume, renameContainer } from '../docker/stackObjects.js';
 import { removeVolume } from '../docker/volumes.js';
 import { ToolError } from '../kernel/errors.js';
 import { ensureImage, type PullPolicy } from '../docker/images.js';
@@ -283,12 +282,12 @@ export class StackApplier {
 
   /** Stops a container and renames it to a backup name, remembering how to restore it. */
   private async setAside(id: string, name: string, service: ComposeService | undefined): Promise<void> {
-    const info = await inspectContainer(this.o.engine, id, this.signal);
-    const backup: Backup = { id, originalName: name, currentName: name, wasRunning: info.State.Running };
+    const { running } = await containerState(this.o.engine, id, this.signal);
+    const backup: Backup = { id, originalName: name, currentName: name, wasRunning: running };
     this.backups.push(backup);
     const backupName = `${name}-backup-${randomBytes(3).toString('hex')}`;
-    this.o.journal.intend({ op: 'set-aside', id, originalName: name, backupName, wasRunning: info.State.Running });
-    if (info.State.Running) await stopContainer(this.o.engine, id, stopTimeout(service), this.signal);
+    this.o.journal.intend({ op: 'set-aside', id, originalName: name, backupName, wasRunning: running });
+    if (running) await stopContainer(this.o.engine, id, stopTimeout(service), this.signal);
     await renameContainer(this.o.engine, id, backupName, { target: `container "${name}"`, signal: this.signal });
     backup.currentName = backupName;
   }
@@ -410,22 +409,21 @@ export class StackApplier {
    * failure, when only "running" is asked of it (nothing waits for it to be healthy).
    */
   private async finishedOneShot(id: string): Promise<boolean> {
-    const st = (await inspectContainer(this.o.engine, id, this.signal).catch(() => undefined))?.State;
-    return !!st && !st.Running && st.Status === 'exited' && st.ExitCode === 0;
+    const st = await containerState(this.o.engine, id, this.signal).catch(() => undefined);
+    return !!st && !st.running && st.status === 'exited' && st.exitCode === 0;
   }
 
   private async waitCompleted(id: string, timeoutMs: number): Promise<WaitResult> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const c = await inspectContainer(this.o.engine, id, this.signal);
-      const st = c.State;
-      if (!st.Running && (st.Status === 'exited' || st.Status === 'dead')) {
-        return st.ExitCode === 0
-          ? { reached: true, state: st.Status }
-          : { reached: false, state: st.Status, reason: `the container exited with code ${st.ExitCode}` };
+      const st = await containerState(this.o.engine, id, this.signal);
+      if (!st.running && (st.status === 'exited' || st.status === 'dead')) {
+        return st.exitCode === 0
+          ? { reached: true, state: st.status }
+          : { reached: false, state: st.status, reason: `the container exited with code ${st.exitCode}` };
       }
       if (Date.now() >= deadline)
-        return { reached: false, state: st.Status, reason: `not completed after ${Math.round(timeoutMs / 1000)} s` };
+        return { reached: false, state: st.status, reason: `not completed after ${Math.round(timeoutMs / 1000)} s` };
       await sleep(Math.min(250, Math.max(0, deadline - Date.now())), this.signal);
     }
   }
@@ -457,14 +455,14 @@ export class StackApplier {
       const cond = this.finalCondition(s);
       if (cond === 'completed') continue;
       for (const c of this.ids.get(s.name) ?? []) {
-        const info = await inspectContainer(this.o.engine, c.id, this.signal);
-        const oneShotDone = cond !== 'healthy' && info.State.Status === 'exited' && info.State.ExitCode === 0;
-        if (!info.State.Running && !oneShotDone) {
+        const info = await containerState(this.o.engine, c.id, this.signal);
+        const oneShotDone = cond !== 'healthy' && info.status === 'exited' && info.exitCode === 0;
+        if (!info.running && !oneShotDone) {
           this.fail({
             service: s.name,
             containerId: c.id,
             kind: 'failed',
-            message: `service "${s.name}" (${c.name}) stopped right after starting: exit code ${info.State.ExitCode}`,
+            message: `service "${s.name}" (${c.name}) stopped right after starting: exit code ${info.exitCode}`,
           });
         }
       }

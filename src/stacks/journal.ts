@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { inspectContainer, startContainer, stopContainer } from '../docker/containers.js';
+import { startContainer, stopContainer } from '../docker/containers.js';
 import type { Engine } from '../docker/engine.js';
 import { removeNetwork } from '../docker/networks.js';
 import {
+  containerState,
   forceRemoveContainer,
   listContainersByLabel,
   listNetworksByLabel,
@@ -137,11 +138,11 @@ export async function undoDeployment(engine: Engine, j: JournalState): Promise<U
     await attempt(
       `restored ${b.originalName}`,
       async () => {
-        const info = await inspectContainer(engine, b.id);
-        if (info.Name.replace(/^\//, '') !== b.originalName)
+        const info = await containerState(engine, b.id);
+        if (info.name !== b.originalName)
           await renameContainer(engine, b.id, b.originalName, { target: `container "${b.backupName}"` });
         // An already running container counts as started.
-        if (b.wasRunning && !info.State.Running) await startContainer(engine, b.id);
+        if (b.wasRunning && !info.running) await startContainer(engine, b.id);
       },
       false,
     );

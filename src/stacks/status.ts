@@ -1,7 +1,6 @@
-import { inspectContainer } from '../docker/containers.js';
 import type { Engine } from '../docker/engine.js';
 import { COMPOSE_NUMBER, COMPOSE_SERVICE, LABEL_SOURCE, isManaged } from '../docker/labels.js';
-import type { ListedContainer } from '../docker/stackObjects.js';
+import { containerState, type ListedContainer } from '../docker/stackObjects.js';
 import { stackNames, stackObjects } from './engineState.js';
 
 /** Compact views of stacks as they run: what list_stacks and get_stack_status answer. */
@@ -107,16 +106,17 @@ export async function stackStatus(
       };
       images.set(service, c.image);
       try {
-        const info = await inspectContainer(engine, c.id, signal);
-        status.restarts = info.RestartCount ?? 0;
-        if (info.State.Health?.Status) status.health = info.State.Health.Status;
-        if (!info.State.Running) status.exitCode = info.State.ExitCode;
-        if (info.State.StartedAt && !info.State.StartedAt.startsWith('0001')) status.startedAt = info.State.StartedAt;
-        const lastCheck = info.State.Health?.Log?.at(-1);
+        const info = await containerState(engine, c.id, signal);
+        status.restarts = info.restartCount;
+        if (info.health) status.health = info.health;
+        if (!info.running) status.exitCode = info.exitCode;
+        if (info.startedAt && !info.startedAt.startsWith('0001')) status.startedAt = info.startedAt;
         const err =
-          info.State.Error ||
-          (info.State.Health?.Status === 'unhealthy' && lastCheck ? `healthcheck: ${lastCheck.Output.trim()}` : '') ||
-          (!info.State.Running && info.State.ExitCode !== 0 ? `exited with code ${info.State.ExitCode}` : '');
+          info.error ||
+          (info.health === 'unhealthy' && info.lastHealthOutput !== undefined
+            ? `healthcheck: ${info.lastHealthOutput.trim()}`
+            : '') ||
+          (!info.running && info.exitCode !== 0 ? `exited with code ${info.exitCode}` : '');
         if (err) status.lastError = err.slice(0, ERROR_MAX);
       } catch {
         if (row.health) status.health = row.health;
