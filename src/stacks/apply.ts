@@ -61,9 +61,6 @@ export interface ApplyOptions {
   describeFailure?: (id: string) => Promise<string>;
 }
 
-/** A step as the answer and the deployment history show it. */
-export type StepReport = StepRecord;
-
 export interface ServiceReport {
   service: string;
   containers: { name: string; id: string; action: ContainerAction['action'] }[];
@@ -73,7 +70,8 @@ export interface ServiceReport {
 }
 
 export interface ApplyResult {
-  steps: StepReport[];
+  /** As the deployment history records them. */
+  steps: StepRecord[];
   services: ServiceReport[];
   /** ms from the start of the apply until every service met its condition. */
   timeToReadyMs: number;
@@ -97,6 +95,30 @@ interface Failure {
 class StepFailed extends Error {
   constructor(readonly failure: Failure) {
     super(failure.message);
+  }
+}
+
+/** The deploy's first failure: kept as the root cause for the report, and it halts the deploy's other work. */
+class FirstFailure {
+  private first?: Failure;
+  private readonly halt = new AbortController();
+  /** The caller's signal, also aborted at the first failure. */
+  readonly signal: AbortSignal;
+
+  constructor(outer: AbortSignal) {
+    this.signal = AbortSignal.any([outer, this.halt.signal]);
+  }
+
+  get failure(): Failure | undefined {
+    return this.first;
+  }
+
+  fail(f: Failure): never {
+    if (!this.first) {
+      this.first = f;
+      this.halt.abort(new Error(f.message));
+    }
+    throw new StepFailed(f);
   }
 }
 
@@ -132,10 +154,7 @@ export class StackApplier {
   private readonly backups: Backup[] = [];
   /** extraLabels plus this deploy's label: on every container, network and volume it creates. */
   private readonly labels: Record<string, string>;
-  private readonly halt = new AbortController();
-  private readonly signal: AbortSignal;
-  private readonly deadline: number;
-  private failure?: Failure;
+  private readonly first: FirstFailure;
 
   constructor(
     private readonly project: ComposeProject,
@@ -144,8 +163,7 @@ export class StackApplier {
   ) {
     this.services = new Map(project.services.map((s) => [s.name, s]));
     this.labels = { ...o.extraLabels, [LABEL_DEPLOYMENT]: o.journal.state.label };
-    this.signal = AbortSignal.any([o.signal, this.halt.signal]);
-    this.deadline = this.started + o.timeoutMs;
+    this.first = new FirstFailure(o.signal);
     const expected =
       this.imagesToEnsure().length +
       plan.networks.filter((n) => n.action === 'create').length +
@@ -179,12 +197,12 @@ export class StackApplier {
     return this.log.run(name, fn);
   }
 
+  private get signal(): AbortSignal {
+    return this.first.signal;
+  }
+
   private fail(f: Failure): never {
-    if (!this.failure) {
-      this.failure = f;
-      this.halt.abort(new Error(f.message));
-    }
-    throw new StepFailed(f);
+    return this.first.fail(f);
   }
 
   async run(): Promise<ApplyResult> {
@@ -300,7 +318,7 @@ export class StackApplier {
   private async settle(promises: Promise<unknown>[]): Promise<void> {
     const results = await Promise.allSettled(promises);
     const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (rejected) throw this.failure ? new StepFailed(this.failure) : rejected.reason;
+    if (rejected) throw this.first.failure ? new StepFailed(this.first.failure) : rejected.reason;
   }
 
   private once(key: string, fn: () => Promise<void>): Promise<void> {
@@ -381,7 +399,7 @@ export class StackApplier {
   }
 
   private async waitOne(service: string, id: string, name: string, cond: Exclude<Readiness, 'started'>): Promise<void> {
-    const remaining = Math.max(0, this.deadline - Date.now());
+    const remaining = Math.max(0, this.started + this.o.timeoutMs - Date.now());
     let r: WaitResult;
     try {
       r =
@@ -493,7 +511,7 @@ export class StackApplier {
   private async rollbackAndThrow(err: unknown): Promise<never> {
     const cancelled = this.o.signal.aborted;
     const failure: Failure =
-      this.failure ??
+      this.first.failure ??
       (err instanceof StepFailed ? err.failure : { message: (err as Error)?.message ?? String(err), kind: 'failed' });
     let context = '';
     if (failure.containerId && this.o.describeFailure)
