@@ -15,7 +15,7 @@ export const LAYERS = [
   { layer: 'policy', folders: ['policy'] },
   { layer: 'domain', folders: ['health', 'swarm', 'stacks', 'history'] },
   { layer: 'docker', folders: ['docker'] },
-  { layer: 'kernel', folders: ['config.ts', 'logger.ts', 'version.ts', 'util', 'kernel'] },
+  { layer: 'kernel', folders: ['config.ts', 'config', 'logger.ts', 'version.ts', 'util', 'kernel'] },
 ];
 
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

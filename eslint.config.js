@@ -26,13 +26,6 @@ export const RAW_ENGINE_CALL_SELECTORS = [
 export const KNOWN_RAW_ENGINE_CALLS = [
   'src/health/collect.ts',
   'src/health/watcher.ts',
-  'src/stacks/apply.ts',
-  'src/stacks/build.ts',
-  'src/stacks/engineState.ts',
-  'src/stacks/journal.ts',
-  'src/stacks/lock.ts',
-  'src/stacks/platform.ts',
-  'src/tools/stacks/remove.ts',
 ];
 
 export default tseslint.config(

@@ -7,12 +7,16 @@
 export type DeploymentKind = 'deploy_stack' | 'remove_stack' | 'deploy_container' | 'remove_container' | 'heal';
 export type DeploymentOutcome = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'dry_run' | 'not_confirmed';
 
+export const STEP_OUTCOMES = ['ok', 'failed', 'skipped', 'rolled_back'] as const;
+export type StepOutcome = (typeof STEP_OUTCOMES)[number];
+
 export interface StepRecord {
   /** e.g. "create web-1", "wait healthy db", "pull nginx:1.27" */
   name: string;
   service?: string;
   durationMs: number;
-  outcome: 'ok' | 'failed' | 'skipped';
+  /** rolled_back: a step that undid the deployment's changes (the deployment itself failed). */
+  outcome: StepOutcome;
   error?: string;
 }
 

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import {
   createContainer,
-  inspectContainer,
   removeContainer,
   startContainer,
   stopContainer,
@@ -10,6 +9,9 @@ import {
   type WaitResult,
 } from '../docker/containers.js';
 import type { Engine } from '../docker/engine.js';
+import { removeNetwork } from '../docker/networks.js';
+import { containerState, createStackNetwork, createStackVolume, renameContainer } from '../docker/stackObjects.js';
+import { removeVolume } from '../docker/volumes.js';
 import { ToolError } from '../kernel/errors.js';
 import { ensureImage, type PullPolicy } from '../docker/images.js';
 import { sleep } from '../util/timeout.js';
@@ -19,11 +21,11 @@ import {
   type ComposeProject,
   type ComposeService,
   type ContainerAction,
-  type NetworkIpam,
   type Plan,
 } from './compose/index.js';
 import { describeLeft, engineBack, LABEL_DEPLOYMENT, undoDeployment, type Journal } from './journal.js';
-import type { DeploymentHandle, StepOutcome } from './recorder.js';
+import type { DeploymentHandle, StepRecord } from '../history/port.js';
+import { StepLog } from './stepLog.js';
 import { installSecretFiles } from './secrets.js';
 
 /** Applies a plan to the Engine along the depends_on graph, and rolls back what it changed on failure. */
@@ -49,20 +51,14 @@ export interface ApplyOptions {
   extraLabels: Record<string, string>;
   /** Last adjustments before create (e.g. the policy's default limits); also outside the hash. */
   finishSpec?: (spec: ContainerSpec) => ContainerSpec;
-  recorder: DeploymentHandle;
+  /** The deployment's history record: every step is written to it as it ends. */
+  record: DeploymentHandle;
   /** Where every change is written before it is made; its label goes on every object created. */
   journal: Journal;
   /** How long a rollback waits for a lost Engine to come back before reporting what is left. */
   rollbackEngineWaitMs?: number;
   /** Last log lines and health output of a failed container, for the answer. */
   describeFailure?: (id: string) => Promise<string>;
-}
-
-export interface StepReport {
-  name: string;
-  durationMs: number;
-  outcome: StepOutcome;
-  detail?: string;
 }
 
 export interface ServiceReport {
@@ -74,7 +70,8 @@ export interface ServiceReport {
 }
 
 export interface ApplyResult {
-  steps: StepReport[];
+  /** As the deployment history records them. */
+  steps: StepRecord[];
   services: ServiceReport[];
   /** ms from the start of the apply until every service met its condition. */
   timeToReadyMs: number;
@@ -101,6 +98,30 @@ class StepFailed extends Error {
   }
 }
 
+/** The deploy's first failure: kept as the root cause for the report, and it halts the deploy's other work. */
+class FirstFailure {
+  private first?: Failure;
+  private readonly halt = new AbortController();
+  /** The caller's signal, also aborted at the first failure. */
+  readonly signal: AbortSignal;
+
+  constructor(outer: AbortSignal) {
+    this.signal = AbortSignal.any([outer, this.halt.signal]);
+  }
+
+  get failure(): Failure | undefined {
+    return this.first;
+  }
+
+  fail(f: Failure): never {
+    if (!this.first) {
+      this.first = f;
+      this.halt.abort(new Error(f.message));
+    }
+    throw new StepFailed(f);
+  }
+}
+
 const STOP_TIMEOUT_DEFAULT_S = 10;
 const ROLLBACK_ENGINE_WAIT_MS = 60_000;
 
@@ -120,7 +141,7 @@ function hasHealthcheck(service: ComposeService): boolean {
 
 export class StackApplier {
   private readonly started = Date.now();
-  private readonly steps: StepReport[] = [];
+  private readonly log: StepLog;
   private readonly services: Map<string, ComposeService>;
   /** When this deploy last started a container (0: none); see verifyStillUp. */
   private lastStartAt = 0;
@@ -133,12 +154,7 @@ export class StackApplier {
   private readonly backups: Backup[] = [];
   /** extraLabels plus this deploy's label: on every container, network and volume it creates. */
   private readonly labels: Record<string, string>;
-  private readonly halt = new AbortController();
-  private readonly signal: AbortSignal;
-  private readonly deadline: number;
-  private stepNo = 0;
-  private readonly totalSteps: number;
-  private failure?: Failure;
+  private readonly first: FirstFailure;
 
   constructor(
     private readonly project: ComposeProject,
@@ -147,14 +163,14 @@ export class StackApplier {
   ) {
     this.services = new Map(project.services.map((s) => [s.name, s]));
     this.labels = { ...o.extraLabels, [LABEL_DEPLOYMENT]: o.journal.state.label };
-    this.signal = AbortSignal.any([o.signal, this.halt.signal]);
-    this.deadline = this.started + o.timeoutMs;
-    this.totalSteps =
+    this.first = new FirstFailure(o.signal);
+    const expected =
       this.imagesToEnsure().length +
       plan.networks.filter((n) => n.action === 'create').length +
       plan.volumes.filter((v) => v.action === 'create').length +
       plan.containers.filter((c) => c.action !== 'keep').length +
       (o.wait === 'none' ? 0 : project.services.length);
+    this.log = new StepLog(o.record, o.progress, expected);
   }
 
   private imagesToEnsure(): string[] {
@@ -177,36 +193,16 @@ export class StackApplier {
     return out;
   }
 
-  /** Runs one step: a progress notification when it begins, its duration recorded when it ends. */
-  private async step<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    this.o.progress(++this.stepNo, Math.max(this.totalSteps, this.stepNo), name);
-    const t0 = Date.now();
-    try {
-      const r = await fn();
-      this.record({ name, durationMs: Date.now() - t0, outcome: 'ok' });
-      return r;
-    } catch (err) {
-      this.record({
-        name,
-        durationMs: Date.now() - t0,
-        outcome: 'failed',
-        detail: (err as Error).message.split('\n')[0] ?? '',
-      });
-      throw err;
-    }
+  private step<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    return this.log.run(name, fn);
   }
 
-  private record(s: StepReport): void {
-    this.steps.push(s);
-    this.o.recorder.step(s.name, s.durationMs, s.outcome, s.detail);
+  private get signal(): AbortSignal {
+    return this.first.signal;
   }
 
   private fail(f: Failure): never {
-    if (!this.failure) {
-      this.failure = f;
-      this.halt.abort(new Error(f.message));
-    }
-    throw new StepFailed(f);
+    return this.first.fail(f);
   }
 
   async run(): Promise<ApplyResult> {
@@ -236,7 +232,7 @@ export class StackApplier {
     });
     const readyTimes = services.map((s) => s.readyMs ?? 0);
     return {
-      steps: this.steps,
+      steps: this.log.steps,
       services,
       timeToReadyMs: Math.max(0, ...readyTimes),
       durationMs: Date.now() - this.started,
@@ -259,20 +255,18 @@ export class StackApplier {
       if (!def) continue;
       await this.step(`create network ${n.name}`, async () => {
         this.o.journal.intend({ op: 'create-network', name: def.name });
-        await this.o.engine.call(
-          'create network',
-          (d) =>
-            d.createNetwork({
-              Name: def.name,
-              Driver: def.driver ?? 'bridge',
-              Internal: def.internal,
-              Attachable: def.attachable,
-              Options: def.driverOpts,
-              Labels: { ...def.labels, ...this.labels },
-              CheckDuplicate: true,
-              ...(def.ipam ? { IPAM: ipamBody(def.ipam) } : {}),
-            }),
-          { target: `network "${def.name}"`, signal: this.signal },
+        await createStackNetwork(
+          this.o.engine,
+          {
+            name: def.name,
+            driver: def.driver ?? 'bridge',
+            internal: def.internal,
+            attachable: def.attachable,
+            driverOpts: def.driverOpts,
+            labels: { ...def.labels, ...this.labels },
+            ...(def.ipam ? { ipam: def.ipam } : {}),
+          },
+          this.signal,
         );
       });
     }
@@ -281,16 +275,15 @@ export class StackApplier {
       if (!def) continue;
       await this.step(`create volume ${v.name}`, async () => {
         this.o.journal.intend({ op: 'create-volume', name: def.name });
-        await this.o.engine.call(
-          'create volume',
-          (d) =>
-            d.createVolume({
-              Name: def.name,
-              Driver: def.driver ?? 'local',
-              DriverOpts: def.driverOpts,
-              Labels: { ...def.labels, ...this.labels },
-            }),
-          { target: `volume "${def.name}"`, signal: this.signal },
+        await createStackVolume(
+          this.o.engine,
+          {
+            name: def.name,
+            driver: def.driver ?? 'local',
+            driverOpts: def.driverOpts,
+            labels: { ...def.labels, ...this.labels },
+          },
+          this.signal,
         );
       });
     }
@@ -307,16 +300,13 @@ export class StackApplier {
 
   /** Stops a container and renames it to a backup name, remembering how to restore it. */
   private async setAside(id: string, name: string, service: ComposeService | undefined): Promise<void> {
-    const info = await inspectContainer(this.o.engine, id, this.signal);
-    const backup: Backup = { id, originalName: name, currentName: name, wasRunning: info.State.Running };
+    const { running } = await containerState(this.o.engine, id, this.signal);
+    const backup: Backup = { id, originalName: name, currentName: name, wasRunning: running };
     this.backups.push(backup);
     const backupName = `${name}-backup-${randomBytes(3).toString('hex')}`;
-    this.o.journal.intend({ op: 'set-aside', id, originalName: name, backupName, wasRunning: info.State.Running });
-    if (info.State.Running) await stopContainer(this.o.engine, id, stopTimeout(service), this.signal);
-    await this.o.engine.call('rename', (d) => d.getContainer(id).rename({ name: backupName }), {
-      target: `container "${name}"`,
-      signal: this.signal,
-    });
+    this.o.journal.intend({ op: 'set-aside', id, originalName: name, backupName, wasRunning: running });
+    if (running) await stopContainer(this.o.engine, id, stopTimeout(service), this.signal);
+    await renameContainer(this.o.engine, id, backupName, { target: `container "${name}"`, signal: this.signal });
     backup.currentName = backupName;
   }
 
@@ -328,7 +318,7 @@ export class StackApplier {
   private async settle(promises: Promise<unknown>[]): Promise<void> {
     const results = await Promise.allSettled(promises);
     const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (rejected) throw this.failure ? new StepFailed(this.failure) : rejected.reason;
+    if (rejected) throw this.first.failure ? new StepFailed(this.first.failure) : rejected.reason;
   }
 
   private once(key: string, fn: () => Promise<void>): Promise<void> {
@@ -409,7 +399,7 @@ export class StackApplier {
   }
 
   private async waitOne(service: string, id: string, name: string, cond: Exclude<Readiness, 'started'>): Promise<void> {
-    const remaining = Math.max(0, this.deadline - Date.now());
+    const remaining = Math.max(0, this.started + this.o.timeoutMs - Date.now());
     let r: WaitResult;
     try {
       r =
@@ -437,22 +427,21 @@ export class StackApplier {
    * failure, when only "running" is asked of it (nothing waits for it to be healthy).
    */
   private async finishedOneShot(id: string): Promise<boolean> {
-    const st = (await inspectContainer(this.o.engine, id, this.signal).catch(() => undefined))?.State;
-    return !!st && !st.Running && st.Status === 'exited' && st.ExitCode === 0;
+    const st = await containerState(this.o.engine, id, this.signal).catch(() => undefined);
+    return !!st && !st.running && st.status === 'exited' && st.exitCode === 0;
   }
 
   private async waitCompleted(id: string, timeoutMs: number): Promise<WaitResult> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const c = await inspectContainer(this.o.engine, id, this.signal);
-      const st = c.State;
-      if (!st.Running && (st.Status === 'exited' || st.Status === 'dead')) {
-        return st.ExitCode === 0
-          ? { reached: true, state: st.Status }
-          : { reached: false, state: st.Status, reason: `the container exited with code ${st.ExitCode}` };
+      const st = await containerState(this.o.engine, id, this.signal);
+      if (!st.running && (st.status === 'exited' || st.status === 'dead')) {
+        return st.exitCode === 0
+          ? { reached: true, state: st.status }
+          : { reached: false, state: st.status, reason: `the container exited with code ${st.exitCode}` };
       }
       if (Date.now() >= deadline)
-        return { reached: false, state: st.Status, reason: `not completed after ${Math.round(timeoutMs / 1000)} s` };
+        return { reached: false, state: st.status, reason: `not completed after ${Math.round(timeoutMs / 1000)} s` };
       await sleep(Math.min(250, Math.max(0, deadline - Date.now())), this.signal);
     }
   }
@@ -484,14 +473,14 @@ export class StackApplier {
       const cond = this.finalCondition(s);
       if (cond === 'completed') continue;
       for (const c of this.ids.get(s.name) ?? []) {
-        const info = await inspectContainer(this.o.engine, c.id, this.signal);
-        const oneShotDone = cond !== 'healthy' && info.State.Status === 'exited' && info.State.ExitCode === 0;
-        if (!info.State.Running && !oneShotDone) {
+        const info = await containerState(this.o.engine, c.id, this.signal);
+        const oneShotDone = cond !== 'healthy' && info.status === 'exited' && info.exitCode === 0;
+        if (!info.running && !oneShotDone) {
           this.fail({
             service: s.name,
             containerId: c.id,
             kind: 'failed',
-            message: `service "${s.name}" (${c.name}) stopped right after starting: exit code ${info.State.ExitCode}`,
+            message: `service "${s.name}" (${c.name}) stopped right after starting: exit code ${info.exitCode}`,
           });
         }
       }
@@ -508,15 +497,13 @@ export class StackApplier {
     }
     for (const n of this.plan.networks.filter((a) => a.action === 'remove')) {
       await this.step(`remove network ${n.name} (${n.reason})`, () =>
-        this.o.engine.call('remove network', (d) => d.getNetwork(n.id ?? n.name).remove(), {
-          target: `network "${n.name}"`,
-        }),
+        removeNetwork(this.o.engine, n.id ?? n.name),
       ).catch(quiet(`remove network ${n.name}`));
     }
     for (const v of this.plan.volumes.filter((a) => a.action === 'remove')) {
-      await this.step(`remove volume ${v.name} (${v.reason})`, () =>
-        this.o.engine.call('remove volume', (d) => d.getVolume(v.name).remove(), { target: `volume "${v.name}"` }),
-      ).catch(quiet(`remove volume ${v.name}`));
+      await this.step(`remove volume ${v.name} (${v.reason})`, () => removeVolume(this.o.engine, v.name)).catch(
+        quiet(`remove volume ${v.name}`),
+      );
     }
   }
 
@@ -524,12 +511,12 @@ export class StackApplier {
   private async rollbackAndThrow(err: unknown): Promise<never> {
     const cancelled = this.o.signal.aborted;
     const failure: Failure =
-      this.failure ??
+      this.first.failure ??
       (err instanceof StepFailed ? err.failure : { message: (err as Error)?.message ?? String(err), kind: 'failed' });
     let context = '';
     if (failure.containerId && this.o.describeFailure)
       context = await this.o.describeFailure(failure.containerId).catch(() => '');
-    this.o.progress(++this.stepNo, Math.max(this.totalSteps, this.stepNo), 'rollback');
+    this.log.begin('rollback');
     const t0 = Date.now();
     const engine = this.o.engine;
     // An Engine that went away mid-deploy is waited for (bounded): undoing needs it.
@@ -542,11 +529,10 @@ export class StackApplier {
     const left = problems.length ? describeLeft(this.o.journal.state) : [];
     if (problems.length) this.o.journal.phase('left behind', [...problems, ...left]);
     else this.o.journal.close();
-    this.record({
+    this.log.add({
       name: 'rollback',
       durationMs: Date.now() - t0,
-      outcome: problems.length ? 'failed' : 'rolled back',
-      detail: undone.join('; '),
+      ...(problems.length ? { outcome: 'failed', error: problems.join('; ') } : { outcome: 'rolled_back' }),
     });
 
     const head = cancelled
@@ -569,7 +555,7 @@ export class StackApplier {
       rolledBack: undone,
       rollbackProblems: problems,
       leftBehind: left,
-      steps: this.steps,
+      steps: this.log.steps,
     });
   }
 }
@@ -580,18 +566,4 @@ function conditionOf(c: 'service_started' | 'service_healthy' | 'service_complet
 
 export function applyPlan(project: ComposeProject, plan: Plan, options: ApplyOptions): Promise<ApplyResult> {
   return new StackApplier(project, plan, options).run();
-}
-
-/** Compose's ipam block in the Engine's shape. */
-function ipamBody(ipam: NetworkIpam): Record<string, unknown> {
-  return {
-    Driver: ipam.driver ?? 'default',
-    Config: ipam.config.map((c) => ({
-      ...(c.subnet ? { Subnet: c.subnet } : {}),
-      ...(c.gateway ? { Gateway: c.gateway } : {}),
-      ...(c.ipRange ? { IPRange: c.ipRange } : {}),
-      ...(c.auxAddresses ? { AuxiliaryAddresses: c.auxAddresses } : {}),
-    })),
-    Options: ipam.options ?? {},
-  };
 }

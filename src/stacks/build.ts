@@ -4,6 +4,7 @@ import type { Engine } from '../docker/engine.js';
 import { ToolError } from '../kernel/errors.js';
 import { buildImage } from '../docker/images.js';
 import { COMPOSE_PROJECT, COMPOSE_SERVICE, LABEL_BUILD_HASH } from '../docker/labels.js';
+import { imageLabels } from '../docker/stackObjects.js';
 import type { FileReader } from '../policy/fileReader.js';
 import { canonicalJson } from './compose/hash.js';
 import type { ComposeProject, ComposeService } from './compose/index.js';
@@ -117,24 +118,6 @@ async function decide(
       ? 'build inputs changed'
       : `image ${service.spec.image} was not built from these inputs`,
   };
-}
-
-/** The image's labels, or undefined when it does not exist. */
-async function imageLabels(
-  engine: Engine,
-  ref: string,
-  signal?: AbortSignal,
-): Promise<Record<string, string> | undefined> {
-  try {
-    const img = await engine.call('inspect image', (d) => d.getImage(ref).inspect(), {
-      target: ref,
-      ...(signal ? { signal } : {}),
-    });
-    return img.Config?.Labels ?? {};
-  } catch (err) {
-    if (err instanceof ToolError && err.kind === 'not_found') return undefined;
-    throw err;
-  }
 }
 
 export interface BuildRunOptions {

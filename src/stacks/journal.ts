@@ -1,5 +1,17 @@
 import { randomBytes } from 'node:crypto';
+import { startContainer, stopContainer } from '../docker/containers.js';
 import type { Engine } from '../docker/engine.js';
+import { removeNetwork } from '../docker/networks.js';
+import {
+  containerState,
+  forceRemoveContainer,
+  listContainersByLabel,
+  listNetworksByLabel,
+  listVolumesByLabel,
+  pingEngine,
+  renameContainer,
+} from '../docker/stackObjects.js';
+import { removeVolume } from '../docker/volumes.js';
 import { ToolError } from '../kernel/errors.js';
 import type { HistoryPort } from '../history/port.js';
 import type { Logger } from '../logger.js';
@@ -83,7 +95,7 @@ export async function engineBack(engine: Engine, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
   for (;;) {
     try {
-      await engine.call('ping', (d) => d.ping(), { timeoutMs: 5000 });
+      await pingEngine(engine, 5000);
       return true;
     } catch {
       if (Date.now() >= deadline) return false;
@@ -105,20 +117,18 @@ export async function undoDeployment(engine: Engine, j: JournalState): Promise<U
       else problems.push(`${what}: ${(e as Error).message.split('\n')[0]}`);
     }
   };
-  const filters = { label: [`${LABEL_DEPLOYMENT}=${j.label}`] };
-  let created: { Id: string; Names?: string[] }[];
+  const labels = [`${LABEL_DEPLOYMENT}=${j.label}`];
+  let created: { id: string; name: string }[];
   try {
-    created = await engine.call('list containers of deployment', (d) => d.listContainers({ all: true, filters }));
+    created = await listContainersByLabel(engine, labels, { what: 'list containers of deployment' });
   } catch (e) {
     problems.push(`list the containers this deploy created: ${(e as Error).message.split('\n')[0]}`);
     return { undone, problems };
   }
   for (const c of created) {
-    const name = (c.Names?.[0] ?? c.Id).replace(/^\//, '');
+    const name = c.name || c.id;
     await attempt(`removed new container ${name}`, () =>
-      engine.call('remove', (d) => d.getContainer(c.Id).remove({ force: true, v: true }), {
-        target: `container "${name}"`,
-      }),
+      forceRemoveContainer(engine, c.id, { volumes: true, target: `container "${name}"` }),
     );
   }
   const asides = j.entries
@@ -128,21 +138,11 @@ export async function undoDeployment(engine: Engine, j: JournalState): Promise<U
     await attempt(
       `restored ${b.originalName}`,
       async () => {
-        const info = await engine.call('inspect', (d) => d.getContainer(b.id).inspect(), {
-          target: `container "${b.originalName}"`,
-        });
-        if (info.Name.replace(/^\//, '') !== b.originalName) {
-          await engine.call('rename', (d) => d.getContainer(b.id).rename({ name: b.originalName }), {
-            target: `container "${b.backupName}"`,
-          });
-        }
-        if (b.wasRunning && !info.State.Running) {
-          await engine
-            .call('start', (d) => d.getContainer(b.id).start(), { target: `container "${b.originalName}"` })
-            .catch((err: unknown) => {
-              if (!(err instanceof ToolError && /304|already started/i.test(err.message))) throw err;
-            });
-        }
+        const info = await containerState(engine, b.id);
+        if (info.name !== b.originalName)
+          await renameContainer(engine, b.id, b.originalName, { target: `container "${b.backupName}"` });
+        // An already running container counts as started.
+        if (b.wasRunning && !info.running) await startContainer(engine, b.id);
       },
       false,
     );
@@ -151,27 +151,16 @@ export async function undoDeployment(engine: Engine, j: JournalState): Promise<U
     (e): e is Extract<JournalEntry, { op: 'start-existing' }> => e.op === 'start-existing',
   )) {
     await attempt(`stopped ${s.name} again`, () =>
-      engine
-        .call('stop', (d) => d.getContainer(s.id).stop({ t: 1 }), {
-          target: `container "${s.name}"`,
-          timeoutMs: engine.timeoutMs + 1000,
-        })
-        .catch((err: unknown) => {
-          if (!(err instanceof ToolError && /304|not running/i.test(err.message))) throw err;
-        }),
+      stopContainer(engine, s.id, 1).catch((err: unknown) => {
+        if (!(err instanceof ToolError && /304|not running/i.test(err.message))) throw err;
+      }),
     );
   }
   try {
-    const nets = await engine.call('list networks of deployment', (d) => d.listNetworks({ filters }));
-    for (const n of nets)
-      await attempt(`removed network ${n.Name}`, () =>
-        engine.call('remove network', (d) => d.getNetwork(n.Id).remove(), { target: `network "${n.Name}"` }),
-      );
-    const vols = (await engine.call('list volumes of deployment', (d) => d.listVolumes({ filters }))).Volumes ?? [];
-    for (const v of vols)
-      await attempt(`removed volume ${v.Name}`, () =>
-        engine.call('remove volume', (d) => d.getVolume(v.Name).remove(), { target: `volume "${v.Name}"` }),
-      );
+    const nets = await listNetworksByLabel(engine, labels, { what: 'list networks of deployment' });
+    for (const n of nets) await attempt(`removed network ${n.name}`, () => removeNetwork(engine, n.id));
+    const vols = await listVolumesByLabel(engine, labels, { what: 'list volumes of deployment' });
+    for (const v of vols) await attempt(`removed volume ${v.name}`, () => removeVolume(engine, v.name));
   } catch (e) {
     problems.push(`list the networks and volumes this deploy created: ${(e as Error).message.split('\n')[0]}`);
   }
@@ -204,9 +193,7 @@ async function finishCommitted(engine: Engine, j: JournalState): Promise<UndoRep
   for (const e of j.entries) {
     if (e.op !== 'set-aside') continue;
     try {
-      await engine.call('remove', (d) => d.getContainer(e.id).remove({ force: true, v: false }), {
-        target: `container "${e.backupName}"`,
-      });
+      await forceRemoveContainer(engine, e.id, { target: `container "${e.backupName}"` });
       undone.push(`removed replaced container ${e.backupName}`);
     } catch (err) {
       if (notFound(err)) undone.push(`removed replaced container ${e.backupName}`);

@@ -1,6 +1,11 @@
 import { hostname } from 'node:os';
-import type Docker from 'dockerode';
 import type { Engine } from '../docker/engine.js';
+import {
+  createPlaceholderContainer,
+  findContainerLabels,
+  forceRemoveContainer,
+  listImageSummaries,
+} from '../docker/stackObjects.js';
 import { ToolError } from '../kernel/errors.js';
 import { COMPOSE_PROJECT, LABEL_INSTANCE } from '../docker/labels.js';
 
@@ -96,35 +101,19 @@ export function isStale(h: LockHolder, now: number, host = hostname()): boolean 
 }
 
 async function lockImage(engine: Engine, fallback: string | undefined, signal?: AbortSignal): Promise<string> {
-  const images = await engine.call('list images', (d) => d.listImages(), { signal });
+  const images = await listImageSummaries(engine, signal);
   // A container inherits its image's labels: an image built for a stack carries Compose's
   // project label, and a lock made from it would be listed as a container of that stack.
-  const usable = images.filter((i) => i.Id && !i.Labels?.[COMPOSE_PROJECT]);
+  const usable = images.filter((i) => i.id && !i.labels[COMPOSE_PROJECT]);
   // The stack's own image when present; else the largest image, a long-lived base rather than
   // some small one-off that a remove_image would then find in use while the deploy runs.
   const wanted = fallback && (/:[^/]+$/.test(fallback) || fallback.includes('@') ? fallback : `${fallback}:latest`);
-  const own = wanted ? usable.find((i) => i.RepoTags?.includes(wanted) || i.RepoDigests?.includes(wanted)) : undefined;
-  if (own) return own.Id;
-  const largest = usable.sort((a, b) => b.Size - a.Size)[0];
-  if (largest) return largest.Id;
+  const own = wanted ? usable.find((i) => i.repoTags.includes(wanted) || i.repoDigests.includes(wanted)) : undefined;
+  if (own) return own.id;
+  const largest = usable.sort((a, b) => b.size - a.size)[0];
+  if (largest) return largest.id;
   if (fallback) return fallback;
   throw new ToolError('failed', 'cannot lock the stack: the Engine has no image to create the lock container from');
-}
-
-async function findLock(
-  engine: Engine,
-  name: string,
-  signal?: AbortSignal,
-): Promise<Docker.ContainerInspectInfo | undefined> {
-  try {
-    return await engine.call('inspect lock', (d) => d.getContainer(name).inspect(), {
-      signal,
-      target: `lock "${name}"`,
-    });
-  } catch (err) {
-    if (err instanceof ToolError && err.kind === 'not_found') return undefined;
-    throw err;
-  }
 }
 
 /**
@@ -136,47 +125,33 @@ export async function acquireStackLock(engine: Engine, o: AcquireOptions): Promi
   const image = await lockImage(engine, o.fallbackImage, o.signal);
   for (let attempt = 0; attempt < 3; attempt++) {
     const since = new Date().toISOString();
+    const target = `lock "${name}"`;
     try {
-      const created = await engine.call(
-        'create lock',
-        (d) =>
-          d.createContainer({
-            name,
-            Image: image,
-            Entrypoint: ['/lock-is-never-started'],
-            Cmd: [],
-            Labels: {
-              [LABEL_LOCK]: o.stack,
-              [LABEL_INSTANCE]: o.instanceLabel,
-              [L.holder]: o.holder,
-              [L.host]: hostname(),
-              [L.pid]: String(process.pid),
-              [L.since]: since,
-              [L.lease]: String(o.leaseMs),
-              [L.what]: o.operation,
-            },
-            HostConfig: { NetworkMode: 'none' },
-            NetworkDisabled: true,
-          }),
-        { signal: o.signal, target: `lock "${name}"`, conflict: 'held' },
-      );
-      const id = created.id;
-      return {
-        id,
-        release: async () => {
-          await engine
-            .call('release lock', (d) => d.getContainer(id).remove({ force: true }), { target: `lock "${name}"` })
-            .catch((err: unknown) => {
-              if (!(err instanceof ToolError && err.kind === 'not_found')) throw err;
-            });
+      const id = await createPlaceholderContainer(
+        engine,
+        {
+          name,
+          image,
+          labels: {
+            [LABEL_LOCK]: o.stack,
+            [LABEL_INSTANCE]: o.instanceLabel,
+            [L.holder]: o.holder,
+            [L.host]: hostname(),
+            [L.pid]: String(process.pid),
+            [L.since]: since,
+            [L.lease]: String(o.leaseMs),
+            [L.what]: o.operation,
+          },
         },
-      };
+        { signal: o.signal, target },
+      );
+      return { id, release: () => forceRemoveContainer(engine, id, { action: 'release lock', target }) };
     } catch (err) {
       if (!(err instanceof ToolError && err.kind === 'conflict')) throw err;
     }
-    const current = await findLock(engine, name, o.signal);
+    const current = await findContainerLabels(engine, name, { signal: o.signal, target, action: 'inspect lock' });
     if (!current) continue; // released meanwhile
-    const h = holderOf(current.Config?.Labels ?? undefined);
+    const h = holderOf(current.labels);
     if (!isStale(h, Date.now())) {
       throw new ToolError(
         'conflict',
@@ -184,13 +159,7 @@ export async function acquireStackLock(engine: Engine, o: AcquireOptions): Promi
         { holder: h },
       );
     }
-    await engine
-      .call('remove stale lock', (d) => d.getContainer(current.Id).remove({ force: true }), {
-        target: `lock "${name}"`,
-      })
-      .catch((err: unknown) => {
-        if (!(err instanceof ToolError && err.kind === 'not_found')) throw err;
-      });
+    await forceRemoveContainer(engine, current.id, { action: 'remove stale lock', target });
   }
   throw new ToolError('conflict', `Stack "${o.stack}" is busy: its lock changed hands while taking it; call again.`);
 }

@@ -1,4 +1,5 @@
 import type { Engine } from '../docker/engine.js';
+import { enginePlatform } from '../docker/stackObjects.js';
 import type { ComposeProject } from './compose/index.js';
 
 /** Go's names for the machine architectures the kernel reports. */
@@ -20,11 +21,8 @@ export async function platformWarnings(
 ): Promise<string[]> {
   const wanted = project.services.filter((s) => s.platform !== undefined);
   if (wanted.length === 0) return [];
-  const v = (await engine.call('read the Engine version', (d) => d.version(), { ...(signal ? { signal } : {}) })) as {
-    Os?: string;
-    Arch?: string;
-  };
-  const own = normalise(`${v.Os ?? ''}/${v.Arch ?? ''}`);
+  const v = await enginePlatform(engine, signal);
+  const own = normalise(`${v.os}/${v.arch}`);
   return wanted
     .filter((s) => !normalise(s.platform as string).startsWith(own) && !own.startsWith(normalise(s.platform as string)))
     .map(

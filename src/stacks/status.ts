@@ -1,9 +1,7 @@
-import type Docker from 'dockerode';
-import { inspectContainer } from '../docker/containers.js';
 import type { Engine } from '../docker/engine.js';
 import { COMPOSE_NUMBER, COMPOSE_SERVICE, LABEL_SOURCE, isManaged } from '../docker/labels.js';
-import { containerRow } from '../docker/projections.js';
-import { containerName, stackNames, stackObjects } from './engineState.js';
+import { containerState, type ListedContainer } from '../docker/stackObjects.js';
+import { stackNames, stackObjects } from './engineState.js';
 
 /** Compact views of stacks as they run: what list_stacks and get_stack_status answer. */
 
@@ -30,13 +28,13 @@ export function aggregateHealth(rows: { state: string; health?: string }[]): Sta
   return rows.some((r) => r.health === 'healthy') ? 'healthy' : 'running';
 }
 
-export function summarize(name: string, containers: Docker.ContainerInfo[]): StackSummary {
-  const rows = containers.map(containerRow);
-  const services = new Set(containers.map((c) => c.Labels?.[COMPOSE_SERVICE] ?? ''));
+export function summarize(name: string, containers: ListedContainer[]): StackSummary {
+  const rows = containers.map((c) => c.row);
+  const services = new Set(containers.map((c) => c.labels[COMPOSE_SERVICE] ?? ''));
   const runningServices = new Set(
-    containers.filter((c) => c.State === 'running').map((c) => c.Labels?.[COMPOSE_SERVICE] ?? ''),
+    containers.filter((c) => c.state === 'running').map((c) => c.labels[COMPOSE_SERVICE] ?? ''),
   );
-  const created = Math.min(...containers.map((c) => c.Created));
+  const created = Math.min(...containers.map((c) => c.created));
   const s: StackSummary = {
     name,
     services: services.size,
@@ -44,9 +42,9 @@ export function summarize(name: string, containers: Docker.ContainerInfo[]): Sta
     containers: containers.length,
     health: aggregateHealth(rows),
     created: new Date(created * 1000).toISOString(),
-    managed: containers.every((c) => isManaged(c.Labels)),
+    managed: containers.every((c) => isManaged(c.labels)),
   };
-  const source = containers.map((c) => c.Labels?.[LABEL_SOURCE]).find((x) => x);
+  const source = containers.map((c) => c.labels[LABEL_SOURCE]).find((x) => x);
   if (source) s.source = source;
   return s;
 }
@@ -96,28 +94,29 @@ export async function stackStatus(
   const images = new Map<string, string>();
   await Promise.all(
     objects.containers.map(async (c) => {
-      const row = containerRow(c);
-      const service = c.Labels?.[COMPOSE_SERVICE] ?? '';
+      const row = c.row;
+      const service = c.labels[COMPOSE_SERVICE] ?? '';
       const status: ServiceContainerStatus = {
-        name: containerName(c),
+        name: c.name,
         id: row.id,
-        number: Number(c.Labels?.[COMPOSE_NUMBER] ?? 0),
-        state: c.State,
+        number: Number(c.labels[COMPOSE_NUMBER] ?? 0),
+        state: c.state,
         ports: row.ports,
         restarts: 0,
       };
-      images.set(service, c.Image);
+      images.set(service, c.image);
       try {
-        const info = await inspectContainer(engine, c.Id, signal);
-        status.restarts = info.RestartCount ?? 0;
-        if (info.State.Health?.Status) status.health = info.State.Health.Status;
-        if (!info.State.Running) status.exitCode = info.State.ExitCode;
-        if (info.State.StartedAt && !info.State.StartedAt.startsWith('0001')) status.startedAt = info.State.StartedAt;
-        const lastCheck = info.State.Health?.Log?.at(-1);
+        const info = await containerState(engine, c.id, signal);
+        status.restarts = info.restartCount;
+        if (info.health) status.health = info.health;
+        if (!info.running) status.exitCode = info.exitCode;
+        if (info.startedAt && !info.startedAt.startsWith('0001')) status.startedAt = info.startedAt;
         const err =
-          info.State.Error ||
-          (info.State.Health?.Status === 'unhealthy' && lastCheck ? `healthcheck: ${lastCheck.Output.trim()}` : '') ||
-          (!info.State.Running && info.State.ExitCode !== 0 ? `exited with code ${info.State.ExitCode}` : '');
+          info.error ||
+          (info.health === 'unhealthy' && info.lastHealthOutput !== undefined
+            ? `healthcheck: ${info.lastHealthOutput.trim()}`
+            : '') ||
+          (!info.running && info.exitCode !== 0 ? `exited with code ${info.exitCode}` : '');
         if (err) status.lastError = err.slice(0, ERROR_MAX);
       } catch {
         if (row.health) status.health = row.health;
@@ -142,7 +141,7 @@ export async function stackStatus(
   return {
     ...summary,
     serviceStatus,
-    networks: objects.networks.map((n) => n.Name).sort(),
-    volumes: objects.volumes.map((v) => v.Name).sort(),
+    networks: objects.networks.map((n) => n.name).sort(),
+    volumes: objects.volumes.map((v) => v.name).sort(),
   };
 }

@@ -15,7 +15,7 @@ import {
   type ComposeProject,
   type Plan,
 } from '../stacks/compose/index.js';
-import { actualState, containerName, stackObjects } from '../stacks/engineState.js';
+import { actualState, stackObjects } from '../stacks/engineState.js';
 import { composeEnvironment, loadProjectWithFiles, resolveSource, type SourceInput } from '../stacks/source.js';
 import { createFileReader } from '../policy/fileReader.js';
 import { prepareBuilds } from '../stacks/build.js';
@@ -302,7 +302,7 @@ export async function validateStack(
   const objects = await stackObjects(engine, project.name, opts.signal);
   for (const c of objects.containers) {
     try {
-      assertInScope(config, c.Labels, `container "${containerName(c)}" of stack "${project.name}"`);
+      assertInScope(config, c.labels, `container "${c.name}" of stack "${project.name}"`);
     } catch (err) {
       if (!(err instanceof ToolError)) throw err;
       findings.push({

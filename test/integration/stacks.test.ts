@@ -312,6 +312,13 @@ volumes:
     expect(text).toContain('database not reachable');
     expect(text).toMatch(/Rolled back: .*removed new container/);
     expect(await projectObjects(name)).toEqual({ containers: [], networks: [], volumes: [] });
+    // The history says what happened: the deploy failed, and its last step rolled it back.
+    const { entries } = await mcp.ok<{
+      entries: { outcome: string; steps: { name: string; outcome: string }[] }[];
+    }>('get_deployment_history', { stack: name, kind: 'deploy_stack' });
+    expect(entries[0]?.outcome).toBe('failed');
+    expect(entries[0]?.steps.at(-1)).toMatchObject({ name: 'rollback', outcome: 'rolled_back' });
+    expect(entries[0]?.steps.some((s) => s.outcome === 'failed')).toBe(true);
   });
 
   it('an update that fails leaves the previous version running', async () => {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { stringFromNumber } from '../portable.js';
 import { ToolError } from '../../kernel/errors.js';
-import type { DeploymentEntry, HistoryQuery } from '../../history/port.js';
+import { STEP_OUTCOMES, type DeploymentEntry, type HistoryQuery } from '../../history/port.js';
 import { toUnixSeconds } from '../../util/time.js';
 import { defineTool } from '../defineTool.js';
 
@@ -14,7 +14,7 @@ const stepSchema = z.object({
   name: z.string(),
   service: z.string().optional(),
   durationMs: z.number(),
-  outcome: z.enum(['ok', 'failed', 'skipped']),
+  outcome: z.enum(STEP_OUTCOMES),
   error: z.string().optional(),
 });
 

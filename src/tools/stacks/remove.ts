@@ -1,16 +1,9 @@
 import { z } from 'zod';
-import { removeContainer } from '../../docker/containers.js';
-import { ToolError } from '../../kernel/errors.js';
-import { assertInScope } from '../../policy/scope.js';
-import { containerName, stackObjects } from '../../stacks/engineState.js';
-import { newDeploymentLabel } from '../../stacks/journal.js';
-import { acquireStackLock } from '../../stacks/lock.js';
+import { findStackRemoval, removeStack } from '../../app/removeStack.js';
 import { defineTool } from '../defineTool.js';
 import { confirmArg, destructiveOutcome } from '../schemas.js';
 import { notConfirmedMessage } from '../confirm.js';
 import { stackNameArg } from './shared.js';
-
-const STOP_GRACE_MS = 60_000;
 
 export const removeStackTool = defineTool({
   name: 'remove_stack',
@@ -32,20 +25,8 @@ export const removeStackTool = defineTool({
     ...destructiveOutcome,
   }),
   async handler({ name, volumes, confirm }, ctx) {
-    const objects = await stackObjects(ctx.engine, name, ctx.signal);
-    if (objects.containers.length === 0 && objects.networks.length === 0 && objects.volumes.length === 0) {
-      throw new ToolError('not_found', `No stack named "${name}": list_stacks shows the stacks on this Engine.`);
-    }
-    for (const c of objects.containers)
-      assertInScope(ctx.config, c.Labels, `container "${containerName(c)}" of stack "${name}"`);
-    for (const n of objects.networks) assertInScope(ctx.config, n.Labels, `network "${n.Name}" of stack "${name}"`);
-    if (volumes)
-      for (const v of objects.volumes) assertInScope(ctx.config, v.Labels, `volume "${v.Name}" of stack "${name}"`);
-
-    const containers = objects.containers.map(containerName).sort();
-    const networks = objects.networks.map((n) => n.Name).sort();
-    const vols = volumes ? objects.volumes.map((v) => v.Name).sort() : [];
-    const kept = volumes ? [] : objects.volumes.map((v) => v.Name);
+    const removal = await findStackRemoval({ name, volumes: volumes ?? false }, ctx);
+    const { containers, networks, volumes: vols, kept } = removal;
     const summary = `Remove stack "${name}": containers ${containers.join(', ') || '(none)'}; networks ${networks.join(', ') || '(none)'}${
       volumes
         ? `; volumes ${vols.join(', ') || '(none)'} (data lost)`
@@ -69,27 +50,7 @@ export const removeStackTool = defineTool({
     });
     const t0 = Date.now();
     try {
-      // Not while a deploy of the stack runs (in this or another server process).
-      const lock = await acquireStackLock(ctx.engine, {
-        stack: name,
-        holder: newDeploymentLabel(),
-        operation: 'remove',
-        leaseMs: 10 * 60_000,
-        instanceLabel: ctx.config.instanceLabel,
-        signal: ctx.signal,
-      });
-      try {
-        await removeObjects();
-        // Deploys that left objects behind are settled: those objects went with the stack.
-        for (const j of ctx.history.openJournals(name))
-          ctx.history.settleJournal(
-            j.id,
-            'failed',
-            `reconciled: its leftovers were removed with the stack by remove_stack (${record.id})`,
-          );
-      } finally {
-        await lock.release().catch(() => undefined);
-      }
+      await removeStack(removal, ctx, record.id);
     } catch (err) {
       record.finish('failed', (err as Error).message);
       throw err;
@@ -104,34 +65,5 @@ export const removeStackTool = defineTool({
       volumes ? `, ${vols.length} volumes` : kept.length ? `; kept volumes ${kept.join(', ')}` : ''
     }.`;
     return { data: { ...base, done: true, message }, text: message };
-
-    async function removeObjects(): Promise<void> {
-      ctx.progress(1, 3, `stopping ${containers.length} containers`);
-      // Graceful stop with each container's own stop timeout, all at once, then removal.
-      await Promise.all(
-        objects.containers
-          .filter((c) => c.State === 'running' || c.State === 'restarting' || c.State === 'paused')
-          .map((c) =>
-            ctx.engine
-              .call('stop', (d) => d.getContainer(c.Id).stop(), {
-                target: `container "${containerName(c)}"`,
-                timeoutMs: ctx.engine.timeoutMs + STOP_GRACE_MS,
-              })
-              .catch(() => undefined),
-          ),
-      );
-      await Promise.all(
-        objects.containers.map((c) => removeContainer(ctx.engine, c.Id, { force: true, volumes: true })),
-      );
-      ctx.progress(2, 3, `removing ${networks.length} networks`);
-      for (const n of objects.networks) {
-        await ctx.engine.call('remove network', (d) => d.getNetwork(n.Id).remove(), { target: `network "${n.Name}"` });
-      }
-      if (volumes) {
-        ctx.progress(3, 3, `removing ${vols.length} volumes`);
-        for (const v of objects.volumes)
-          await ctx.engine.call('remove volume', (d) => d.getVolume(v.Name).remove(), { target: `volume "${v.Name}"` });
-      }
-    }
   },
 });
