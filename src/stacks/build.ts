@@ -5,7 +5,7 @@ import { ToolError } from '../kernel/errors.js';
 import { buildImage } from '../docker/images.js';
 import { COMPOSE_PROJECT, COMPOSE_SERVICE, LABEL_BUILD_HASH } from '../docker/labels.js';
 import { imageLabels } from '../docker/stackObjects.js';
-import type { FileReader } from '../policy/fileReader.js';
+import type { FileReader } from '../kernel/fileReader.js';
 import { canonicalJson } from './compose/hash.js';
 import type { ComposeProject, ComposeService } from './compose/index.js';
 import { contextHash, contextTar, scanContext, type ScannedContext } from './build/context.js';
