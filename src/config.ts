@@ -1,10 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, posix, resolve } from 'node:path';
+import { EngineSettingsError, engineProtectedPaths, parseEngines, type EngineSpec } from './docker/engines.js';
 
 /** Every setting of the server, read in one place (flags over env over defaults). */
 export interface Config {
   docker: DockerConfig;
+  /** The Engines tools may act on (DOM_ENGINES; src/docker/engines.ts); the first is the default. */
+  engines: EngineSpec[];
   /** Default deadline for one Engine call. */
   engineTimeoutMs: number;
   readOnly: boolean;
@@ -209,6 +212,7 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
     (env.DOCKER_CERT_PATH && home(env.DOCKER_CERT_PATH)) ||
     (docker.tlsVerify ? join(env.HOME ?? homedir(), '.docker') : undefined);
   if (certPath) docker.certPath = certPath;
+  const engines = engineSpecs(env, docker);
   const historyPath = home(flags.historyPath ?? env.DOM_HISTORY_PATH ?? defaultHistoryPath(env));
   const dockerConfigDir = (env.DOCKER_CONFIG && home(env.DOCKER_CONFIG)) || join(env.HOME ?? homedir(), '.docker');
   const tokenFileSetting = flags.tokenFile ?? env.DOM_HTTP_TOKEN_FILE;
@@ -216,6 +220,7 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
   const protectedPaths = [
     unixSocketOf(env.DOCKER_HOST),
     docker.certPath,
+    ...engineProtectedPaths(engines),
     dockerConfigDir,
     // The history and what lives beside it (SQLite's side files, the secrets' digest key); a
     // bind of its folder contains them and is refused all the same.
@@ -226,6 +231,7 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
   ].flatMap((p) => (p && isAbsolute(p) ? [posix.normalize(p)] : p ? [resolve(p)] : []));
   return {
     docker,
+    engines,
     engineTimeoutMs,
     readOnly: flags.readOnly ?? bool(env.DOM_READ_ONLY) ?? false,
     toolsets: list(flags.toolsets ?? env.DOM_TOOLSETS),
@@ -276,6 +282,14 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
       ...(env.DOM_DEFAULT_CPUS ? { defaultCpus: env.DOM_DEFAULT_CPUS } : {}),
     },
   };
+}
+
+function engineSpecs(env: Env, docker: DockerConfig): EngineSpec[] {
+  try {
+    return parseEngines(env, docker);
+  } catch (err) {
+    throw err instanceof EngineSettingsError ? new ConfigError(err.message) : err;
+  }
 }
 
 function defaultHistoryPath(env: Env): string {

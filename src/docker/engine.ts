@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { withDeadline } from '../util/timeout.js';
 import { connectionOptions } from './connection.js';
+import { DEFAULT_ENGINE_NAME, engineEndpoint, type EngineSpec } from './engines.js';
 import { mapEngineError, ToolError, type ErrorContext } from '../kernel/errors.js';
 
 /**
@@ -47,16 +48,28 @@ export function pinApiVersion(daemon: string): string {
  */
 export class Engine {
   readonly timeoutMs: number;
+  /** The configured name (DOM_ENGINES; "default" for DOCKER_HOST alone). */
+  readonly name: string;
+  /** Where it is, without credentials. */
+  readonly endpoint: string;
   private readonly options: Docker.DockerOptions;
   private pinned?: Promise<Docker>;
   private version?: string;
+  /** Whether errors name this Engine: only when the server has several. */
+  private readonly named: boolean;
 
+  /** `spec`: which Engine (default: the first configured one). `named`: say its name in errors. */
   constructor(
     config: Config,
     private readonly log: Logger,
+    spec: EngineSpec = config.engines?.[0] ?? { name: DEFAULT_ENGINE_NAME, docker: config.docker },
+    named = false,
   ) {
     this.timeoutMs = config.engineTimeoutMs;
-    this.options = connectionOptions(config.docker);
+    this.name = spec.name;
+    this.endpoint = engineEndpoint(spec.docker);
+    this.named = named;
+    this.options = connectionOptions(spec.docker);
   }
 
   /** The API version in use once connected (undefined before the first call). */
@@ -109,9 +122,18 @@ export class Engine {
         opts.signal,
       );
     } catch (err) {
-      if (err instanceof ToolError) throw err;
-      throw mapEngineError(err, ctx);
+      throw this.naming(err instanceof ToolError ? err : mapEngineError(err, ctx));
     }
+  }
+
+  /**
+   * With several Engines, an Engine that cannot be reached (or does not answer) is named, with
+   * what to do: the model may pick another one.
+   */
+  private naming(err: ToolError): ToolError {
+    if (!this.named || (err.kind !== 'engine_unavailable' && err.kind !== 'timeout') || err.details?.engine) return err;
+    const message = `Engine "${this.name}" (${this.endpoint}): ${err.message} Check that this Engine runs and is reachable from the server, or pass another \`engine\` (list_engines shows which are reachable).`;
+    return new ToolError(err.kind, message, { ...err.details, engine: this.name });
   }
 
   /** A client without an inactivity timeout, for long-lived streams (events, follow). */
