@@ -28,11 +28,20 @@ function sh(cmd: string, args: string[], opts: { input?: Buffer; timeoutMs?: num
 }
 
 export class EngineNode {
-  readonly name = `dom-faults-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-  readonly outer = `${WORK}/${this.name}`;
-  readonly socket = `${this.outer}/docker.sock`;
-  readonly host = `unix://${this.socket}`;
-  readonly docker = new Docker({ socketPath: this.socket });
+  readonly name: string;
+  readonly outer: string;
+  readonly socket: string;
+  readonly host: string;
+  readonly docker: Docker;
+
+  /** `prefix`: the start of the node's name (its container, volume and folder); each suite has its own. */
+  constructor(prefix = 'dom-faults') {
+    this.name = `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+    this.outer = `${WORK}/${this.name}`;
+    this.socket = `${this.outer}/docker.sock`;
+    this.host = `unix://${this.socket}`;
+    this.docker = new Docker({ socketPath: this.socket });
+  }
 
   async start(): Promise<void> {
     sh('docker', ['image', 'inspect', IMAGE], { timeoutMs: 30_000 });

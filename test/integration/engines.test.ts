@@ -1,0 +1,147 @@
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EngineNode } from '../faults/engineNode.js';
+import { BUSYBOX, docker, sleeperArgs, TEST_LABEL } from './engine.js';
+import { errorKind, errorText, startClient, uniqueName, type TestClient } from './mcpClient.js';
+
+/**
+ * Several Engines from one server (issue 16), through a real MCP client: the host's Engine
+ * (20.10) and a Docker Engine 28.5 running as a container of it (the node image of
+ * test/engine28, built by test/engine28/build-image.sh; .ci/run builds it before the tests),
+ * plus a third Engine whose socket nothing listens on. A container is deployed on each of the
+ * two live ones by `engine`; the dead one, and then the 28.5 one once its dockerd is killed,
+ * answer engine_unavailable naming the Engine.
+ *
+ * Runs on the host only (test/engine28/run-suite.sh excludes it: inside a node there is no
+ * host Engine to start another node on). Never skips: without the node image it fails.
+ */
+
+const NODE_IMAGE = process.env.ENGINE28_IMAGE ?? 'dom-test/engine28:1';
+
+interface EngineRow {
+  name: string;
+  default: boolean;
+  endpoint: string;
+  reachable: boolean;
+  version?: string;
+  apiVersion?: string;
+  error?: string;
+}
+
+describe('several Engines from one server', () => {
+  const run = uniqueName('dom-engines');
+  const node = new EngineNode('dom-engines');
+  const deadSocket = `${node.outer}-nowhere/docker.sock`;
+  const name = uniqueName('dom-eng-web');
+  let c: TestClient;
+
+  beforeAll(async () => {
+    try {
+      execFileSync('docker', ['image', 'inspect', NODE_IMAGE], { stdio: 'ignore' });
+    } catch {
+      throw new Error(
+        `the Engine 28.5 node image ${NODE_IMAGE} is missing: build it with bash test/engine28/build-image.sh (.ci/run does before the tests)`,
+      );
+    }
+    await node.start();
+    c = await startClient({
+      env: {
+        DOM_ENGINES: `host=unix:///var/run/docker.sock,E28=${node.host},gone=unix://${deadSocket}`,
+        DOM_TOOLSETS: 'containers,operations',
+      },
+    });
+  }, 300_000);
+
+  afterAll(async () => {
+    await c?.close();
+    await docker
+      .getContainer(name)
+      .remove({ force: true, v: true })
+      .catch(() => undefined);
+    node.stop();
+  }, 180_000);
+
+  it('publishes `engine` (the configured names) on every tool but list_engines', async () => {
+    const { tools } = await c.client.listTools();
+    const byName = new Map(tools.map((t) => [t.name, t]));
+    for (const tool of ['deploy_container', 'list_containers', 'get_system_info', 'get_deployment_history']) {
+      const engine = (byName.get(tool)?.inputSchema.properties as Record<string, { enum?: string[] }>)?.engine;
+      expect(engine?.enum, tool).toEqual(['host', 'e28', 'gone']);
+    }
+    expect(byName.get('list_engines')?.inputSchema.properties ?? {}).not.toHaveProperty('engine');
+  });
+
+  it('lists each Engine with its endpoint, reachability and version', async () => {
+    const { engines } = await c.ok<{ engines: EngineRow[] }>('list_engines');
+    expect(engines.map((e) => [e.name, e.default, e.reachable])).toEqual([
+      ['host', true, true],
+      ['e28', false, true],
+      ['gone', false, false],
+    ]);
+    expect(engines[0]?.endpoint).toBe('unix:///var/run/docker.sock');
+    expect(engines[1]?.endpoint).toBe(node.host);
+    expect(engines[1]?.version).toMatch(/^28\./);
+    expect(engines[1]?.apiVersion).toBe('1.51');
+    expect(engines[2]?.error).toMatch(/engine_unavailable/);
+  });
+
+  it('deploys a container on each Engine by `engine` (default: the first), and the history names the Engine', async () => {
+    const labels = { [TEST_LABEL]: run };
+    const onHost = await c.ok<{ id: string }>('deploy_container', sleeperArgs(name, labels));
+    const onNode = await c.ok<{ id: string }>('deploy_container', { ...sleeperArgs(name, labels), engine: 'E28' });
+    expect(onNode.id).not.toBe(onHost.id);
+    // Each Engine has its own container of that name, and only that one.
+    expect((await docker.getContainer(name).inspect()).Id.startsWith(onHost.id)).toBe(true);
+    const inner = await node.docker.getContainer(name).inspect();
+    expect(inner.Id.startsWith(onNode.id)).toBe(true);
+    expect(inner.Config.Image).toBe(BUSYBOX);
+    expect(inner.State.Running).toBe(true);
+
+    const listed = await c.ok<{ containers: { id: string; name: string }[] }>('list_containers', {
+      engine: 'e28',
+      all: true,
+    });
+    expect(listed.containers.map((x) => x.name)).toContain(name);
+    const info = await c.ok<{ engine: { version: string } }>('get_system_info', { engine: 'e28' });
+    expect(info.engine.version).toMatch(/^28\./);
+
+    const history = await c.ok<{ entries: { kind: string; target: string; engine?: string; outcome: string }[] }>(
+      'get_deployment_history',
+      { target: name },
+    );
+    expect(
+      history.entries
+        .map((e) => [e.kind, e.engine, e.outcome])
+        .sort((a, b) => String(a[1]).localeCompare(String(b[1]))),
+    ).toEqual([
+      ['deploy_container', 'e28', 'succeeded'],
+      ['deploy_container', 'host', 'succeeded'],
+    ]);
+  });
+
+  it('answers an unknown engine with invalid_input listing the names', async () => {
+    const text = await c.fails('list_containers', { engine: 'nope' }, 'invalid_input', /Unknown engine "nope"/);
+    expect(text).toMatch(/"host", "e28", "gone"/);
+  });
+
+  it('answers engine_unavailable naming an Engine that is down, while the others keep working', async () => {
+    const gone = await c.fails('list_containers', { engine: 'gone' }, 'engine_unavailable', /Engine "gone"/);
+    expect(gone).toContain(deadSocket);
+    expect(gone).toMatch(/list_engines/);
+
+    node.kill();
+    const r = await c.call('deploy_container', { ...sleeperArgs(uniqueName('dom-eng-late'), {}), engine: 'e28' });
+    expect(r.isError).toBe(true);
+    expect(errorKind(r)).toBe('engine_unavailable');
+    expect(errorText(r)).toMatch(/Engine "e28" \(unix:\/\/.*docker\.sock\)/);
+    const rows = (await c.ok<{ engines: EngineRow[] }>('list_engines')).engines;
+    expect(rows.map((e) => [e.name, e.reachable])).toEqual([
+      ['host', true],
+      ['e28', false],
+      ['gone', false],
+    ]);
+    // The default Engine is untouched by the others being down.
+    const listed = await c.ok<{ containers: { name: string }[] }>('list_containers', { all: true });
+    expect(listed.containers.map((x) => x.name)).toContain(name);
+  });
+});
