@@ -136,6 +136,8 @@ export interface DockerConfig {
   host?: string;
   tlsVerify: boolean;
   certPath?: string;
+  /** SSH_AUTH_SOCK: the ssh agent an `ssh://` Engine authenticates with. */
+  sshAgent?: string;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -207,6 +209,7 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
     tlsVerify: bool(env.DOCKER_TLS_VERIFY) ?? false,
   };
   if (env.DOCKER_HOST) docker.host = env.DOCKER_HOST;
+  if (env.SSH_AUTH_SOCK) docker.sshAgent = env.SSH_AUTH_SOCK;
   const home = (path: string): string => expandHome(path, env);
   const certPath =
     (env.DOCKER_CERT_PATH && home(env.DOCKER_CERT_PATH)) ||

@@ -98,6 +98,7 @@ function dockerConfigOf(name: string, url: string, env: Env): DockerConfig {
   const tlsVerify = bool(env[`${prefix}TLS_VERIFY`]) ?? false;
   const certSetting = env[`${prefix}CERT_PATH`];
   const docker: DockerConfig = { host: url, tlsVerify };
+  if (parsed.protocol === 'ssh:' && env.SSH_AUTH_SOCK) docker.sshAgent = env.SSH_AUTH_SOCK;
   if (certSetting) docker.certPath = expandHome(certSetting, env);
   else if (tlsVerify) {
     throw new EngineSettingsError(

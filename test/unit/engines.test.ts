@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
+import { connectionOptions } from '../../src/docker/connection.js';
 import { EngineSet } from '../../src/docker/engineSet.js';
 import { engineEndpoint, EngineSettingsError, parseEngines } from '../../src/docker/engines.js';
 import { historyForEngine } from '../../src/history/engineScope.js';
@@ -47,14 +48,22 @@ describe('DOM_ENGINES', () => {
         DOM_ENGINE_BUILD_2_TLS_VERIFY: '1',
         DOM_ENGINE_BUILD_2_CERT_PATH: '~/certs/build',
         HOME: '/home/u',
+        SSH_AUTH_SOCK: '/tmp/agent.sock',
       },
       local,
     );
     expect(engines).toEqual([
       { name: 'local', docker: { host: 'unix:///var/run/docker.sock', tlsVerify: false } },
       { name: 'build-2', docker: { host: 'tcp://10.0.0.5:2376', tlsVerify: true, certPath: '/home/u/certs/build' } },
-      { name: 'edge', docker: { host: 'ssh://ops@edge.example:2222', tlsVerify: false } },
+      { name: 'edge', docker: { host: 'ssh://ops@edge.example:2222', tlsVerify: false, sshAgent: '/tmp/agent.sock' } },
     ]);
+    expect(connectionOptions(engines[2]?.docker ?? local)).toEqual({
+      protocol: 'ssh',
+      host: 'edge.example',
+      port: 2222,
+      username: 'ops',
+      sshOptions: { agent: '/tmp/agent.sock' },
+    });
   });
 
   it('refuses bad entries with a message naming the setting', () => {
