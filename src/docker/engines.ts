@@ -124,8 +124,8 @@ export function engineEndpoint(docker: DockerConfig): string {
 }
 
 /**
- * Host paths the container policy protects for every configured Engine: each unix socket and
- * each TLS key folder (a container given them would hold that Engine).
+ * Host paths the container policy protects for every configured Engine: each unix socket, each
+ * TLS key folder and the ssh agent of ssh:// Engines (a container given them would hold that Engine).
  */
 export function engineProtectedPaths(engines: readonly EngineSpec[]): string[] {
   const out: string[] = [];
@@ -134,6 +134,8 @@ export function engineProtectedPaths(engines: readonly EngineSpec[]): string[] {
       const p = posix.normalize(docker.host.slice('unix://'.length));
       if (p.startsWith('/')) out.push(p);
     }
+    // The ssh agent an Engine authenticates with holds keys to that Engine's host.
+    if (docker.sshAgent) out.push(posix.normalize(docker.sshAgent));
     if (docker.certPath)
       out.push(isAbsolute(docker.certPath) ? posix.normalize(docker.certPath) : resolve(docker.certPath));
   }

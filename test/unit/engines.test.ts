@@ -82,16 +82,17 @@ describe('DOM_ENGINES', () => {
     ).toMatch(/DOM_ENGINE_A_CERT_PATH/);
   });
 
-  it('is a start-up ConfigError in loadConfig, and every unix socket and TLS folder becomes a protected path', () => {
+  it('is a start-up ConfigError in loadConfig; every unix socket, TLS folder and ssh agent is a protected path', () => {
     expect(() => loadConfig({ DOM_ENGINES: 'x' })).toThrow(ConfigError);
     const config = loadConfig({
-      DOM_ENGINES: 'a=unix:///run/a/docker.sock,b=unix:///var/tmp/b//docker.sock,c=tcp://h:2376',
+      DOM_ENGINES: 'a=unix:///run/a/docker.sock,b=unix:///var/tmp/b//docker.sock,c=tcp://h:2376,d=ssh://h',
       DOM_ENGINE_C_CERT_PATH: '/etc/c-certs',
+      SSH_AUTH_SOCK: '/tmp/ssh-x/agent.1',
       DOM_HISTORY_PATH: ':memory:',
     });
-    expect(config.engines.map((e) => e.name)).toEqual(['a', 'b', 'c']);
+    expect(config.engines.map((e) => e.name)).toEqual(['a', 'b', 'c', 'd']);
     expect(config.policy.protectedPaths).toEqual(
-      expect.arrayContaining(['/run/a/docker.sock', '/var/tmp/b/docker.sock', '/etc/c-certs']),
+      expect.arrayContaining(['/run/a/docker.sock', '/var/tmp/b/docker.sock', '/etc/c-certs', '/tmp/ssh-x/agent.1']),
     );
   });
 
