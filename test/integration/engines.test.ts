@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineNode } from '../faults/engineNode.js';
-import { BUSYBOX, docker, sleeperArgs, TEST_LABEL } from './engine.js';
+import { BUSYBOX, cleanupByLabel, docker, sleeperArgs, TEST_LABEL } from './engine.js';
 import { errorKind, errorText, startClient, uniqueName, type TestClient } from './mcpClient.js';
 
 /**
@@ -33,6 +33,7 @@ describe('several Engines from one server', () => {
   const node = new EngineNode('dom-engines');
   const deadSocket = `${node.outer}-nowhere/docker.sock`;
   const name = uniqueName('dom-eng-web');
+  const stack = uniqueName('dom-eng-stack');
   let c: TestClient;
 
   beforeAll(async () => {
@@ -47,16 +48,22 @@ describe('several Engines from one server', () => {
     c = await startClient({
       env: {
         DOM_ENGINES: `host=unix:///var/run/docker.sock,E28=${node.host},gone=unix://${deadSocket}`,
-        DOM_TOOLSETS: 'containers,operations',
+        DOM_TOOLSETS: 'containers,stacks,operations',
       },
     });
   }, 300_000);
 
   afterAll(async () => {
     await c?.close();
+    // What a failed test may have left on the host Engine, by name and label (the node goes whole).
     await docker
       .getContainer(name)
       .remove({ force: true, v: true })
+      .catch(() => undefined);
+    await cleanupByLabel(run);
+    await docker
+      .getNetwork(`${stack}_default`)
+      .remove()
       .catch(() => undefined);
     node.stop();
   }, 180_000);
@@ -117,6 +124,50 @@ describe('several Engines from one server', () => {
       ['deploy_container', 'e28', 'succeeded'],
       ['deploy_container', 'host', 'succeeded'],
     ]);
+  });
+
+  it('deploys the same stack on two Engines at once (locks, scope and history per Engine), and removes it from one', async () => {
+    const compose = [
+      'services:',
+      '  app:',
+      `    image: ${BUSYBOX}`,
+      '    command: ["sleep", "600"]',
+      '    init: true',
+      '    stop_grace_period: 1s',
+      `    labels: { ${TEST_LABEL}: ${run} }`,
+    ].join('\n');
+    const [onHost, onNode] = await Promise.all([
+      c.call('deploy_application_stack', { name: stack, compose, engine: 'host' }),
+      c.call('deploy_application_stack', { name: stack, compose, engine: 'e28' }),
+    ]);
+    expect(onHost.isError, errorText(onHost)).toBeFalsy();
+    expect(onNode.isError, errorText(onNode)).toBeFalsy();
+    const project = { label: [`com.docker.compose.project=${stack}`] };
+    expect((await docker.listContainers({ filters: project })).map((x) => x.Names[0])).toEqual([`/${stack}-app-1`]);
+    expect((await node.docker.listContainers({ filters: project })).map((x) => x.Names[0])).toEqual([
+      `/${stack}-app-1`,
+    ]);
+
+    const removed = await c.ok<{ done: boolean }>('remove_stack', { name: stack, confirm: true, engine: 'e28' });
+    expect(removed.done).toBe(true);
+    expect(await node.docker.listContainers({ all: true, filters: project })).toEqual([]);
+    // The host's stack of the same name is untouched.
+    const status = await c.ok<{ serviceStatus: { service: string; state: string }[] }>('get_stack_status', {
+      name: stack,
+    });
+    expect(status.serviceStatus.map((x) => [x.service, x.state])).toEqual([['app', 'running']]);
+    await c.fails('get_stack_status', { name: stack, engine: 'e28' }, 'not_found', /No stack named/);
+
+    const history = await c.ok<{ entries: { kind: string; engine?: string; outcome: string }[] }>(
+      'get_deployment_history',
+      { stack },
+    );
+    expect(history.entries.map((e) => `${e.kind} ${e.engine} ${e.outcome}`).sort()).toEqual([
+      'deploy_stack e28 succeeded',
+      'deploy_stack host succeeded',
+      'remove_stack e28 succeeded',
+    ]);
+    await c.ok('remove_stack', { name: stack, confirm: true });
   });
 
   it('answers an unknown engine with invalid_input listing the names', async () => {
