@@ -231,7 +231,9 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
     historyPath === ':memory:' ? undefined : join(dirname(historyPath), 'content-digest.key'),
     tokenFile,
     ...list(env.DOM_PROTECTED_PATHS),
-  ].flatMap((p) => (p && isAbsolute(p) ? [posix.normalize(p)] : p ? [resolve(p)] : []));
+  ]
+    .flatMap((p) => (p && isAbsolute(p) ? [posix.normalize(p)] : p ? [resolve(p)] : []))
+    .filter((p, i, all) => all.indexOf(p) === i);
   return {
     docker,
     engines,
