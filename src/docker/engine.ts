@@ -122,18 +122,26 @@ export class Engine {
         opts.signal,
       );
     } catch (err) {
-      throw this.naming(err instanceof ToolError ? err : mapEngineError(err, ctx));
+      const mapped = err instanceof ToolError ? err : mapEngineError(err, ctx);
+      throw this.named ? this.naming(mapped, err, what) : mapped;
     }
   }
 
   /**
    * With several Engines, an Engine that cannot be reached (or does not answer) is named, with
-   * what to do: the model may pick another one.
+   * its endpoint and what to do: the model may pick another one. (With one, the message keeps
+   * its DOCKER_HOST advice.)
    */
-  private naming(err: ToolError): ToolError {
-    if (!this.named || (err.kind !== 'engine_unavailable' && err.kind !== 'timeout') || err.details?.engine) return err;
-    const message = `Engine "${this.name}" (${this.endpoint}): ${err.message} Check that this Engine runs and is reachable from the server, or pass another \`engine\` (list_engines shows which are reachable).`;
-    return new ToolError(err.kind, message, { ...err.details, engine: this.name });
+  private naming(mapped: ToolError, raw: unknown, what: string): ToolError {
+    if ((mapped.kind !== 'engine_unavailable' && mapped.kind !== 'timeout') || mapped.details?.engine) return mapped;
+    const engine = `Engine "${this.name}" (${this.endpoint})`;
+    const todo = `Check that it runs and that this server can reach it, or pass another \`engine\` (list_engines shows which are reachable).`;
+    const code = (raw as { code?: unknown } | undefined)?.code;
+    const message =
+      mapped.kind === 'engine_unavailable'
+        ? `Cannot ${what}: ${engine} is unreachable${typeof code === 'string' ? ` (${code})` : ''}. ${todo}`
+        : `${engine}: ${mapped.message} ${todo}`;
+    return new ToolError(mapped.kind, message, { ...mapped.details, engine: this.name });
   }
 
   /** A client without an inactivity timeout, for long-lived streams (events, follow). */

@@ -183,7 +183,9 @@ describe('the engine argument', () => {
     );
     if (!('content' in r)) throw new Error('input required');
     expect(r.isError).toBe(true);
-    expect(r.content[0]?.text).toMatch(/^Error \(engine_unavailable\): Engine "two" \(unix:\/\/\/nowhere\/two\.sock\)/);
+    expect(r.content[0]?.text).toMatch(
+      /^Error \(engine_unavailable\): Cannot [^:]+: Engine "two" \(unix:\/\/\/nowhere\/two\.sock\) is unreachable \(ENOENT\)\. Check that it runs/,
+    );
     expect(r.content[0]?.text).toMatch(/list_engines/);
     const listed = await invokeTool(listEnginesTool, {}, ctx);
     if (!('structuredContent' in listed)) throw new Error('no answer');
