@@ -9,14 +9,23 @@ import { errorKind, errorText, startClient, uniqueName, type TestClient } from '
  * (20.10) and a Docker Engine 28.5 running as a container of it (the node image of
  * test/engine28, built by test/engine28/build-image.sh; .ci/run builds it before the tests),
  * plus a third Engine whose socket nothing listens on. A container is deployed on each of the
- * two live ones by `engine`; the dead one, and then the 28.5 one once its dockerd is killed,
- * answer engine_unavailable naming the Engine.
+ * two live ones by `engine`, the same stack on both at once, a killed container healed by the
+ * second Engine's own self-heal watcher; the dead one, and then the 28.5 one once its dockerd
+ * is killed, answer engine_unavailable naming the Engine.
  *
  * Runs on the host only (test/engine28/run-suite.sh excludes it: inside a node there is no
  * host Engine to start another node on). Never skips: without the node image it fails.
  */
 
 const NODE_IMAGE = process.env.ENGINE28_IMAGE ?? 'dom-test/engine28:1';
+
+async function until(what: string, check: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
 
 interface EngineRow {
   name: string;
@@ -49,6 +58,12 @@ describe('several Engines from one server', () => {
       env: {
         DOM_ENGINES: `host=unix:///var/run/docker.sock,E28=${node.host},gone=unix://${deadSocket}`,
         DOM_TOOLSETS: 'containers,stacks,operations',
+        DOM_SELF_HEAL: '1',
+        // An instance of its own: the watchers then heal only what this server made (other test files share the host Engine).
+        DOM_INSTANCE: uniqueName('dom-test-engines'),
+        DOM_SELF_HEAL_BACKOFF_MS: '200',
+        // The watchers log that they follow their Engine's events.
+        DOM_LOG_LEVEL: 'info',
       },
     });
   }, 300_000);
@@ -168,6 +183,30 @@ describe('several Engines from one server', () => {
       'remove_stack e28 succeeded',
     ]);
     await c.ok('remove_stack', { name: stack, confirm: true });
+  });
+
+  it('runs a self-heal watcher per Engine: a managed container killed on the second Engine is restarted there', async () => {
+    await until('both live Engines watched', () =>
+      ['host', 'e28'].every((e) =>
+        c
+          .stderr()
+          .split('\n')
+          .some((l) => l.includes(`"engine":"${e}"`) && l.includes('following Engine events')),
+      ),
+    );
+    const healed = uniqueName('dom-eng-heal');
+    await c.ok('deploy_container', { ...sleeperArgs(healed, { [TEST_LABEL]: run }), engine: 'e28' });
+    const before = (await node.docker.getContainer(healed).inspect()).State.StartedAt;
+    await node.docker.getContainer(healed).kill();
+    await until('restarted on e28', async () => {
+      const st = (await node.docker.getContainer(healed).inspect()).State;
+      return st.Running && st.StartedAt !== before;
+    });
+    const history = await c.ok<{ entries: { kind: string; engine?: string }[] }>('get_deployment_history', {
+      target: healed,
+      kind: 'heal',
+    });
+    expect(history.entries.map((e) => e.engine)).toContain('e28');
   });
 
   it('answers an unknown engine with invalid_input listing the names', async () => {
