@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineNode } from '../faults/engineNode.js';
 import { BUSYBOX, cleanupByLabel, docker, sleeperArgs, TEST_LABEL } from './engine.js';
-import { errorKind, errorText, startClient, uniqueName, type TestClient } from './mcpClient.js';
+import { errorKind, errorText, freePort, startClient, uniqueName, type TestClient } from './mcpClient.js';
 
 /**
  * Several Engines from one server (issue 16), through a real MCP client: the host's Engine
@@ -27,6 +27,24 @@ async function until(what: string, check: () => boolean | Promise<boolean>, ms =
   }
 }
 
+/**
+ * A CA, a server certificate for 127.0.0.1 in `<dir>/tls` (what the node's dockerd uses) and a
+ * client certificate in `<dir>/client` (ca.pem, cert.pem, key.pem: what DOM_ENGINE_<NAME>_CERT_PATH names).
+ */
+function makeTlsFiles(dir: string): void {
+  const script = `set -e
+mkdir -p "$1/tls" "$1/client" && cd "$1/tls"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout ca-key.pem -out ca.pem -days 2 -subj /CN=dom-test-ca
+openssl req -newkey rsa:2048 -nodes -keyout server-key.pem -out server.csr -subj /CN=127.0.0.1
+printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >server.ext
+openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 2 -extfile server.ext -out server-cert.pem
+openssl req -newkey rsa:2048 -nodes -keyout ../client/key.pem -out client.csr -subj /CN=dom-test-client
+printf 'extendedKeyUsage=clientAuth\n' >client.ext
+openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 2 -extfile client.ext -out ../client/cert.pem
+cp ca.pem ../client/ca.pem`;
+  execFileSync('bash', ['-c', script, 'tls', dir], { stdio: 'pipe' });
+}
+
 interface EngineRow {
   name: string;
   default: boolean;
@@ -39,8 +57,9 @@ interface EngineRow {
 
 describe('several Engines from one server', () => {
   const run = uniqueName('dom-engines');
-  const node = new EngineNode('dom-engines');
-  const deadSocket = `${node.outer}-nowhere/docker.sock`;
+  let node: EngineNode;
+  let deadSocket: string;
+  let tlsPort: number;
   const name = uniqueName('dom-eng-web');
   const stack = uniqueName('dom-eng-stack');
   let c: TestClient;
@@ -53,10 +72,16 @@ describe('several Engines from one server', () => {
         `the Engine 28.5 node image ${NODE_IMAGE} is missing: build it with bash test/engine28/build-image.sh (.ci/run does before the tests)`,
       );
     }
+    tlsPort = await freePort();
+    node = new EngineNode('dom-engines', { tlsPort });
+    deadSocket = `${node.outer}-nowhere/docker.sock`;
+    makeTlsFiles(node.outer);
     await node.start();
     c = await startClient({
       env: {
-        DOM_ENGINES: `host=unix:///var/run/docker.sock,E28=${node.host},gone=unix://${deadSocket}`,
+        DOM_ENGINES: `host=unix:///var/run/docker.sock,E28=${node.host},gone=unix://${deadSocket},e28-tls=tcp://127.0.0.1:${tlsPort}`,
+        DOM_ENGINE_E28_TLS_TLS_VERIFY: '1',
+        DOM_ENGINE_E28_TLS_CERT_PATH: `${node.outer}/client`,
         DOM_TOOLSETS: 'containers,stacks,operations',
         DOM_SELF_HEAL: '1',
         // An instance of its own: the watchers then heal only what this server made (other test files share the host Engine).
@@ -80,7 +105,7 @@ describe('several Engines from one server', () => {
       .getNetwork(`${stack}_default`)
       .remove()
       .catch(() => undefined);
-    node.stop();
+    node?.stop();
   }, 180_000);
 
   it('publishes `engine` (the configured names) on every tool but list_engines', async () => {
@@ -88,7 +113,7 @@ describe('several Engines from one server', () => {
     const byName = new Map(tools.map((t) => [t.name, t]));
     for (const tool of ['deploy_container', 'list_containers', 'get_system_info', 'get_deployment_history']) {
       const engine = (byName.get(tool)?.inputSchema.properties as Record<string, { enum?: string[] }>)?.engine;
-      expect(engine?.enum, tool).toEqual(['host', 'e28', 'gone']);
+      expect(engine?.enum, tool).toEqual(['host', 'e28', 'gone', 'e28-tls']);
     }
     expect(byName.get('list_engines')?.inputSchema.properties ?? {}).not.toHaveProperty('engine');
   });
@@ -99,7 +124,10 @@ describe('several Engines from one server', () => {
       ['host', true, true],
       ['e28', false, true],
       ['gone', false, false],
+      ['e28-tls', false, true],
     ]);
+    expect(engines[3]?.endpoint).toBe(`tcp://127.0.0.1:${tlsPort}`);
+    expect(engines[3]?.version).toBe(engines[1]?.version);
     expect(engines[0]?.endpoint).toBe('unix:///var/run/docker.sock');
     expect(engines[1]?.endpoint).toBe(node.host);
     expect(engines[1]?.version).toMatch(/^28\./);
@@ -126,6 +154,12 @@ describe('several Engines from one server', () => {
     expect(listed.containers.map((x) => x.name)).toContain(name);
     const info = await c.ok<{ engine: { version: string } }>('get_system_info', { engine: 'e28' });
     expect(info.engine.version).toMatch(/^28\./);
+    // The same Engine over tcp:// with TLS client certificates (its own DOM_ENGINE_E28_TLS_* settings).
+    const overTls = await c.ok<{ containers: { id: string; name: string }[] }>('list_containers', {
+      engine: 'e28-tls',
+      all: true,
+    });
+    expect(overTls.containers.find((x) => x.name === name)?.id).toBe(onNode.id);
 
     const history = await c.ok<{ entries: { kind: string; target: string; engine?: string; outcome: string }[] }>(
       'get_deployment_history',
@@ -206,12 +240,14 @@ describe('several Engines from one server', () => {
       target: healed,
       kind: 'heal',
     });
-    expect(history.entries.map((e) => e.engine)).toContain('e28');
+    // e28 and e28-tls are the same Engine under two names, so two watchers follow it: either heals.
+    expect(history.entries.map((e) => e.engine)).toEqual(expect.arrayContaining([expect.stringMatching(/^e28/)]));
+    expect(history.entries.map((e) => e.engine)).not.toContain('host');
   });
 
   it('answers an unknown engine with invalid_input listing the names', async () => {
     const text = await c.fails('list_containers', { engine: 'nope' }, 'invalid_input', /Unknown engine "nope"/);
-    expect(text).toMatch(/"host", "e28", "gone"/);
+    expect(text).toMatch(/"host", "e28", "gone", "e28-tls"/);
   });
 
   it('answers engine_unavailable naming an Engine that is down, while the others keep working', async () => {
@@ -229,6 +265,7 @@ describe('several Engines from one server', () => {
       ['host', true],
       ['e28', false],
       ['gone', false],
+      ['e28-tls', false],
     ]);
     // The default Engine is untouched by the others being down.
     const listed = await c.ok<{ containers: { name: string }[] }>('list_containers', { all: true });
