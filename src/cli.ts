@@ -3,7 +3,8 @@ import { Command, Option } from 'commander';
 import { ConfigError, loadConfig, type Config, type ConfigFlags } from './config.js';
 import { SETTINGS } from './config/settings.js';
 import type { FlagScope, SettingSpec } from './config/spec.js';
-import { Engine } from './docker/engine.js';
+import { EngineSet } from './docker/engineSet.js';
+import { historyForEngine } from './history/engineScope.js';
 import { HistoryOpenError, memoryHistory, type HistoryPort } from './history/port.js';
 import { openSqliteHistory } from './history/sqliteHistory.js';
 import { maybeStartWatcher, reconcileAtStart } from './health/wire.js';
@@ -68,24 +69,46 @@ async function serveHttp(config: Config, log: Logger): Promise<void> {
       `HTTP transport needs a bearer token${isLoopback(host) ? '' : ` (refusing to bind ${host} without one)`}: set DOM_HTTP_TOKEN or pass --token-file FILE.`,
     );
   }
-  const engine = new Engine(config, log);
+  const engines = new EngineSet(config, log);
   const history = openHistory(config, log);
   const tasks = new TaskRunner(history, log);
   const running = await startHttpServer(
     { ...config.http, token: config.httpToken },
-    () => createServer(config, log, engine, history, tasks).server,
+    () => createServer(config, log, engines, history, tasks).server,
     log,
   );
-  const watcher = maybeStartWatcher(config, engine, history, log);
-  reconcileAtStart(config, engine, history, log);
+  const watchers = startPerEngine(config, engines, history, log);
   const shutdown = onShutdown(log, async () => {
-    await watcher?.stop();
+    await watchers.stop();
     await running.close();
     await tasks.close();
     history.close();
   });
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/**
+ * Per Engine: settles the stack deploys a killed server left unfinished there (journals of that
+ * Engine only), and with --self-heal runs one watcher on each (each follows its own Engine's
+ * events and reconnects on its own; an Engine that is down does not stop the others'). The
+ * default Engine's watcher starts last: health_monitoring reports the process's latest watcher
+ * (src/health/watcher.ts), and reports it on the default Engine only.
+ */
+function startPerEngine(
+  config: Config,
+  engines: EngineSet,
+  history: HistoryPort,
+  log: Logger,
+): { stop: () => Promise<void> } {
+  const watchers = [...engines.all].reverse().map((engine) => {
+    const scoped = historyForEngine(history, engine.name, engine === engines.default);
+    const engineLog = engines.several ? log.child({ engine: engine.name }) : log;
+    const watcher = maybeStartWatcher(config, engine, scoped, engineLog);
+    reconcileAtStart(config, engine, scoped, engineLog);
+    return watcher;
+  });
+  return { stop: async () => void (await Promise.all(watchers.map((w) => w?.stop()))) };
 }
 
 async function serve(opts: ConfigFlags): Promise<void> {
@@ -95,19 +118,18 @@ async function serve(opts: ConfigFlags): Promise<void> {
 
 async function serveStdio(config: Config, log: Logger): Promise<void> {
   const history = openHistory(config, log);
-  const engine = new Engine(config, log);
+  const engines = new EngineSet(config, log);
   const tasks = new TaskRunner(history, log);
-  const watcher = maybeStartWatcher(config, engine, history, log);
-  reconcileAtStart(config, engine, history, log);
+  const watchers = startPerEngine(config, engines, history, log);
   // serveStdio lets the opening message choose the era, as the HTTP entry does per request:
   // server/discover or an enveloped request pins 2026-07-28, initialize pins the 2025 handshake.
   // (A bare server.connect(transport) only ever speaks the initialize handshake.)
-  const connection = serveStdioConnection(() => createServer(config, log, engine, history, tasks).server, {
+  const connection = serveStdioConnection(() => createServer(config, log, engines, history, tasks).server, {
     transport: boundedStdioTransport(log),
     onerror: (err: Error) => log.debug({ err: err.message }, 'stdio protocol error'),
   });
   const shutdown = onShutdown(log, async () => {
-    await watcher?.stop();
+    await watchers.stop();
     await connection.close();
     await tasks.close();
     history.close();
@@ -158,8 +180,10 @@ async function callTool(name: string, json: string | undefined, opts: ConfigFlag
     const ctrl = new AbortController();
     process.on('SIGINT', () => ctrl.abort());
     const history = openHistory(config, log);
+    const engines = new EngineSet(config, log);
     const out = await invokeTool(tool, args, {
-      engine: new Engine(config, log),
+      engine: engines.default,
+      engines,
       config,
       log,
       signal: ctrl.signal,

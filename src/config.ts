@@ -1,3 +1,10 @@
+import {
+  EngineSettingsError,
+  engineProtectedPaths,
+  parseEngines,
+  type DockerConfig,
+  type EngineSpec,
+} from './config/engines.js';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, posix, resolve } from 'node:path';
@@ -7,11 +14,14 @@ import { SETTINGS, type Settings } from './config/settings.js';
 import type { RegistryCredential } from './config/spec.js';
 
 export { ConfigError };
+export type { DockerConfig };
 export type { ConfigFlags, Env, RegistryCredential };
 
 /** Every setting of the server, read in one place (flags over env over defaults; src/config/settings.ts declares them). */
 export interface Config {
   docker: DockerConfig;
+  /** The Engines tools may act on (DOM_ENGINES; src/config/engines.ts); the first is the default. */
+  engines: EngineSpec[];
   /** Default deadline for one Engine call. */
   engineTimeoutMs: number;
   readOnly: boolean;
@@ -131,13 +141,6 @@ export interface PolicyConfig {
   allowedLogDrivers?: string[];
 }
 
-export interface DockerConfig {
-  /** DOCKER_HOST as given (unix://, tcp://, ssh://, npipe://), undefined for the local socket. */
-  host?: string;
-  tlsVerify: boolean;
-  certPath?: string;
-}
-
 /** The Streamable HTTP transport's address and limits (used by `serve --transport http`). */
 export interface HttpConfig {
   host: string;
@@ -178,12 +181,15 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
   const home = (path: string): string => expandHome(path, env);
   const homeDir = env.HOME || homedir();
   const docker = dockerConfig(s, home, homeDir);
+  if (env.SSH_AUTH_SOCK) docker.sshAgent = env.SSH_AUTH_SOCK;
+  const engines = engineSpecs(env, docker);
   const historyPath = home(s.historyPath ?? defaultHistoryPath(env, homeDir));
   const dockerConfigDir = (s.dockerConfig && home(s.dockerConfig)) || join(homeDir, '.docker');
   const tokenFile = s.httpTokenFile && home(s.httpTokenFile);
   const protectedPaths = [
     unixSocketOf(docker.host),
     docker.certPath,
+    ...engineProtectedPaths(engines),
     dockerConfigDir,
     // The history and what lives beside it (SQLite's side files, the secrets' digest key); a
     // bind of its folder contains them and is refused all the same.
@@ -191,10 +197,13 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
     historyPath === ':memory:' ? undefined : join(dirname(historyPath), 'content-digest.key'),
     tokenFile,
     ...s.protectedPaths,
-  ].flatMap((p) => (p && isAbsolute(p) ? [posix.normalize(p)] : p ? [resolve(p)] : []));
+  ]
+    .flatMap((p) => (p && isAbsolute(p) ? [posix.normalize(p)] : p ? [resolve(p)] : []))
+    .filter((p, i, all) => all.indexOf(p) === i);
   const httpToken = tokenFile ? readTokenFile(tokenFile) : s.httpToken;
   return {
     docker,
+    engines,
     engineTimeoutMs: s.engineTimeoutMs,
     readOnly: s.readOnly,
     toolsets: s.toolsets,
@@ -235,6 +244,14 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
     files: filesConfig(s, home, protectedPaths),
     policy: policyConfig(s, home, protectedPaths),
   };
+}
+
+function engineSpecs(env: Env, docker: DockerConfig): EngineSpec[] {
+  try {
+    return parseEngines(env, docker);
+  } catch (err) {
+    throw err instanceof EngineSettingsError ? new ConfigError(err.message) : err;
+  }
 }
 
 /** The Engine connection. One today; named Engines would map each entry of a list the same way. */

@@ -7,12 +7,14 @@ import {
   type ServerContext,
 } from '@modelcontextprotocol/server';
 import type { Config } from './config.js';
-import { Engine } from './docker/engine.js';
+import type { Engine } from './docker/engine.js';
+import { EngineSet } from './docker/engineSet.js';
 import { memoryHistory, type HistoryPort } from './history/port.js';
 import type { Logger } from './logger.js';
 import { createConfirmer, InputRequiredSignal, type Confirmer, type ElicitAnswer } from './tools/confirm.js';
 import { annotationsFor, type AnyTool, type Progress, type ToolContext } from './tools/defineTool.js';
 import { invokeTool } from './tools/invoke.js';
+import { withEngineProperty } from './tools/engineArg.js';
 import { inputWireSchema, outputWireSchema } from './tools/wireSchemas.js';
 import { registerContainerLogs } from './resources/containerLogs.js';
 import { registerStackResources } from './resources/stacks.js';
@@ -96,7 +98,9 @@ function confirmerFor(
 
 export interface CreatedServer {
   server: McpServer;
+  /** The default Engine. */
   engine: Engine;
+  engines: EngineSet;
   tools: AnyTool[];
   cleanup: () => Promise<void>;
 }
@@ -110,14 +114,17 @@ function progressMessage(progress: number, total: number | undefined, message: s
 /**
  * Builds one MCP server with the tools the configuration allows. Transports live elsewhere.
  * With a task runner (one per process), long tools also run as tasks for clients that opt in.
+ * `engines`: the process's Engines (one set per process, shared by every session); each call
+ * acts on the one its `engine` argument names (src/tools/engineArg.ts). Resources read the default.
  */
 export function createServer(
   config: Config,
   log: Logger,
-  engine = new Engine(config, log),
+  engines = new EngineSet(config, log),
   history: HistoryPort = memoryHistory(),
   tasks?: TaskRunner,
 ): CreatedServer {
+  const engine = engines.default;
   const server = new McpServer(
     { name: SERVER_NAME, version: SERVER_VERSION },
     {
@@ -133,13 +140,14 @@ export function createServer(
       {
         title: tool.title,
         description: tool.description,
-        inputSchema: inputWireSchema(tool.name, tool.input),
+        inputSchema: inputWireSchema(tool.name, tool.input, (json) => withEngineProperty(tool, json, engines.names)),
         outputSchema: outputWireSchema(tool.name, tool.output),
         annotations: annotationsFor(tool.kind, tool.title),
       },
       async (args: unknown, ctx: ServerContext) => {
         const toolCtx: ToolContext = {
           engine,
+          engines,
           config,
           log,
           signal: ctx.mcpReq.signal,
@@ -164,6 +172,7 @@ export function createServer(
       return async ({ inputResponses, signal, progress }) => {
         const result = await invokeTool(tool, args, {
           engine,
+          engines,
           config,
           log,
           signal,
@@ -185,6 +194,7 @@ export function createServer(
   return {
     server,
     engine,
+    engines,
     tools,
     cleanup: async () => {
       await server.close();

@@ -262,6 +262,14 @@ export const SETTINGS = {
     shownDefault: '`~/.docker` when TLS is on',
     description: 'folder of `ca.pem`, `cert.pem`, `key.pem`',
   }),
+  engines: setting({
+    ...text('name=url,name2=url2'),
+    env: 'DOM_ENGINES',
+    group: 'docker',
+    shownDefault: 'one Engine, `default`, from `DOCKER_HOST`',
+    description:
+      'several named Engines (`unix://`, `tcp://`/`https://`, `ssh://`); the first is the default and every tool takes `engine`; per-Engine TLS: `DOM_ENGINE_<NAME>_TLS_VERIFY`, `DOM_ENGINE_<NAME>_CERT_PATH`',
+  }),
   dockerConfig: setting({
     ...text('a folder path'),
     env: 'DOCKER_CONFIG',

@@ -33,6 +33,8 @@ export function connectionOptions(cfg: DockerConfig): DockerOptions {
     case 'ssh:': {
       const opts: DockerOptions = { protocol: 'ssh', host: url.hostname, port: url.port ? Number(url.port) : 22 };
       if (url.username) opts.username = decodeURIComponent(url.username);
+      // Authentication through the ssh agent, as the docker CLI does (explicit options get no agent by themselves).
+      if (cfg.sshAgent) opts.sshOptions = { agent: cfg.sshAgent };
       return opts;
     }
     default:

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { withDeadline } from '../util/timeout.js';
 import { connectionOptions } from './connection.js';
+import { DEFAULT_ENGINE_NAME, engineEndpoint, type EngineSpec } from '../config/engines.js';
 import { mapEngineError, ToolError, type ErrorContext } from '../kernel/errors.js';
 
 /**
@@ -47,16 +48,28 @@ export function pinApiVersion(daemon: string): string {
  */
 export class Engine {
   readonly timeoutMs: number;
+  /** The configured name (DOM_ENGINES; "default" for DOCKER_HOST alone). */
+  readonly name: string;
+  /** Where it is, without credentials. */
+  readonly endpoint: string;
   private readonly options: Docker.DockerOptions;
   private pinned?: Promise<Docker>;
   private version?: string;
+  /** Whether errors name this Engine: only when the server has several. */
+  private readonly named: boolean;
 
+  /** `spec`: which Engine (default: the first configured one). `named`: say its name in errors. */
   constructor(
     config: Config,
     private readonly log: Logger,
+    spec: EngineSpec = config.engines?.[0] ?? { name: DEFAULT_ENGINE_NAME, docker: config.docker },
+    named = false,
   ) {
     this.timeoutMs = config.engineTimeoutMs;
-    this.options = connectionOptions(config.docker);
+    this.name = spec.name;
+    this.endpoint = engineEndpoint(spec.docker);
+    this.named = named;
+    this.options = connectionOptions(spec.docker);
   }
 
   /** The API version in use once connected (undefined before the first call). */
@@ -109,9 +122,26 @@ export class Engine {
         opts.signal,
       );
     } catch (err) {
-      if (err instanceof ToolError) throw err;
-      throw mapEngineError(err, ctx);
+      const mapped = err instanceof ToolError ? err : mapEngineError(err, ctx);
+      throw this.named ? this.naming(mapped, err, what) : mapped;
     }
+  }
+
+  /**
+   * With several Engines, an Engine that cannot be reached (or does not answer) is named, with
+   * its endpoint and what to do: the model may pick another one. (With one, the message keeps
+   * its DOCKER_HOST advice.)
+   */
+  private naming(mapped: ToolError, raw: unknown, what: string): ToolError {
+    if ((mapped.kind !== 'engine_unavailable' && mapped.kind !== 'timeout') || mapped.details?.engine) return mapped;
+    const engine = `Engine "${this.name}" (${this.endpoint})`;
+    const todo = `Check that it runs and that this server can reach it, or pass another \`engine\` (list_engines shows which are reachable).`;
+    const code = (raw as { code?: unknown } | undefined)?.code;
+    const message =
+      mapped.kind === 'engine_unavailable'
+        ? `Cannot ${what}: ${engine} is unreachable${typeof code === 'string' ? ` (${code})` : ''}. ${todo}`
+        : `${engine}: ${mapped.message} ${todo}`;
+    return new ToolError(mapped.kind, message, { ...mapped.details, engine: this.name });
   }
 
   /** A client without an inactivity timeout, for long-lived streams (events, follow). */

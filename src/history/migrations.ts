@@ -86,6 +86,12 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX tasks_created ON tasks (created_at DESC);
     `,
   },
+  {
+    version: 4,
+    description: 'the Engine each deployment ran on',
+    // NULL in older rows: they ran on the only Engine there was, read as the default one.
+    sql: `ALTER TABLE deployments ADD COLUMN engine TEXT;`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

@@ -32,6 +32,8 @@ export interface DeploymentStart {
   /** The tool arguments, secrets already masked by the caller. */
   inputs: unknown;
   plan?: unknown;
+  /** The Engine it ran on (by its configured name); absent in records older than several Engines. */
+  engine?: string;
 }
 
 export interface DeploymentHandle {
@@ -49,6 +51,8 @@ export interface OpenJournal {
   stack: string;
   outcome: DeploymentOutcome;
   journal: unknown;
+  /** The Engine the deployment ran on; undefined for records written before Engines had names (the default one). */
+  engine?: string;
 }
 
 export interface DeploymentEntry extends DeploymentStart {
@@ -194,6 +198,7 @@ export function memoryHistory(): HistoryPort {
           stack: j.entry.stack ?? j.entry.target,
           outcome: j.entry.outcome,
           journal: j.state,
+          ...(j.entry.engine === undefined ? {} : { engine: j.entry.engine }),
         }));
     },
     settleJournal(id, outcome, note, keepJournal) {

@@ -40,6 +40,7 @@ interface DeploymentRow {
   duration_ms: number | null;
   outcome: DeploymentEntry['outcome'];
   error: string | null;
+  engine: string | null;
 }
 
 interface StepRow {
@@ -249,8 +250,8 @@ function toTask(r: TaskRow): TaskRecord {
 function sqliteHistory(db: DatabaseSync, log: Logger): HistoryPort {
   const host = hostname();
   const insert = db.prepare(
-    `INSERT INTO deployments (id, kind, target, stack, source, who, inputs, plan, started_at, outcome, owner_host, owner_pid, heartbeat_at)
-     VALUES (@id, @kind, @target, @stack, @source, @who, @inputs, @plan, @started_at, 'running', @host, @pid, @started_at)`,
+    `INSERT INTO deployments (id, kind, target, stack, source, who, inputs, plan, started_at, outcome, owner_host, owner_pid, heartbeat_at, engine)
+     VALUES (@id, @kind, @target, @stack, @source, @who, @inputs, @plan, @started_at, 'running', @host, @pid, @started_at, @engine)`,
   );
   const insertStep = db.prepare(
     `INSERT INTO steps (deployment_id, seq, name, service, duration_ms, outcome, error)
@@ -263,7 +264,7 @@ function sqliteHistory(db: DatabaseSync, log: Logger): HistoryPort {
   );
   const writeJournal = db.prepare('UPDATE deployments SET journal = ? WHERE id = ?');
   const selectJournals = db.prepare(
-    'SELECT id, COALESCE(stack, target) AS stack, outcome, journal FROM deployments WHERE journal IS NOT NULL AND (? IS NULL OR stack = ?) ORDER BY started_at',
+    'SELECT id, COALESCE(stack, target) AS stack, outcome, journal, engine FROM deployments WHERE journal IS NOT NULL AND (? IS NULL OR stack = ?) ORDER BY started_at',
   );
   const settle = db.prepare(
     `UPDATE deployments SET journal = ?,
@@ -312,6 +313,7 @@ function sqliteHistory(db: DatabaseSync, log: Logger): HistoryPort {
           started_at: started,
           host,
           pid: process.pid,
+          engine: start.engine ?? null,
         }),
       );
       let done = false;
@@ -411,8 +413,15 @@ function sqliteHistory(db: DatabaseSync, log: Logger): HistoryPort {
         stack: string;
         outcome: DeploymentEntry['outcome'];
         journal: string;
+        engine: string | null;
       }[];
-      return rows.map((r) => ({ id: r.id, stack: r.stack, outcome: r.outcome, journal: parseJson(r.journal) }));
+      return rows.map((r) => ({
+        id: r.id,
+        stack: r.stack,
+        outcome: r.outcome,
+        journal: parseJson(r.journal),
+        ...(r.engine === null ? {} : { engine: r.engine }),
+      }));
     },
 
     settleJournal(id, outcome, note, keepJournal) {
@@ -469,6 +478,7 @@ function toEntry(r: DeploymentRow, steps: StepRecord[]): DeploymentEntry {
     steps,
   };
   if (r.stack !== null) e.stack = r.stack;
+  if (r.engine !== null) e.engine = r.engine;
   if (r.source !== null) e.source = r.source;
   if (r.plan !== null) e.plan = parseJson(r.plan);
   if (r.finished_at !== null) e.finishedAt = new Date(r.finished_at).toISOString();

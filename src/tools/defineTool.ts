@@ -2,6 +2,7 @@ import type { ToolAnnotations } from '@modelcontextprotocol/server';
 import type { z } from 'zod';
 import type { Config } from '../config.js';
 import type { Engine } from '../docker/engine.js';
+import type { EngineSet } from '../docker/engineSet.js';
 import type { HistoryPort } from '../history/port.js';
 import type { Logger } from '../logger.js';
 import type { Confirmer } from './confirm.js';
@@ -36,7 +37,10 @@ export interface Progress {
 
 /** Everything a handler may use; built per call by the adapter (MCP or CLI). */
 export interface ToolContext {
+  /** The Engine this call acts on: the one its `engine` argument names, else the default (src/tools/engineArg.ts). */
   engine: Engine;
+  /** Every configured Engine (list_engines); absent where only one Engine is known. */
+  engines?: EngineSet;
   config: Config;
   log: Logger;
   signal: AbortSignal;
@@ -62,6 +66,8 @@ export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z
   kind: ToolKind;
   input: I;
   output: O;
+  /** Reports on every Engine itself, so it takes no `engine` argument (list_engines). */
+  allEngines?: true;
   handler: (args: z.infer<I>, ctx: ToolContext) => Promise<ToolAnswer<z.infer<O>>>;
 }
 

@@ -4,6 +4,7 @@ import { boundAnswer, capText, MAX_ANSWER_BYTES, TRUNCATED_META_KEY } from './bo
 import { maskAnswer, maskText } from '../util/mask.js';
 import { InputRequiredSignal } from './confirm.js';
 import type { AnyTool, ToolContext } from './defineTool.js';
+import { contextForEngine, takeEngineArg } from './engineArg.js';
 
 export interface ToolResult {
   [key: string]: unknown;
@@ -86,9 +87,17 @@ export function errorResult(kind: ErrorKind, message: string): ToolResult {
 export async function invokeTool(
   tool: AnyTool,
   rawArgs: unknown,
-  ctx: ToolContext,
+  callerCtx: ToolContext,
 ): Promise<ToolResult | { inputRequired: unknown }> {
-  const parsed = tool.input.safeParse(rawArgs ?? {});
+  const { engine: engineName, args } = takeEngineArg(rawArgs);
+  let ctx: ToolContext;
+  try {
+    ctx = contextForEngine(callerCtx, engineName);
+  } catch (err) {
+    if (err instanceof ToolError) return errorResult(err.kind, err.message);
+    throw err;
+  }
+  const parsed = tool.input.safeParse(args ?? {});
   if (!parsed.success) {
     return errorResult('invalid_input', `Invalid arguments for ${tool.name}: ${issuesText(parsed.error)}.`);
   }
@@ -111,6 +120,7 @@ export async function invokeTool(
     ctx.log.info(
       {
         tool: tool.name,
+        ...(ctx.engines?.several ? { engine: ctx.engine.name } : {}),
         ms: Date.now() - started,
         ...(bounded.truncatedFrom ? { truncatedFrom: bounded.truncatedFrom } : {}),
       },

@@ -49,13 +49,19 @@ function memoizedConverter(tool: string, schema: z.ZodObject): Converter {
  * validation answers bad input with an `invalid_input` tool error that names each field,
  * the same in MCP and in the CLI.
  */
-export function inputWireSchema(tool: string, schema: z.ZodObject): StandardSchemaWithJSON {
+export function inputWireSchema(
+  tool: string,
+  schema: z.ZodObject,
+  /** Arguments added around the tool's own (the `engine` argument, src/tools/engineArg.ts). */
+  extend: (json: Json) => Json = (json) => json,
+): StandardSchemaWithJSON {
+  const converter = memoizedConverter(tool, schema);
   return {
     '~standard': {
       version: 1,
       vendor: 'docker-orchestration-mcp',
       validate: (value: unknown) => ({ value }),
-      jsonSchema: memoizedConverter(tool, schema),
+      jsonSchema: { input: (o) => extend(converter.input(o)), output: (o) => extend(converter.output(o)) },
     },
   } as StandardSchemaWithJSON;
 }

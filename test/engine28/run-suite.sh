@@ -3,6 +3,7 @@
 # against the inner Engine (DOCKER_HOST, default its /var/run/docker.sock). Needs a built
 # dist/ (npm run build). Extra arguments go to vitest (e.g. a test file). The package test
 # (npm pack and install; nothing Engine-specific) runs on the host only: the node has no npm.
+# So does the several-Engines test: it starts an Engine 28.5 node of its own on the host Engine.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -16,4 +17,4 @@ docker exec -w "$ENGINE28_CHECKOUT" \
   -e CI="${CI:-}" -e DOCKER_HOST="$inner_host" -e DOM_COMPOSE_V2="$compose_v2" -e HOME=/root \
   -e PATH="$ENGINE28_NODE_DIR:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
   "$ENGINE28_NAME" node node_modules/vitest/vitest.mjs run --project integration \
-  --exclude test/integration/package.test.ts "$@"
+  --exclude test/integration/package.test.ts --exclude test/integration/engines.test.ts "$@"

@@ -28,11 +28,27 @@ function sh(cmd: string, args: string[], opts: { input?: Buffer; timeoutMs?: num
 }
 
 export class EngineNode {
-  readonly name = `dom-faults-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-  readonly outer = `${WORK}/${this.name}`;
-  readonly socket = `${this.outer}/docker.sock`;
-  readonly host = `unix://${this.socket}`;
-  readonly docker = new Docker({ socketPath: this.socket });
+  readonly name: string;
+  readonly outer: string;
+  readonly socket: string;
+  readonly host: string;
+  readonly docker: Docker;
+
+  /**
+   * `prefix`: the start of the node's name (its container, volume and folder); each suite has its own.
+   * `options.tlsPort`: a host port on 127.0.0.1 for the inner Engine's TLS endpoint (tcp 2376,
+   * --tlsverify with ca.pem, server-cert.pem and server-key.pem from `<outer>/tls`, written by the caller).
+   */
+  constructor(
+    prefix = 'dom-faults',
+    private readonly options: { tlsPort?: number } = {},
+  ) {
+    this.name = `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+    this.outer = `${WORK}/${this.name}`;
+    this.socket = `${this.outer}/docker.sock`;
+    this.host = `unix://${this.socket}`;
+    this.docker = new Docker({ socketPath: this.socket });
+  }
 
   async start(): Promise<void> {
     sh('docker', ['image', 'inspect', IMAGE], { timeoutMs: 30_000 });
@@ -68,6 +84,7 @@ export class EngineNode {
       `${this.name}-data:/var/lib/docker`,
       '-v',
       `${this.outer}:/run/outer`,
+      ...(this.options.tlsPort ? ['-p', `127.0.0.1:${this.options.tlsPort}:2376`] : []),
       '--entrypoint',
       'sleep',
       IMAGE,
@@ -80,7 +97,10 @@ export class EngineNode {
 
   /** Starts dockerd in the node (after a kill) and waits until it answers. */
   async startDaemon(): Promise<void> {
-    const cmd = `exec dockerd -H unix:///var/run/docker.sock -H unix:///run/outer/docker.sock --cgroup-parent /${this.name} >>/var/log/dockerd.log 2>&1`;
+    const tls = this.options.tlsPort
+      ? ' -H tcp://0.0.0.0:2376 --tlsverify --tlscacert /run/outer/tls/ca.pem --tlscert /run/outer/tls/server-cert.pem --tlskey /run/outer/tls/server-key.pem'
+      : '';
+    const cmd = `exec dockerd -H unix:///var/run/docker.sock -H unix:///run/outer/docker.sock${tls} --cgroup-parent /${this.name} >>/var/log/dockerd.log 2>&1`;
     sh('docker', ['exec', '-d', this.name, 'sh', '-c', cmd]);
     await this.waitUp(90_000);
   }

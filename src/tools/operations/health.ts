@@ -151,7 +151,7 @@ export const healthMonitoringTool = defineTool({
   output: outputSchema,
   async handler(args, ctx) {
     const { scope, ids } = await resolveScope(ctx.engine, args.target, ctx.signal);
-    const watcher = selfHealState();
+    const watcher = ctx.engines && ctx.engine !== ctx.engines.default ? undefined : selfHealState();
     const { inspects, assessments } = await collectHealth(
       ctx.engine,
       ids,

@@ -24,6 +24,7 @@ const entrySchema = z.object({
   target: z.string(),
   stack: z.string().optional(),
   source: z.string().optional(),
+  engine: z.string().optional().describe('The Engine it ran on (absent: the default).'),
   who: z.string(),
   startedAt: z.string(),
   durationMs: z.number().optional(),
@@ -53,6 +54,7 @@ function project(e: DeploymentEntry, detail: boolean): Entry {
   };
   if (e.stack !== undefined) out.stack = e.stack;
   if (e.source !== undefined) out.source = e.source;
+  if (e.engine !== undefined) out.engine = e.engine;
   if (e.durationMs !== undefined) out.durationMs = e.durationMs;
   const error = cut(e.error, max);
   if (error !== undefined) out.error = error;
@@ -75,7 +77,7 @@ function seconds(ms: number | undefined): string {
 }
 
 function line(e: Entry, detail: boolean): string {
-  const head = `${e.startedAt}  ${e.id}  ${e.kind} ${e.target}${e.stack && e.stack !== e.target ? ` (stack ${e.stack})` : ''}: ${e.outcome} in ${seconds(e.durationMs)} by ${e.who}`;
+  const head = `${e.startedAt}  ${e.id}  ${e.kind} ${e.target}${e.stack && e.stack !== e.target ? ` (stack ${e.stack})` : ''}${e.engine ? ` on ${e.engine}` : ''}: ${e.outcome} in ${seconds(e.durationMs)} by ${e.who}`;
   const lines = [head];
   if (e.error) lines.push(`  error: ${detail ? e.error : (e.error.split('\n')[0] ?? '')}`);
   if (e.steps.length) {

@@ -1,4 +1,5 @@
 import type { AnyTool } from '../defineTool.js';
+import { listEnginesTool } from './engines.js';
 import { getDeploymentHistoryTool } from './history.js';
 import { healthMonitoringTool } from './health.js';
 import { getSystemInfoTool } from './system.js';
@@ -9,4 +10,5 @@ export const operationsTools: AnyTool[] = [
   getDeploymentHistoryTool,
   configurationValidationTool,
   healthMonitoringTool,
+  listEnginesTool,
 ];
