@@ -1,24 +1,21 @@
 import { z } from 'zod';
 import { removeContainer } from '../../docker/containers.js';
 import { ToolError } from '../../kernel/errors.js';
-import { assertInScope } from '../../policy/scope.js';
 import { containerName, stackObjects } from '../../stacks/engineState.js';
 import { newDeploymentLabel } from '../../stacks/journal.js';
 import { acquireStackLock } from '../../stacks/lock.js';
-import { defineTool } from '../defineTool.js';
+import { defineDestructiveTool } from '../defineDestructiveTool.js';
 import { confirmArg, destructiveOutcome } from '../schemas.js';
-import { notConfirmedMessage } from '../confirm.js';
 import { stackNameArg } from './shared.js';
 
 const STOP_GRACE_MS = 60_000;
 
-export const removeStackTool = defineTool({
+export const removeStackTool = defineDestructiveTool({
   name: 'remove_stack',
   title: 'Remove stack',
   description:
     'Remove every container and network of a stack; named volumes only with volumes: true. Destructive: needs confirmation.',
   toolset: 'stacks',
-  kind: 'destructive',
   input: z.object({
     name: stackNameArg,
     volumes: z.boolean().optional().describe('Also its named volumes (data lost).'),
@@ -31,17 +28,24 @@ export const removeStackTool = defineTool({
     volumes: z.array(z.string()),
     ...destructiveOutcome,
   }),
-  async handler({ name, volumes, confirm }, ctx) {
+  async resolve({ name, volumes }, ctx) {
     const objects = await stackObjects(ctx.engine, name, ctx.signal);
     if (objects.containers.length === 0 && objects.networks.length === 0 && objects.volumes.length === 0) {
       throw new ToolError('not_found', `No stack named "${name}": list_stacks shows the stacks on this Engine.`);
     }
-    for (const c of objects.containers)
-      assertInScope(ctx.config, c.Labels, `container "${containerName(c)}" of stack "${name}"`);
-    for (const n of objects.networks) assertInScope(ctx.config, n.Labels, `network "${n.Name}" of stack "${name}"`);
-    if (volumes)
-      for (const v of objects.volumes) assertInScope(ctx.config, v.Labels, `volume "${v.Name}" of stack "${name}"`);
-
+    const scope = [
+      ...objects.containers.map((c) => ({
+        what: `container "${containerName(c)}" of stack "${name}"`,
+        labels: c.Labels,
+      })),
+      ...objects.networks.map((n) => ({ what: `network "${n.Name}" of stack "${name}"`, labels: n.Labels })),
+      ...(volumes
+        ? objects.volumes.map((v) => ({ what: `volume "${v.Name}" of stack "${name}"`, labels: v.Labels }))
+        : []),
+    ];
+    return { scope, found: objects };
+  },
+  async plan(objects, { name, volumes }, ctx) {
     const containers = objects.containers.map(containerName).sort();
     const networks = objects.networks.map((n) => n.Name).sort();
     const vols = volumes ? objects.volumes.map((v) => v.Name).sort() : [];
@@ -54,56 +58,44 @@ export const removeStackTool = defineTool({
           : ''
     }.`;
     const base = { name, containers, networks, volumes: vols };
-    const confirmation = await ctx.confirm(confirm, summary);
-    if (!confirmation.confirmed) {
-      const message = notConfirmedMessage(confirmation, summary);
-      return { data: { ...base, done: false, message }, text: message };
-    }
-
-    const record = ctx.history.begin({
-      kind: 'remove_stack',
-      target: name,
-      stack: name,
-      who: ctx.who,
-      inputs: { name, volumes: volumes ?? false },
-    });
-    const t0 = Date.now();
-    try {
-      // Not while a deploy of the stack runs (in this or another server process).
-      const lock = await acquireStackLock(ctx.engine, {
-        stack: name,
-        holder: newDeploymentLabel(),
-        operation: 'remove',
-        leaseMs: 10 * 60_000,
-        instanceLabel: ctx.config.instanceLabel,
-        signal: ctx.signal,
-      });
-      try {
-        await removeObjects();
-        // Deploys that left objects behind are settled: those objects went with the stack.
-        for (const j of ctx.history.openJournals(name))
-          ctx.history.settleJournal(
-            j.id,
-            'failed',
-            `reconciled: its leftovers were removed with the stack by remove_stack (${record.id})`,
-          );
-      } finally {
-        await lock.release().catch(() => undefined);
-      }
-    } catch (err) {
-      record.finish('failed', (err as Error).message);
-      throw err;
-    }
-    record.step({
-      name: `remove ${containers.length} containers, ${networks.length} networks, ${vols.length} volumes`,
-      durationMs: Date.now() - t0,
-      outcome: 'ok',
-    });
-    record.finish('succeeded');
-    const message = `Removed stack "${name}": ${containers.length} containers, ${networks.length} networks${
-      volumes ? `, ${vols.length} volumes` : kept.length ? `; kept volumes ${kept.join(', ')}` : ''
-    }.`;
-    return { data: { ...base, done: true, message }, text: message };
+    return {
+      summary,
+      record: { target: name, stack: name, inputs: { name, volumes: volumes ?? false } },
+      refused: (message) => ({ ...base, done: false, message }),
+      run: async (record) => {
+        const t0 = Date.now();
+        // Not while a deploy of the stack runs (in this or another server process).
+        const lock = await acquireStackLock(ctx.engine, {
+          stack: name,
+          holder: newDeploymentLabel(),
+          operation: 'remove',
+          leaseMs: 10 * 60_000,
+          instanceLabel: ctx.config.instanceLabel,
+          signal: ctx.signal,
+        });
+        try {
+          await removeObjects();
+          // Deploys that left objects behind are settled: those objects went with the stack.
+          for (const j of ctx.history.openJournals(name))
+            ctx.history.settleJournal(
+              j.id,
+              'failed',
+              `reconciled: its leftovers were removed with the stack by remove_stack (${record.id})`,
+            );
+        } finally {
+          await lock.release().catch(() => undefined);
+        }
+        record.step({
+          name: `remove ${containers.length} containers, ${networks.length} networks, ${vols.length} volumes`,
+          durationMs: Date.now() - t0,
+          outcome: 'ok',
+        });
+        const message = `Removed stack "${name}": ${containers.length} containers, ${networks.length} networks${
+          volumes ? `, ${vols.length} volumes` : kept.length ? `; kept volumes ${kept.join(', ')}` : ''
+        }.`;
+        return { data: { ...base, done: true, message }, text: message };
+      },
+    };
 
     async function removeObjects(): Promise<void> {
       ctx.progress(1, 3, `stopping ${containers.length} containers`);
