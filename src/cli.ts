@@ -11,7 +11,8 @@ import {
 import { Engine } from './docker/engine.js';
 import { HistoryOpenError, memoryHistory, type HistoryPort } from './history/port.js';
 import { openSqliteHistory } from './history/sqliteHistory.js';
-import { maybeStartWatcher, reconcileAtStart } from './health/wire.js';
+import { maybeStartWatcher } from './app/selfHeal.js';
+import { reconcileAtStart } from './health/wire.js';
 import { createLogger, type Logger } from './logger.js';
 import { createServer, SERVER_NAME, SERVER_VERSION } from './server.js';
 import { explicitOnly } from './tools/confirm.js';

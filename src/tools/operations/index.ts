@@ -1,5 +1,6 @@
 import type { AnyTool } from '../defineTool.js';
 import { getDeploymentHistoryTool } from './history.js';
+import { healContainersTool } from './heal.js';
 import { healthMonitoringTool } from './health.js';
 import { getSystemInfoTool } from './system.js';
 import { configurationValidationTool } from './validate.js';
@@ -9,4 +10,5 @@ export const operationsTools: AnyTool[] = [
   getDeploymentHistoryTool,
   configurationValidationTool,
   healthMonitoringTool,
+  healContainersTool,
 ];
