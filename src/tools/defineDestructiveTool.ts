@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { recorded } from '../history/record.js';
-import type { DeploymentHandle, DeploymentKind, DeploymentStart } from '../history/port.js';
+import { DEPLOYMENT_KINDS, type DeploymentHandle, type DeploymentKind, type DeploymentStart } from '../history/port.js';
 import { isManaged } from '../docker/labels.js';
 import { assertManagedInScope } from '../policy/scope.js';
 import { notConfirmedMessage } from './confirm.js';
@@ -44,20 +44,20 @@ export type ActionRun<O> =
 export type DestructiveAction<O> = ActionRun<O> & {
   /** What will happen, in one sentence: the question put to the user and the refusal's "Would:". */
   summary: string;
-  /** The history record of the call (who and, by default, the kind are filled in). */
-  record: Omit<DeploymentStart, 'who' | 'kind'> & { kind?: DeploymentKind };
+  /** The history record of the call (kind and who are filled in). */
+  record: Omit<DeploymentStart, 'who' | 'kind'>;
   /** The answer's data when not confirmed (`message` says who said no and what would have happened). */
   refused: (message: string) => O;
   /** Replaces "nothing changed" in a refusal (exec: "nothing ran"). */
   nothing?: string;
-  /** Replaces "confirm: true" in a refusal's retry hint, for tools whose retry needs more arguments. */
-  retry?: string;
 };
 
 export interface DestructiveToolDefinition<I extends z.ZodObject, O extends z.ZodObject, T> extends Omit<
   ToolDefinition<I, O>,
   'kind' | 'handler'
 > {
+  /** The kind of its history records, when not the tool's name (heal_containers: "heal", like the watcher's). */
+  historyKind?: DeploymentKind;
   /**
    * Finds the objects the call would change (inspects them); throws a ToolError when they do
    * not exist or the call is bad. Runs before the scope check, so it must change nothing.
@@ -87,7 +87,11 @@ export function assertSubjectsInScope(ctx: Pick<ToolContext, 'config'>, subjects
 export function defineDestructiveTool<I extends z.ZodObject, O extends z.ZodObject, T>(
   def: DestructiveToolDefinition<I, O, T>,
 ): ToolDefinition<I, O> {
-  const { resolve, plan, ...tool } = def;
+  const { resolve, plan, historyKind, ...tool } = def;
+  const kind = historyKind ?? def.name;
+  // A record of a kind the history does not know could not be listed: fail at start-up, not at the first call.
+  if (!(DEPLOYMENT_KINDS as readonly string[]).includes(kind))
+    throw new Error(`destructive tool ${def.name}: history kind "${kind}" is not in DEPLOYMENT_KINDS`);
   return defineTool({
     ...tool,
     kind: 'destructive',
@@ -96,15 +100,15 @@ export function defineDestructiveTool<I extends z.ZodObject, O extends z.ZodObje
       assertSubjectsInScope(ctx, scope);
       const action = await plan(found, args, ctx);
       if (!isAction(action)) return action;
-      const { kind = def.name as DeploymentKind, ...rest } = action.record;
-      const record: DeploymentStart = { kind, ...rest, who: ctx.who };
+      const record: DeploymentStart = { ...action.record, kind: kind as DeploymentKind, who: ctx.who };
       const confirm = (args as { confirm?: boolean }).confirm;
       const confirmation = await ctx.confirm(confirm, action.summary);
       if (!confirmation.confirmed) {
-        const message = notConfirmedMessage(confirmation, action.summary, {
-          ...(action.nothing ? { nothing: action.nothing } : {}),
-          ...(action.retry ? { retry: action.retry } : {}),
-        });
+        const message = notConfirmedMessage(
+          confirmation,
+          action.summary,
+          action.nothing ? { nothing: action.nothing } : {},
+        );
         ctx.history.begin(record).finish('not_confirmed', message);
         return { data: action.refused(message), text: message };
       }

@@ -51,6 +51,7 @@ export const healContainersTool = defineDestructiveTool({
   description:
     'Restart containers whose healthcheck fails and start those that should run but exited, in a container, a stack or every managed container (crash-looping and finished one-off containers are left alone). Destructive: needs confirmation.',
   toolset: 'operations',
+  historyKind: 'heal',
   input: z.object({ target: healTargetArg, confirm: confirmArg }),
   output: z.object({
     scope: z.string().describe('"managed" (every managed container), "stack NAME" or "container NAME".'),
@@ -85,7 +86,7 @@ export const healContainersTool = defineDestructiveTool({
     const inputs = { target, confirm };
     return {
       summary: `Heal: ${actions.map((a) => `${a.action} ${a.container} (${a.reason})`).join('; ')}.`,
-      record: { kind: 'heal', target: scope, source: 'heal_containers', inputs },
+      record: { target: scope, source: 'heal_containers', inputs },
       refused: (message) => ({ scope, done: false, message, actions, skipped }),
       async runRecordingEach() {
         const outcomes = await healContainers(ports(ctx), plan.targets, {
