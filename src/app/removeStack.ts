@@ -3,7 +3,6 @@ import { removeNetwork } from '../docker/networks.js';
 import { stopContainerGracefully } from '../docker/stackObjects.js';
 import { removeVolume } from '../docker/volumes.js';
 import { ToolError } from '../kernel/errors.js';
-import { assertInScope } from '../policy/scope.js';
 import { stackObjects, type StackObjects } from '../stacks/engineState.js';
 import { newDeploymentLabel } from '../stacks/journal.js';
 import { acquireStackLock } from '../stacks/lock.js';
@@ -46,24 +45,33 @@ export function describeRemoval(name: string, objects: StackObjects, withVolumes
   };
 }
 
+/** An object the removal would change, for the ownership-scope check of the caller. */
+export interface RemovalSubject {
+  what: string;
+  labels: Record<string, string> | null | undefined;
+}
+
 /**
- * Finds the stack's objects and checks each one that would go is in the server's scope.
- * Throws `not_found` when the Engine has nothing of the stack. Changes nothing.
+ * Finds the stack's objects, and names each one that would go (for the caller's ownership-scope
+ * check). Throws `not_found` when the Engine has nothing of the stack. Changes nothing.
  */
 export async function findStackRemoval(
   input: { name: string; volumes?: boolean },
-  ports: Pick<AppPorts, 'engine' | 'config' | 'signal'>,
-): Promise<StackRemoval> {
+  ports: Pick<AppPorts, 'engine' | 'signal'>,
+): Promise<{ removal: StackRemoval; subjects: RemovalSubject[] }> {
   const { name } = input;
   const objects = await stackObjects(ports.engine, name, ports.signal);
   if (objects.containers.length === 0 && objects.networks.length === 0 && objects.volumes.length === 0) {
     throw new ToolError('not_found', `No stack named "${name}": list_stacks shows the stacks on this Engine.`);
   }
-  for (const c of objects.containers) assertInScope(ports.config, c.labels, `container "${c.name}" of stack "${name}"`);
-  for (const n of objects.networks) assertInScope(ports.config, n.labels, `network "${n.name}" of stack "${name}"`);
-  if (input.volumes)
-    for (const v of objects.volumes) assertInScope(ports.config, v.labels, `volume "${v.name}" of stack "${name}"`);
-  return describeRemoval(name, objects, input.volumes ?? false);
+  const subjects: RemovalSubject[] = [
+    ...objects.containers.map((c) => ({ what: `container "${c.name}" of stack "${name}"`, labels: c.labels })),
+    ...objects.networks.map((n) => ({ what: `network "${n.name}" of stack "${name}"`, labels: n.labels })),
+    ...(input.volumes
+      ? objects.volumes.map((v) => ({ what: `volume "${v.name}" of stack "${name}"`, labels: v.labels }))
+      : []),
+  ];
+  return { removal: describeRemoval(name, objects, input.volumes ?? false), subjects };
 }
 
 /**

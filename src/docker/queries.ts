@@ -66,8 +66,12 @@ export async function engineInfo(engine: Engine, signal?: AbortSignal): Promise<
   return info ?? {};
 }
 
-export async function engineVersion(engine: Engine, signal?: AbortSignal): Promise<EngineVersion> {
-  return engine.call('read engine version', (d, sig) => system(d).version({ abortSignal: sig }), { signal });
+/** GET /version; `timeoutMs` shortens the Engine's deadline (a reachability probe). */
+export async function engineVersion(engine: Engine, signal?: AbortSignal, timeoutMs?: number): Promise<EngineVersion> {
+  return engine.call('read engine version', (d, sig) => system(d).version({ abortSignal: sig }), {
+    signal,
+    ...(timeoutMs ? { timeoutMs } : {}),
+  });
 }
 
 /** Whether a network or volume of this name (or id) exists. A name outside Docker's alphabet cannot exist. */

@@ -1,4 +1,4 @@
-import type Docker from 'dockerode';
+import type { ContainerInspect } from '../docker/healthQueries.js';
 import { COMPOSE_ONEOFF, COMPOSE_PROJECT, COMPOSE_SERVICE, isManaged } from '../docker/labels.js';
 import type { StatsSample } from '../docker/projections.js';
 
@@ -82,7 +82,7 @@ export interface ContainerAssessment {
 }
 
 export interface AssessInput {
-  inspect: Docker.ContainerInspectInfo;
+  inspect: ContainerInspect;
   stats?: StatsSample;
   /** Recent log text (stdout and stderr), newest last. */
   logText?: string;
@@ -112,7 +112,7 @@ export function errorLinesOf(text: string | undefined, max = MAX_ERROR_LINES): s
  * finished job). One-off containers (`oneoff` label) never are, nor plain containers with
  * restart policy "no".
  */
-export function shouldRun(inspect: Docker.ContainerInspectInfo): boolean {
+export function shouldRun(inspect: ContainerInspect): boolean {
   const labels = inspect.Config?.Labels ?? {};
   if (labels[COMPOSE_ONEOFF] === 'True') return false;
   const policy = inspect.HostConfig?.RestartPolicy?.Name || 'no';
@@ -123,10 +123,7 @@ export function shouldRun(inspect: Docker.ContainerInspectInfo): boolean {
   return false;
 }
 
-export function resourceUse(
-  inspect: Docker.ContainerInspectInfo,
-  stats: StatsSample | undefined,
-): ResourceUse | undefined {
+export function resourceUse(inspect: ContainerInspect, stats: StatsSample | undefined): ResourceUse | undefined {
   if (!stats) return undefined;
   const r: ResourceUse = {};
   const nano = inspect.HostConfig?.NanoCpus;

@@ -1,4 +1,4 @@
-import type Docker from 'dockerode';
+import { listContainersByLabel, type ContainerInspect } from '../docker/healthQueries.js';
 import { inspectContainer, readLogs } from '../docker/containers.js';
 import type { Engine } from '../docker/engine.js';
 import { ToolError } from '../kernel/errors.js';
@@ -18,7 +18,7 @@ const LOG_MAX_BYTES = 64 * 1024;
 export interface Collected {
   scope: HealthScope;
   /** Full ids with their inspect data, in the same order as `assessments`. */
-  inspects: Docker.ContainerInspectInfo[];
+  inspects: ContainerInspect[];
   assessments: ContainerAssessment[];
 }
 
@@ -33,21 +33,11 @@ export async function resolveScope(
   signal?: AbortSignal,
 ): Promise<{ scope: HealthScope; ids: string[] }> {
   if (!target) {
-    const list = await engine.call(
-      'list containers',
-      (d) => d.listContainers({ all: true, filters: { label: [`${LABEL_MANAGED}=true`] } }),
-      { signal },
-    );
-    return { scope: { kind: 'managed' }, ids: list.map((c) => c.Id) };
+    const list = await listContainersByLabel(engine, [`${LABEL_MANAGED}=true`], signal);
+    return { scope: { kind: 'managed' }, ids: list.map((c) => c.id) };
   }
-  const stack = await engine.call(
-    'list containers',
-    (d) => d.listContainers({ all: true, filters: { label: [`${COMPOSE_PROJECT}=${target}`] } }),
-    {
-      signal,
-    },
-  );
-  if (stack.length) return { scope: { kind: 'stack', name: target }, ids: stack.map((c) => c.Id) };
+  const stack = await listContainersByLabel(engine, [`${COMPOSE_PROJECT}=${target}`], signal);
+  if (stack.length) return { scope: { kind: 'stack', name: target }, ids: stack.map((c) => c.id) };
   try {
     const c = await inspectContainer(engine, target, signal);
     return { scope: { kind: 'container', name: c.Name.replace(/^\//, '') }, ids: [c.Id] };
@@ -71,11 +61,7 @@ export interface CollectOptions {
   crashLooping?: (id: string) => boolean;
 }
 
-async function recentLogs(
-  engine: Engine,
-  c: Docker.ContainerInspectInfo,
-  signal?: AbortSignal,
-): Promise<string | undefined> {
+async function recentLogs(engine: Engine, c: ContainerInspect, signal?: AbortSignal): Promise<string | undefined> {
   try {
     const out = await readLogs(engine, c.Id, !!c.Config?.Tty, { tail: LOG_TAIL, maxBytes: LOG_MAX_BYTES }, signal);
     return [out.stdout, out.stderr].filter(Boolean).join('\n');
@@ -102,9 +88,7 @@ export async function collectHealth(
       }
     }),
   );
-  const inspects = inspected
-    .filter((c): c is Docker.ContainerInspectInfo => !!c)
-    .sort((a, b) => a.Name.localeCompare(b.Name));
+  const inspects = inspected.filter((c): c is ContainerInspect => !!c).sort((a, b) => a.Name.localeCompare(b.Name));
   const running = inspects.filter((c) => c.State.Running);
   const statsById = new Map<string, StatsSample>();
   const [, logs] = await Promise.all([

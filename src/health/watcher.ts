@@ -3,11 +3,12 @@ import { forEachJsonLine } from '../docker/streams.js';
 import type { Config } from '../config.js';
 import { inspectContainer } from '../docker/containers.js';
 import type { Engine } from '../docker/engine.js';
+import { listContainersByLabel, openContainerEvents, type ContainerInspect } from '../docker/healthQueries.js';
 import { ToolError } from '../kernel/errors.js';
 import { COMPOSE_ONEOFF, COMPOSE_PROJECT, isManaged, LABEL_INSTANCE, LABEL_MANAGED } from '../docker/labels.js';
 import type { HistoryPort } from '../history/port.js';
 import type { Logger } from '../logger.js';
-import { heal, healRecord } from './heal.js';
+import { healRecord, type HealOne } from './heal.js';
 
 /**
  * The self-healing watcher: follows the Engine's event stream (GET /events, not polling) for
@@ -61,6 +62,8 @@ export interface SelfHealWatcherOptions {
   config: Config;
   history: HistoryPort;
   log: Logger;
+  /** Does one restart or start and records it: the heal use case (src/app/heal.ts). */
+  heal: HealOne;
   /** Runs after each reconnect, once the resync is scheduled; errors are logged. */
   onReconnect?: () => Promise<void>;
 }
@@ -140,54 +143,187 @@ export function stoppedOnPurpose(t: { stoppedAt?: number }, dieAt: number): bool
   return t.stoppedAt !== undefined && dieAt - t.stoppedAt <= STOP_BEFORE_DIE_MS;
 }
 
-/**
- * Starts the self-healing watcher. Contract:
- * - returns at once; the watcher connects in the background and keeps reconnecting until
- *   `stop()` (it never throws, problems are logged and every action is recorded);
- * - acts only on containers labelled io.docker-orchestration-mcp.managed=true whose
- *   io.docker-orchestration-mcp.instance label is config.instanceLabel;
- * - records every restart (and every crash loop it gives up on) in `history` as kind "heal",
- *   who "self-heal watcher";
- * - one watcher per process: `selfHealState()` reports on the one started last.
- */
-export function startSelfHealWatcher(opts: SelfHealWatcherOptions): SelfHealWatcher {
-  const { engine, config, history } = opts;
-  const log = opts.log.child({ component: 'self-heal' });
-  const { maxRestarts, windowMs, backoffMs } = config.selfHeal;
-  const instance = config.instanceLabel;
-  const tracked = new Map<string, Tracked>();
-  const inFlight = new Set<Promise<void>>();
-  const stopCtrl = new AbortController();
-  let stream: Readable | undefined;
-  let connected = false;
-  let reconnects = 0;
-  let restarts = 0;
-  let wake: (() => void) | undefined;
+/** The containers the watcher has seen, with their restart history and pending restart. */
+class TrackedContainers {
+  private readonly byId = new Map<string, Tracked>();
 
-  const track = (id: string, attrs: Record<string, string>): Tracked => {
-    let t = tracked.get(id);
+  constructor(private readonly log: Logger) {}
+
+  /** The record of a container, created on first sight; name and stack refreshed from `attrs`. */
+  track(id: string, attrs: Record<string, string>): Tracked {
+    let t = this.byId.get(id);
     if (!t) {
       t = { id, name: attrs.name ?? id.slice(0, 12), restarts: [], acting: false, ownUntil: 0 };
-      tracked.set(id, t);
+      this.byId.set(id, t);
     }
     if (attrs.name) t.name = attrs.name;
     if (attrs[COMPOSE_PROJECT]) t.stack = attrs[COMPOSE_PROJECT];
     return t;
-  };
+  }
 
-  const cancel = (t: Tracked, why: string) => {
+  forget(id: string): void {
+    this.byId.delete(id);
+  }
+
+  cancel(t: Tracked, why: string): void {
     if (!t.pending) return;
     clearTimeout(t.pending.timer);
     t.pending = undefined;
-    log.debug({ container: t.name, why }, 'restart cancelled');
-  };
+    this.log.debug({ container: t.name, why }, 'restart cancelled');
+  }
 
-  const markCrashLooping = (t: Tracked, trigger: Trigger) => {
-    const what =
+  cancelAll(why: string): void {
+    for (const t of this.byId.values()) this.cancel(t, why);
+  }
+
+  crashLooping(): CrashLoopingContainer[] {
+    return [...this.byId.values()].flatMap((t) => (t.crashLooping ? [t.crashLooping] : []));
+  }
+}
+
+interface HealerDeps {
+  engine: Engine;
+  history: HistoryPort;
+  log: Logger;
+  heal: HealOne;
+  budget: Config['selfHeal'];
+  instance: string;
+  /** Aborted when the watcher stops: pending work is dropped. */
+  signal: AbortSignal;
+}
+
+function describeTrigger(trigger: Trigger): string {
+  return trigger.kind === 'die'
+    ? `died (exit code ${trigger.exitCode ?? '?'}${trigger.oom ? ', out of memory' : ''})`
+    : 'turned unhealthy';
+}
+
+/**
+ * Decides and does the restarts: schedules one after the backoff delay, checks on what the
+ * Engine says when it is due (scope, state, budget), restarts through the heal use case, and
+ * gives up on a container whose budget is spent.
+ */
+class Healer {
+  /** Restarts done since the watcher started. */
+  restarts = 0;
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(private readonly d: HealerDeps) {}
+
+  schedule(t: Tracked, trigger: Trigger): void {
+    const { log, budget } = this.d;
+    if (t.crashLooping) {
+      log.debug({ container: t.name }, 'crash-looping; left alone');
+      return;
+    }
+    if (t.pending || t.acting) return;
+    const now = Date.now();
+    const inWindow = t.restarts.filter((r) => now - r < budget.windowMs).length;
+    // The budget is checked when the timer fires (act); an exhausted one needs no wait.
+    const delay =
+      inWindow >= budget.maxRestarts
+        ? trigger.kind === 'die'
+          ? SETTLE_MS
+          : 0
+        : restartDelay(budget.backoffMs, inWindow, trigger.kind);
+    const timer = setTimeout(() => {
+      const p = this.act(t, trigger).catch((err: unknown) =>
+        log.error({ err, container: t.name }, 'self-heal action failed unexpectedly'),
+      );
+      this.inFlight.add(p);
+      void p.finally(() => this.inFlight.delete(p));
+    }, delay);
+    t.pending = { timer, trigger };
+    log.debug({ container: t.name, trigger: trigger.kind, delay }, 'restart scheduled');
+  }
+
+  /** Waits for the restarts under way. */
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async act(t: Tracked, trigger: Trigger): Promise<void> {
+    t.pending = undefined;
+    if (this.d.signal.aborted) return;
+    if (t.stoppedAt !== undefined && t.stoppedAt >= trigger.at) return;
+    const c = await this.inspect(t);
+    if (!c || !this.stillNeeded(t, c, trigger)) return;
+    const { budget } = this.d;
+    const now = Date.now();
+    t.restarts = t.restarts.filter((r) => now - r < budget.windowMs);
+    if (t.restarts.length >= budget.maxRestarts) return this.markCrashLooping(t, trigger);
+    t.restarts.push(now);
+    t.acting = true;
+    try {
+      await this.restart(t, c, trigger);
+    } finally {
+      t.acting = false;
+      t.ownUntil = Date.now() + OWN_START_MS;
+    }
+  }
+
+  private async inspect(t: Tracked): Promise<ContainerInspect | undefined> {
+    try {
+      return await inspectContainer(this.d.engine, t.id, this.d.signal);
+    } catch (err) {
+      if (!(err instanceof ToolError && err.kind === 'not_found'))
+        this.d.log.warn({ container: t.name, err: (err as Error).message }, 'cannot inspect container; not healing it');
+      return undefined;
+    }
+  }
+
+  /** Whether what the Engine says now still calls for the restart (and the container is ours). */
+  private stillNeeded(t: Tracked, c: ContainerInspect, trigger: Trigger): boolean {
+    // The ownership scope, checked on what the Engine says now, not on the event.
+    const labels = c.Config?.Labels;
+    if (!isManaged(labels) || labels?.[LABEL_INSTANCE] !== this.d.instance) return false;
+    if (labels?.[COMPOSE_ONEOFF] === 'True') return false;
+    if (trigger.kind === 'die' && (c.State.Running || c.State.Restarting)) {
+      this.d.log.debug({ container: t.name }, 'running again already; nothing to do');
+      return false;
+    }
+    return !(trigger.kind === 'unhealthy' && (!c.State.Running || c.State.Health?.Status !== 'unhealthy'));
+  }
+
+  private async restart(t: Tracked, c: ContainerInspect, trigger: Trigger): Promise<void> {
+    const { log, budget } = this.d;
+    const action = trigger.kind === 'die' ? 'start' : 'restart';
+    const reason =
       trigger.kind === 'die'
-        ? `died (exit code ${trigger.exitCode ?? '?'}${trigger.oom ? ', out of memory' : ''})`
-        : 'turned unhealthy';
-    const error = `crash-looping: ${t.name} ${what} again after ${t.restarts.length} restarts by the self-heal watcher within ${Math.round(windowMs / 1000)} s; the restart budget (${maxRestarts}) is spent and the watcher stops restarting it. Look at its logs, fix the cause and redeploy or start it.`;
+        ? `died unexpectedly (exit code ${trigger.exitCode ?? '?'}${trigger.oom ? ', out of memory' : ''})`
+        : `healthcheck failing${c.State.Health?.Log?.at(-1) ? `: ${c.State.Health.Log.at(-1)?.Output.trim().slice(0, 300)}` : ''}`;
+    const r = await this.d.heal({
+      container: c,
+      action,
+      reason,
+      who: WATCHER_WHO,
+      source: WATCHER_WHO,
+      inputs: this.inputs(t, trigger),
+    });
+    this.restarts++;
+    if (r.outcome === 'done')
+      log.info(
+        { container: t.name, action, reason, restart: t.restarts.length, of: budget.maxRestarts },
+        'self-heal: container restarted',
+      );
+    else log.warn({ container: t.name, action, error: r.error }, 'self-heal: restart failed');
+  }
+
+  private inputs(t: Tracked, trigger: Trigger): Record<string, unknown> {
+    const { maxRestarts, windowMs } = this.d.budget;
+    return {
+      trigger: trigger.kind,
+      exitCode: trigger.exitCode,
+      restartsInWindow: t.restarts.length,
+      maxRestarts,
+      windowMs,
+    };
+  }
+
+  private markCrashLooping(t: Tracked, trigger: Trigger): void {
+    const { log, budget } = this.d;
+    const what = describeTrigger(trigger);
+    const error = `crash-looping: ${t.name} ${what} again after ${t.restarts.length} restarts by the self-heal watcher within ${Math.round(budget.windowMs / 1000)} s; the restart budget (${budget.maxRestarts}) is spent and the watcher stops restarting it. Look at its logs, fix the cause and redeploy or start it.`;
     t.crashLooping = {
       id: t.id.slice(0, 12),
       name: t.name,
@@ -196,10 +332,10 @@ export function startSelfHealWatcher(opts: SelfHealWatcherOptions): SelfHealWatc
       lastTrigger: what,
     };
     log.warn(
-      { container: t.name, restarts: t.restarts.length, windowMs },
+      { container: t.name, restarts: t.restarts.length, windowMs: budget.windowMs },
       'container is crash-looping; self-heal gave up on it',
     );
-    const h = history.begin(
+    const h = this.d.history.begin(
       healRecord({
         name: t.name,
         ...(t.stack ? { stack: t.stack } : {}),
@@ -207,271 +343,285 @@ export function startSelfHealWatcher(opts: SelfHealWatcherOptions): SelfHealWatc
         reason: what,
         who: WATCHER_WHO,
         source: WATCHER_WHO,
-        inputs: {
-          trigger: trigger.kind,
-          exitCode: trigger.exitCode,
-          restartsInWindow: t.restarts.length,
-          maxRestarts,
-          windowMs,
-        },
+        inputs: this.inputs(t, trigger),
       }),
     );
     h.finish('failed', error);
-  };
+  }
+}
 
-  const act = async (t: Tracked, trigger: Trigger): Promise<void> => {
-    t.pending = undefined;
-    if (stopCtrl.signal.aborted) return;
-    if (t.stoppedAt !== undefined && t.stoppedAt >= trigger.at) return;
-    let c;
-    try {
-      c = await inspectContainer(engine, t.id, stopCtrl.signal);
-    } catch (err) {
-      if (!(err instanceof ToolError && err.kind === 'not_found'))
-        log.warn({ container: t.name, err: (err as Error).message }, 'cannot inspect container; not healing it');
+/** Turns Engine events into bookkeeping (deliberate stops, OOM kills, starts) and restarts to schedule. */
+function routeEvent(
+  ev: EngineEvent,
+  w: { tracked: TrackedContainers; healer: Healer; instance: string; log: Logger },
+): void {
+  if (ev.Type && ev.Type !== 'container') return;
+  const id = ev.Actor?.ID ?? ev.id;
+  const attrs = ev.Actor?.Attributes ?? {};
+  const action = ev.Action ?? '';
+  if (!id) return;
+  // The Engine filters by label already; this guards against a filter it ignored.
+  if (attrs[LABEL_MANAGED] !== 'true' || attrs[LABEL_INSTANCE] !== w.instance) return;
+  const t = w.tracked.track(id, attrs);
+  const now = Date.now();
+  if (action === 'stop' || action === 'destroy') {
+    t.stoppedAt = now;
+    w.tracked.cancel(t, action === 'stop' ? 'stopped on purpose' : 'removed');
+    if (action === 'destroy') w.tracked.forget(id);
+    return;
+  }
+  if (action === 'oom') {
+    t.oomAt = now;
+    return;
+  }
+  if (action === 'start') {
+    t.stoppedAt = undefined;
+    if (!t.acting && now >= t.ownUntil && t.crashLooping) {
+      w.log.info({ container: t.name }, 'started by someone else: self-heal budget reset');
+      t.crashLooping = undefined;
+      t.restarts = [];
+    }
+    return;
+  }
+  // While the watcher restarts it, the restart's own kill/die/stop events pass by.
+  if (t.acting || attrs[COMPOSE_ONEOFF] === 'True') return;
+  if (action === 'die') {
+    if (stoppedOnPurpose(t, now)) {
+      w.log.debug({ container: t.name }, 'died after a deliberate stop; left alone');
       return;
     }
-    // The ownership scope, checked on what the Engine says now, not on the event.
-    if (!isManaged(c.Config?.Labels) || c.Config?.Labels?.[LABEL_INSTANCE] !== instance) return;
-    if (c.Config?.Labels?.[COMPOSE_ONEOFF] === 'True') return;
-    if (trigger.kind === 'die' && (c.State.Running || c.State.Restarting)) {
-      log.debug({ container: t.name }, 'running again already; nothing to do');
-      return;
-    }
-    if (trigger.kind === 'unhealthy' && (!c.State.Running || c.State.Health?.Status !== 'unhealthy')) return;
-    const now = Date.now();
-    t.restarts = t.restarts.filter((r) => now - r < windowMs);
-    if (t.restarts.length >= maxRestarts) return markCrashLooping(t, trigger);
-    t.restarts.push(now);
-    t.acting = true;
-    const action = trigger.kind === 'die' ? 'start' : 'restart';
-    const reason =
-      trigger.kind === 'die'
-        ? `died unexpectedly (exit code ${trigger.exitCode ?? '?'}${trigger.oom ? ', out of memory' : ''})`
-        : `healthcheck failing${c.State.Health?.Log?.at(-1) ? `: ${c.State.Health.Log.at(-1)?.Output.trim().slice(0, 300)}` : ''}`;
-    try {
-      const r = await heal(engine, history, {
-        container: c,
-        action,
-        reason,
-        who: WATCHER_WHO,
-        source: WATCHER_WHO,
-        inputs: {
-          trigger: trigger.kind,
-          exitCode: trigger.exitCode,
-          restartsInWindow: t.restarts.length,
-          maxRestarts,
-          windowMs,
-        },
-      });
-      restarts++;
-      if (r.outcome === 'done')
-        log.info(
-          { container: t.name, action, reason, restart: t.restarts.length, of: maxRestarts },
-          'self-heal: container restarted',
+    const exitCode = Number(attrs.exitCode ?? NaN);
+    const oom = t.oomAt !== undefined && now - t.oomAt < 5000;
+    if (exitCode === 0 && !oom) return;
+    w.healer.schedule(t, {
+      kind: 'die',
+      at: now,
+      ...(Number.isFinite(exitCode) ? { exitCode } : {}),
+      ...(oom ? { oom } : {}),
+    });
+    return;
+  }
+  if (action.startsWith('health_status') && /unhealthy/.test(action))
+    w.healer.schedule(t, { kind: 'unhealthy', at: now });
+}
+
+interface FollowerHooks {
+  onEvent: (ev: EngineEvent) => void;
+  /** The stream is open; `lostAt` is when the previous one ended (reconnects only). */
+  onOpen: (reconnect: boolean, lostAt: number) => void;
+  /** The stream that was open has ended. */
+  onLost: () => void;
+}
+
+/**
+ * Keeps the Engine's event stream open: connects, hands each event on, and after the stream
+ * ends reconnects with backoff (RECONNECT_MIN_MS doubling up to RECONNECT_MAX_MS) until stopped.
+ */
+class EventFollower {
+  connected = false;
+  /** Times the event stream was re-established after it ended. */
+  reconnects = 0;
+  private stream: Readable | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly instance: string,
+    private readonly log: Logger,
+    private readonly signal: AbortSignal,
+    private readonly hooks: FollowerHooks,
+  ) {}
+
+  /** Runs until the signal aborts; never throws. */
+  async run(): Promise<void> {
+    let delay = RECONNECT_MIN_MS;
+    let everConnected = false;
+    let lostAt = 0;
+    while (!this.signal.aborted) {
+      let why: string;
+      try {
+        const s = await openContainerEvents(
+          this.engine,
+          {
+            labels: [`${LABEL_MANAGED}=true`, `${LABEL_INSTANCE}=${this.instance}`],
+            events: ['die', 'oom', 'stop', 'destroy', 'start', 'health_status'],
+          },
+          this.signal,
         );
-      else log.warn({ container: t.name, action, error: r.error }, 'self-heal: restart failed');
-    } finally {
-      t.acting = false;
-      t.ownUntil = Date.now() + OWN_START_MS;
-    }
-  };
-
-  const schedule = (t: Tracked, trigger: Trigger) => {
-    if (t.crashLooping) {
-      log.debug({ container: t.name }, 'crash-looping; left alone');
-      return;
-    }
-    if (t.pending || t.acting) return;
-    const now = Date.now();
-    const inWindow = t.restarts.filter((r) => now - r < windowMs).length;
-    // The budget is checked when the timer fires (act); an exhausted one needs no wait.
-    const delay =
-      inWindow >= maxRestarts
-        ? trigger.kind === 'die'
-          ? SETTLE_MS
-          : 0
-        : restartDelay(backoffMs, inWindow, trigger.kind);
-    const timer = setTimeout(() => {
-      const p = act(t, trigger).catch((err: unknown) =>
-        log.error({ err, container: t.name }, 'self-heal action failed unexpectedly'),
-      );
-      inFlight.add(p);
-      void p.finally(() => inFlight.delete(p));
-    }, delay);
-    t.pending = { timer, trigger };
-    log.debug({ container: t.name, trigger: trigger.kind, delay }, 'restart scheduled');
-  };
-
-  const onEvent = (ev: EngineEvent) => {
-    if (ev.Type && ev.Type !== 'container') return;
-    const id = ev.Actor?.ID ?? ev.id;
-    const attrs = ev.Actor?.Attributes ?? {};
-    const action = ev.Action ?? '';
-    if (!id) return;
-    // The Engine filters by label already; this guards against a filter it ignored.
-    if (attrs[LABEL_MANAGED] !== 'true' || attrs[LABEL_INSTANCE] !== instance) return;
-    const t = track(id, attrs);
-    const now = Date.now();
-    if (action === 'stop' || action === 'destroy') {
-      t.stoppedAt = now;
-      cancel(t, action === 'stop' ? 'stopped on purpose' : 'removed');
-      if (action === 'destroy') tracked.delete(id);
-      return;
-    }
-    if (action === 'oom') {
-      t.oomAt = now;
-      return;
-    }
-    if (action === 'start') {
-      t.stoppedAt = undefined;
-      if (!t.acting && now >= t.ownUntil && t.crashLooping) {
-        log.info({ container: t.name }, 'started by someone else: self-heal budget reset');
-        t.crashLooping = undefined;
-        t.restarts = [];
+        this.stream = s;
+        this.connected = true;
+        if (everConnected) this.reconnects++;
+        this.hooks.onOpen(everConnected, lostAt);
+        everConnected = true;
+        delay = RECONNECT_MIN_MS;
+        why = await forEachJsonLine<EngineEvent>(s, this.hooks.onEvent).catch((e: Error) => `error: ${e.message}`);
+      } catch (err) {
+        why = `cannot connect: ${(err as Error).message}`;
       }
-      return;
-    }
-    // While the watcher restarts it, the restart's own kill/die/stop events pass by.
-    if (t.acting || attrs[COMPOSE_ONEOFF] === 'True') return;
-    if (action === 'die') {
-      if (stoppedOnPurpose(t, now)) {
-        log.debug({ container: t.name }, 'died after a deliberate stop; left alone');
-        return;
+      this.stream = undefined;
+      if (this.connected) {
+        this.hooks.onLost();
+        lostAt = Date.now();
       }
-      const exitCode = Number(attrs.exitCode ?? NaN);
-      const oom = t.oomAt !== undefined && now - t.oomAt < 5000;
-      if (exitCode === 0 && !oom) return;
-      schedule(t, {
-        kind: 'die',
-        at: now,
-        ...(Number.isFinite(exitCode) ? { exitCode } : {}),
-        ...(oom ? { oom } : {}),
-      });
-      return;
+      this.connected = false;
+      if (this.signal.aborted) break;
+      this.log.warn({ why, retryInMs: delay }, 'self-heal watcher lost the Engine event stream; reconnecting');
+      await this.pause(delay);
+      delay = Math.min(delay * 2, RECONNECT_MAX_MS);
     }
-    if (action.startsWith('health_status') && /unhealthy/.test(action)) schedule(t, { kind: 'unhealthy', at: now });
-  };
+  }
 
-  const cancelAll = (why: string) => {
-    for (const t of tracked.values()) cancel(t, why);
-  };
+  /** Ends the stream and any wait for the next attempt (call after aborting the signal). */
+  interrupt(): void {
+    this.stream?.destroy();
+    this.wake?.();
+  }
 
-  /** Deaths and unhealthy turns the stream missed while it was down (see the rules above). */
-  const resync = async (lostAt: number) => {
-    const rows = await engine.call('list managed containers', (d) =>
-      d.listContainers({ all: true, filters: { label: [`${LABEL_MANAGED}=true`, `${LABEL_INSTANCE}=${instance}`] } }),
-    );
-    let found = 0;
-    for (const row of rows) {
-      if (row.Labels?.[COMPOSE_ONEOFF] === 'True') continue;
-      const name = (row.Names?.[0] ?? row.Id).replace(/^\//, '');
-      const t = track(row.Id, { ...(row.Labels ?? {}), name });
-      if (t.stoppedAt !== undefined && t.stoppedAt >= lostAt - STOP_BEFORE_DIE_MS) continue;
-      if (row.State === 'running' && !/unhealthy/.test(row.Status ?? '')) continue;
-      const c = await inspectContainer(engine, row.Id, stopCtrl.signal).catch(() => undefined);
-      if (!c) continue;
-      if (c.State.Running) {
-        if (c.State.Health?.Status === 'unhealthy') {
-          found++;
-          schedule(t, { kind: 'unhealthy', at: Date.now() });
-        }
-        continue;
-      }
-      const finished = Date.parse(c.State.FinishedAt ?? '');
-      if (c.State.Status !== 'exited' || c.State.ExitCode === 0 || !(finished >= lostAt - STOP_BEFORE_DIE_MS)) continue;
-      found++;
-      schedule(t, {
-        kind: 'die',
-        at: Date.now(),
-        exitCode: c.State.ExitCode,
-        ...(c.State.OOMKilled ? { oom: true } : {}),
-      });
-    }
-    log.info({ containers: rows.length, toHeal: found }, 'self-heal watcher resynced after reconnect');
-  };
-
-  const pause = (ms: number) =>
-    new Promise<void>((resolve) => {
+  private pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, ms);
-      wake = () => {
+      this.wake = () => {
         clearTimeout(timer);
         resolve();
       };
     });
+  }
+}
 
-  const run = async () => {
-    let delay = RECONNECT_MIN_MS;
-    let everConnected = false;
-    let lostAt = 0;
-    while (!stopCtrl.signal.aborted) {
-      let why: string;
-      try {
-        const docker = await engine.streamingClient();
-        const s = (await docker.getEvents({
-          filters: {
-            type: ['container'],
-            label: [`${LABEL_MANAGED}=true`, `${LABEL_INSTANCE}=${instance}`],
-            event: ['die', 'oom', 'stop', 'destroy', 'start', 'health_status'],
-          },
-          abortSignal: stopCtrl.signal,
-        } as never)) as unknown as Readable;
-        stream = s;
-        connected = true;
-        if (everConnected) {
-          reconnects++;
-          log.info({ reconnects }, 'self-heal watcher reconnected to the Engine event stream');
-          // After subscribing, so nothing falls between the list and the stream.
-          void resync(lostAt)
-            .catch((err: unknown) =>
-              log.warn({ err: (err as Error).message }, 'self-heal resync after reconnect failed'),
-            )
-            .then(() => opts.onReconnect?.())
-            .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'reconcile after reconnect failed'));
-        } else {
-          log.info({ maxRestarts, windowMs, backoffMs, instance }, 'self-heal watcher following Engine events');
-        }
-        everConnected = true;
-        delay = RECONNECT_MIN_MS;
-        why = await forEachJsonLine<EngineEvent>(s, onEvent).catch((e: Error) => `error: ${e.message}`);
-      } catch (err) {
-        why = `cannot connect: ${(err as Error).message}`;
-      }
-      stream = undefined;
-      if (connected) {
-        cancelAll('event stream lost');
-        lostAt = Date.now();
-      }
-      connected = false;
-      if (stopCtrl.signal.aborted) break;
-      log.warn({ why, retryInMs: delay }, 'self-heal watcher lost the Engine event stream; reconnecting');
-      await pause(delay);
-      delay = Math.min(delay * 2, RECONNECT_MAX_MS);
+/** The watcher: event routing, restarts and the stream, put together. */
+class Watcher implements SelfHealWatcher {
+  private readonly stopCtrl = new AbortController();
+  private readonly log: Logger;
+  private readonly instance: string;
+  private readonly tracked: TrackedContainers;
+  private readonly healer: Healer;
+  private readonly follower: EventFollower;
+  private running: Promise<void> = Promise.resolve();
+
+  constructor(private readonly opts: SelfHealWatcherOptions) {
+    this.log = opts.log.child({ component: 'self-heal' });
+    this.instance = opts.config.instanceLabel;
+    this.tracked = new TrackedContainers(this.log);
+    this.healer = new Healer({
+      engine: opts.engine,
+      history: opts.history,
+      log: this.log,
+      heal: opts.heal,
+      budget: opts.config.selfHeal,
+      instance: this.instance,
+      signal: this.stopCtrl.signal,
+    });
+    const routing = { tracked: this.tracked, healer: this.healer, instance: this.instance, log: this.log };
+    this.follower = new EventFollower(opts.engine, this.instance, this.log, this.stopCtrl.signal, {
+      onEvent: (ev) => routeEvent(ev, routing),
+      onOpen: (reconnect, lostAt) => this.opened(reconnect, lostAt),
+      onLost: () => this.tracked.cancelAll('event stream lost'),
+    });
+  }
+
+  start(): void {
+    this.running = this.follower
+      .run()
+      .catch((err: unknown) => this.log.error({ err }, 'self-heal watcher stopped unexpectedly'));
+  }
+
+  async stop(): Promise<void> {
+    this.stopCtrl.abort();
+    this.follower.interrupt();
+    this.tracked.cancelAll('watcher stopping');
+    await this.running;
+    await this.healer.drain();
+  }
+
+  state(): SelfHealState {
+    return {
+      connected: this.follower.connected,
+      reconnects: this.follower.reconnects,
+      restarts: this.healer.restarts,
+      crashLooping: this.tracked.crashLooping(),
+    };
+  }
+
+  private opened(reconnect: boolean, lostAt: number): void {
+    if (!reconnect) {
+      const { maxRestarts, windowMs, backoffMs } = this.opts.config.selfHeal;
+      this.log.info(
+        { maxRestarts, windowMs, backoffMs, instance: this.instance },
+        'self-heal watcher following Engine events',
+      );
+      return;
     }
+    this.log.info({ reconnects: this.follower.reconnects }, 'self-heal watcher reconnected to the Engine event stream');
+    // After subscribing, so nothing falls between the list and the stream.
+    void this.resync(lostAt)
+      .catch((err: unknown) =>
+        this.log.warn({ err: (err as Error).message }, 'self-heal resync after reconnect failed'),
+      )
+      .then(() => this.opts.onReconnect?.())
+      .catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'reconcile after reconnect failed'));
+  }
+
+  /** Deaths and unhealthy turns the stream missed while it was down (see the rules above). */
+  private async resync(lostAt: number): Promise<void> {
+    const signal = this.stopCtrl.signal;
+    const rows = await listContainersByLabel(
+      this.opts.engine,
+      [`${LABEL_MANAGED}=true`, `${LABEL_INSTANCE}=${this.instance}`],
+      signal,
+    );
+    let found = 0;
+    for (const row of rows) {
+      if (row.labels[COMPOSE_ONEOFF] === 'True') continue;
+      const t = this.tracked.track(row.id, { ...row.labels, name: row.name });
+      if (t.stoppedAt !== undefined && t.stoppedAt >= lostAt - STOP_BEFORE_DIE_MS) continue;
+      if (row.state === 'running' && !/unhealthy/.test(row.status)) continue;
+      const c = await inspectContainer(this.opts.engine, row.id, signal).catch(() => undefined);
+      if (!c) continue;
+      const trigger = missedTrigger(c, lostAt);
+      if (!trigger) continue;
+      found++;
+      this.healer.schedule(t, trigger);
+    }
+    this.log.info({ containers: rows.length, toHeal: found }, 'self-heal watcher resynced after reconnect');
+  }
+}
+
+/** What a container's state says the watcher missed while the stream was down, if anything. */
+function missedTrigger(c: ContainerInspect, lostAt: number): Trigger | undefined {
+  if (c.State.Running)
+    return c.State.Health?.Status === 'unhealthy' ? { kind: 'unhealthy', at: Date.now() } : undefined;
+  const finished = Date.parse(c.State.FinishedAt ?? '');
+  if (c.State.Status !== 'exited' || c.State.ExitCode === 0 || !(finished >= lostAt - STOP_BEFORE_DIE_MS))
+    return undefined;
+  return {
+    kind: 'die',
+    at: Date.now(),
+    exitCode: c.State.ExitCode,
+    ...(c.State.OOMKilled ? { oom: true } : {}),
   };
+}
 
-  const running = run().catch((err: unknown) => log.error({ err }, 'self-heal watcher stopped unexpectedly'));
-
+/**
+ * Starts the self-healing watcher. Contract:
+ * - returns at once; the watcher connects in the background and keeps reconnecting until
+ *   `stop()` (it never throws, problems are logged and every action is recorded);
+ * - acts only on containers labelled io.docker-orchestration-mcp.managed=true whose
+ *   io.docker-orchestration-mcp.instance label is config.instanceLabel;
+ * - records every restart (through `heal`) and every crash loop it gives up on in `history`
+ *   as kind "heal", who "self-heal watcher";
+ * - one watcher per process: `selfHealState()` reports on the one started last.
+ */
+export function startSelfHealWatcher(opts: SelfHealWatcherOptions): SelfHealWatcher {
+  const w = new Watcher(opts);
   const watcher: SelfHealWatcher = {
     async stop() {
-      stopCtrl.abort();
-      stream?.destroy();
-      wake?.();
-      cancelAll('watcher stopping');
-      await running;
-      await Promise.allSettled([...inFlight]);
+      await w.stop();
       if (active === watcher) active = undefined;
     },
-    state() {
-      return {
-        connected,
-        reconnects,
-        restarts,
-        crashLooping: [...tracked.values()].flatMap((t) => (t.crashLooping ? [t.crashLooping] : [])),
-      };
-    },
+    state: () => w.state(),
   };
   active = watcher;
+  w.start();
   return watcher;
 }
 

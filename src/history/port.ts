@@ -1,10 +1,22 @@
 /**
  * What the rest of the server needs from the deployment history: record a deployment
- * (deploy, remove, heal) with its steps, and list past ones. The SQLite store implements
+ * (deploy, remove, heal, any other destructive action) with its steps, and list past ones. The SQLite store implements
  * it; `memoryHistory()` serves tests and the CLI's one-shot calls.
  */
 
-export type DeploymentKind = 'deploy_stack' | 'remove_stack' | 'deploy_container' | 'remove_container' | 'heal';
+export const DEPLOYMENT_KINDS = [
+  'deploy_stack',
+  'remove_stack',
+  'deploy_container',
+  'remove_container',
+  'heal',
+  'remove_volume',
+  'remove_network',
+  'remove_image',
+  'exec_in_container',
+] as const;
+/** What was done: a deployment, a removal, a heal, or another destructive tool (named after it). */
+export type DeploymentKind = (typeof DEPLOYMENT_KINDS)[number];
 export type DeploymentOutcome = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'dry_run' | 'not_confirmed';
 
 export const STEP_OUTCOMES = ['ok', 'failed', 'skipped', 'rolled_back'] as const;

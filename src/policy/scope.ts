@@ -7,7 +7,12 @@ import { isManaged } from '../docker/labels.js';
  * labelled as managed. `--scope all` (DOM_SCOPE=all) widens it to everything.
  */
 export function assertInScope(config: Config, labels: Record<string, string> | null | undefined, what: string): void {
-  if (config.scope === 'all' || isManaged(labels)) return;
+  assertManagedInScope(config, isManaged(labels), what);
+}
+
+/** The same rule, for a caller that already knows whether the object is managed. */
+export function assertManagedInScope(config: Config, managed: boolean, what: string): void {
+  if (config.scope === 'all' || managed) return;
   throw new ToolError(
     'denied',
     `Refused: ${what} was not created by this server (no io.docker-orchestration-mcp.managed label) and the ownership scope is "managed". Start the server with --scope all (or DOM_SCOPE=all) to act on any object.`,

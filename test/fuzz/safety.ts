@@ -37,6 +37,7 @@ const REF_FIELDS: Record<string, [string, RefKind][]> = {
   get_stack_status: [['name', 'stack']],
   remove_stack: [['name', 'stack']],
   health_monitoring: [['target', 'target']],
+  heal_containers: [['target', 'target']],
 };
 
 const NAME = /^[a-z0-9][a-z0-9_.-]*$/;
@@ -171,12 +172,9 @@ export function makeSafe(tool: string, input: Args, own: OwnObjects, run: FuzzRu
       (args.file === `${run.dir}/compose.yml` && args.compose === undefined && args.template === undefined);
     if (!vetted) rewrite('dry_run', true, 'unvetted source: plan only');
   }
-  if (
-    tool === 'health_monitoring' &&
-    args.heal === true &&
-    (typeof args.target !== 'string' || !isOwn(own, 'target', args.target))
-  ) {
-    rewrite('heal', false, 'heal only what we own');
+  if (tool === 'heal_containers' && (typeof args.target !== 'string' || !isOwn(own, 'target', args.target))) {
+    // No target heals every managed container on the Engine, other servers' too.
+    rewrite('target', 'fuzz-nx-target', 'heal only what we own');
   }
   if (tool === 'create_network') {
     for (const key of ['subnet', 'gateway', 'ip_range'])

@@ -437,6 +437,7 @@ function overridesFor(tool: string, run: FuzzRun): Record<string, fc.Arbitrary<u
     case 'configuration_validation':
       return { ...underPath('container', deployContainerOverrides(run)), ...underPath('stack', stackOverrides(run)) };
     case 'health_monitoring':
+    case 'heal_containers':
       return { target: ref('target') };
     default:
       return {};

@@ -59,7 +59,13 @@ interface Health {
     reconnects: number;
     crashLooping: { name: string; restarts: number }[];
   };
-  heal?: { done: boolean; message: string; actions: HealAction[]; skipped: { container: string; reason: string }[] };
+}
+interface Heal {
+  scope: string;
+  done: boolean;
+  message: string;
+  actions: HealAction[];
+  skipped: { container: string; reason: string }[];
 }
 interface Entry {
   kind: string;
@@ -145,22 +151,18 @@ describe('health_monitoring', () => {
     });
     expect(c?.reasons[0]).toMatch(/^healthcheck failing \(exit 1\): ls: \/tmp\/ok: No such file or directory/);
 
-    // heal without confirmation: says what it would do, changes nothing
-    const dry = await client.ok<Health>('health_monitoring', { target: name, heal: true, resources: false });
-    expect(dry.heal).toMatchObject({
+    // heal without confirmation: says what it would do, changes nothing, and is recorded as not confirmed
+    const dry = await client.ok<Heal>('heal_containers', { target: name });
+    expect(dry).toMatchObject({
+      scope: `container ${name}`,
       done: false,
       actions: [{ container: name, action: 'restart', outcome: 'planned' }],
     });
-    expect(dry.heal?.message).toMatch(/^Not confirmed; nothing changed/);
+    expect(dry.message).toMatch(/^Not confirmed; nothing changed/);
     expect((await inspect(name)).State.StartedAt).toBe(startedBefore);
 
-    const healed = await client.ok<Health>('health_monitoring', {
-      target: name,
-      heal: true,
-      confirm: true,
-      resources: false,
-    });
-    expect(healed.heal).toMatchObject({
+    const healed = await client.ok<Heal>('heal_containers', { target: name, confirm: true });
+    expect(healed).toMatchObject({
       done: true,
       actions: [{ container: name, action: 'restart', outcome: 'done' }],
     });
@@ -169,16 +171,10 @@ describe('health_monitoring', () => {
     expect(after.State.StartedAt).not.toBe(startedBefore);
     // the command recreates /tmp/ok on start, so the check passes again
     await until('healthy again', async () => (await inspect(name)).State.Health?.Status === 'healthy');
-    const again = await client.ok<Health>('health_monitoring', {
-      target: name,
-      heal: true,
-      confirm: true,
-      resources: false,
-      logs: false,
-    });
-    expect(again.containers[0]?.verdict).toBe('healthy');
-    expect(again.heal).toMatchObject({ done: true, message: 'Nothing to heal.', actions: [] });
+    const again = await client.ok<Heal>('heal_containers', { target: name, confirm: true });
+    expect(again).toMatchObject({ done: true, message: 'Nothing to heal.', actions: [] });
 
+    // the restart is its own record; the refusal is recorded against the scope, like every destructive tool's
     const history = await heals(client, name);
     expect(history.map((e) => e.outcome)).toEqual(['succeeded']);
     expect(history[0]).toMatchObject({
@@ -186,6 +182,7 @@ describe('health_monitoring', () => {
       who: 'dom-integration-test/1.0.0',
       steps: [{ name: `restart ${name}`, outcome: 'ok' }],
     });
+    expect((await heals(client, `container ${name}`)).map((e) => e.outcome)).toEqual(['not_confirmed']);
   });
 
   it('starts a failed stack service, leaves a finished one-off container alone, and refuses unmanaged ones', async () => {
@@ -216,38 +213,28 @@ describe('health_monitoring', () => {
     const st = await client.ok<Health>('health_monitoring', { target: stack, resources: false });
     expect(st.scope).toBe(`stack ${stack}`);
     expect(st.services).toEqual([expect.objectContaining({ service: 'api', verdict: 'unhealthy' })]);
-    const healed = await client.ok<Health>('health_monitoring', {
-      target: stack,
-      heal: true,
-      confirm: true,
-      resources: false,
-    });
-    expect(healed.heal?.actions).toEqual([
+    const healed = await client.ok<Heal>('heal_containers', { target: stack, confirm: true });
+    expect(healed.actions).toEqual([
       expect.objectContaining({ action: 'start', outcome: 'done', stateAfter: 'running' }),
     ]);
 
-    const jobState = await client.ok<Health>('health_monitoring', {
-      target: job,
-      heal: true,
-      confirm: true,
-      resources: false,
-    });
+    const jobState = await client.ok<Health>('health_monitoring', { target: job, resources: false });
     expect(jobState.containers[0]).toMatchObject({ verdict: 'stopped', exitCode: 0 });
-    expect(jobState.heal).toMatchObject({ done: true, actions: [] });
-
-    const foreignState = await client.ok<Health>('health_monitoring', {
-      target: foreign,
-      heal: true,
-      confirm: true,
-      resources: false,
+    expect(await client.ok<Heal>('heal_containers', { target: job, confirm: true })).toMatchObject({
+      done: true,
+      actions: [],
     });
+
+    const foreignState = await client.ok<Health>('health_monitoring', { target: foreign, resources: false });
     expect(foreignState.containers[0]).toMatchObject({ verdict: 'unhealthy' });
-    expect(foreignState.heal?.actions).toEqual([]);
-    expect(foreignState.heal?.skipped[0]?.reason).toMatch(/outside the ownership scope/);
+    const foreignHeal = await client.ok<Heal>('heal_containers', { target: foreign, confirm: true });
+    expect(foreignHeal.actions).toEqual([]);
+    expect(foreignHeal.skipped[0]?.reason).toMatch(/outside the ownership scope/);
     expect((await inspect(foreign)).State.Running).toBe(false);
 
     const missing = await client.call('health_monitoring', { target: uniqueName('no-such') });
     expect(missing.isError).toBe(true);
+    expect((await client.call('heal_containers', { target: uniqueName('no-such'), confirm: true })).isError).toBe(true);
     expect(await client.ok('remove_stack', { name: stack, confirm: true })).toMatchObject({ done: true });
   });
 });

@@ -61,6 +61,9 @@ describe('MCP surface', () => {
       expect(tools.every((t) => t.annotations?.readOnlyHint === true)).toBe(true);
       expect(tools.map((t) => t.name)).toContain('list_containers');
       expect(tools.map((t) => t.name)).not.toContain('deploy_container');
+      // health is a read: read-only users see it; healing is not offered
+      expect(tools.map((t) => t.name)).toContain('health_monitoring');
+      expect(tools.map((t) => t.name)).not.toContain('heal_containers');
     } finally {
       await ro.close();
     }
@@ -74,7 +77,8 @@ describe('MCP surface', () => {
       expect(names).toContain('get_system_info');
       expect(names).not.toContain('list_containers');
       expect(names).not.toContain('remove_stack');
-      expect(names).not.toContain('health_monitoring');
+      expect(names).toContain('health_monitoring');
+      expect(names).not.toContain('heal_containers');
     } finally {
       await narrow.close();
     }

@@ -8,12 +8,12 @@ import {
   target,
 } from '../../docker/containers.js';
 import { ToolError } from '../../kernel/errors.js';
-import { recorded, timedStep } from '../../history/record.js';
+import { timedStep } from '../../history/record.js';
 import { vetExistingContainer } from '../../policy/hostAccessEngine.js';
 import { assertInScope } from '../../policy/scope.js';
 import { defineTool, type ToolContext } from '../defineTool.js';
 import { confirmArg, destructiveOutcome, idArg } from '../schemas.js';
-import { notConfirmedMessage } from '../confirm.js';
+import { defineDestructiveTool } from '../defineDestructiveTool.js';
 
 const stateAnswer = z.object({
   id: z.string(),
@@ -39,10 +39,14 @@ async function stateOf(
   return { data, text: `${message} (${data.name}: ${data.state}${data.health ? `, ${data.health}` : ''})` };
 }
 
+function nameOf(c: { Name: string }): string {
+  return c.Name.replace(/^\//, '');
+}
+
 /** Inspects the container and checks the ownership scope before anything changes. */
 async function ownedContainer(ctx: ToolContext, id: string) {
   const c = await inspectContainer(ctx.engine, id, ctx.signal);
-  assertInScope(ctx.config, c.Config.Labels, target(c.Name.replace(/^\//, '')));
+  assertInScope(ctx.config, c.Config.Labels, target(nameOf(c)));
   return c;
 }
 
@@ -117,12 +121,11 @@ export const restartContainerTool = defineTool({
   },
 });
 
-export const removeContainerTool = defineTool({
+export const removeContainerTool = defineDestructiveTool({
   name: 'remove_container',
   title: 'Remove container',
   description: 'Remove a container; a running one only with force. Destructive: needs confirmation.',
   toolset: 'containers',
-  kind: 'destructive',
   input: z.object({
     id: idArg,
     force: z.boolean().optional(),
@@ -130,36 +133,30 @@ export const removeContainerTool = defineTool({
     confirm: confirmArg,
   }),
   output: z.object({ id: z.string(), name: z.string(), ...destructiveOutcome }),
-  async handler({ id, force, volumes, confirm }, ctx) {
-    const c = await ownedContainer(ctx, id);
-    const name = c.Name.replace(/^\//, '');
+  async resolve({ id }, ctx) {
+    const c = await inspectContainer(ctx.engine, id, ctx.signal);
+    return { scope: [{ what: target(nameOf(c)), labels: c.Config.Labels }], found: c };
+  },
+  async plan(c, { id, force, volumes, confirm }, ctx) {
+    const name = nameOf(c);
     if (c.State.Running && !force) {
       throw new ToolError(
         'conflict',
         `Container "${name}" is running: stop it first, or pass force: true to kill and remove it.`,
       );
     }
-    const summary = `Remove container "${name}" (${c.State.Status}, image ${c.Config.Image})${volumes ? ' and its anonymous volumes' : ''}.`;
     const base = { id: c.Id.slice(0, 12), name };
-    const record = {
-      kind: 'remove_container',
-      target: name,
-      source: 'container',
-      who: ctx.who,
-      inputs: { id, force, volumes, confirm },
-    } as const;
-    const confirmation = await ctx.confirm(confirm, summary);
-    if (!confirmation.confirmed) {
-      const message = notConfirmedMessage(confirmation, summary);
-      ctx.history.begin(record).finish('not_confirmed', message);
-      return { data: { ...base, done: false, message }, text: message };
-    }
-    await recorded(ctx.history, record, ctx.signal, (h) =>
-      timedStep(h, 'remove', () =>
-        removeContainer(ctx.engine, c.Id, { force: force ?? false, volumes: volumes ?? false }, ctx.signal),
-      ),
-    );
-    const message = `Removed container "${name}".`;
-    return { data: { ...base, done: true, message }, text: message };
+    return {
+      summary: `Remove container "${name}" (${c.State.Status}, image ${c.Config.Image})${volumes ? ' and its anonymous volumes' : ''}.`,
+      record: { target: name, source: 'container', inputs: { id, force, volumes, confirm } },
+      refused: (message) => ({ ...base, done: false, message }),
+      async run(h) {
+        await timedStep(h, 'remove', () =>
+          removeContainer(ctx.engine, c.Id, { force: force ?? false, volumes: volumes ?? false }, ctx.signal),
+        );
+        const message = `Removed container "${name}".`;
+        return { data: { ...base, done: true, message }, text: message };
+      },
+    };
   },
 });

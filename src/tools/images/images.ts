@@ -17,7 +17,8 @@ import { defineTool } from '../defineTool.js';
 import { pagingInput, paginate } from '../paging.js';
 import { bytes, moreHint } from '../render.js';
 import { confirmArg, destructiveOutcome, idArg } from '../schemas.js';
-import { notConfirmedMessage } from '../confirm.js';
+import { defineDestructiveTool } from '../defineDestructiveTool.js';
+import { timedStep } from '../../history/record.js';
 
 const imageRowSchema = z.object({
   id: z.string(),
@@ -149,13 +150,12 @@ export const pullImageTool = defineTool({
   },
 });
 
-export const removeImageTool = defineTool({
+export const removeImageTool = defineDestructiveTool({
   name: 'remove_image',
   title: 'Remove image',
   description:
     'Remove a local image by tag or id. Refused while containers use it (the answer names them) unless `force`; even forced, images of running containers are kept (stop and remove those first). Removing one of several tags only untags. Destructive: needs confirmation.',
   toolset: 'images',
-  kind: 'destructive',
   input: z.object({
     id: idArg.describe('Image reference (name:tag) or image id.'),
     force: z.boolean().optional().describe('Remove even when stopped containers use it, and remove all tags of an id.'),
@@ -169,48 +169,49 @@ export const removeImageTool = defineTool({
     deleted: z.array(z.string()),
     ...destructiveOutcome,
   }),
-  async handler({ id, force, prune, confirm }, ctx) {
+  async resolve({ id, force }, ctx) {
     const img = await inspectImage(ctx.engine, id, ctx.signal);
     const shortId = img.Id.replace(/^sha256:/, '').slice(0, 12);
     const onlyUntag = removalOnlyUntags(id, img.RepoTags);
-    if (!onlyUntag) {
-      const users = await imageUsers(ctx.engine, img.Id, ctx.signal);
-      const running = users.filter((u) => u.state === 'running' || u.state === 'restarting' || u.state === 'paused');
-      if (users.length && !force) {
-        throw new ToolError(
-          'conflict',
-          `Image ${id} (${shortId}) is in use by ${users.length} container(s): ${listNames(users.map((u) => `${u.name} (${u.state})`))}. Remove those containers first, or pass force: true to remove it anyway (only possible when none of them runs).`,
-          { users: users.map((u) => u.name) },
-        );
-      }
-      if (running.length) {
-        throw new ToolError(
-          'conflict',
-          `Image ${id} (${shortId}) is used by running container(s) ${listNames(running.map((u) => u.name))}; even force cannot remove it. Stop and remove them first.`,
-        );
-      }
-      const foreign = users.filter((u) => !u.managed);
-      if (foreign.length && ctx.config.scope !== 'all') {
-        throw new ToolError(
-          'denied',
-          `Refused: image ${id} is used by container(s) not managed by this server (${listNames(foreign.map((u) => u.name))}) and the ownership scope is "managed". Start the server with --scope all to force it.`,
-        );
-      }
+    const found = { img, shortId, onlyUntag };
+    if (onlyUntag) return { scope: [], found };
+    const users = await imageUsers(ctx.engine, img.Id, ctx.signal);
+    const running = users.filter((u) => u.state === 'running' || u.state === 'restarting' || u.state === 'paused');
+    if (users.length && !force) {
+      throw new ToolError(
+        'conflict',
+        `Image ${id} (${shortId}) is in use by ${users.length} container(s): ${listNames(users.map((u) => `${u.name} (${u.state})`))}. Remove those containers first, or pass force: true to remove it anyway (only possible when none of them runs).`,
+        { users: users.map((u) => u.name) },
+      );
     }
+    if (running.length) {
+      throw new ToolError(
+        'conflict',
+        `Image ${id} (${shortId}) is used by running container(s) ${listNames(running.map((u) => u.name))}; even force cannot remove it. Stop and remove them first.`,
+      );
+    }
+    // An image carries no label of ours: it is in scope when every container made from it is.
+    const scope = users.map((u) => ({ what: `container "${u.name}" (made from image ${id})`, managed: u.managed }));
+    return { scope, found };
+  },
+  async plan({ img, shortId, onlyUntag }, { id, force, prune, confirm }, ctx) {
     const tags = (img.RepoTags ?? []).filter((t) => t !== '<none>:<none>');
-    const summary = onlyUntag
-      ? `Untag ${withDefaultTag(id)} (image ${shortId} keeps its other tags: ${tags.filter((t) => t !== withDefaultTag(id)).join(', ')}).`
-      : `Remove image ${id} (${shortId}${tags.length ? `, tags ${tags.join(', ')}` : ''}, ${bytes(img.Size)})${force ? ', forced' : ''}.`;
     const base = { image: id, id: shortId, untagged: [] as string[], deleted: [] as string[] };
-    const confirmation = await ctx.confirm(confirm, summary);
-    if (!confirmation.confirmed) {
-      const message = notConfirmedMessage(confirmation, summary);
-      return { data: { ...base, done: false, message }, text: message };
-    }
-    const res = await removeImage(ctx.engine, id, { force: force ?? false, prune: prune ?? true }, ctx.signal);
-    const message = res.deleted.length
-      ? `Removed image ${shortId} (untagged ${res.untagged.length ? res.untagged.join(', ') : 'nothing'}; deleted ${res.deleted.length} layer image(s)).`
-      : `Untagged ${res.untagged.join(', ') || id}; image ${shortId} stays for its other tags.`;
-    return { data: { ...base, ...res, done: true, message }, text: message };
+    return {
+      summary: onlyUntag
+        ? `Untag ${withDefaultTag(id)} (image ${shortId} keeps its other tags: ${tags.filter((t) => t !== withDefaultTag(id)).join(', ')}).`
+        : `Remove image ${id} (${shortId}${tags.length ? `, tags ${tags.join(', ')}` : ''}, ${bytes(img.Size)})${force ? ', forced' : ''}.`,
+      record: { target: id, source: 'image', inputs: { id, force, prune, confirm } },
+      refused: (message) => ({ ...base, done: false, message }),
+      async run(h) {
+        const res = await timedStep(h, onlyUntag ? 'untag' : 'remove', () =>
+          removeImage(ctx.engine, id, { force: force ?? false, prune: prune ?? true }, ctx.signal),
+        );
+        const message = res.deleted.length
+          ? `Removed image ${shortId} (untagged ${res.untagged.length ? res.untagged.join(', ') : 'nothing'}; deleted ${res.deleted.length} layer image(s)).`
+          : `Untagged ${res.untagged.join(', ') || id}; image ${shortId} stays for its other tags.`;
+        return { data: { ...base, ...res, done: true, message }, text: message };
+      },
+    };
   },
 });

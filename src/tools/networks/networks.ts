@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { keyValueList } from '../portable.js';
 import { inspectContainer, target } from '../../docker/containers.js';
 import { ToolError } from '../../kernel/errors.js';
-import { managedLabels } from '../../docker/labels.js';
+import { COMPOSE_PROJECT, managedLabels } from '../../docker/labels.js';
 import {
   assertKnownNetworkDriver,
   attachedNames,
@@ -23,7 +23,8 @@ import { defineTool } from '../defineTool.js';
 import { pagingInput, paginate } from '../paging.js';
 import { moreHint } from '../render.js';
 import { confirmArg, destructiveOutcome, idArg } from '../schemas.js';
-import { notConfirmedMessage } from '../confirm.js';
+import { defineDestructiveTool } from '../defineDestructiveTool.js';
+import { timedStep } from '../../history/record.js';
 
 const labelsArg = keyValueList({ maxValue: 4096 }).optional().describe('["KEY=VALUE"]; the managed label is added.');
 
@@ -161,18 +162,19 @@ export const listNetworksTool = defineTool({
   },
 });
 
-export const removeNetworkTool = defineTool({
+export const removeNetworkTool = defineDestructiveTool({
   name: 'remove_network',
   title: 'Remove network',
   description:
     'Remove a network. Refused while containers are attached (the answer names them: disconnect or remove them first). Pre-defined networks (bridge, host, none) cannot be removed. Destructive: needs confirmation.',
   toolset: 'networks',
-  kind: 'destructive',
   input: z.object({ id: idArg, confirm: confirmArg }),
   output: z.object({ id: z.string(), name: z.string(), ...destructiveOutcome }),
-  async handler({ id, confirm }, ctx) {
+  async resolve({ id }, ctx) {
     const n = await inspectNetwork(ctx.engine, id, ctx.signal);
-    assertInScope(ctx.config, n.Labels, networkTarget(n.Name));
+    return { scope: [{ what: networkTarget(n.Name), labels: n.Labels }], found: n };
+  },
+  async plan(n, { id, confirm }, ctx) {
     const attached = attachedNames(n);
     if (attached.length) {
       throw new ToolError(
@@ -181,16 +183,18 @@ export const removeNetworkTool = defineTool({
         { users: attached },
       );
     }
-    const summary = `Remove ${n.Driver} network "${n.Name}" (${n.Id.slice(0, 12)}).`;
     const base = { id: n.Id.slice(0, 12), name: n.Name };
-    const confirmation = await ctx.confirm(confirm, summary);
-    if (!confirmation.confirmed) {
-      const message = notConfirmedMessage(confirmation, summary);
-      return { data: { ...base, done: false, message }, text: message };
-    }
-    await removeNetwork(ctx.engine, n.Id, ctx.signal);
-    const message = `Removed network "${n.Name}".`;
-    return { data: { ...base, done: true, message }, text: message };
+    const stack = n.Labels?.[COMPOSE_PROJECT];
+    return {
+      summary: `Remove ${n.Driver} network "${n.Name}" (${n.Id.slice(0, 12)}).`,
+      record: { target: n.Name, ...(stack ? { stack } : {}), source: 'network', inputs: { id, confirm } },
+      refused: (message) => ({ ...base, done: false, message }),
+      async run(h) {
+        await timedStep(h, 'remove', () => removeNetwork(ctx.engine, n.Id, ctx.signal));
+        const message = `Removed network "${n.Name}".`;
+        return { data: { ...base, done: true, message }, text: message };
+      },
+    };
   },
 });
 

@@ -1,3 +1,4 @@
+import { engineVersion } from '../../docker/queries.js';
 import { z } from 'zod';
 import type { Engine } from '../../docker/engine.js';
 import { isToolError } from '../../kernel/errors.js';
@@ -21,10 +22,7 @@ type EngineRow = z.infer<typeof engineRow>;
 async function probe(engine: Engine, isDefault: boolean, signal: AbortSignal): Promise<EngineRow> {
   const row: EngineRow = { name: engine.name, default: isDefault, endpoint: engine.endpoint, reachable: false };
   try {
-    const v = await engine.call('read engine version', (d) => d.version(), {
-      signal,
-      timeoutMs: Math.min(PROBE_TIMEOUT_MS, engine.timeoutMs),
-    });
+    const v = await engineVersion(engine, signal, Math.min(PROBE_TIMEOUT_MS, engine.timeoutMs));
     row.reachable = true;
     row.version = v.Version;
     row.apiVersion = v.ApiVersion;

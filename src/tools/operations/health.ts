@@ -1,30 +1,18 @@
 import { z } from 'zod';
-import { inspectContainer } from '../../docker/containers.js';
-import { isManaged } from '../../docker/labels.js';
-import {
-  healDecision,
-  overallVerdict,
-  assessServices,
-  VERDICTS,
-  type ContainerAssessment,
-  type HealAction,
-} from '../../health/assess.js';
+import { overallVerdict, assessServices, VERDICTS, type ContainerAssessment } from '../../health/assess.js';
 import { collectHealth, resolveScope, type HealthScope } from '../../health/collect.js';
-import { heal } from '../../health/heal.js';
 import { isCrashLooping, selfHealState } from '../../health/watcher.js';
 import { defineTool } from '../defineTool.js';
 import { bytes } from '../render.js';
-import { confirmArg } from '../schemas.js';
-import { notConfirmedMessage } from '../confirm.js';
 
 /**
- * health_monitoring: a read of container/service health, and with `heal: true` a confirmed
- * restart of what should run and does not. Declared destructive (heal restarts containers,
- * cutting their connections) so it needs confirmation; a consequence is that read-only mode
- * and --disable-destructive hide it (get_stack_status and get_container_info still report health).
+ * health_monitoring: a read of container/service health, so read-only servers offer it too.
+ * Healing what it finds is a separate, confirmed tool (heal_containers, ./heal.ts).
  */
 
-const verdictSchema = z.enum(VERDICTS as [string, ...string[]]);
+export const healTargetArg = z.string().min(1).max(256).optional().describe('Stack or container; default all managed.');
+
+export const verdictSchema = z.enum(VERDICTS as [string, ...string[]]);
 
 const containerSchema = z.object({
   id: z.string(),
@@ -60,16 +48,6 @@ const containerSchema = z.object({
   reasons: z.array(z.string()),
 });
 
-const actionSchema = z.object({
-  container: z.string(),
-  action: z.enum(['restart', 'start']),
-  reason: z.string(),
-  outcome: z.enum(['planned', 'done', 'failed']),
-  error: z.string().optional(),
-  stateAfter: z.string().optional(),
-  historyId: z.string().optional(),
-});
-
 const outputSchema = z.object({
   scope: z.string().describe('"managed" (every managed container), "stack NAME" or "container NAME".'),
   verdict: verdictSchema.describe('The worst verdict among services expected to run.'),
@@ -100,19 +78,10 @@ const outputSchema = z.object({
     })
     .optional()
     .describe('The self-heal watcher of this server, when it runs (--self-heal).'),
-  heal: z
-    .object({
-      done: z.boolean().describe('false when heal was not confirmed and nothing changed'),
-      message: z.string(),
-      actions: z.array(actionSchema),
-      skipped: z.array(z.object({ container: z.string(), reason: z.string() })),
-    })
-    .optional(),
 });
 type Output = z.infer<typeof outputSchema>;
-type Action = z.infer<typeof actionSchema>;
 
-function scopeText(s: HealthScope): string {
+export function scopeText(s: HealthScope): string {
   return s.kind === 'managed' ? 'managed' : `${s.kind} ${s.name}`;
 }
 
@@ -136,15 +105,13 @@ function containerText(c: ContainerAssessment): string {
 
 export const healthMonitoringTool = defineTool({
   name: 'health_monitoring',
-  title: 'Health monitoring and healing',
+  title: 'Health monitoring',
   description:
-    'Health verdicts (healthy, starting, degraded, unhealthy, crash-looping, stopped) with reasons for a container, a stack or every managed container. heal: true restarts failing ones (destructive: needs confirmation).',
+    'Health verdicts (healthy, starting, degraded, unhealthy, crash-looping, stopped) with reasons for a container, a stack or every managed container. heal_containers fixes what it finds.',
   toolset: 'operations',
-  kind: 'destructive',
+  kind: 'read',
   input: z.object({
-    target: z.string().min(1).max(256).optional().describe('Stack or container; default all managed.'),
-    heal: z.boolean().optional(),
-    confirm: confirmArg,
+    target: healTargetArg,
     resources: z.boolean().optional().describe('Default true (1-2 s).'),
     logs: z.boolean().optional().describe('Default true.'),
   }),
@@ -152,7 +119,7 @@ export const healthMonitoringTool = defineTool({
   async handler(args, ctx) {
     const { scope, ids } = await resolveScope(ctx.engine, args.target, ctx.signal);
     const watcher = ctx.engines && ctx.engine !== ctx.engines.default ? undefined : selfHealState();
-    const { inspects, assessments } = await collectHealth(
+    const { assessments } = await collectHealth(
       ctx.engine,
       ids,
       { resources: args.resources ?? true, logs: args.logs ?? true, crashLooping: (id) => isCrashLooping(watcher, id) },
@@ -173,87 +140,6 @@ export const healthMonitoringTool = defineTool({
     if (watcher?.crashLooping.length)
       text.push(`self-heal watcher gave up on: ${watcher.crashLooping.map((c) => c.name).join(', ')}`);
 
-    if (args.heal) {
-      const planned: { action: Action; index: number }[] = [];
-      const skipped: { container: string; reason: string }[] = [];
-      assessments.forEach((a, index) => {
-        const d = healDecision(a);
-        if ('skip' in d) {
-          if (a.verdict !== 'healthy' && a.verdict !== 'starting') skipped.push({ container: a.name, reason: d.skip });
-          return;
-        }
-        if (ctx.config.scope !== 'all' && !isManaged(inspects[index]?.Config?.Labels)) {
-          skipped.push({
-            container: a.name,
-            reason:
-              'outside the ownership scope (not managed by this server); start the server with --scope all to heal it',
-          });
-          return;
-        }
-        planned.push({
-          index,
-          action: { container: a.name, action: d.action as HealAction, reason: d.reason, outcome: 'planned' },
-        });
-      });
-      const actions = planned.map((p) => p.action);
-      if (planned.length === 0) {
-        const message = 'Nothing to heal.';
-        data.heal = { done: true, message, actions, skipped };
-        text.push(message);
-        return { data, text: text.join('\n') };
-      }
-      const summary = `Heal: ${actions.map((a) => `${a.action} ${a.container} (${a.reason})`).join('; ')}.`;
-      const confirmation = await ctx.confirm(args.confirm, summary);
-      if (!confirmation.confirmed) {
-        const message = notConfirmedMessage(confirmation, summary, { retry: 'heal: true and confirm: true' });
-        ctx.history
-          .begin({
-            kind: 'heal',
-            target: scopeText(scope),
-            source: 'health_monitoring',
-            who: ctx.who,
-            inputs: { target: args.target, heal: true, confirm: args.confirm },
-          })
-          .finish('not_confirmed', message);
-        data.heal = { done: false, message, actions, skipped };
-        text.push(message);
-        return { data, text: text.join('\n') };
-      }
-      for (const p of planned) {
-        const c = inspects[p.index];
-        if (!c) continue;
-        const r = await heal(
-          ctx.engine,
-          ctx.history,
-          {
-            container: c,
-            action: p.action.action,
-            reason: p.action.reason,
-            who: ctx.who,
-            source: 'health_monitoring',
-            inputs: { target: args.target, heal: true, confirm: args.confirm },
-          },
-          ctx.signal,
-        );
-        p.action.outcome = r.outcome;
-        p.action.historyId = r.historyId;
-        if (r.error) p.action.error = r.error;
-        const after = await inspectContainer(ctx.engine, c.Id, ctx.signal).catch(() => undefined);
-        if (after)
-          p.action.stateAfter = after.State.Health?.Status
-            ? `${after.State.Status} (${after.State.Health.Status})`
-            : after.State.Status;
-      }
-      const failed = actions.filter((a) => a.outcome === 'failed');
-      const message = `Healed ${actions.length - failed.length} of ${actions.length}: ${actions
-        .map(
-          (a) =>
-            `${a.action === 'start' ? 'started' : 'restarted'} ${a.container}${a.outcome === 'failed' ? ` FAILED (${a.error ?? ''})` : a.stateAfter ? ` -> ${a.stateAfter}` : ''}`,
-        )
-        .join('; ')}.`;
-      data.heal = { done: true, message, actions, skipped };
-      text.push(message);
-    }
     return { data, text: text.join('\n') };
   },
 });

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { stringFromNumber } from '../portable.js';
 import { ToolError } from '../../kernel/errors.js';
-import { STEP_OUTCOMES, type DeploymentEntry, type HistoryQuery } from '../../history/port.js';
+import { DEPLOYMENT_KINDS, STEP_OUTCOMES, type DeploymentEntry, type HistoryQuery } from '../../history/port.js';
 import { toUnixSeconds } from '../../util/time.js';
 import { defineTool } from '../defineTool.js';
 
-const KINDS = ['deploy_stack', 'remove_stack', 'deploy_container', 'remove_container', 'heal'] as const;
+const KINDS = DEPLOYMENT_KINDS;
 const OUTCOMES = ['running', 'succeeded', 'failed', 'cancelled', 'dry_run', 'not_confirmed'] as const;
 /** Errors carry log lines; a list shows their start, a single record all of it. */
 const LIST_ERROR_CHARS = 300;
@@ -96,7 +96,7 @@ export const getDeploymentHistoryTool = defineTool({
   name: 'get_deployment_history',
   title: 'Deployment history',
   description:
-    'Past deploys, removals and heals, newest first, with outcome, error and step durations. Pass id for one record with its inputs and plan.',
+    'Past deploys, removals, heals and other destructive actions (also refused ones: not_confirmed), newest first, with outcome, error and step durations. Pass id for one record with its inputs and plan.',
   toolset: 'operations',
   kind: 'read',
   input: z.object({

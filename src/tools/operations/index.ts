@@ -1,6 +1,7 @@
 import type { AnyTool } from '../defineTool.js';
 import { listEnginesTool } from './engines.js';
 import { getDeploymentHistoryTool } from './history.js';
+import { healContainersTool } from './heal.js';
 import { healthMonitoringTool } from './health.js';
 import { getSystemInfoTool } from './system.js';
 import { configurationValidationTool } from './validate.js';
@@ -11,4 +12,5 @@ export const operationsTools: AnyTool[] = [
   configurationValidationTool,
   healthMonitoringTool,
   listEnginesTool,
+  healContainersTool,
 ];

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { keyValueList } from '../portable.js';
 import { ToolError } from '../../kernel/errors.js';
-import { managedLabels } from '../../docker/labels.js';
+import { COMPOSE_PROJECT, managedLabels } from '../../docker/labels.js';
 import { listNames } from '../../docker/networks.js';
 import {
   assertVolumeDriver,
@@ -16,12 +16,12 @@ import {
 } from '../../docker/volumes.js';
 import { bindDevice, checkVolumeDeviceOverlap } from '../../policy/bindOverlap.js';
 import { checkVolume } from '../../policy/hostAccess.js';
-import { assertInScope } from '../../policy/scope.js';
 import { defineTool } from '../defineTool.js';
 import { pagingInput, paginate } from '../paging.js';
 import { moreHint } from '../render.js';
 import { confirmArg, destructiveOutcome, idArg } from '../schemas.js';
-import { notConfirmedMessage } from '../confirm.js';
+import { defineDestructiveTool } from '../defineDestructiveTool.js';
+import { timedStep } from '../../history/record.js';
 
 const volumeRowSchema = z.object({
   name: z.string(),
@@ -121,18 +121,19 @@ export const listVolumesTool = defineTool({
   },
 });
 
-export const removeVolumeTool = defineTool({
+export const removeVolumeTool = defineDestructiveTool({
   name: 'remove_volume',
   title: 'Remove volume',
   description:
     'Remove a named volume and its data. Refused while any container (running or stopped) uses it; the answer names them. Destructive: needs confirmation.',
   toolset: 'volumes',
-  kind: 'destructive',
   input: z.object({ id: idArg.describe('Volume name.'), confirm: confirmArg }),
   output: z.object({ name: z.string(), ...destructiveOutcome }),
-  async handler({ id, confirm }, ctx) {
+  async resolve({ id }, ctx) {
     const v = await inspectVolume(ctx.engine, id, ctx.signal);
-    assertInScope(ctx.config, v.Labels, volumeTarget(v.Name));
+    return { scope: [{ what: volumeTarget(v.Name), labels: v.Labels }], found: v };
+  },
+  async plan(v, { id, confirm }, ctx) {
     const users = await volumeUsers(ctx.engine, v.Name, ctx.signal);
     if (users.length) {
       throw new ToolError(
@@ -141,14 +142,16 @@ export const removeVolumeTool = defineTool({
         { users: users.map((u) => u.name) },
       );
     }
-    const summary = `Remove volume "${v.Name}" (driver ${v.Driver}) and all data in it.`;
-    const confirmation = await ctx.confirm(confirm, summary);
-    if (!confirmation.confirmed) {
-      const message = notConfirmedMessage(confirmation, summary);
-      return { data: { name: v.Name, done: false, message }, text: message };
-    }
-    await removeVolume(ctx.engine, v.Name, ctx.signal);
-    const message = `Removed volume "${v.Name}".`;
-    return { data: { name: v.Name, done: true, message }, text: message };
+    const stack = v.Labels?.[COMPOSE_PROJECT];
+    return {
+      summary: `Remove volume "${v.Name}" (driver ${v.Driver}) and all data in it.`,
+      record: { target: v.Name, ...(stack ? { stack } : {}), source: 'volume', inputs: { id, confirm } },
+      refused: (message) => ({ name: v.Name, done: false, message }),
+      async run(h) {
+        await timedStep(h, 'remove', () => removeVolume(ctx.engine, v.Name, ctx.signal));
+        const message = `Removed volume "${v.Name}".`;
+        return { data: { name: v.Name, done: true, message }, text: message };
+      },
+    };
   },
 });

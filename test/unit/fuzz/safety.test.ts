@@ -58,8 +58,8 @@ describe('the fuzz safety guard', () => {
     expect(
       safe('deploy_application_stack', { name: 's', file: '/tmp/dom-fuzz-x/compose.yml' }).args.dry_run,
     ).toBeUndefined();
-    expect(safe('health_monitoring', { heal: true, confirm: true }).args.heal).toBe(false);
-    expect(safe('health_monitoring', { heal: true, target: 'fuzz-abc123-s-1' }).args.heal).toBe(true);
+    expect(safe('heal_containers', { confirm: true }).args.target).toBe('fuzz-nx-target');
+    expect(safe('heal_containers', { target: 'fuzz-abc123-s-1', confirm: true }).args.target).toBe('fuzz-abc123-s-1');
   });
 
   it('keeps networks inside 10.231/16 and drops Engine driver options', () => {
