@@ -253,3 +253,20 @@ export function relabelLogLine(line: string, tasks: Map<string, { name: string; 
   const who = t ? `${t.name}@${t.node}` : task ? task.slice(0, 12) : '?';
   return `${who}| ${m[2] ?? ''}`;
 }
+
+/**
+ * What is wrong with a service's tasks, one line per slot: a task that should run and has a
+ * problem, or, for a slot with no running task, its latest failure. Slots that run fine now
+ * are not reported for what failed before.
+ */
+export function serviceProblems(tasks: TaskView[]): string[] {
+  const healthy = new Set(
+    tasks.filter((t) => t.state === 'running' && t.desiredState === 'running').map((t) => t.name),
+  );
+  const out = new Map<string, string>();
+  for (const t of tasks) if (t.problem && t.desiredState === 'running') out.set(t.name, `${t.name}: ${t.problem}`);
+  const newest = [...tasks].sort((a, b) => (b.since ?? '').localeCompare(a.since ?? ''));
+  for (const t of newest)
+    if (t.problem && !healthy.has(t.name) && !out.has(t.name)) out.set(t.name, `${t.name}: ${t.problem}`);
+  return [...out.values()];
+}

@@ -5,6 +5,7 @@ import {
   nodeNames,
   relabelLogLine,
   runningPerNode,
+  serviceProblems,
   serviceView,
   sortTasks,
   STACK_NAMESPACE,
@@ -154,13 +155,7 @@ export const getServiceInfoTool = defineTool({
         ? (svc.Spec.Mode?.Replicated?.Replicas ?? 1)
         : tasks.filter((t) => t.desiredState === 'running').length;
     if (history === false) tasks = tasks.filter((t) => t.desiredState === 'running');
-    const problems = [
-      ...new Set(tasks.filter((t) => t.problem && t.desiredState === 'running').map((t) => `${t.name}: ${t.problem}`)),
-    ];
-    // The latest failure of each slot that failed, when nothing current explains it.
-    for (const t of tasks)
-      if (t.problem && t.desiredState !== 'running' && !problems.some((p) => p.startsWith(`${t.name}:`)))
-        problems.push(`${t.name}: ${t.problem}`);
+    const problems = serviceProblems(tasks);
     if (svc.UpdateStatus?.State === 'paused' || svc.UpdateStatus?.State === 'rollback_paused')
       problems.unshift(
         `the ${svc.UpdateStatus.State === 'paused' ? 'update' : 'rollback'} is paused: ${svc.UpdateStatus.Message ?? ''}; roll back (rollback_service) or update again`,
