@@ -29,7 +29,7 @@ function addCommonOptions(cmd: Command): Command {
     .option('--read-only', 'list and run only tools that change nothing')
     .option(
       '--toolsets <list>',
-      'comma-separated toolsets to enable (containers,images,networks,volumes,stacks,operations, or all; default containers,stacks,operations)',
+      'comma-separated toolsets to enable (containers,images,networks,volumes,stacks,operations,swarm, or all; default containers,stacks,operations)',
     )
     .option('--disable-destructive', 'do not offer destructive tools at all')
     .addOption(new Option('--scope <scope>', 'objects mutating tools may touch').choices(['managed', 'all']))
