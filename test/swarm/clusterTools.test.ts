@@ -27,7 +27,7 @@ interface Status {
 interface ServiceInfo {
   service: { running: number; desired: number; image: string };
   perNode: Record<string, number>;
-  tasks: { name: string; node: string; state: string; desiredState: string; problem?: string }[];
+  tasks: { name: string; node: string; state: string; desiredState: string; image: string; problem?: string }[];
   problems: string[];
 }
 
@@ -131,7 +131,7 @@ describe('swarm toolset', () => {
     expect(logs.partial).toBe(false);
   });
 
-  it('scales and rolls back to the previous spec, waiting for the tasks', async () => {
+  it('scales, waiting for the tasks, with progress notifications', async () => {
     const progress: string[] = [];
     const r = await c.call(
       'scale_service',
@@ -140,10 +140,79 @@ describe('swarm toolset', () => {
     );
     expect(r.isError, errorText(r)).toBeFalsy();
     expect(r.structuredContent).toMatchObject({ converge: { outcome: 'converged', desired: 4, running: 4 } });
-    expect(progress.length).toBeGreaterThan(0);
-    const back = await c.ok<{ converge: { outcome: string; running: number } }>('rollback_service', { service: svc });
-    expect(back.converge).toMatchObject({ outcome: 'converged', running: 3 });
-    expect((await info()).service.desired).toBe(3);
+    expect(progress.join('\n')).toMatch(new RegExp(`${svc}: \\d/4 running the current image`));
+    const down = await c.ok<{ converge: { outcome: string; running: number } }>('scale_service', {
+      service: svc,
+      replicas: 3,
+    });
+    expect(down.converge).toMatchObject({ outcome: 'converged', running: 3 });
+  });
+
+  it('updates the image rolling until every task runs it, and rolls back to the previous one', async () => {
+    const progress: string[] = [];
+    const r = await c.call(
+      'update_service_image',
+      { service: svc, image: 'dom-test/nginx:1' },
+      { onprogress: (p) => progress.push(p.message ?? '') },
+    );
+    expect(r.isError, errorText(r)).toBeFalsy();
+    expect(r.structuredContent).toMatchObject({ converge: { outcome: 'converged', running: 3, desired: 3 } });
+    expect(progress.some((m) => /update updating/.test(m))).toBe(true);
+    const updated = await info();
+    expect(updated.tasks.filter((t) => t.desiredState === 'running').map((t) => `${t.state} ${t.image}`)).toEqual(
+      Array(3).fill('running dom-test/nginx:1'),
+    );
+    const back = await c.ok<{ image: string; converge: { outcome: string; running: number } }>('rollback_service', {
+      service: svc,
+    });
+    expect(back).toMatchObject({ image: 'dom-test/busybox:1', converge: { outcome: 'converged', running: 3 } });
+  });
+
+  it('rolls back an update whose healthcheck fails, naming the failing tasks and nodes', async () => {
+    const gated = `${run}-gated`;
+    await docker(cluster.managerHost, [
+      'service',
+      'create',
+      '--detach',
+      '--name',
+      gated,
+      '--label',
+      `dom-test.run=${run}`,
+      '--label',
+      'io.docker-orchestration-mcp.managed=true',
+      '--replicas',
+      '2',
+      '--stop-grace-period',
+      '1s',
+      // Passes on the busybox image only: the update to a Debian-based image fails its healthcheck.
+      '--health-cmd',
+      'test -x /bin/busybox',
+      '--health-interval',
+      '1s',
+      'dom-test/busybox:1',
+      'sh',
+      '-c',
+      'while true; do sleep 2; done',
+    ]);
+    try {
+      await until(`${gated} running`, 60, async () => {
+        const i = await c.ok<ServiceInfo>('get_service_info', { service: gated });
+        return i.service.running === 2 ? i : undefined;
+      });
+      const r = await c.call('update_service_image', { service: gated, image: 'dom-test/nginx:1', timeout: 90 });
+      expect(r.isError).toBe(true);
+      expect(errorKind(r)).toBe('failed');
+      const text = errorText(r);
+      expect(text).toMatch(/failed and Swarm paused it/);
+      expect(text).toMatch(
+        new RegExp(`Failing tasks: ${gated}\\.\\d on node\\d: its healthcheck failed on node node\\d`),
+      );
+      expect(text).toMatch(/Rolled back to dom-test\/busybox:1: 2\/2 running/);
+      const after = await c.ok<ServiceInfo>('get_service_info', { service: gated, history: false });
+      expect(after.service).toMatchObject({ image: 'dom-test/busybox:1', running: 2 });
+    } finally {
+      await docker(cluster.managerHost, ['service', 'rm', gated]).catch(() => undefined);
+    }
   });
 
   it('names the node and what to do when an image is missing there, and rolls the update back', async () => {
@@ -170,6 +239,21 @@ describe('swarm toolset', () => {
     expect((await c.ok<Status>('get_cluster_status')).nodes.find((n) => n.hostname === 'node2')?.availability).toBe(
       'active',
     );
+    // A client that can ask its user: the user's "no" is final, confirm: true from the model does not count.
+    const asking = await startClient({
+      env: { DOCKER_HOST: cluster.managerHost, DOM_TOOLSETS: 'swarm' },
+      elicit: () => ({ action: 'decline' }),
+    });
+    try {
+      const declined = await asking.ok<{ done: boolean; message: string }>('drain_node', {
+        node: 'node2',
+        confirm: true,
+      });
+      expect(declined.done).toBe(false);
+      expect(declined.message).toMatch(/^The user declined; nothing changed/);
+    } finally {
+      await asking.close();
+    }
 
     const drained = await c.ok<{ done: boolean; tasksAfter: number; perNode: Record<string, number> }>('drain_node', {
       node: 'node2',
