@@ -256,8 +256,6 @@ export async function updateService(
 ): Promise<string[]> {
   const query: Record<string, string | number> = { version: svc.Version.Index };
   if (opts.rollback) query.rollback = 'previous';
-  // With credentials the Engine pins the digest from the registry; without, it uses the spec as is.
-  if (opts.auth) query.registryAuthFrom = 'spec';
   const res = await call<{ Warnings?: string[] | null }>(
     engine,
     opts.rollback ? 'roll back' : 'update',

@@ -314,6 +314,9 @@ describe('swarm toolset', () => {
   it('answers clear errors: an unknown service, and an Engine that is not a manager', async () => {
     await c.fails('get_service_info', { service: `${run}-nothing` }, 'not_found', /no service/);
     await c.fails('scale_service', { service: svc, replicas: 2000 }, 'invalid_input', /replicas/);
+    await c.fails('drain_node', { node: '../../info', confirm: true }, 'invalid_input', /not a valid node name/);
+    await c.fails('activate_node', { node: 'node9', confirm: true }, 'not_found', /no node "node9"/);
+    await c.fails('scale_service', { service: svc, replicas: 1, timeout: 0 }, 'invalid_input', /timeout/);
     const worker = await startClient({ env: { DOCKER_HOST: cluster.nodeHosts[1]!, DOM_TOOLSETS: 'swarm' } });
     try {
       await worker.fails('get_cluster_status', {}, 'conflict', /not a Swarm manager.*worker node/);

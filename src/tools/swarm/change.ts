@@ -137,7 +137,7 @@ export const updateServiceImageTool = defineTool({
   name: 'update_service_image',
   title: 'Update Swarm service image',
   description:
-    "Rolling update of a Swarm service to another image, following the service's update_config (parallelism, delay, order, health-gated: a task counts only once healthy). Waits until every task runs the new image; on failure or timeout rolls back (unless rollback_on_failure: false) and names the failing tasks and nodes.",
+    "Rolling update of a Swarm service to another image, following the service's update_config (parallelism, delay, order, health-gated: a task counts only once healthy). Waits until every task runs the new image; on failure or timeout rolls back (unless rollback_on_failure: false; the rollback gets its own timeout) and names the failing tasks and nodes.",
   toolset: 'swarm',
   kind: 'update',
   input: z.object({
