@@ -74,7 +74,7 @@ afterAll(async () => {
 
 describe('provider schema converters', () => {
   it('OpenAI strict mode (Agents SDK) converts every tool strictly, without falling back', () => {
-    expect(tools.length).toBe(30);
+    expect(tools.length).toBe(39);
     const server = { name: 'dom', cacheToolsList: false } as unknown as MCPServer;
     for (const t of tools) {
       const converted = mcpToFunctionTool(t as never, server, true) as { strict: boolean };
