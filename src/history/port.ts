@@ -4,7 +4,9 @@
  * it; `memoryHistory()` serves tests and the CLI's one-shot calls.
  */
 
-export type DeploymentKind = 'deploy_stack' | 'remove_stack' | 'deploy_container' | 'remove_container' | 'heal';
+/** update_service: a Swarm service scaled, updated or rolled back; update_node: a Swarm node drained or activated. */
+export type DeploymentKind =
+  'deploy_stack' | 'remove_stack' | 'deploy_container' | 'remove_container' | 'heal' | 'update_service' | 'update_node';
 export type DeploymentOutcome = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'dry_run' | 'not_confirmed';
 
 export interface StepRecord {

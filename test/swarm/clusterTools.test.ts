@@ -166,6 +166,14 @@ describe('swarm toolset', () => {
       service: svc,
     });
     expect(back).toMatchObject({ image: 'dom-test/busybox:1', converge: { outcome: 'converged', running: 3 } });
+    const hist = await c.ok<{ entries: { source?: string; outcome: string }[] }>('get_deployment_history', {
+      kind: 'update_service',
+      target: svc,
+    });
+    expect(hist.entries.slice(0, 2).map((e) => `${e.source} ${e.outcome}`)).toEqual([
+      'rollback_service succeeded',
+      'update_service_image succeeded',
+    ]);
   });
 
   it('rolls back an update whose healthcheck fails, naming the failing tasks and nodes', async () => {
@@ -275,6 +283,17 @@ describe('swarm toolset', () => {
     expect(active.rebalanced).toContain(svc);
     expect(active.tasksAfter).toBeGreaterThan(0);
     await converged(['node1', 'node2', 'node3']);
+
+    // Node changes are in the deployment history, the refused one too.
+    const hist = await c.ok<{ entries: { kind: string; target: string; source?: string; outcome: string }[] }>(
+      'get_deployment_history',
+      { kind: 'update_node', target: 'node2' },
+    );
+    expect(hist.entries.map((e) => `${e.source} ${e.outcome}`)).toEqual([
+      'activate_node succeeded',
+      'drain_node succeeded',
+      'drain_node not_confirmed',
+    ]);
   });
 
   it('reports a stopped worker down in status and health, and its tasks run on the other nodes', async () => {

@@ -5,7 +5,15 @@ import type { DeploymentEntry, HistoryQuery } from '../../history/port.js';
 import { toUnixSeconds } from '../../util/time.js';
 import { defineTool } from '../defineTool.js';
 
-const KINDS = ['deploy_stack', 'remove_stack', 'deploy_container', 'remove_container', 'heal'] as const;
+const KINDS = [
+  'deploy_stack',
+  'remove_stack',
+  'deploy_container',
+  'remove_container',
+  'heal',
+  'update_service',
+  'update_node',
+] as const;
 const OUTCOMES = ['running', 'succeeded', 'failed', 'cancelled', 'dry_run', 'not_confirmed'] as const;
 /** Errors carry log lines; a list shows their start, a single record all of it. */
 const LIST_ERROR_CHARS = 300;

@@ -12,6 +12,8 @@ import {
   type RawTask,
 } from '../../docker/swarmCluster.js';
 import { ToolError } from '../../kernel/errors.js';
+import { recorded } from '../../history/record.js';
+import type { DeploymentStart } from '../../history/port.js';
 import { isManaged } from '../../docker/labels.js';
 import { nodeView } from '../../swarm/cluster.js';
 import { waitForService } from '../../swarm/rollout.js';
@@ -69,6 +71,10 @@ function perNodeText(p: Record<string, number>): string {
     .join(', ');
 }
 
+function nodeRecord(ctx: ToolContext, tool: string, node: string, inputs: unknown): DeploymentStart {
+  return { kind: 'update_node', target: node, source: tool, who: ctx.who, inputs };
+}
+
 async function resolveNode(ctx: ToolContext, ref: string): Promise<RawNode> {
   await requireManager(ctx.engine, ctx.signal);
   return inspectNode(ctx.engine, ref, ctx.signal);
@@ -92,6 +98,7 @@ export const drainNodeTool = defineTool({
   async handler({ node, timeout, confirm }, ctx) {
     const n = await resolveNode(ctx, node);
     const view = nodeView(n);
+    const record = nodeRecord(ctx, 'drain_node', view.hostname, { node, timeout, confirm });
     const [nodes, tasks] = await Promise.all([listNodes(ctx.engine, ctx.signal), runningTasks(ctx)]);
     const mine = tasks.filter((t) => t.NodeID === n.ID);
     const before = perNode(tasks, nodes);
@@ -117,6 +124,7 @@ export const drainNodeTool = defineTool({
     const confirmation = await ctx.confirm(confirm, summary);
     if (!confirmation.confirmed) {
       const message = notConfirmedMessage(confirmation, summary);
+      ctx.history.begin(record).finish('not_confirmed', message);
       return {
         data: {
           ...base,
@@ -129,8 +137,10 @@ export const drainNodeTool = defineTool({
         text: message,
       };
     }
-    await updateNodeAvailability(ctx.engine, n, 'drain', ctx.signal);
-    const after = await waitOffNode(ctx, n, [...new Set(mine.map((t) => t.ServiceID))], timeout);
+    const after = await recorded(ctx.history, record, ctx.signal, async () => {
+      await updateNodeAvailability(ctx.engine, n, 'drain', ctx.signal);
+      return waitOffNode(ctx, n, [...new Set(mine.map((t) => t.ServiceID))], timeout);
+    });
     const message = `Drained node ${view.hostname}: ${after.left} tasks left on it; running per node: ${perNodeText(after.perNode)}.${after.note ? ` ${after.note}` : ''}`;
     return {
       data: { ...base, availability: 'drain', done: true, message, tasksAfter: after.left, perNode: after.perNode },
@@ -192,6 +202,7 @@ export const activateNodeTool = defineTool({
   async handler({ node, rebalance, timeout, confirm }, ctx) {
     const n = await resolveNode(ctx, node);
     const view = nodeView(n);
+    const record = nodeRecord(ctx, 'activate_node', view.hostname, { node, rebalance, timeout, confirm });
     const [nodes, tasks, services] = await Promise.all([
       listNodes(ctx.engine, ctx.signal),
       runningTasks(ctx),
@@ -237,6 +248,7 @@ export const activateNodeTool = defineTool({
     const confirmation = await ctx.confirm(confirm, summary);
     if (!confirmation.confirmed) {
       const message = notConfirmedMessage(confirmation, summary);
+      ctx.history.begin(record).finish('not_confirmed', message);
       return {
         data: {
           ...base,
@@ -250,45 +262,47 @@ export const activateNodeTool = defineTool({
         text: message,
       };
     }
-    if (view.availability !== 'active') await updateNodeAvailability(ctx.engine, n, 'active', ctx.signal);
-    const deadline = Date.now() + (timeout ?? DEFAULT_TIMEOUT_S) * 1000;
-    const rebalanced: string[] = [];
-    const notes: string[] = [];
-    for (const name of toRebalance) {
-      const svc = await inspectService(ctx.engine, name, ctx.signal);
-      const since = Date.now();
-      const spec = structuredClone(svc.Spec);
-      // What `docker service update --force` does: a new ForceUpdate value restarts every task.
-      spec.TaskTemplate = { ...spec.TaskTemplate, ForceUpdate: (spec.TaskTemplate.ForceUpdate ?? 0) + 1 };
-      await updateService(ctx.engine, svc, spec, { signal: ctx.signal });
-      rebalanced.push(name);
-      const r = await waitForService(ctx.engine, svc.ID, {
-        timeoutMs: Math.max(1000, deadline - Date.now()),
-        since,
-        expect: 'update',
-        signal: ctx.signal,
-        progress: (d, t, m) => ctx.progress(d, t, m),
-      });
-      if (r.outcome !== 'converged') notes.push(`${name}: ${r.outcome}, ${r.running}/${r.desired} running`);
-    }
-    const [nodesAfter, tasksAfter] = await Promise.all([listNodes(ctx.engine, ctx.signal), runningTasks(ctx)]);
-    const left = tasksAfter.filter((t) => t.NodeID === n.ID).length;
-    const after = perNode(tasksAfter, nodesAfter);
-    const message =
-      `Node ${view.hostname} is active; ${left} tasks run on it; running per node: ${perNodeText(after)}.` +
-      (rebalanced.length ? ` Rebalanced: ${rebalanced.join(', ')}.` : '') +
-      (notes.length ? ` Not converged: ${notes.join('; ')}.` : '');
-    const data: NodeAnswer = {
-      ...base,
-      availability: 'active',
-      done: true,
-      message,
-      tasksAfter: left,
-      perNode: after,
-      rebalanced,
-    };
-    if (skipped.length) data.skipped = skipped;
-    if (notes.length) throw new ToolError('timeout', message);
-    return { data, text: message };
+    return recorded(ctx.history, record, ctx.signal, async () => {
+      if (view.availability !== 'active') await updateNodeAvailability(ctx.engine, n, 'active', ctx.signal);
+      const deadline = Date.now() + (timeout ?? DEFAULT_TIMEOUT_S) * 1000;
+      const rebalanced: string[] = [];
+      const notes: string[] = [];
+      for (const name of toRebalance) {
+        const svc = await inspectService(ctx.engine, name, ctx.signal);
+        const since = Date.now();
+        const spec = structuredClone(svc.Spec);
+        // What `docker service update --force` does: a new ForceUpdate value restarts every task.
+        spec.TaskTemplate = { ...spec.TaskTemplate, ForceUpdate: (spec.TaskTemplate.ForceUpdate ?? 0) + 1 };
+        await updateService(ctx.engine, svc, spec, { signal: ctx.signal });
+        rebalanced.push(name);
+        const r = await waitForService(ctx.engine, svc.ID, {
+          timeoutMs: Math.max(1000, deadline - Date.now()),
+          since,
+          expect: 'update',
+          signal: ctx.signal,
+          progress: (d, t, m) => ctx.progress(d, t, m),
+        });
+        if (r.outcome !== 'converged') notes.push(`${name}: ${r.outcome}, ${r.running}/${r.desired} running`);
+      }
+      const [nodesAfter, tasksAfter] = await Promise.all([listNodes(ctx.engine, ctx.signal), runningTasks(ctx)]);
+      const left = tasksAfter.filter((t) => t.NodeID === n.ID).length;
+      const after = perNode(tasksAfter, nodesAfter);
+      const message =
+        `Node ${view.hostname} is active; ${left} tasks run on it; running per node: ${perNodeText(after)}.` +
+        (rebalanced.length ? ` Rebalanced: ${rebalanced.join(', ')}.` : '') +
+        (notes.length ? ` Not converged: ${notes.join('; ')}.` : '');
+      const data: NodeAnswer = {
+        ...base,
+        availability: 'active',
+        done: true,
+        message,
+        tasksAfter: left,
+        perNode: after,
+        rebalanced,
+      };
+      if (skipped.length) data.skipped = skipped;
+      if (notes.length) throw new ToolError('timeout', message);
+      return { data, text: message };
+    });
   },
 });
