@@ -102,7 +102,7 @@ export const getDeploymentHistoryTool = defineTool({
   name: 'get_deployment_history',
   title: 'Deployment history',
   description:
-    'Past deploys, removals and heals, newest first, with outcome, error and step durations. Pass id for one record with its inputs and plan.',
+    'Past deploys, removals, heals and Swarm service/node changes, newest first, with outcome, error and step durations. Pass id for one record with its inputs and plan.',
   toolset: 'operations',
   kind: 'read',
   input: z.object({
