@@ -14,6 +14,21 @@ const faults = {
   },
 };
 
+// The Swarm suite (issue 16) runs on the three-node cluster of test/swarm/up.sh (state file
+// $SWARM_STATE): only when asked for (npm run test:swarm, DOM_SWARM=1), one file at a time.
+const swarm = {
+  test: {
+    name: 'swarm',
+    include: ['test/swarm/**/*.test.ts'],
+    environment: 'node',
+    env: { DOM_HISTORY_PATH: ':memory:' },
+    testTimeout: 300_000,
+    hookTimeout: 300_000,
+    fileParallelism: false,
+    sequence: { groupOrder: 3 },
+  },
+};
+
 export default defineConfig({
   test: {
     projects: [
@@ -36,6 +51,7 @@ export default defineConfig({
         },
       },
       ...(process.env.DOM_FAULTS === '1' ? [faults] : []),
+      ...(process.env.DOM_SWARM === '1' ? [swarm] : []),
     ],
   },
 });

@@ -45,7 +45,7 @@ export const SETTINGS = {
     group: 'server',
     shownDefault: 'containers,stacks,operations',
     example: 'containers,images',
-    description: 'toolsets to offer: containers, images, networks, volumes, stacks, operations, or `all`',
+    description: 'toolsets to offer: containers, images, networks, volumes, stacks, operations, swarm, or `all`',
   }),
   disableDestructive: setting({
     ...onOff(),

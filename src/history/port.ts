@@ -14,8 +14,13 @@ export const DEPLOYMENT_KINDS = [
   'remove_network',
   'remove_image',
   'exec_in_container',
+  'update_service',
+  'update_node',
 ] as const;
-/** What was done: a deployment, a removal, a heal, or another destructive tool (named after it). */
+/**
+ * What was done: a deployment, a removal, a heal, another destructive tool (named after it);
+ * update_service: a Swarm service scaled, updated or rolled back; update_node: a Swarm node drained or activated.
+ */
 export type DeploymentKind = (typeof DEPLOYMENT_KINDS)[number];
 export type DeploymentOutcome = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'dry_run' | 'not_confirmed';
 

@@ -17,7 +17,7 @@ import type { Confirmer } from './confirm.js';
  */
 export type ToolKind = 'read' | 'create' | 'update' | 'destructive';
 
-export const TOOLSETS = ['containers', 'images', 'networks', 'volumes', 'stacks', 'operations'] as const;
+export const TOOLSETS = ['containers', 'images', 'networks', 'volumes', 'stacks', 'operations', 'swarm'] as const;
 export type Toolset = (typeof TOOLSETS)[number];
 
 export function annotationsFor(kind: ToolKind, title: string): ToolAnnotations {

@@ -5,6 +5,7 @@ import { imageTools } from './images/index.js';
 import { networkTools } from './networks/index.js';
 import { operationsTools } from './operations/index.js';
 import { stackTools } from './stacks/index.js';
+import { swarmTools } from './swarm/index.js';
 import { volumeTools } from './volumes/index.js';
 
 /** Every tool this server has, in the order they are listed. Each toolset owns its index.ts. */
@@ -15,6 +16,7 @@ export const ALL_TOOLS: AnyTool[] = [
   ...volumeTools,
   ...stackTools,
   ...operationsTools,
+  ...swarmTools,
 ];
 
 export class UnknownToolsetError extends Error {}

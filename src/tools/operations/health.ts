@@ -3,6 +3,7 @@ import { overallVerdict, assessServices, VERDICTS, type ContainerAssessment } fr
 import { collectHealth, resolveScope, type HealthScope } from '../../health/collect.js';
 import { isCrashLooping, selfHealState } from '../../health/watcher.js';
 import { defineTool } from '../defineTool.js';
+import { combinedVerdict, swarmHealthFor, swarmHealthSchema, swarmHealthText } from './swarmHealth.js';
 import { bytes } from '../render.js';
 
 /**
@@ -61,6 +62,7 @@ const outputSchema = z.object({
     }),
   ),
   containers: z.array(containerSchema),
+  swarm: swarmHealthSchema,
   watcher: z
     .object({
       connected: z.boolean(),
@@ -126,17 +128,20 @@ export const healthMonitoringTool = defineTool({
       ctx.signal,
     );
     const services = assessServices(assessments);
+    const swarm = await swarmHealthFor(ctx, args.target);
     const data: Output = {
       scope: scopeText(scope),
-      verdict: overallVerdict(services),
+      verdict: combinedVerdict(overallVerdict(services), swarm),
       services,
       containers: assessments,
     };
+    if (swarm) data.swarm = swarm;
     if (watcher) data.watcher = watcher;
     const text: string[] = [
       `${data.verdict}: ${assessments.length} container${assessments.length === 1 ? '' : 's'} in scope ${data.scope}`,
     ];
     for (const c of assessments) text.push(containerText(c));
+    if (swarm) text.push(...swarmHealthText(swarm));
     if (watcher?.crashLooping.length)
       text.push(`self-heal watcher gave up on: ${watcher.crashLooping.map((c) => c.name).join(', ')}`);
 
