@@ -127,6 +127,7 @@ export const BUILD_KEYS = [
   'extra_hosts',
   'shm_size',
   'cache_from',
+  'platforms',
 ] as const;
 export const BUILD_UNSUPPORTED = [
   'additional_contexts',
@@ -134,7 +135,6 @@ export const BUILD_UNSUPPORTED = [
   'entitlements',
   'isolation',
   'no_cache',
-  'platforms',
   'privileged',
   'pull',
   'provenance',
@@ -144,6 +144,22 @@ export const BUILD_UNSUPPORTED = [
   'tags',
   'ulimits',
 ] as const;
+
+const BUILDKIT_ONLY =
+  'it needs BuildKit, and this server builds with the Engine\'s classic builder; build the image with `docker buildx build` and give the service its "image"';
+/** What to do instead, for build keys only BuildKit (docker buildx) acts on. */
+export const BUILD_UNSUPPORTED_HINTS: Readonly<Record<string, string>> = {
+  additional_contexts: BUILDKIT_ONLY,
+  cache_to: BUILDKIT_ONLY,
+  entitlements: BUILDKIT_ONLY,
+  privileged: BUILDKIT_ONLY,
+  provenance: BUILDKIT_ONLY,
+  sbom: BUILDKIT_ONLY,
+  secrets: `${BUILDKIT_ONLY} (or pass the value as a build arg only if it is not secret)`,
+  ssh: BUILDKIT_ONLY,
+  tags: 'the image is tagged with the service\'s "image" (or PROJECT-SERVICE) only',
+  no_cache: 'use pull_policy: build to force a rebuild',
+};
 
 export const PORT_KEYS = ['target', 'published', 'host_ip', 'protocol'] as const;
 export const PORT_UNSUPPORTED = ['mode', 'name', 'app_protocol'] as const;

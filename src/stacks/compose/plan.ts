@@ -209,6 +209,9 @@ function followShared(
       .filter((n) => n.name.startsWith('container:'))
       .map((n) => n.name.slice('container:'.length)),
     ...(service.spec.security?.volumesFrom ?? []).map((v) => v.split(':')[0] as string),
+    ...[service.spec.security?.pidMode, service.spec.security?.ipcMode]
+      .filter((m): m is string => m?.startsWith('container:') === true)
+      .map((m) => m.slice('container:'.length)),
   ].find((name) => replaced.has(name));
   return shared === undefined
     ? action

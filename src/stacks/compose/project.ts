@@ -457,6 +457,10 @@ function projectService(
   if (def.extra) spec.extra = def.extra;
   if (def.volumesFrom?.length)
     spec.security = { ...spec.security, volumesFrom: def.volumesFrom.map((v) => volumesFromTarget(v, refs)) };
+  for (const prop of ['pidMode', 'ipcMode'] as const) {
+    const mode = spec.security?.[prop];
+    if (mode?.startsWith('service:')) spec.security = { ...spec.security, [prop]: networkModeTarget(mode, refs) };
+  }
   const service: ComposeService = {
     name: def.name,
     replicas: def.replicas,

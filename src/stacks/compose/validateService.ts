@@ -187,6 +187,22 @@ export function validateService(name: string, raw: unknown, ctx: ServiceContext)
   if (svc.extra_hosts !== undefined) def.extraHosts = extraHostsOf(svc.extra_hosts, at('extra_hosts'), read);
   if (svc.profiles !== undefined) def.profiles = read.list(svc.profiles, at('profiles')) ?? [];
   assign(def, 'security', securityOf(svc, path, read));
+  // `pid`/`ipc: service:X` join X's namespace as network_mode does: X's first container, started before.
+  for (const [key, prop] of [
+    ['pid', 'pidMode'],
+    ['ipc', 'ipcMode'],
+  ] as const) {
+    const m = /^service\s*:\s*(.+)$/i.exec(def.security?.[prop] ?? '');
+    if (!m || !def.security) continue;
+    const target = (m[1] as string).trim();
+    if (!ctx.serviceNames.has(target)) {
+      read.add(at(key), `unknown service "${target}"`);
+      continue;
+    }
+    def.security[prop] = `service:${target}`;
+    if (target !== name && !def.dependsOn.some((d) => d.service === target))
+      def.dependsOn.push({ service: target, condition: 'service_started' });
+  }
   const sources = ctx.fileSources ?? { secrets: new Map(), configs: new Map(), variables: [] };
   const files = [
     ...(svc.secrets === undefined
@@ -197,7 +213,7 @@ export function validateService(name: string, raw: unknown, ctx: ServiceContext)
       : serviceFilesOf('config', svc.configs, at('configs'), read, sources, ctx.modeText)),
   ];
   if (files.length > 0) def.files = files;
-  if (svc.build !== undefined) assign(def, 'build', buildOf(svc.build, at('build'), ctx));
+  if (svc.build !== undefined) assign(def, 'build', buildOf(svc.build, at('build'), ctx, def.platform));
   if (svc.pull_policy !== undefined) assign(def, 'pullPolicy', pullPolicyOf(svc.pull_policy, at('pull_policy'), read));
   return def;
 }

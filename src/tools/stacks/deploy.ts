@@ -185,6 +185,7 @@ export const deployStackTool = defineTool({
         files,
         maxContextBytes: ctx.config.files.maxBuildContextBytes ?? DEFAULT_MAX_BUILD_CONTEXT_BYTES,
         allowHostNetwork: ctx.config.policy.allowHostNetwork,
+        dryRun: args.dry_run ?? false,
         signal: ctx.signal,
       });
       const plan = planDeployment(project, actualState(objects));
