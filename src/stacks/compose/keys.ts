@@ -194,10 +194,18 @@ export const DEPLOY_UNSUPPORTED = [
   'labels',
   'endpoint_mode',
 ] as const;
-export const RESOURCES_KEYS = ['limits'] as const;
-export const RESOURCES_UNSUPPORTED = ['reservations'] as const;
-export const LIMITS_KEYS = ['memory', 'cpus'] as const;
-export const LIMITS_UNSUPPORTED = ['pids', 'devices'] as const;
+export const RESOURCES_KEYS = ['limits', 'reservations'] as const;
+export const RESOURCES_UNSUPPORTED = [] as const;
+export const LIMITS_KEYS = ['memory', 'cpus', 'pids'] as const;
+export const LIMITS_UNSUPPORTED = ['devices'] as const;
+/** As Compose without Swarm: memory becomes the soft limit; a CPU reservation is Swarm's and ignored. */
+export const RESERVATIONS_KEYS = ['memory', 'cpus'] as const;
+export const RESERVATIONS_UNSUPPORTED = ['devices', 'generic_resources'] as const;
+export const RESERVATIONS_HINTS: Readonly<Record<string, string>> = {
+  devices:
+    'GPU and other device requests are not made by this server; use a host without them or run the service outside the stack',
+  generic_resources: 'a Swarm scheduling setting; leave it out',
+};
 
 export const NETWORK_KEYS = ['driver', 'driver_opts', 'internal', 'external', 'name', 'labels', 'attachable'] as const;
 export const NETWORK_UNSUPPORTED = ['ipam', 'enable_ipv4', 'enable_ipv6'] as const;

@@ -120,12 +120,13 @@ export function validateService(name: string, raw: unknown, ctx: ServiceContext)
         read.attempt(at('restart'), () => parseRestart(r)),
       );
   }
-  applyResources(def, svc, path, read);
+  const reserved = applyResources(def, svc, path, read);
   if (isRecord(svc.deploy) && svc.deploy.restart_policy !== undefined) {
     // As in Compose, deploy.restart_policy wins over `restart`.
     assign(def, 'restart', restartPolicyOf(svc.deploy.restart_policy, [...path, 'deploy', 'restart_policy'], read));
   }
   assign(def, 'extra', extrasOf(svc, path, read));
+  if (Object.keys(reserved).length) def.extra = { ...def.extra, ...reserved };
   if (def.replicas > 1 && def.networks.some((n) => n.ipv4Address !== undefined || n.ipv6Address !== undefined)) {
     read.add(
       at('networks'),
@@ -353,6 +354,9 @@ function mountsOf(value: unknown, path: Path, ctx: ServiceContext) {
       read.add(at, `volume "${mount.source}" is not declared under the top-level "volumes"`);
       return [];
     }
+    // Compose cleans the target as a path ("/data/" -> "/data"); the same container either way.
+    if (mount.target.length > 1 && mount.target.startsWith('/'))
+      mount.target = posix.normalize(mount.target).replace(/(.)\/+$/, '$1');
     return [mount];
   });
 }
@@ -457,10 +461,19 @@ function healthcheckOf(value: unknown, path: Path, read: FieldReader) {
   }
 }
 
-/** deploy.replicas, deploy.resources.limits and the older mem_limit / cpus. */
-function applyResources(def: ServiceDefinition, svc: Record<string, unknown>, path: Path, read: FieldReader): void {
+/**
+ * deploy.replicas, deploy.resources.limits and the older mem_limit / cpus; returns what goes with
+ * the container's other settings: limits.pids and reservations.memory (as Compose maps them).
+ */
+function applyResources(
+  def: ServiceDefinition,
+  svc: Record<string, unknown>,
+  path: Path,
+  read: FieldReader,
+): { pidsLimit?: number; memoryReservationBytes?: number } {
   let memory: unknown = svc.mem_limit;
   let cpus: unknown = svc.cpus;
+  const extra: { pidsLimit?: number; memoryReservationBytes?: number } = {};
   if (svc.deploy !== undefined) {
     const at = [...path, 'deploy'];
     const deploy = read.map(svc.deploy, at) ?? {};
@@ -481,6 +494,32 @@ function applyResources(def: ServiceDefinition, svc: Record<string, unknown>, pa
         read.add([...limitsPath, 'cpus'], 'set either cpus or deploy.resources.limits.cpus, not both');
       cpus = limits.cpus;
     }
+    if (limits.pids !== undefined) {
+      if (svc.pids_limit !== undefined)
+        read.add([...limitsPath, 'pids'], 'set either pids_limit or deploy.resources.limits.pids, not both');
+      else assign(extra, 'pidsLimit', read.int(limits.pids, [...limitsPath, 'pids'], -1));
+    }
+    const reservedPath = [...at, 'resources', 'reservations'];
+    const reservations =
+      resources.reservations === undefined ? {} : (read.map(resources.reservations, reservedPath) ?? {});
+    read.keys(reservations, reservedPath, K.RESERVATIONS_KEYS, K.RESERVATIONS_UNSUPPORTED, K.RESERVATIONS_HINTS);
+    if (reservations.memory !== undefined) {
+      const m = reservations.memory as string | number;
+      if (svc.mem_reservation !== undefined)
+        read.add(
+          [...reservedPath, 'memory'],
+          'set either mem_reservation or deploy.resources.reservations.memory, not both',
+        );
+      else
+        assign(
+          extra,
+          'memoryReservationBytes',
+          read.attempt([...reservedPath, 'memory'], () => parseMemory(m, 'memory')),
+        );
+    }
+    // A CPU reservation only steers Swarm's scheduler; Compose ignores it on one Engine, and so do we.
+    if (reservations.cpus !== undefined)
+      read.attempt([...reservedPath, 'cpus'], () => parseCpus(reservations.cpus as string | number));
   }
   const where = (key: string, limitsKey: string): Path =>
     svc[key] !== undefined ? [...path, key] : [...path, 'deploy', 'resources', 'limits', limitsKey];
@@ -496,6 +535,13 @@ function applyResources(def: ServiceDefinition, svc: Record<string, unknown>, pa
       'nanoCpus',
       read.attempt(where('cpus', 'cpus'), () => parseCpus(cpus as string | number)),
     );
+  if (extra.memoryReservationBytes !== undefined && def.memoryBytes !== undefined)
+    if (extra.memoryReservationBytes > def.memoryBytes)
+      read.add(
+        [...path, 'deploy', 'resources', 'reservations', 'memory'],
+        'must not exceed the memory limit (the Engine refuses a reservation above the limit)',
+      );
+  return extra;
 }
 
 export function labelsOf(value: unknown, path: Path, read: FieldReader): Record<string, string> {
