@@ -1,3 +1,4 @@
+import type { PullPolicy } from '../../docker/images.js';
 import { parseMemory } from '../../docker/specParsers.js';
 import { formatPath, type PathSegment } from './issues.js';
 import * as K from './keys.js';
@@ -95,6 +96,14 @@ export function pullPolicyOf(value: unknown, path: Path, read: FieldReader): Ser
   const policy = PULL_POLICIES[s];
   if (!policy) read.add(path, `expected one of always, never, missing, if_not_present, build; got "${s}"`);
   return policy;
+}
+
+/**
+ * The pull policy a service's image gets: its own `pull_policy` (always, missing, never) over the
+ * deploy's `pull`; "build" concerns building, so the deploy's applies. As the stack applier does.
+ */
+export function effectivePull(service: { pullPolicy?: ServicePullPolicy }, stackPull: PullPolicy): PullPolicy {
+  return service.pullPolicy === undefined || service.pullPolicy === 'build' ? stackPull : service.pullPolicy;
 }
 
 function set<T, F extends keyof T>(target: T, field: F, value: T[F] | undefined): void {

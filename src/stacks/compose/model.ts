@@ -185,6 +185,8 @@ export interface ComposeService {
   pullPolicy?: ServicePullPolicy;
   /** `platform` as written (not applied: the Engine runs its own platform). */
   platform?: string;
+  /** The file sets no healthcheck but the image has one (stacks/imageHealth.ts): the final wait waits for it. Not hashed. */
+  imageHealthcheck?: boolean;
 }
 
 export interface ComposeProject {

@@ -11,6 +11,7 @@ import type { Config } from '../../config.js';
 import { actualState, containerName, stackObjects } from '../../stacks/engineState.js';
 import { preflight, imagePreflight } from '../../stacks/preflight.js';
 import { buildServices, prepareBuilds, type BuildDecision } from '../../stacks/build.js';
+import { markImageHealthchecks } from '../../stacks/imageHealth.js';
 import { DEFAULT_MAX_BUILD_CONTEXT_BYTES } from '../../config.js';
 import { Journal, newDeploymentLabel, reconcileStack } from '../../stacks/journal.js';
 import { acquireStackLock } from '../../stacks/lock.js';
@@ -254,6 +255,7 @@ export const deployStackTool = defineTool({
           progress: (current, total, message) => ctx.progress(current, total, message),
           signal: ctx.signal,
         });
+        await markImageHealthchecks(ctx.engine, project, ctx.signal);
         result = await applyPlan(project, plan, {
           engine: ctx.engine,
           log: ctx.log,
