@@ -6,6 +6,7 @@ import {
   COMPOSE_ONEOFF,
   COMPOSE_PROJECT,
   COMPOSE_SERVICE,
+  LABEL_NETWORK_HASH,
 } from '../docker/labels.js';
 import type { ActualContainer, ActualState } from './compose/index.js';
 
@@ -59,7 +60,10 @@ export function actualState(objects: StackObjects): ActualState {
   });
   return {
     containers,
-    networks: objects.networks.map((n) => ({ name: n.Name, id: n.Id })),
+    networks: objects.networks.map((n) => {
+      const hash = n.Labels?.[LABEL_NETWORK_HASH];
+      return { name: n.Name, id: n.Id, ...(hash !== undefined ? { configHash: hash } : {}) };
+    }),
     volumes: objects.volumes.map((v) => ({ name: v.Name })),
   };
 }

@@ -142,3 +142,31 @@ describe('binds of the memory devices every container has', () => {
     expect(hostPathProblem(hostPath('/dev/kmsg', 'test'), list)).toMatch(/\/dev on the host/);
   });
 });
+
+describe('a changed network', () => {
+  const withSubnet = (subnet: string) =>
+    load(
+      'services:',
+      '  a: { image: x, networks: [back] }',
+      'networks:',
+      `  back: { ipam: { config: [{ subnet: "${subnet}" }] } }`,
+    );
+  const actual = (hash: string | undefined) =>
+    ({
+      containers: [],
+      networks: [{ name: 'demo_back', id: 'n1', ...(hash ? { configHash: hash } : {}) }],
+      volumes: [],
+    }) as Parameters<typeof planDeployment>[1];
+
+  it('keeps a network created with the same settings and refuses one whose ipam changed', () => {
+    const first = withSubnet('10.77.0.0/24');
+    const hash = first.networks[0]?.labels['io.docker-orchestration-mcp.network-hash'];
+    expect(hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(planDeployment(first, actual(hash)).networks[0]?.action).toBe('keep');
+    // Made before the label existed (or by Compose): nothing to compare, kept as before.
+    expect(planDeployment(withSubnet('10.78.0.0/24'), actual(undefined)).networks[0]?.action).toBe('keep');
+    expect(() => planDeployment(withSubnet('10.78.0.0/24'), actual(hash))).toThrow(
+      /network "demo_back" \(networks.back\) exists with other settings/,
+    );
+  });
+});
