@@ -335,7 +335,7 @@ export function deploySvg(r: Results): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
   );
   out.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
-  const title = `Stack deploy: docker-orchestration-mcp vs docker-compose 1.29 (median ms, lower is better)${r.quick ? ' — QUICK/LOADED' : ''}`;
+  const title = `Stack deploy: docker-orchestration-mcp vs docker-compose ${r.machine.dockerCompose} (median ms, lower is better)${r.quick ? ' — QUICK/LOADED' : ''}`;
   out.push(`<text x="12" y="22" font-size="14" font-weight="bold">${esc(title)}</text>`);
   out.push(
     `<text x="12" y="40" fill="#555">${esc(`${r.machine.date.slice(0, 10)}, ${r.machine.nproc} CPUs, Engine ${r.machine.engineVersion}, Node ${r.machine.node}; each row on its own scale`)}</text>`,

@@ -11,7 +11,7 @@ import { cleanup, rawJson } from './lib/engine.js';
 import { CLI, PEERS, PEERS_DIR, peerInstalled, peerVersion } from './lib/mcp.js';
 import { run } from './lib/proc.js';
 import { deploySvg, markdown, type Machine, type Results } from './report.js';
-import { deploySuite } from './suites/deploy.js';
+import { COMPOSE_BIN, deploySuite } from './suites/deploy.js';
 import { overheadSuite } from './suites/overhead.js';
 import { catalogueSuite } from './suites/catalogue.js';
 import { packageSuite } from './suites/package.js';
@@ -35,7 +35,7 @@ async function installPeers(): Promise<string[]> {
 async function machine(): Promise<Machine> {
   const info = await rawJson<{ ServerVersion: string; Driver: string; CgroupVersion?: string }>('GET', '/info');
   const ver = await rawJson<{ ApiVersion: string }>('GET', '/version');
-  const compose = await run('docker-compose', ['version', '--short'], { allowFail: true }).catch(() => ({
+  const compose = await run(COMPOSE_BIN, ['version', '--short'], { allowFail: true }).catch(() => ({
     stdout: 'not found',
     code: 1,
     stderr: '',

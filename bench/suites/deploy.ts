@@ -44,7 +44,13 @@ export function composeEnv(vars: Record<string, string>): NodeJS.ProcessEnv {
   };
 }
 
-/** docker-compose 1.29 with a project directory of its own: `up -d` then the same wait. */
+/**
+ * The Compose baseline: docker-compose 1.29 from PATH, or BENCH_COMPOSE (e.g. the Compose v2
+ * binary `test/engine28/compose-v2.sh` prints, which runs standalone with the same arguments).
+ */
+export const COMPOSE_BIN = process.env.BENCH_COMPOSE || 'docker-compose';
+
+/** The Compose baseline with a project directory of its own: `up -d` then the same wait. */
 export function composeSide(project: string, composeText: string, expected: number): Side & { dir: string } {
   const dir = mkdtempSync(join(tmpdir(), `${PREFIX}-compose-`));
   const file = join(dir, 'docker-compose.yml');
@@ -55,12 +61,12 @@ export function composeSide(project: string, composeText: string, expected: numb
     dir,
     async deploy(vars) {
       lastVars = vars;
-      await run('docker-compose', ['-p', project, '-f', file, 'up', '-d'], { env: composeEnv(vars), cwd: dir });
+      await run(COMPOSE_BIN, ['-p', project, '-f', file, 'up', '-d'], { env: composeEnv(vars), cwd: dir });
       await waitProject(project, expected, WAIT_TIMEOUT_MS);
       return undefined;
     },
     async remove() {
-      await run('docker-compose', ['-p', project, '-f', file, 'down', '-v', '--remove-orphans'], {
+      await run(COMPOSE_BIN, ['-p', project, '-f', file, 'down', '-v', '--remove-orphans'], {
         env: composeEnv(lastVars),
         cwd: dir,
         allowFail: true,

@@ -9,6 +9,7 @@ import { normaliseContainerSpec } from '../policy/hostAccess.js';
 import { assertInScope } from '../policy/scope.js';
 import { vetStack } from '../policy/stackPolicy.js';
 import { applyPlan, type ApplyResult, type ServiceReport, type WaitMode } from '../stacks/apply.js';
+import { markImageHealthchecks } from '../stacks/imageHealth.js';
 import { buildServices, prepareBuilds, type BuildDecision, type PreparedBuild } from '../stacks/build.js';
 import { planDeployment, type ComposeProject, type Plan } from '../stacks/compose/index.js';
 import { actualState, stackObjects } from '../stacks/engineState.js';
@@ -188,6 +189,7 @@ async function deployUnderLock(
     files,
     maxContextBytes: config.files.maxBuildContextBytes ?? DEFAULT_MAX_BUILD_CONTEXT_BYTES,
     allowHostNetwork: config.policy.allowHostNetwork,
+    dryRun: input.dryRun ?? false,
     signal,
   });
   const plan = planDeployment(project, actualState(objects));
@@ -267,6 +269,7 @@ async function buildAndApply(
   try {
     // Before anything is created: a failed build leaves the stack as it was.
     const built = await buildServices(engine, d.project, d.builds, { progress, signal });
+    await markImageHealthchecks(engine, d.project, signal);
     const result = await applyPlan(d.project, d.plan, {
       engine,
       log: ports.log,

@@ -319,6 +319,8 @@ export interface BuildImageOptions {
   extraHosts?: string[];
   shmSizeBytes?: number;
   cacheFrom?: string[];
+  /** A Git repository or HTTP(S) URL the Engine fetches as the context (no context stream then). */
+  remote?: string;
   onStep?: (step: BuildStep) => void;
   signal?: AbortSignal;
   timeoutMs?: number;
@@ -336,7 +338,7 @@ const BUILDER_CHATTER = /^(--->|Removing intermediate container|Successfully (bu
  */
 export async function buildImage(
   engine: Engine,
-  context: Readable,
+  context: Readable | undefined,
   opts: BuildImageOptions,
 ): Promise<{ imageId: string }> {
   let step: BuildStep | undefined;
@@ -356,6 +358,7 @@ export async function buildImage(
   if (opts.labels && Object.keys(opts.labels).length) query.labels = opts.labels;
   if (opts.networkMode) query.networkmode = opts.networkMode;
   if (opts.shmSizeBytes !== undefined) query.shmsize = opts.shmSizeBytes;
+  if (opts.remote !== undefined) query.remote = opts.remote;
   const extra: Record<string, unknown> = {};
   // Repeated query parameters, as the docker CLI sends them.
   if (opts.extraHosts?.length) extra.extrahosts = opts.extraHosts;
@@ -363,11 +366,14 @@ export async function buildImage(
   await engine.call(
     'build image',
     async (docker, signal) => {
-      const stream = (await docker.buildImage(context, {
-        ...query,
-        ...extra,
-        abortSignal: signal,
-      } as Docker.ImageBuildOptions)) as Readable;
+      const stream = (await docker.buildImage(
+        context as Readable,
+        {
+          ...query,
+          ...extra,
+          abortSignal: signal,
+        } as Docker.ImageBuildOptions,
+      )) as Readable;
       signal.addEventListener('abort', () => stream.destroy(), { once: true });
       await forEachJsonLine(stream, (ev) => {
         if (typeof ev.stream === 'string') {

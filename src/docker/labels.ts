@@ -4,6 +4,8 @@ export const LABEL_INSTANCE = 'io.docker-orchestration-mcp.instance';
 export const LABEL_SOURCE = 'io.docker-orchestration-mcp.source';
 /** On an image built for a stack service: the hash of its build inputs (context, Dockerfile, args, target...). */
 export const LABEL_BUILD_HASH = 'io.docker-orchestration-mcp.build-hash';
+/** On a stack network: the hash of its settings (driver, options, internal, attachable, ipam). */
+export const LABEL_NETWORK_HASH = 'io.docker-orchestration-mcp.network-hash';
 
 export const COMPOSE_PROJECT = 'com.docker.compose.project';
 export const COMPOSE_SERVICE = 'com.docker.compose.service';

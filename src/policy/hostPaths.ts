@@ -157,6 +157,7 @@ export function protectedPaths(configured: readonly string[]): string[] {
  * Engine socket, or CONTAINS one of them (a folder above the socket hands the socket over too).
  */
 export function hostPathProblem(p: HostPath, protectedList: readonly string[]): string | undefined {
+  if (isHarmlessDevice(p.resolved)) return undefined;
   for (const form of new Set([p.lexical, p.resolved])) {
     if (form === '/') return 'the host root filesystem (it holds the Engine socket)';
     for (const q of protectedList) {
@@ -169,6 +170,32 @@ export function hostPathProblem(p: HostPath, protectedList: readonly string[]): 
     }
   }
   return aliasProblem(p.resolved, protectedList);
+}
+
+/**
+ * The memory devices every container already has in its own /dev (Docker's default device rules):
+ * binding one (`/dev/null:/app/file` hides a file) gives nothing of the host. Judged by what the
+ * resolved path is (the character device's major:minor), not by its name.
+ */
+const HARMLESS_DEVICES: Readonly<Record<string, string>> = {
+  '/dev/null': '1:3',
+  '/dev/zero': '1:5',
+  '/dev/full': '1:7',
+  '/dev/random': '1:8',
+  '/dev/urandom': '1:9',
+};
+
+function isHarmlessDevice(resolved: string): boolean {
+  const expected = HARMLESS_DEVICES[resolved];
+  if (expected === undefined) return false;
+  try {
+    const st = statSync(resolved);
+    const major = Math.floor(st.rdev / 256) & 0xfff;
+    const minor = (st.rdev & 0xff) | (Math.floor(st.rdev / 4096) & 0xfff00);
+    return st.isCharacterDevice() && `${major}:${minor}` === expected;
+  } catch {
+    return false;
+  }
 }
 
 function identity(p: string): string | undefined {

@@ -81,15 +81,23 @@ export async function vetStack(
 }
 
 /**
- * network_mode "service:X" and volumes_from X name a container this deploy creates from a spec
- * judged above: the Engine half looks only at other containers (which may not exist yet otherwise).
+ * network_mode, pid and ipc "service:X" and volumes_from X name a container this deploy creates from
+ * a spec judged above: the Engine half looks only at other containers (which may not exist yet otherwise).
  */
 function withoutOwnReferences(spec: ContainerSpec, own: ReadonlySet<string>): ContainerSpec {
-  const networks = spec.networks.filter(
-    (n) => !(n.name.startsWith('container:') && own.has(n.name.slice('container:'.length))),
-  );
+  const isOwn = (mode: string | undefined) =>
+    mode?.startsWith('container:') === true && own.has(mode.slice('container:'.length));
+  const networks = spec.networks.filter((n) => !isOwn(n.name));
   const volumesFrom = spec.security?.volumesFrom?.filter((v) => !own.has(v.split(':')[0] as string));
   const out: ContainerSpec = { ...spec, networks };
-  if (spec.security) out.security = { ...spec.security, ...(volumesFrom ? { volumesFrom } : {}) };
+  if (spec.security) {
+    const { pidMode, ipcMode, ...rest } = spec.security;
+    out.security = {
+      ...rest,
+      ...(pidMode !== undefined && !isOwn(pidMode) ? { pidMode } : {}),
+      ...(ipcMode !== undefined && !isOwn(ipcMode) ? { ipcMode } : {}),
+      ...(volumesFrom ? { volumesFrom } : {}),
+    };
+  }
   return out;
 }

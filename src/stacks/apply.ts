@@ -135,6 +135,7 @@ function stopTimeout(service: ComposeService | undefined): number {
 }
 
 function hasHealthcheck(service: ComposeService): boolean {
+  if (service.imageHealthcheck) return true;
   const test = service.spec.healthcheck?.Test;
   return !!test && test.length > 0 && test[0] !== 'NONE';
 }

@@ -8,6 +8,7 @@ import { imageLabels } from '../docker/stackObjects.js';
 import type { FileReader } from '../kernel/fileReader.js';
 import { canonicalJson } from './compose/hash.js';
 import type { ComposeProject, ComposeService } from './compose/index.js';
+import { isRemoteContext } from './compose/buildKey.js';
 import { contextHash, contextTar, scanContext, type ScannedContext } from './build/context.js';
 
 /** What the deploy does about one service's image: build it, or use the one already there. */
@@ -21,7 +22,8 @@ export interface BuildDecision {
 }
 
 export interface PreparedBuild extends BuildDecision {
-  context: ScannedContext;
+  /** What is sent to the Engine; absent for a remote (Git/HTTP) context, which the Engine fetches. */
+  context?: ScannedContext;
 }
 
 export interface PrepareOptions {
@@ -29,6 +31,12 @@ export interface PrepareOptions {
   maxContextBytes: number;
   /** DOM_ALLOW_HOST_NETWORK: whether RUN steps may use the host's network (`build.network: host`). */
   allowHostNetwork: boolean;
+  /**
+   * A dry run: a build input that is missing (context folder, Dockerfile) is reported in the plan
+   * (the build's reason and a warning) instead of failing, as `docker compose --dry-run` plans it;
+   * the deploy itself refuses it. Policy refusals still throw.
+   */
+  dryRun?: boolean;
   signal?: AbortSignal;
 }
 
@@ -65,22 +73,65 @@ export async function prepareBuilds(
     if (!service.build) continue;
     const def = service.build;
     checkBuildNetwork(service.name, def.network, opts.allowHostNetwork);
-    const base = project.workingDir ?? opts.files.baseDir;
-    const what = `build context of service "${service.name}"`;
-    const root = await opts.files.realFolder(resolve(base, def.context), what);
-    const context = await scanContext(root, {
-      ...(def.dockerfile !== undefined ? { dockerfile: def.dockerfile } : {}),
-      ...(def.dockerfileInline !== undefined ? { dockerfileInline: def.dockerfileInline } : {}),
-      maxBytes: opts.maxContextBytes,
-      readText: (abs, file, optional) => opts.files.readText(abs, `${file} of service "${service.name}"`, { optional }),
-      ...(opts.signal ? { signal: opts.signal } : {}),
-    });
-    const inputsHash = buildInputsHash(service, await contextHash(context), context.dockerfileText);
+    let context: ScannedContext | undefined;
+    let inputsHash: string;
+    if (isRemoteContext(def.context)) {
+      if (def.dockerfileInline !== undefined)
+        throw new ToolError(
+          'invalid_input',
+          `Service "${service.name}": "dockerfile_inline" needs a local build context folder; with a remote context, name a Dockerfile in it.`,
+        );
+      // The Engine fetches the repository: the URL and settings are the inputs known here.
+      inputsHash = buildInputsHash(service, `remote\0${def.context}`, def.dockerfile ?? '');
+    } else {
+      try {
+        context = await scanLocalContext(project, service, def, opts);
+      } catch (err) {
+        if (!opts.dryRun || !(err instanceof ToolError) || err.kind === 'denied') throw err;
+        const problem = err.message.replace(/\.$/, '');
+        project.warnings.push(`service "${service.name}": the build would fail at deploy: ${problem}.`);
+        out.push({
+          service: service.name,
+          image: service.spec.image,
+          action: 'build',
+          reason: `would fail: ${problem}`,
+          inputsHash: '',
+        });
+        continue;
+      }
+      inputsHash = buildInputsHash(service, await contextHash(context), context.dockerfileText);
+    }
     service.configHash = createHash('sha256').update(`${service.configHash}\0build\0${inputsHash}`).digest('hex');
     const { action, reason } = await decide(engine, service, inputsHash, opts.signal);
-    out.push({ service: service.name, image: service.spec.image, action, reason, inputsHash, context });
+    out.push({
+      service: service.name,
+      image: service.spec.image,
+      action,
+      reason,
+      inputsHash,
+      ...(context ? { context } : {}),
+    });
   }
   return out;
+}
+
+/** The context folder (inside the file roots, symlinks resolved) and what would be sent from it. */
+async function scanLocalContext(
+  project: ComposeProject,
+  service: ComposeService,
+  def: NonNullable<ComposeService['build']>,
+  opts: PrepareOptions,
+): Promise<ScannedContext> {
+  const base = project.workingDir ?? opts.files.baseDir;
+  const what = `build context of service "${service.name}"`;
+  const root = await opts.files.realFolder(resolve(base, def.context), what);
+  return scanContext(root, {
+    ...(def.dockerfile !== undefined ? { dockerfile: def.dockerfile } : {}),
+    ...(def.dockerfileInline !== undefined ? { dockerfileInline: def.dockerfileInline } : {}),
+    maxBytes: opts.maxContextBytes,
+    readText: (abs, file, optional) => opts.files.readText(abs, `${file} of service "${service.name}"`, { optional }),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
 }
 
 /** The inputs that make the image: the context's files, the Dockerfile text and the build settings. */
@@ -143,11 +194,18 @@ export async function buildServices(
     const def = service?.build;
     if (!service || !def) continue;
     const t0 = Date.now();
-    opts.progress(0, 1, `build ${b.service}: sending context (${b.context.totalBytes} bytes)`);
+    opts.progress(
+      0,
+      1,
+      b.context
+        ? `build ${b.service}: sending context (${b.context.totalBytes} bytes)`
+        : `build ${b.service}: the Engine fetches ${def.context}`,
+    );
     try {
-      const { imageId } = await buildImage(engine, contextTar(b.context), {
+      const { imageId } = await buildImage(engine, b.context ? contextTar(b.context) : undefined, {
         tag: b.image,
-        dockerfile: b.context.dockerfile,
+        dockerfile: b.context?.dockerfile ?? def.dockerfile ?? 'Dockerfile',
+        ...(b.context ? {} : { remote: def.context }),
         buildArgs: def.args,
         ...(def.target !== undefined ? { target: def.target } : {}),
         labels: {

@@ -5,6 +5,7 @@ import {
   COMPOSE_ONEOFF,
   COMPOSE_PROJECT,
   COMPOSE_SERVICE,
+  LABEL_NETWORK_HASH,
 } from '../docker/labels.js';
 import {
   listContainersByLabel,
@@ -48,7 +49,10 @@ export function actualState(objects: StackObjects): ActualState {
   });
   return {
     containers,
-    networks: objects.networks.map((n) => ({ name: n.name, id: n.id })),
+    networks: objects.networks.map((n) => {
+      const hash = n.labels?.[LABEL_NETWORK_HASH];
+      return { name: n.name, id: n.id, ...(hash !== undefined ? { configHash: hash } : {}) };
+    }),
     volumes: objects.volumes.map((v) => ({ name: v.name })),
   };
 }

@@ -7,6 +7,7 @@ import { imageFacts, imageFindings } from './engineChecks.js';
 import { formatFinding, type Finding } from './finding.js';
 import { serviceFields } from './specChecks.js';
 import { checkStackOnEngine } from './stack.js';
+import { effectivePull } from '../stacks/compose/buildKey.js';
 
 /**
  * Checks made before any Engine object is created, so a deploy that cannot work fails with a
@@ -43,18 +44,24 @@ export async function preflight(
 
 /**
  * The image checks alone, for a dry run: with pull "never" a missing image is an error (thrown as
- * not_found), otherwise a warning. Services built here are left out (their images are made at deploy).
+ * not_found), otherwise a warning. Images built here are left out (made at deploy), also for services
+ * that only use them.
  */
 export async function imagePreflight(
   engine: Engine,
   project: ComposeProject,
   opts: { pull: PullPolicy; signal?: AbortSignal },
 ): Promise<Finding[]> {
-  const refs = project.services.filter((s) => !s.build).map((s) => s.spec.image);
-  const facts = await imageFacts(engine, opts.pull === 'always' ? [] : refs, opts.signal);
-  const findings = project.services
-    .filter((s) => !s.build)
-    .flatMap((s) => imageFindings(s.spec.image, facts.get(s.spec.image), opts.pull, serviceFields(s.name)));
+  // Each service's own pull_policy over the deploy's pull, as the applier pulls.
+  const built = new Set(project.services.filter((s) => s.build).map((s) => s.spec.image));
+  const pulled = project.services
+    .filter((s) => !s.build && !built.has(s.spec.image))
+    .map((s) => ({ s, pull: effectivePull(s, opts.pull) }));
+  const refs = pulled.filter((x) => x.pull !== 'always').map((x) => x.s.spec.image);
+  const facts = await imageFacts(engine, refs, opts.signal);
+  const findings = pulled.flatMap(({ s, pull }) =>
+    imageFindings(s.spec.image, facts.get(s.spec.image), pull, serviceFields(s.name)),
+  );
   const errors = findings.filter((f) => f.severity === 'error');
   if (errors.length) {
     throw new ToolError(

@@ -19,6 +19,7 @@ import { actualState, stackObjects } from '../stacks/engineState.js';
 import { composeEnvironment, loadProjectWithFiles, resolveSource, type SourceInput } from '../stacks/source.js';
 import { createFileReader } from '../policy/fileReader.js';
 import { prepareBuilds } from '../stacks/build.js';
+import { effectivePull } from '../stacks/compose/buildKey.js';
 import { DEFAULT_MAX_BUILD_CONTEXT_BYTES } from '../config.js';
 import {
   containerPortFindings,
@@ -111,13 +112,17 @@ export async function checkStackOnEngine(
   const externalNetworks = plan.networks.filter((a) => a.action === 'external');
   const externalVolumes = plan.volumes.filter((a) => a.action === 'external');
 
+  // Images a service of this stack builds are made at deploy, also for the services that only use them.
+  const built = new Set(project.services.filter((s) => s.build).map((s) => s.spec.image));
   const [netExists, volExists, containers, images, capacity] = await Promise.all([
     Promise.all(externalNetworks.map((n) => objectExists(engine, 'network', n.name, signal))),
     Promise.all(externalVolumes.map((v) => objectExists(engine, 'volume', v.name, signal))),
     listAllContainers(engine, signal),
     imageFacts(
       engine,
-      opts.pull === 'always' ? [] : project.services.filter((s) => !s.build).map((s) => s.spec.image),
+      project.services
+        .filter((s) => !s.build && !built.has(s.spec.image) && effectivePull(s, opts.pull) !== 'always')
+        .map((s) => s.spec.image),
       signal,
     ),
     hasLimits ? engineCapacity(engine, signal) : Promise.resolve(undefined),
@@ -146,8 +151,10 @@ export async function checkStackOnEngine(
   });
 
   // A service with `build` has its image made at deploy (src/stacks/build.ts), never pulled.
-  for (const s of project.services.filter((x) => !x.build))
-    findings.push(...imageFindings(s.spec.image, images.get(s.spec.image), opts.pull, serviceFields(s.name)));
+  for (const s of project.services.filter((x) => !x.build && !built.has(x.spec.image)))
+    findings.push(
+      ...imageFindings(s.spec.image, images.get(s.spec.image), effectivePull(s, opts.pull), serviceFields(s.name)),
+    );
 
   const wanted = wantedPorts(project, plan);
   findings.push(...duplicatePortFindings(wanted));

@@ -127,6 +127,7 @@ export const BUILD_KEYS = [
   'extra_hosts',
   'shm_size',
   'cache_from',
+  'platforms',
 ] as const;
 export const BUILD_UNSUPPORTED = [
   'additional_contexts',
@@ -134,7 +135,6 @@ export const BUILD_UNSUPPORTED = [
   'entitlements',
   'isolation',
   'no_cache',
-  'platforms',
   'privileged',
   'pull',
   'provenance',
@@ -144,6 +144,22 @@ export const BUILD_UNSUPPORTED = [
   'tags',
   'ulimits',
 ] as const;
+
+const BUILDKIT_ONLY =
+  'it needs BuildKit, and this server builds with the Engine\'s classic builder; build the image with `docker buildx build` and give the service its "image"';
+/** What to do instead, for build keys only BuildKit (docker buildx) acts on. */
+export const BUILD_UNSUPPORTED_HINTS: Readonly<Record<string, string>> = {
+  additional_contexts: BUILDKIT_ONLY,
+  cache_to: BUILDKIT_ONLY,
+  entitlements: BUILDKIT_ONLY,
+  privileged: BUILDKIT_ONLY,
+  provenance: BUILDKIT_ONLY,
+  sbom: BUILDKIT_ONLY,
+  secrets: `${BUILDKIT_ONLY} (or pass the value as a build arg only if it is not secret)`,
+  ssh: BUILDKIT_ONLY,
+  tags: 'the image is tagged with the service\'s "image" (or PROJECT-SERVICE) only',
+  no_cache: 'use pull_policy: build to force a rebuild',
+};
 
 export const PORT_KEYS = ['target', 'published', 'host_ip', 'protocol'] as const;
 export const PORT_UNSUPPORTED = ['mode', 'name', 'app_protocol'] as const;
@@ -178,10 +194,18 @@ export const DEPLOY_UNSUPPORTED = [
   'labels',
   'endpoint_mode',
 ] as const;
-export const RESOURCES_KEYS = ['limits'] as const;
-export const RESOURCES_UNSUPPORTED = ['reservations'] as const;
-export const LIMITS_KEYS = ['memory', 'cpus'] as const;
-export const LIMITS_UNSUPPORTED = ['pids', 'devices'] as const;
+export const RESOURCES_KEYS = ['limits', 'reservations'] as const;
+export const RESOURCES_UNSUPPORTED = [] as const;
+export const LIMITS_KEYS = ['memory', 'cpus', 'pids'] as const;
+export const LIMITS_UNSUPPORTED = ['devices'] as const;
+/** As Compose without Swarm: memory becomes the soft limit; a CPU reservation is Swarm's and ignored. */
+export const RESERVATIONS_KEYS = ['memory', 'cpus'] as const;
+export const RESERVATIONS_UNSUPPORTED = ['devices', 'generic_resources'] as const;
+export const RESERVATIONS_HINTS: Readonly<Record<string, string>> = {
+  devices:
+    'GPU and other device requests are not made by this server; use a host without them or run the service outside the stack',
+  generic_resources: 'a Swarm scheduling setting; leave it out',
+};
 
 export const NETWORK_KEYS = ['driver', 'driver_opts', 'internal', 'external', 'name', 'labels', 'attachable'] as const;
 export const NETWORK_UNSUPPORTED = ['ipam', 'enable_ipv4', 'enable_ipv6'] as const;

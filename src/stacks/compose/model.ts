@@ -31,7 +31,10 @@ export type ServiceMount = MountMapping;
 
 /** A service's `build` section, validated; paths still as written (resolved when the project is built). */
 export interface BuildDefinition {
-  /** The context folder as written (default "."); resolved against the working folder and checked against the roots at build time. */
+  /**
+   * The context folder as written (default "."); resolved against the working folder and checked
+   * against the roots at build time. Or a Git/HTTP(S) URL (isRemoteContext) the Engine fetches.
+   */
   context: string;
   /** Path of the Dockerfile, relative to the context unless absolute. */
   dockerfile?: string;
@@ -44,6 +47,8 @@ export interface BuildDefinition {
   extraHosts: string[];
   shmSizeBytes?: number;
   cacheFrom: string[];
+  /** `platforms` as written; one build for the Engine's platform is made. */
+  platforms?: string[];
 }
 
 /** Compose `pull_policy`; "build" and "missing"/"if_not_present" matter for built services. */
@@ -180,6 +185,8 @@ export interface ComposeService {
   pullPolicy?: ServicePullPolicy;
   /** `platform` as written (not applied: the Engine runs its own platform). */
   platform?: string;
+  /** The file sets no healthcheck but the image has one (stacks/imageHealth.ts): the final wait waits for it. Not hashed. */
+  imageHealthcheck?: boolean;
 }
 
 export interface ComposeProject {

@@ -1,3 +1,5 @@
+import { LABEL_NETWORK_HASH } from '../../docker/labels.js';
+import { ToolError } from '../../kernel/errors.js';
 import { removalLevels } from './graph.js';
 import type { ComposeProject, ComposeService } from './model.js';
 import { containerNameFor } from './project.js';
@@ -17,7 +19,8 @@ export interface ActualContainer {
 
 export interface ActualState {
   containers: readonly ActualContainer[];
-  networks: readonly { name: string; id: string }[];
+  /** configHash: the network-hash label, when we created it. */
+  networks: readonly { name: string; id: string; configHash?: string }[];
   volumes: readonly { name: string }[];
 }
 
@@ -86,6 +89,7 @@ const STARTABLE_STATES = new Set(['created', 'exited']);
  * container through the network alias (the service name), as with `docker compose up`.
  */
 export function planDeployment(project: ComposeProject, actual: ActualState, options: PlanOptions = {}): Plan {
+  checkNetworksUnchanged(project, actual);
   const networks = planResources(project.networks, actual.networks, 'network', false);
   const volumes = planResources(project.volumes, actual.volumes, 'volume', options.removeOrphanVolumes === true);
   const containers = planContainers(project, actual.containers);
@@ -104,6 +108,26 @@ export function planDeployment(project: ComposeProject, actual: ActualState, opt
     changes,
     summary,
   };
+}
+
+/**
+ * The Engine cannot change a network's driver, options or ipam in place. Compose v2 recreates such
+ * a network (every container on it stops); here the deploy is refused with what to do, before
+ * anything changes, rather than keeping a network that no longer matches the file.
+ */
+function checkNetworksUnchanged(project: ComposeProject, actual: ActualState): void {
+  const existing = new Map(actual.networks.map((n) => [n.name, n]));
+  const changed = project.networks.filter((n) => {
+    const had = existing.get(n.name)?.configHash;
+    const want = n.labels[LABEL_NETWORK_HASH];
+    return !n.external && had !== undefined && want !== undefined && had !== want;
+  });
+  if (!changed.length) return;
+  throw new ToolError(
+    'conflict',
+    `Stack "${project.name}": ${changed.map((n) => `network "${n.name}" (networks.${n.key})`).join(', ')} exists with other settings (driver, driver_opts, internal, attachable or ipam) than the file now gives, and a network cannot be changed in place. Nothing was changed. Remove the stack (remove_stack; named volumes are kept) and deploy again, or give the network another name.`,
+    { networks: changed.map((n) => n.name) },
+  );
 }
 
 function planResources(
@@ -209,6 +233,9 @@ function followShared(
       .filter((n) => n.name.startsWith('container:'))
       .map((n) => n.name.slice('container:'.length)),
     ...(service.spec.security?.volumesFrom ?? []).map((v) => v.split(':')[0] as string),
+    ...[service.spec.security?.pidMode, service.spec.security?.ipcMode]
+      .filter((m): m is string => m?.startsWith('container:') === true)
+      .map((m) => m.slice('container:'.length)),
   ].find((name) => replaced.has(name));
   return shared === undefined
     ? action

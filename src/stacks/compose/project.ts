@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { ContainerSpec } from '../../docker/containerSpec.js';
 import { ToolError } from '../../kernel/errors.js';
 import { rememberSecretVariables } from '../../util/mask.js';
@@ -12,9 +12,10 @@ import {
   COMPOSE_VERSION,
   COMPOSE_VOLUME,
   LABEL_MANAGED,
+  LABEL_NETWORK_HASH,
 } from '../../docker/labels.js';
 import { buildGraph, findCycle, formatCycle, topologicalLevels } from './graph.js';
-import { serviceConfigHash } from './hash.js';
+import { canonicalJson, serviceConfigHash } from './hash.js';
 import { interpolateData, type InterpolationEnv } from './interpolate.js';
 import { IssueCollector, formatPath, type KeyPath, type Locate, type PathSegment } from './issues.js';
 import type {
@@ -336,7 +337,22 @@ function projectNetwork(project: string, def: NetworkDefinition): ProjectNetwork
   };
   if (def.driver !== undefined) net.driver = def.driver;
   if (def.ipam !== undefined) net.ipam = def.ipam;
+  if (!def.external) net.labels[LABEL_NETWORK_HASH] = networkHash(net);
   return net;
+}
+
+/** What the Engine cannot change on an existing network; a change means a new network. */
+export function networkHash(
+  n: Pick<ProjectNetwork, 'driver' | 'driverOpts' | 'internal' | 'attachable' | 'ipam'>,
+): string {
+  const settings = {
+    driver: n.driver ?? 'bridge',
+    options: n.driverOpts,
+    internal: n.internal,
+    attachable: n.attachable,
+    ipam: n.ipam ?? null,
+  };
+  return createHash('sha256').update(canonicalJson(settings)).digest('hex');
 }
 
 function projectVolume(project: string, def: VolumeDefinition): ProjectVolume {
@@ -457,6 +473,10 @@ function projectService(
   if (def.extra) spec.extra = def.extra;
   if (def.volumesFrom?.length)
     spec.security = { ...spec.security, volumesFrom: def.volumesFrom.map((v) => volumesFromTarget(v, refs)) };
+  for (const prop of ['pidMode', 'ipcMode'] as const) {
+    const mode = spec.security?.[prop];
+    if (mode?.startsWith('service:')) spec.security = { ...spec.security, [prop]: networkModeTarget(mode, refs) };
+  }
   const service: ComposeService = {
     name: def.name,
     replicas: def.replicas,

@@ -1,9 +1,7 @@
 import { isIP } from 'node:net';
 import { posix } from 'node:path';
 import { ToolError, isToolError } from '../../kernel/errors.js';
-import { COMPOSE_CONFIG_HASH } from '../../docker/labels.js';
 import {
-  isIpAddress,
   parseCommand,
   parseCpus,
   parseDuration,
@@ -19,7 +17,6 @@ import {
   type PortObject,
   type VolumeObject,
 } from '../../docker/specParsers.js';
-import type { InterpolationEnv } from './interpolate.js';
 import { formatPath, type PathSegment } from './issues.js';
 import * as K from './keys.js';
 import {
@@ -29,38 +26,20 @@ import {
   type ServiceDependency,
   type ServiceNetworkRef,
 } from './model.js';
-import { parseDotEnv, type ReadFile } from './parse.js';
+import { parseDotEnv } from './parse.js';
 import { isRecord, type FieldReader } from './reader.js';
-import { serviceFilesOf, type FileSources } from './fileSources.js';
+import { serviceFilesOf } from './fileSources.js';
 import { buildOf, pullPolicyOf } from './buildKey.js';
 import { extrasOf, restartPolicyOf } from './validateExtras.js';
+import { extraHostsOf, labelsOf, type ServiceContext } from './serviceFields.js';
+
+export type { ServiceContext } from './serviceFields.js';
 
 type Path = readonly PathSegment[];
-
-/** What a service may refer to, and how to reach files. */
-export interface ServiceContext {
-  read: FieldReader;
-  /** The interpolation environment: `environment: [KEY]` without a value takes it from here. */
-  env: InterpolationEnv;
-  serviceNames: ReadonlySet<string>;
-  networkKeys: ReadonlySet<string>;
-  volumeKeys: ReadonlySet<string>;
-  /** Directory that relative bind mounts and env_file paths are resolved against. */
-  workingDir?: string;
-  readFile?: ReadFile;
-  /** Top-level secrets and configs. */
-  fileSources?: FileSources;
-  modeText?: (path: Path) => string | undefined;
-  /** The server's home folder: a `~` host path expands to it (not to an interpolation variable). */
-  homeDir?: string;
-  /** Warnings for the caller (accepted keys that are not acted on). */
-  warnings?: string[];
-}
 
 export const SERVICE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 /** Label prefixes Compose and this server write themselves. */
-const RESERVED_LABEL_PREFIXES = ['com.docker.compose.', 'io.docker-orchestration-mcp.'];
 
 /** Validates one entry under `services` into a ServiceDefinition; undefined if it is unusable. */
 export function validateService(name: string, raw: unknown, ctx: ServiceContext): ServiceDefinition | undefined {
@@ -120,12 +99,13 @@ export function validateService(name: string, raw: unknown, ctx: ServiceContext)
         read.attempt(at('restart'), () => parseRestart(r)),
       );
   }
-  applyResources(def, svc, path, read);
+  const reserved = applyResources(def, svc, path, read);
   if (isRecord(svc.deploy) && svc.deploy.restart_policy !== undefined) {
     // As in Compose, deploy.restart_policy wins over `restart`.
     assign(def, 'restart', restartPolicyOf(svc.deploy.restart_policy, [...path, 'deploy', 'restart_policy'], read));
   }
   assign(def, 'extra', extrasOf(svc, path, read));
+  if (Object.keys(reserved).length) def.extra = { ...def.extra, ...reserved };
   if (def.replicas > 1 && def.networks.some((n) => n.ipv4Address !== undefined || n.ipv6Address !== undefined)) {
     read.add(
       at('networks'),
@@ -187,6 +167,22 @@ export function validateService(name: string, raw: unknown, ctx: ServiceContext)
   if (svc.extra_hosts !== undefined) def.extraHosts = extraHostsOf(svc.extra_hosts, at('extra_hosts'), read);
   if (svc.profiles !== undefined) def.profiles = read.list(svc.profiles, at('profiles')) ?? [];
   assign(def, 'security', securityOf(svc, path, read));
+  // `pid`/`ipc: service:X` join X's namespace as network_mode does: X's first container, started before.
+  for (const [key, prop] of [
+    ['pid', 'pidMode'],
+    ['ipc', 'ipcMode'],
+  ] as const) {
+    const m = /^service\s*:\s*(.+)$/i.exec(def.security?.[prop] ?? '');
+    if (!m || !def.security) continue;
+    const target = (m[1] as string).trim();
+    if (!ctx.serviceNames.has(target)) {
+      read.add(at(key), `unknown service "${target}"`);
+      continue;
+    }
+    def.security[prop] = `service:${target}`;
+    if (target !== name && !def.dependsOn.some((d) => d.service === target))
+      def.dependsOn.push({ service: target, condition: 'service_started' });
+  }
   const sources = ctx.fileSources ?? { secrets: new Map(), configs: new Map(), variables: [] };
   const files = [
     ...(svc.secrets === undefined
@@ -197,7 +193,7 @@ export function validateService(name: string, raw: unknown, ctx: ServiceContext)
       : serviceFilesOf('config', svc.configs, at('configs'), read, sources, ctx.modeText)),
   ];
   if (files.length > 0) def.files = files;
-  if (svc.build !== undefined) assign(def, 'build', buildOf(svc.build, at('build'), ctx));
+  if (svc.build !== undefined) assign(def, 'build', buildOf(svc.build, at('build'), ctx, def.platform));
   if (svc.pull_policy !== undefined) assign(def, 'pullPolicy', pullPolicyOf(svc.pull_policy, at('pull_policy'), read));
   return def;
 }
@@ -337,6 +333,9 @@ function mountsOf(value: unknown, path: Path, ctx: ServiceContext) {
       read.add(at, `volume "${mount.source}" is not declared under the top-level "volumes"`);
       return [];
     }
+    // Compose cleans the target as a path ("/data/" -> "/data"); the same container either way.
+    if (mount.target.length > 1 && mount.target.startsWith('/'))
+      mount.target = posix.normalize(mount.target).replace(/(.)\/+$/, '$1');
     return [mount];
   });
 }
@@ -441,10 +440,19 @@ function healthcheckOf(value: unknown, path: Path, read: FieldReader) {
   }
 }
 
-/** deploy.replicas, deploy.resources.limits and the older mem_limit / cpus. */
-function applyResources(def: ServiceDefinition, svc: Record<string, unknown>, path: Path, read: FieldReader): void {
+/**
+ * deploy.replicas, deploy.resources.limits and the older mem_limit / cpus; returns what goes with
+ * the container's other settings: limits.pids and reservations.memory (as Compose maps them).
+ */
+function applyResources(
+  def: ServiceDefinition,
+  svc: Record<string, unknown>,
+  path: Path,
+  read: FieldReader,
+): { pidsLimit?: number; memoryReservationBytes?: number } {
   let memory: unknown = svc.mem_limit;
   let cpus: unknown = svc.cpus;
+  const extra: { pidsLimit?: number; memoryReservationBytes?: number } = {};
   if (svc.deploy !== undefined) {
     const at = [...path, 'deploy'];
     const deploy = read.map(svc.deploy, at) ?? {};
@@ -465,6 +473,32 @@ function applyResources(def: ServiceDefinition, svc: Record<string, unknown>, pa
         read.add([...limitsPath, 'cpus'], 'set either cpus or deploy.resources.limits.cpus, not both');
       cpus = limits.cpus;
     }
+    if (limits.pids !== undefined) {
+      if (svc.pids_limit !== undefined)
+        read.add([...limitsPath, 'pids'], 'set either pids_limit or deploy.resources.limits.pids, not both');
+      else assign(extra, 'pidsLimit', read.int(limits.pids, [...limitsPath, 'pids'], -1));
+    }
+    const reservedPath = [...at, 'resources', 'reservations'];
+    const reservations =
+      resources.reservations === undefined ? {} : (read.map(resources.reservations, reservedPath) ?? {});
+    read.keys(reservations, reservedPath, K.RESERVATIONS_KEYS, K.RESERVATIONS_UNSUPPORTED, K.RESERVATIONS_HINTS);
+    if (reservations.memory !== undefined) {
+      const m = reservations.memory as string | number;
+      if (svc.mem_reservation !== undefined)
+        read.add(
+          [...reservedPath, 'memory'],
+          'set either mem_reservation or deploy.resources.reservations.memory, not both',
+        );
+      else
+        assign(
+          extra,
+          'memoryReservationBytes',
+          read.attempt([...reservedPath, 'memory'], () => parseMemory(m, 'memory')),
+        );
+    }
+    // A CPU reservation only steers Swarm's scheduler; Compose ignores it on one Engine, and so do we.
+    if (reservations.cpus !== undefined)
+      read.attempt([...reservedPath, 'cpus'], () => parseCpus(reservations.cpus as string | number));
   }
   const where = (key: string, limitsKey: string): Path =>
     svc[key] !== undefined ? [...path, key] : [...path, 'deploy', 'resources', 'limits', limitsKey];
@@ -480,45 +514,13 @@ function applyResources(def: ServiceDefinition, svc: Record<string, unknown>, pa
       'nanoCpus',
       read.attempt(where('cpus', 'cpus'), () => parseCpus(cpus as string | number)),
     );
-}
-
-export function labelsOf(value: unknown, path: Path, read: FieldReader): Record<string, string> {
-  const labels = read.keyValues(value, path) ?? {};
-  const out: Record<string, string> = {};
-  for (const [key, v] of Object.entries(labels)) {
-    if (RESERVED_LABEL_PREFIXES.some((p) => key.startsWith(p)) || key === COMPOSE_CONFIG_HASH) {
-      read.add([...path, key], `label "${key}" is reserved: it is set by the stack deployer`);
-    } else out[key] = v ?? '';
-  }
-  return out;
-}
-
-/** `["host:ip"]`, `["host=ip"]` or `{host: ip}` -> sorted "host:ip". */
-export function extraHostsOf(value: unknown, path: Path, read: FieldReader): string[] {
-  const entries: [string, string | null, Path][] = [];
-  if (Array.isArray(value)) {
-    value.forEach((item, i) => {
-      const s = read.string(item, [...path, i]);
-      if (s === undefined) return;
-      const sep = s.includes('=') ? s.indexOf('=') : s.indexOf(':');
-      entries.push(sep < 0 ? [s, null, [...path, i]] : [s.slice(0, sep), s.slice(sep + 1), [...path, i]]);
-    });
-  } else if (isRecord(value)) {
-    for (const [host, ip] of Object.entries(value)) {
-      entries.push([host, read.string(ip, [...path, host]) ?? null, [...path, host]]);
-    }
-  } else {
-    read.add(path, 'expected a list of "HOST:IP" or a mapping of HOST: IP');
-    return [];
-  }
-  const out: string[] = [];
-  for (const [host, ip, at] of entries) {
-    const addr = ip?.replace(/^\[(.*)\]$/, '$1');
-    if (!host || !addr || (addr !== 'host-gateway' && !isIpAddress(addr))) {
-      read.add(at, 'expected HOST:IP with an IP address or host-gateway');
-    } else out.push(`${host}:${addr}`);
-  }
-  return out.sort();
+  if (extra.memoryReservationBytes !== undefined && def.memoryBytes !== undefined)
+    if (extra.memoryReservationBytes > def.memoryBytes)
+      read.add(
+        [...path, 'deploy', 'resources', 'reservations', 'memory'],
+        'must not exceed the memory limit (the Engine refuses a reservation above the limit)',
+      );
+  return extra;
 }
 
 /** privileged, cap_add, cap_drop, devices, pid, ipc, uts, userns_mode, security_opt: read here, vetted by the container policy. */

@@ -247,6 +247,7 @@ describe('loadProject normalises every supported key', () => {
           'com.docker.compose.network': 'front',
           'com.docker.compose.version': '1.29.2',
           'io.docker-orchestration-mcp.managed': 'true',
+          'io.docker-orchestration-mcp.network-hash': expect.stringMatching(/^[0-9a-f]{64}$/),
         },
       },
       expect.objectContaining({

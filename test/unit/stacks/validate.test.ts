@@ -100,7 +100,7 @@ describe('unknown and unsupported keys', () => {
           '    restart: always',
           '  b:',
           '    build:',
-          '      context: https://example.com/repo.git',
+          '      context: ftp://example.com/repo',
           '      ssh: [default]',
           '      dockerfile: D',
           '      dockerfile_inline: FROM x',
@@ -110,7 +110,7 @@ describe('unknown and unsupported keys', () => {
     const messages = issues.map((i) => i.message).join('\n');
     expect(messages).toContain('"image" or "build" is required');
     expect(messages).toMatch(/ssh.*not supported/);
-    expect(messages).toContain('only a local folder can be a build context');
+    expect(messages).toContain('a remote build context is a Git repository or an HTTP(S) URL');
     expect(messages).toContain('"dockerfile" and "dockerfile_inline" cannot both be set');
   });
 
@@ -214,9 +214,9 @@ describe('values', () => {
     ['deploy: {replicas: 0}', 'services.web.deploy.replicas', /whole number >= 1/],
     ['deploy: {resources: {limits: {memory: lots}}}', 'services.web.deploy.resources.limits.memory', /size like/],
     [
-      'deploy: {resources: {reservations: {memory: 1g}}}',
-      'services.web.deploy.resources.reservations',
-      /not supported/,
+      'deploy: {resources: {reservations: {generic_resources: []}}}',
+      'services.web.deploy.resources.reservations.generic_resources',
+      /not supported: a Swarm scheduling setting/,
     ],
     ['environment: 3', 'services.web.environment', /expected a mapping or a list/],
     ['init: maybe', 'services.web.init', /true or false/],
