@@ -178,6 +178,11 @@ export const DEPLOY_UNSUPPORTED = [
   'labels',
   'endpoint_mode',
 ] as const;
+/** Keys read only when the stack targets a Swarm (validated by src/swarm/deployConfig.ts). */
+export const SWARM_DEPLOY_KEYS = DEPLOY_UNSUPPORTED;
+export const SWARM_RESOURCES_KEYS = ['reservations'] as const;
+export const SWARM_LIMITS_KEYS = ['pids'] as const;
+export const SWARM_PORT_KEYS = ['mode'] as const;
 export const RESOURCES_KEYS = ['limits'] as const;
 export const RESOURCES_UNSUPPORTED = ['reservations'] as const;
 export const LIMITS_KEYS = ['memory', 'cpus'] as const;

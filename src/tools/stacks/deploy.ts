@@ -25,6 +25,7 @@ import { failureContext } from '../containers/deploy.js';
 import { capList, capText } from '../bounds.js';
 import { defineTool } from '../defineTool.js';
 import { historyRecorder, stackNameArg } from './shared.js';
+import { deployToSwarm, stackTarget, swarmOutput, targetArg } from './deploySwarm.js';
 
 const DEFAULT_TIMEOUT_S = 180;
 /** A lock's lease is the deploy's timeout plus this (image pulls, rollback). */
@@ -38,6 +39,7 @@ const planSchema = z.object({
     start: z.number(),
     keep: z.number(),
     remove: z.number(),
+    update: z.number().optional().describe('Swarm services updated in place (target swarm).'),
   }),
   changes: z.boolean(),
   levels: z.array(z.array(z.string())),
@@ -79,8 +81,10 @@ function planText(plan: Plan, builds: readonly BuildDecision[]): string {
 const output = z.object({
   stack: z.string(),
   source: z.string(),
+  target: z.enum(['engine', 'swarm']).optional(),
   dryRun: z.boolean(),
   plan: planSchema,
+  swarm: swarmOutput.optional().describe('Target swarm: each Swarm service, its action, replicas and nodes.'),
   services: z
     .array(
       z.object({
@@ -127,12 +131,14 @@ export const deployStackTool = defineTool({
       .optional()
       .describe(`Seconds to wait for the stack (default ${DEFAULT_TIMEOUT_S}).`),
     pull: z.enum(['missing', 'always', 'never']).optional(),
+    target: targetArg,
   }),
   output,
   async handler(args, ctx) {
     const files = createFileReader(ctx.config.files);
     const source = await resolveSource(args, files, { maxBytes: ctx.config.files.maxBytes });
     const env = { ...source.variables, ...(args.env ?? {}) };
+    const target = stackTarget(args.target);
     const loaded = await loadProjectWithFiles(
       {
         text: source.text,
@@ -145,6 +151,7 @@ export const deployStackTool = defineTool({
         ...(source.configFile !== undefined ? { configFile: source.configFile } : {}),
         maxServices: ctx.config.policy.maxContainersPerStack,
         contentKey: await contentDigestKey(ctx.config.historyPath),
+        ...(target === 'swarm' ? { swarm: true } : {}),
       },
       files,
     );
@@ -152,6 +159,7 @@ export const deployStackTool = defineTool({
     // The host-access model for every service and volume, before any Engine object is created.
     const project = await vetStack(ctx.engine, ctx.config, loaded, ctx.signal);
     checkStackSize(ctx.config, project);
+    if (target === 'swarm') return deployToSwarm(ctx, args, project, source, DEFAULT_TIMEOUT_S);
     project.warnings.push(...(await platformWarnings(ctx.engine, project, ctx.signal)));
     if (args.dry_run) return deployUnderLock(undefined);
 
