@@ -289,6 +289,8 @@ async function converge(
   const deadline = started + input.timeoutMs;
   const nodes = new Map((await listNodes(engine, signal)).map((n) => [n.id, n]));
   const readyAt = new Map<string, number>();
+  /** Swarm's reason for a rollback (said while it runs; "rollback completed" replaces it after). */
+  const whyRolledBack = new Map<string, string>();
   const condition = input.wait === 'none' ? 'not waited' : input.wait === 'healthy' ? 'healthy' : 'running';
   let services: SwarmServiceInfo[];
   let tasks: SwarmTask[];
@@ -304,11 +306,21 @@ async function converge(
     if (input.wait === 'none') break;
     let pending = 0;
     for (const s of services) {
+      if ((s.updateState === 'rollback_started' || s.updateState === 'paused') && s.updateMessage)
+        whyRolledBack.set(s.name, s.updateMessage);
       const rolledBack = s.updateState === 'rollback_completed' || s.updateState === 'rollback_paused';
       if (updated.has(s.name) && (rolledBack || s.updateState === 'paused')) {
         const wantedImage = desired.find((d) => d.spec.Name === s.name)?.spec.TaskTemplate.ContainerSpec
           .Image as string;
-        await failedUpdate(ports, s, updated.get(s.name) as SwarmServiceInfo, wantedImage, tasks, hostOf);
+        await failedUpdate(
+          ports,
+          s,
+          updated.get(s.name) as SwarmServiceInfo,
+          wantedImage,
+          tasks,
+          hostOf,
+          whyRolledBack.get(s.name),
+        );
       }
       if (isConverged(s, tasks, nodes.size)) {
         if (!readyAt.has(s.name)) {
@@ -427,6 +439,7 @@ async function failedUpdate(
   failedImage: string,
   tasksNow: SwarmTask[],
   hostOf: (id: string) => string,
+  why: string | undefined,
 ): Promise<never> {
   const { engine, signal } = ports;
   const failing = failingTasks(s, tasksNow, failedImage, hostOf);
@@ -452,7 +465,7 @@ async function failedUpdate(
   const nodesOf = [...new Set(failed.map((f) => f.node))].join(', ');
   throw new ToolError(
     'failed',
-    `Update of service ${s.name} failed and was rolled back by Swarm${s.updateMessage ? ` (${s.updateMessage})` : ''}. Failing tasks: ${list || 'none recorded'}${nodesOf ? ` (nodes ${nodesOf})` : ''}. The service is back on ${beforeImage}: ${running.length} of ${current.global ? running.length : (current.replicas ?? 0)} replicas ${healthy ? 'running (healthy where a healthcheck exists)' : 'running so far'}.`,
+    `Update of service ${s.name} failed and was rolled back by Swarm (${why ?? s.updateMessage ?? 'no reason given'}). Failing tasks: ${list || 'none recorded'}${nodesOf ? ` (nodes ${nodesOf})` : ''}. The service is back on ${beforeImage}: ${running.length} of ${current.global ? running.length : (current.replicas ?? 0)} replicas ${healthy ? 'running (healthy where a healthcheck exists)' : 'running so far'}.`,
     {
       service: s.name,
       rolledBackTo: beforeImage,
