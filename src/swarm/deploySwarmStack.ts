@@ -387,6 +387,13 @@ function isConverged(s: SwarmServiceInfo, tasks: SwarmTask[], nodeCount: number)
   return running.length === (s.replicas ?? 0);
 }
 
+function hasHealthcheck(s: SwarmServiceInfo): boolean {
+  const c = (s.spec.TaskTemplate as { ContainerSpec?: { HealthCheck?: { Test?: string[] } } } | undefined)
+    ?.ContainerSpec;
+  const test = c?.HealthCheck?.Test;
+  return Array.isArray(test) && test.length > 0 && test[0] !== 'NONE';
+}
+
 /** Failed tasks of a service (newest first, bounded), with node, state and error. */
 function failingTasks(
   s: SwarmServiceInfo,
@@ -408,7 +415,12 @@ function failingTasks(
       task: `${s.name}.${t.slot ?? t.nodeId.slice(0, 6)}.${t.id.slice(0, 12)}`,
       node: hostOf(t.nodeId),
       state: t.state,
-      error: t.error || t.message || (t.exitCode !== undefined ? `exit code ${t.exitCode}` : 'unknown'),
+      // Engine 28 stops a task that fails its healthcheck; it then ends "complete" with no error.
+      error:
+        t.error ||
+        (t.state === 'complete' || t.state === 'shutdown'
+          ? `stopped before it was running${hasHealthcheck(s) ? ' (it never passed its healthcheck)' : ''}, exit code ${t.exitCode ?? 'unknown'}`
+          : t.message || 'unknown'),
     }));
 }
 
