@@ -91,7 +91,7 @@ export interface SwarmDeployResult {
   warnings: string[];
 }
 
-const POLL_MS = 1000;
+const POLL_MS = 500;
 /** After an update is rolled back, how long to wait for the old tasks to be healthy again. */
 const ROLLBACK_SETTLE_MS = 120_000;
 
