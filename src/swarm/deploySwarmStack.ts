@@ -388,9 +388,9 @@ function isConverged(s: SwarmServiceInfo, tasks: SwarmTask[], nodeCount: number)
 }
 
 function hasHealthcheck(s: SwarmServiceInfo): boolean {
-  const c = (s.spec.TaskTemplate as { ContainerSpec?: { HealthCheck?: { Test?: string[] } } } | undefined)
+  const c = (s.spec.TaskTemplate as { ContainerSpec?: { Healthcheck?: { Test?: string[] } } } | undefined)
     ?.ContainerSpec;
-  const test = c?.HealthCheck?.Test;
+  const test = c?.Healthcheck?.Test;
   return Array.isArray(test) && test.length > 0 && test[0] !== 'NONE';
 }
 

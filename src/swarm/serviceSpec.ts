@@ -128,7 +128,7 @@ function containerSpecOf(spec: ContainerSpec, stack: string): Record<string, unk
   // Swarm's Command is the entrypoint and Args the command, as `docker stack` maps them.
   if (spec.entrypoint) c.Command = spec.entrypoint;
   if (spec.command) c.Args = spec.command;
-  if (spec.healthcheck) c.HealthCheck = spec.healthcheck;
+  if (spec.healthcheck) c.Healthcheck = spec.healthcheck;
   if (spec.hostname) c.Hostname = spec.hostname;
   if (spec.workingDir) c.Dir = spec.workingDir;
   if (spec.user) c.User = spec.user;

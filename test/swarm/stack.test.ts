@@ -217,6 +217,22 @@ describe('the milestone stack on a three-node Swarm', () => {
     ).toBe(true);
   });
 
+  it('the container policy judges every service: a bind of the Engine socket is refused, nothing created', async () => {
+    const compose = `services:\n  agent:\n    image: dom-test/busybox:1\n    command: ["sleep", "600"]\n    volumes:\n      - /var/run/docker.sock:/var/run/docker.sock\n`;
+    const r = await mcp.call('deploy_application_stack', { name: `${stack}-pol`, compose, target: 'swarm' });
+    expect(r.isError).toBe(true);
+    expect(text(r)).toMatch(/denied/);
+    expect(text(r)).toMatch(/docker\.sock|Engine socket/i);
+    const made = await docker(cluster.managerHost, [
+      'service',
+      'ls',
+      '-q',
+      '--filter',
+      `label=com.docker.stack.namespace=${stack}-pol`,
+    ]);
+    expect(made.trim()).toBe('');
+  });
+
   it('docker stack rm removes what we deployed', async () => {
     await docker(cluster.managerHost, ['stack', 'rm', stack]);
     await stackGone();

@@ -82,7 +82,7 @@ describe('Compose service -> Swarm ServiceSpec', () => {
       Image: 'nginx:1',
       Args: ['nginx', '-g', 'daemon off;'],
       Env: ['A=1'],
-      HealthCheck: { Test: ['CMD', 'true'], Interval: 2_000_000_000, Retries: 3 },
+      Healthcheck: { Test: ['CMD', 'true'], Interval: 2_000_000_000, Retries: 3 },
     });
     expect(c.Command).toBeUndefined();
     // The container gets the file's labels and the namespace, not Compose's or the service's.
