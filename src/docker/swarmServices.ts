@@ -450,3 +450,108 @@ export async function removeNetwork(engine: Engine, id: string, signal?: AbortSi
     { target: `network "${id}"`, ...(signal ? { signal } : {}) },
   );
 }
+
+export type SwarmFileKind = 'secret' | 'config';
+
+export interface SwarmFileObject {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+}
+
+const FILE_PATH: Record<SwarmFileKind, string> = { secret: '/secrets', config: '/configs' };
+
+/** Swarm secrets or configs carrying `label` (KEY or KEY=VALUE); their content is never read. */
+export async function listFileObjects(
+  engine: Engine,
+  kind: SwarmFileKind,
+  label: string,
+  signal?: AbortSignal,
+): Promise<SwarmFileObject[]> {
+  const raw = await engine.call(
+    `list ${kind}s on`,
+    (d, sig) =>
+      dial<Record<string, unknown>[]>(
+        d,
+        {
+          path: `${FILE_PATH[kind]}?`,
+          method: 'GET',
+          query: { filters: JSON.stringify({ label: [label] }) },
+          statusCodes: READ_CODES,
+        },
+        sig,
+      ),
+    { target: 'the Swarm', ...(signal ? { signal } : {}) },
+  );
+  return raw.map((o) => {
+    const spec = (o.Spec ?? {}) as { Name?: string; Labels?: Record<string, string> };
+    return { id: String(o.ID ?? ''), name: spec.Name ?? '', labels: spec.Labels ?? {} };
+  });
+}
+
+/** Creates a secret or config; the content goes in the body only (base64), never in a URL or a log. */
+export async function createFileObject(
+  engine: Engine,
+  kind: SwarmFileKind,
+  name: string,
+  labels: Record<string, string>,
+  data: Buffer,
+  signal?: AbortSignal,
+): Promise<string> {
+  const res = await engine.call(
+    'create',
+    (d, sig) =>
+      dial<{ ID?: string }>(
+        d,
+        {
+          path: `${FILE_PATH[kind]}/create?`,
+          method: 'POST',
+          body: { Name: name, Labels: labels, Data: data.toString('base64') },
+          statusCodes: {
+            201: true,
+            200: true,
+            409: 'name conflicts with an existing object',
+            500: 'server error',
+            503: 'node is not a swarm manager',
+          },
+        },
+        sig,
+      ),
+    {
+      target: `${kind} "${name}"`,
+      conflict: `a ${kind} named "${name}" exists already`,
+      ...(signal ? { signal } : {}),
+    },
+  );
+  if (!res.ID) throw new ToolError('failed', `The Engine created ${kind} "${name}" but returned no id.`);
+  return res.ID;
+}
+
+export async function removeFileObject(
+  engine: Engine,
+  kind: SwarmFileKind,
+  id: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  await engine.call(
+    'remove',
+    (d, sig) =>
+      dial<unknown>(
+        d,
+        {
+          path: `${FILE_PATH[kind]}/${encodeURIComponent(id)}`,
+          method: 'DELETE',
+          statusCodes: {
+            204: true,
+            200: true,
+            400: 'in use',
+            404: 'not found',
+            500: 'server error',
+            503: 'node is not a swarm manager',
+          },
+        },
+        sig,
+      ),
+    { target: `${kind} "${id}"`, ...(signal ? { signal } : {}) },
+  );
+}

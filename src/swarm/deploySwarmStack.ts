@@ -2,9 +2,12 @@ import type { Logger } from 'pino';
 import type { Engine } from '../docker/engine.js';
 import type { ContainerSpec } from '../docker/containerSpec.js';
 import { ToolError } from '../kernel/errors.js';
-import type { ComposeProject } from '../stacks/compose/index.js';
+import type { ComposeProject, ComposeService } from '../stacks/compose/index.js';
 import {
+  createFileObject,
   createOverlayNetwork,
+  listFileObjects,
+  type SwarmFileKind,
   createService,
   findNetwork,
   inspectService,
@@ -24,7 +27,9 @@ import {
   STACK_NAMESPACE,
   toOverlayNetwork,
   toServiceSpec,
+  swarmFileName,
   type OverlayNetworkSpec,
+  type SwarmFileRef,
   type ServiceSpec,
 } from './serviceSpec.js';
 
@@ -53,6 +58,8 @@ export interface SwarmDeployInput {
   /** Our labels on every service and network (managed, instance, source). */
   labels: Record<string, string>;
   instanceLabel: string;
+  /** Key of the content digests that name secrets and configs (stable across deploys). */
+  contentKey: Buffer | string;
   dryRun: boolean;
   wait: 'healthy' | 'running' | 'none';
   timeoutMs: number;
@@ -83,8 +90,15 @@ export interface SwarmServiceResult {
   readyMs?: number;
 }
 
+export interface SwarmFileRow {
+  action: 'create' | 'keep';
+  kind: 'secret' | 'config';
+  name: string;
+  reason: string;
+}
+
 export interface SwarmDeployResult {
-  plan: { services: SwarmPlanRow[]; networks: SwarmNetworkRow[]; changes: boolean };
+  plan: { services: SwarmPlanRow[]; networks: SwarmNetworkRow[]; files: SwarmFileRow[]; changes: boolean };
   services?: SwarmServiceResult[];
   timeToReadyMs?: number;
   durationMs?: number;
@@ -114,12 +128,15 @@ export async function deploySwarmStack(input: SwarmDeployInput, ports: SwarmDepl
   }
   const warnings: string[] = [];
   const deploys = readSwarmDeploys(project.sourceServices ?? {});
+  // Secrets and configs: one Swarm object per key and content (named by its keyed digest).
+  const fileObjects = new Map<string, { kind: SwarmFileKind; key: string; name: string; data: Buffer }>();
+  const refsOf = (service: ComposeService): SwarmFileRef[] =>
+    (service.files ?? []).map((f) => {
+      const name = swarmFileName(project.name, f.source, f.content.digest(input.contentKey));
+      fileObjects.set(`${f.kind}:${name}`, { kind: f.kind, key: f.source, name, data: f.content.bytes() });
+      return { kind: f.kind, name, target: f.target, uid: f.uid, gid: f.gid, mode: f.mode };
+    });
   const desired: Desired[] = project.services.map((service) => {
-    if (service.files?.length)
-      throw new ToolError(
-        'invalid_input',
-        `stack "${project.name}" service "${service.name}": secrets and configs are not supported for Swarm stacks yet; pass the values as environment or deploy to a single Engine.`,
-      );
     const deploy = deploys.get(service.name);
     if (!deploy) throw new ToolError('failed', `No Swarm settings were read for service "${service.name}".`);
     if (deploy.droppedHostIps.length)
@@ -128,7 +145,7 @@ export async function deploySwarmStack(input: SwarmDeployInput, ports: SwarmDepl
       );
     if (service.dependsOn.length)
       warnings.push(`service ${service.name}: depends_on is not ordered on a Swarm (as with docker stack deploy).`);
-    const spec = toServiceSpec(project, service, ports.finishSpec(service.spec), deploy, input.labels);
+    const spec = toServiceSpec(project, service, ports.finishSpec(service.spec), deploy, input.labels, refsOf(service));
     return { service: service.name, spec, hash: spec.Labels[LABEL_SWARM_HASH] as string };
   });
   const networks = project.networks.map((n) => toOverlayNetwork(project, n, input.instanceLabel));
@@ -152,8 +169,23 @@ export async function deploySwarmStack(input: SwarmDeployInput, ports: SwarmDepl
       ports.assertInScope(current.labels, `service "${row.name}" of stack "${project.name}"`);
   }
   const networkRows = await planNetworks(engine, networks, signal);
-  const changes = rows.some((r) => r.action !== 'keep') || networkRows.some((n) => n.action === 'create');
-  const plan = { services: rows, networks: networkRows, changes };
+  const haveFiles = new Map<string, string>();
+  for (const kind of ['secret', 'config'] as const) {
+    if (![...fileObjects.values()].some((f) => f.kind === kind)) continue;
+    for (const o of await listFileObjects(engine, kind, `${STACK_NAMESPACE}=${project.name}`, signal))
+      haveFiles.set(`${kind}:${o.name}`, o.id);
+  }
+  const fileRows: SwarmFileRow[] = [...fileObjects.entries()].map(([k, f]) => ({
+    action: haveFiles.has(k) ? 'keep' : 'create',
+    kind: f.kind,
+    name: f.name,
+    reason: haveFiles.has(k) ? 'same content exists' : `new ${f.kind} content for "${f.key}"`,
+  }));
+  const changes =
+    rows.some((r) => r.action !== 'keep') ||
+    networkRows.some((n) => n.action === 'create') ||
+    fileRows.some((f) => f.action === 'create');
+  const plan = { services: rows, networks: networkRows, files: fileRows, changes };
   if (input.dryRun) return { plan, warnings };
 
   const total =
@@ -166,6 +198,19 @@ export async function deploySwarmStack(input: SwarmDeployInput, ports: SwarmDepl
     if (networkRows.find((r) => r.name === n.name)?.action !== 'create') continue;
     ports.progress(++step, total, `creating overlay network ${n.name}`);
     createdNetworks.push(await createOverlayNetwork(engine, n.body, signal));
+  }
+  const fileLabels = { ...input.labels, [STACK_NAMESPACE]: project.name };
+  for (const [k, f] of fileObjects) {
+    if (haveFiles.has(k)) continue;
+    haveFiles.set(k, await createFileObject(engine, f.kind, f.name, fileLabels, f.data, signal));
+  }
+  for (const d of desired) {
+    const c = d.spec.TaskTemplate.ContainerSpec as {
+      Secrets?: { SecretName: string; SecretID: string }[];
+      Configs?: { ConfigName: string; ConfigID: string }[];
+    };
+    for (const r of c.Secrets ?? []) r.SecretID = haveFiles.get(`secret:${r.SecretName}`) ?? '';
+    for (const r of c.Configs ?? []) r.ConfigID = haveFiles.get(`config:${r.ConfigName}`) ?? '';
   }
   try {
     for (const d of desired) {

@@ -42,6 +42,22 @@ export interface ServiceSpec {
   EndpointSpec: { Mode: 'vip' | 'dnsrr'; Ports?: Record<string, unknown>[] };
 }
 
+/** A secret or config a service mounts: the Swarm object (named by content digest) and where it goes. */
+export interface SwarmFileRef {
+  kind: 'secret' | 'config';
+  /** The Swarm object's name: STACK_KEY_DIGEST (content changes give a new object; Swarm's are immutable). */
+  name: string;
+  target: string;
+  uid: number;
+  gid: number;
+  mode: number;
+}
+
+/** Name of the Swarm secret/config for a stack's `key` with content digest `digest`. */
+export function swarmFileName(stack: string, key: string, digest: string): string {
+  return `${stack}_${key}_${digest.slice(0, 12)}`;
+}
+
 export interface OverlayNetworkSpec {
   name: string;
   key: string;
@@ -170,10 +186,21 @@ export function toServiceSpec(
   spec: ContainerSpec,
   deploy: SwarmDeploy,
   labels: Record<string, string>,
+  files: readonly SwarmFileRef[] = [],
 ): ServiceSpec {
   const where = `stack "${project.name}" service "${service.name}"`;
   refuseContainerOnly(spec, where);
   const task: ServiceSpec['TaskTemplate'] = { ContainerSpec: containerSpecOf(spec, project.name) };
+  // Object ids are filled in at apply (the hash covers names, which carry the content digest).
+  const file = (f: SwarmFileRef) => ({
+    File: { Name: f.target, UID: String(f.uid), GID: String(f.gid), Mode: f.mode },
+  });
+  const secrets = files.filter((f) => f.kind === 'secret');
+  const configs = files.filter((f) => f.kind === 'config');
+  if (secrets.length)
+    task.ContainerSpec.Secrets = secrets.map((f) => ({ ...file(f), SecretName: f.name, SecretID: '' }));
+  if (configs.length)
+    task.ContainerSpec.Configs = configs.map((f) => ({ ...file(f), ConfigName: f.name, ConfigID: '' }));
   const limits = {
     ...(spec.nanoCpus !== undefined ? { NanoCPUs: spec.nanoCpus } : {}),
     ...(spec.memoryBytes !== undefined ? { MemoryBytes: spec.memoryBytes } : {}),

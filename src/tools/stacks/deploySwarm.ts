@@ -7,6 +7,7 @@ import type { ComposeProject } from '../../stacks/compose/index.js';
 import { LABEL_INSTANCE, LABEL_MANAGED, LABEL_SOURCE } from '../../docker/labels.js';
 import { deploySwarmStack, type SwarmDeployResult } from '../../swarm/deploySwarmStack.js';
 import { maskEnvMap } from '../../util/mask.js';
+import { contentDigestKey, maskContentVariables } from '../../stacks/secrets.js';
 import type { ToolContext } from '../defineTool.js';
 
 /**
@@ -35,6 +36,10 @@ export function stackTarget(arg: StackTarget | undefined, env: NodeJS.ProcessEnv
 }
 
 export const swarmOutput = z.object({
+  files: z
+    .array(z.object({ action: z.string(), kind: z.string(), name: z.string(), reason: z.string() }))
+    .optional()
+    .describe('Secrets and configs (Swarm objects named by content digest).'),
   services: z.array(
     z.object({
       action: z.string(),
@@ -80,7 +85,7 @@ export async function deployToSwarm(
           name: args.name,
           target: 'swarm',
           variables: maskEnvMap(args.variables),
-          env: maskEnvMap(args.env),
+          env: maskContentVariables(maskEnvMap(args.env), project.contentVariables),
           wait: args.wait ?? 'healthy',
           timeout: args.timeout ?? defaultTimeoutS,
         },
@@ -96,6 +101,7 @@ export async function deployToSwarm(
           [LABEL_SOURCE]: source.label,
         },
         instanceLabel: ctx.config.instanceLabel,
+        contentKey: await contentDigestKey(ctx.config.historyPath),
         dryRun,
         wait: args.wait ?? 'healthy',
         timeoutMs: (args.timeout ?? defaultTimeoutS) * 1000,
@@ -140,6 +146,7 @@ export async function deployToSwarm(
       volumes: [],
     },
     swarm: {
+      ...(result.plan.files.length ? { files: result.plan.files } : {}),
       services: rows.map((r) => {
         const s = done.get(r.name);
         return {
@@ -179,6 +186,7 @@ export async function deployToSwarm(
   const planLines = [
     ...rows.filter((r) => r.action !== 'keep').map((r) => `  ${r.action} service ${r.name}: ${r.reason}`),
     ...result.plan.networks.filter((n) => n.action === 'create').map((n) => `  create overlay network ${n.name}`),
+    ...result.plan.files.filter((f) => f.action === 'create').map((f) => `  create ${f.kind} ${f.name}`),
   ];
   const text = dryRun
     ? [

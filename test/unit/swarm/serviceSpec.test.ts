@@ -6,6 +6,7 @@ import {
   LABEL_SWARM_HASH,
   STACK_IMAGE,
   STACK_NAMESPACE,
+  swarmFileName,
   toOverlayNetwork,
   toServiceSpec,
 } from '../../../src/swarm/serviceSpec.js';
@@ -183,6 +184,47 @@ volumes:
     expect(errorOf(() => toOverlayNetwork(bridged, bridged.networks[0]!, 'inst')).message).toMatch(
       /driver "bridge" cannot span Swarm nodes/,
     );
+  });
+});
+
+describe('secrets and configs', () => {
+  it('are referenced by name (content digest in it), with target, owner and mode; ids are filled at apply', () => {
+    const project = load(`
+services:
+  a:
+    image: x
+`);
+    const s = project.services[0]!;
+    const deploys = readSwarmDeploys(project.sourceServices ?? {});
+    const refs = [
+      {
+        kind: 'secret' as const,
+        name: swarmFileName('shop', 'token', 'ab'.repeat(32)),
+        target: '/run/secrets/t',
+        uid: 1,
+        gid: 2,
+        mode: 0o400,
+      },
+      { kind: 'config' as const, name: 'shop_motd_0123456789ab', target: '/etc/motd', uid: 0, gid: 0, mode: 0o444 },
+    ];
+    const spec = toServiceSpec(project, s, s.spec, deploys.get('a')!, {}, refs);
+    expect(refs[0]!.name).toBe('shop_token_abababababab');
+    expect(spec.TaskTemplate.ContainerSpec.Secrets).toEqual([
+      {
+        File: { Name: '/run/secrets/t', UID: '1', GID: '2', Mode: 0o400 },
+        SecretName: 'shop_token_abababababab',
+        SecretID: '',
+      },
+    ]);
+    expect(spec.TaskTemplate.ContainerSpec.Configs).toEqual([
+      {
+        File: { Name: '/etc/motd', UID: '0', GID: '0', Mode: 0o444 },
+        ConfigName: 'shop_motd_0123456789ab',
+        ConfigID: '',
+      },
+    ]);
+    const without = toServiceSpec(project, s, s.spec, deploys.get('a')!, {});
+    expect(without.Labels[LABEL_SWARM_HASH]).not.toBe(spec.Labels[LABEL_SWARM_HASH]);
   });
 });
 
