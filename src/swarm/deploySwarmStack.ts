@@ -378,28 +378,41 @@ async function converge(
       }
     }
     if (pending === 0) break;
+    const late = services.filter((s) => !readyAt.has(s.name));
+    // No registry is reachable (or the image is not in it): Swarm would retry forever.
+    const missing = missingImages(late, tasks, hostOf);
+    if (missing.length) {
+      await giveUp(
+        late,
+        'failed',
+        `Stack "${input.project.name}" cannot start: ${missing.join('; ')}. Load the image on those nodes (docker save IMAGE | docker -H NODE load) or push it to a registry every node can pull from.`,
+      );
+    }
     if (signal.aborted || Date.now() > deadline) {
-      const late = services.filter((s) => !readyAt.has(s.name));
       const detail = late.map((s) => describeService(s, tasks, hostOf)).join('; ');
-      // An update in progress goes back to the previous spec; services this deploy created go.
-      for (const s of late) {
-        const before = updated.get(s.name);
-        if (before)
-          await updateService(engine, s.id, s.version, before.spec, { rollback: true }).catch((err: unknown) =>
-            ports.log.warn({ err, service: s.name }, 'could not roll back'),
-          );
-      }
-      await undoCreated(engine, createdServices, createdNetworks, ports.log);
-      const undone = [
-        ...(updated.size ? ['updated services rolled back to their previous spec'] : []),
-        ...(createdServices.length ? ['services this deploy created removed'] : []),
-      ];
-      throw new ToolError(
+      await giveUp(
+        late,
         signal.aborted ? 'failed' : 'timeout',
-        `Stack "${input.project.name}" did not converge within ${Math.round(input.timeoutMs / 1000)} s: ${detail}.${undone.length ? ` ${undone.join('; ')}.` : ''}`,
+        `Stack "${input.project.name}" did not converge within ${Math.round(input.timeoutMs / 1000)} s: ${detail}.`,
       );
     }
     await sleep(POLL_MS, signal);
+  }
+  /** An update in progress goes back to the previous spec; services this deploy created go. */
+  async function giveUp(late: SwarmServiceInfo[], kind: 'failed' | 'timeout', message: string): Promise<never> {
+    for (const s of late) {
+      const before = updated.get(s.name);
+      if (before)
+        await updateService(engine, s.id, s.version, before.spec, { rollback: true }).catch((err: unknown) =>
+          ports.log.warn({ err, service: s.name }, 'could not roll back'),
+        );
+    }
+    await undoCreated(engine, createdServices, createdNetworks, ports.log);
+    const undone = [
+      ...(updated.size ? ['updated services rolled back to their previous spec'] : []),
+      ...(createdServices.length ? ['services this deploy created removed'] : []),
+    ];
+    throw new ToolError(kind, `${message}${undone.length ? ` ${undone.join('; ')}.` : ''}`);
   }
   return services.map((s) => {
     const d = desired.find((x) => x.spec.Name === s.name) as Desired;
@@ -418,6 +431,21 @@ async function converge(
     if (at !== undefined) r.readyMs = at;
     return r;
   });
+}
+
+/** "image X is not on node1, node2 (service S)" for tasks the nodes rejected for a missing image. */
+function missingImages(services: SwarmServiceInfo[], tasks: SwarmTask[], hostOf: (id: string) => string): string[] {
+  const out: string[] = [];
+  for (const s of services) {
+    const nodes = new Set(
+      tasks
+        .filter((t) => t.serviceId === s.id && t.image === s.image && /no such image/i.test(t.error ?? ''))
+        .map((t) => hostOf(t.nodeId)),
+    );
+    if (nodes.size)
+      out.push(`image ${s.image} is not on ${[...nodes].sort().join(', ')} (service ${s.name}, "No such image")`);
+  }
+  return out;
 }
 
 /** Every task that should run runs (replicated: as many as asked), and no update is under way. */
