@@ -15,6 +15,7 @@ import {
   listServicesByLabel,
   listTasks,
   removeNetwork,
+  removeFileObject,
   removeService,
   swarmManagerState,
   updateService,
@@ -248,6 +249,15 @@ export async function deploySwarmStack(input: SwarmDeployInput, ports: SwarmDepl
       running: 0,
       nodes: [],
     });
+  }
+  // Secrets and configs of the stack that no service uses any more (older content): best effort.
+  for (const kind of ['secret', 'config'] as const) {
+    for (const o of await listFileObjects(engine, kind, `${STACK_NAMESPACE}=${project.name}`, signal)) {
+      if (fileObjects.has(`${kind}:${o.name}`)) continue;
+      await removeFileObject(engine, kind, o.id, signal).catch((err: unknown) =>
+        ports.log.debug({ err, name: o.name }, `${kind} still in use; kept`),
+      );
+    }
   }
   const readyMs = result.map((r) => r.readyMs ?? 0);
   return {
