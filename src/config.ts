@@ -22,6 +22,8 @@ export interface Config {
   docker: DockerConfig;
   /** The Engines tools may act on (DOM_ENGINES; src/config/engines.ts); the first is the default. */
   engines: EngineSpec[];
+  /** Where a stack goes when deploy_application_stack does not say (DOM_STACK_TARGET). */
+  stackTarget: 'engine' | 'swarm';
   /** Default deadline for one Engine call. */
   engineTimeoutMs: number;
   readOnly: boolean;
@@ -204,6 +206,7 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}): Config {
   return {
     docker,
     engines,
+    stackTarget: s.stackTarget,
     engineTimeoutMs: s.engineTimeoutMs,
     readOnly: s.readOnly,
     toolsets: s.toolsets,

@@ -115,7 +115,7 @@ export function recordedInputs(
   };
 }
 
-async function loadStack(input: DeployStackInput, ports: DeployStackPorts, files: FileReader) {
+async function loadStack(input: DeployStackInput, ports: AppPorts, files: FileReader, swarm = false) {
   const { config } = ports;
   const source = await resolveSource(input, files, { maxBytes: config.files.maxBytes });
   const loaded = await loadProjectWithFiles(
@@ -130,6 +130,7 @@ async function loadStack(input: DeployStackInput, ports: DeployStackPorts, files
       ...(source.configFile !== undefined ? { configFile: source.configFile } : {}),
       maxServices: config.policy.maxContainersPerStack,
       contentKey: await contentDigestKey(config.historyPath),
+      ...(swarm ? { swarm: true } : {}),
     },
     files,
   );
@@ -138,6 +139,14 @@ async function loadStack(input: DeployStackInput, ports: DeployStackPorts, files
   checkStackSize(config.policy.maxContainersPerStack, project);
   project.warnings.push(...(await platformWarnings(ports.engine, project, ports.signal)));
   return { source, project };
+}
+
+/**
+ * A stack for a Swarm (src/swarm): loaded, interpolated and vetted by the host-access model as for
+ * one Engine, with the Swarm-only deploy and port keys accepted.
+ */
+export async function loadSwarmStack(input: DeployStackInput, ports: AppPorts) {
+  return loadStack(input, ports, createFileReader(ports.config.files), true);
 }
 
 export async function deployStack(input: DeployStackInput, ports: DeployStackPorts): Promise<DeployStackResult> {

@@ -322,6 +322,14 @@ export const SETTINGS = {
     shownDefault: '209715200 (200 MiB)',
     description: "largest build context (file content after `.dockerignore`) sent for a stack service's `build`",
   }),
+  stackTarget: setting({
+    ...oneOf(['engine', 'swarm'], 'engine'),
+    env: 'DOM_STACK_TARGET',
+    group: 'files',
+    shownDefault: 'engine',
+    description:
+      'where deploy_application_stack puts a stack when the call does not say (`target`): `engine` (containers, as Compose) or `swarm` (services on a Swarm manager, as `docker stack deploy`)',
+  }),
   composeEnvFromServer: setting({
     ...onOff(),
     env: 'DOM_COMPOSE_ENV_FROM_SERVER',

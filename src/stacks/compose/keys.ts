@@ -194,6 +194,9 @@ export const DEPLOY_UNSUPPORTED = [
   'labels',
   'endpoint_mode',
 ] as const;
+/** Keys read only when the stack targets a Swarm (validated by src/swarm/deployConfig.ts). */
+export const SWARM_DEPLOY_KEYS = DEPLOY_UNSUPPORTED;
+export const SWARM_PORT_KEYS = ['mode'] as const;
 export const RESOURCES_KEYS = ['limits', 'reservations'] as const;
 export const RESOURCES_UNSUPPORTED = [] as const;
 export const LIMITS_KEYS = ['memory', 'cpus', 'pids'] as const;

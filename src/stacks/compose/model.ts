@@ -204,4 +204,6 @@ export interface ComposeProject {
   warnings: string[];
   /** Variables whose values are secret or config content: mask them wherever inputs are shown. */
   contentVariables?: string[];
+  /** Only when loaded for a Swarm: each active service as written (interpolated and resolved), by name. */
+  sourceServices?: Record<string, Record<string, unknown>>;
 }

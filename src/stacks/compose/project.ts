@@ -99,6 +99,12 @@ export interface LoadProjectOptions {
    * across deploys, or services with secrets are recreated; without it a per-process key is used.
    */
   contentKey?: Buffer | string;
+  /**
+   * The stack targets a Swarm: the Swarm-only keys (deploy.mode, placement, update_config...,
+   * ports' mode) are accepted, and the project keeps each active service's definition as written
+   * (interpolated, includes and extends resolved) in `sourceServices` for src/swarm to read.
+   */
+  swarm?: boolean;
 }
 
 /** ToolError details of a stack refused for its number of services. */
@@ -157,6 +163,7 @@ export function loadProject(opts: LoadProjectOptions): ComposeProject {
     ...(opts.workingDir !== undefined ? { workingDir: opts.workingDir } : {}),
     ...(opts.readFile ? { readFile: opts.readFile } : {}),
     ...(opts.homeDir !== undefined ? { homeDir: opts.homeDir } : {}),
+    ...(opts.swarm ? { swarm: true } : {}),
   });
   nameOrigins(issues, origins);
   const name = opts.projectName ?? file.name;
@@ -174,7 +181,7 @@ export function loadProject(opts: LoadProjectOptions): ComposeProject {
   }
   issues.throwIfAny();
 
-  return buildProject(
+  const project = buildProject(
     name as string,
     file,
     active,
@@ -183,6 +190,13 @@ export function loadProject(opts: LoadProjectOptions): ComposeProject {
     warnings,
     opts.contentKey ?? PROCESS_CONTENT_KEY,
   );
+  if (opts.swarm && isRecord(data) && isRecord(data.services)) {
+    const sources = data.services;
+    project.sourceServices = Object.fromEntries(
+      active.map((s) => [s.name, isRecord(sources[s.name]) ? (sources[s.name] as Record<string, unknown>) : {}]),
+    );
+  }
+  return project;
 }
 
 /** Issues about services, networks or volumes that came from an included file name that file. */

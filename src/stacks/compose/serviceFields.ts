@@ -28,6 +28,8 @@ export interface ServiceContext {
   homeDir?: string;
   /** Warnings for the caller (accepted keys that are not acted on). */
   warnings?: string[];
+  /** The stack targets a Swarm: the Swarm-only deploy and port keys are accepted (and read by src/swarm). */
+  swarm?: boolean;
 }
 
 const RESERVED_LABEL_PREFIXES = ['com.docker.compose.', 'io.docker-orchestration-mcp.'];

@@ -17,6 +17,8 @@ export interface ValidateOptions {
   modeText?: (path: readonly PathSegment[]) => string | undefined;
   homeDir?: string;
   warnings?: string[];
+  /** The stack targets a Swarm (see ServiceContext.swarm). */
+  swarm?: boolean;
 }
 
 /**
@@ -71,6 +73,7 @@ export function validateComposeFile(data: unknown, opts: ValidateOptions): Compo
     }),
     ...(opts.homeDir !== undefined ? { homeDir: opts.homeDir } : {}),
     ...(opts.warnings ? { warnings: opts.warnings } : {}),
+    ...(opts.swarm ? { swarm: true } : {}),
   };
   if (ctx.fileSources.variables.length > 0) file.contentVariables = ctx.fileSources.variables;
   file.services = Object.entries(services)

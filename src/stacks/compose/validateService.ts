@@ -78,7 +78,7 @@ export function validateService(name: string, raw: unknown, ctx: ServiceContext)
   if (svc.command !== undefined) def.command = commandOf(svc.command, at('command'), read);
   if (svc.entrypoint !== undefined) def.entrypoint = commandOf(svc.entrypoint, at('entrypoint'), read);
   def.env = environmentOf(svc, path, ctx);
-  if (svc.ports !== undefined) def.ports = portsOf(svc.ports, at('ports'), read);
+  if (svc.ports !== undefined) def.ports = portsOf(svc.ports, at('ports'), read, ctx.swarm);
   if (svc.volumes !== undefined) def.mounts = mountsOf(svc.volumes, at('volumes'), ctx);
   if (svc.network_mode !== undefined) {
     assign(def, 'networkMode', networkModeOf(svc.network_mode, at('network_mode'), ctx));
@@ -99,7 +99,7 @@ export function validateService(name: string, raw: unknown, ctx: ServiceContext)
         read.attempt(at('restart'), () => parseRestart(r)),
       );
   }
-  const reserved = applyResources(def, svc, path, read);
+  const reserved = applyResources(def, svc, path, read, ctx.swarm);
   if (isRecord(svc.deploy) && svc.deploy.restart_policy !== undefined) {
     // As in Compose, deploy.restart_policy wins over `restart`.
     assign(def, 'restart', restartPolicyOf(svc.deploy.restart_policy, [...path, 'deploy', 'restart_policy'], read));
@@ -288,14 +288,20 @@ export function resolveHostPath(
   return ctx.workingDir === undefined ? undefined : posix.resolve(ctx.workingDir, p);
 }
 
-function portsOf(value: unknown, path: Path, read: FieldReader) {
+function portsOf(value: unknown, path: Path, read: FieldReader, swarm = false) {
   if (!Array.isArray(value)) {
     read.add(path, 'expected a list of ports');
     return [];
   }
   return value.flatMap((item: unknown, i) => {
     const at = [...path, i];
-    if (isRecord(item)) read.keys(item, at, K.PORT_KEYS, K.PORT_UNSUPPORTED);
+    if (isRecord(item))
+      read.keys(
+        item,
+        at,
+        swarm ? [...K.PORT_KEYS, ...K.SWARM_PORT_KEYS] : K.PORT_KEYS,
+        swarm ? K.PORT_UNSUPPORTED.filter((k) => k !== 'mode') : K.PORT_UNSUPPORTED,
+      );
     else if (typeof item !== 'string' && typeof item !== 'number') {
       read.add(at, 'expected "HOST:CONTAINER", a port number or a mapping with target');
       return [];
@@ -449,6 +455,7 @@ function applyResources(
   svc: Record<string, unknown>,
   path: Path,
   read: FieldReader,
+  swarm = false,
 ): { pidsLimit?: number; memoryReservationBytes?: number } {
   let memory: unknown = svc.mem_limit;
   let cpus: unknown = svc.cpus;
@@ -456,7 +463,8 @@ function applyResources(
   if (svc.deploy !== undefined) {
     const at = [...path, 'deploy'];
     const deploy = read.map(svc.deploy, at) ?? {};
-    read.keys(deploy, at, [...K.DEPLOY_KEYS, ...K.DEPLOY_KEYS_MORE], K.DEPLOY_UNSUPPORTED);
+    if (swarm) read.keys(deploy, at, [...K.DEPLOY_KEYS, ...K.DEPLOY_KEYS_MORE, ...K.SWARM_DEPLOY_KEYS], []);
+    else read.keys(deploy, at, [...K.DEPLOY_KEYS, ...K.DEPLOY_KEYS_MORE], K.DEPLOY_UNSUPPORTED);
     if (deploy.replicas !== undefined) assign(def, 'replicas', read.int(deploy.replicas, [...at, 'replicas'], 1));
     const resources = deploy.resources === undefined ? {} : (read.map(deploy.resources, [...at, 'resources']) ?? {});
     read.keys(resources, [...at, 'resources'], K.RESOURCES_KEYS, K.RESOURCES_UNSUPPORTED);

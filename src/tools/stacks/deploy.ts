@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { keyValueList } from '../portable.js';
-import { DEFAULT_STACK_TIMEOUT_S, deployStack } from '../../app/deployStack.js';
+import { DEFAULT_STACK_TIMEOUT_S, deployStack, loadSwarmStack } from '../../app/deployStack.js';
+import { deployToSwarm, stackTarget, targetArg } from './deploySwarm.js';
 import { failureContext } from '../containers/deploy.js';
 import { defineTool } from '../defineTool.js';
 import { deployStackAnswer, deployStackOutput } from './deployView.js';
@@ -31,10 +32,15 @@ export const deployStackTool = defineTool({
       .optional()
       .describe(`Seconds to wait for the stack (default ${DEFAULT_STACK_TIMEOUT_S}).`),
     pull: z.enum(['missing', 'always', 'never']).optional(),
+    target: targetArg,
   }),
   output: deployStackOutput,
-  async handler({ dry_run, timeout, ...args }, ctx) {
+  async handler({ dry_run, timeout, target, ...args }, ctx) {
     const input = { ...args, ...(dry_run !== undefined ? { dryRun: dry_run } : {}), timeoutSec: timeout };
+    if (stackTarget(target, ctx.config) === 'swarm') {
+      const { source, project } = await loadSwarmStack(input, ctx);
+      return deployToSwarm(ctx, { ...args, dry_run, timeout }, project, source, DEFAULT_STACK_TIMEOUT_S);
+    }
     const result = await deployStack(input, { ...ctx, describeFailure: (id) => failureContext(ctx, id) });
     return deployStackAnswer(result);
   },

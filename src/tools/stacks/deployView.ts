@@ -1,3 +1,4 @@
+import { swarmOutput } from './deploySwarm.js';
 import { z } from 'zod';
 import type { DeployStackResult } from '../../app/deployStack.js';
 import type { BuildDecision } from '../../stacks/build.js';
@@ -14,6 +15,7 @@ const planSchema = z.object({
     start: z.number(),
     keep: z.number(),
     remove: z.number(),
+    update: z.number().optional().describe('Swarm services updated in place (target swarm).'),
   }),
   changes: z.boolean(),
   levels: z.array(z.array(z.string())),
@@ -28,8 +30,10 @@ const planSchema = z.object({
 export const deployStackOutput = z.object({
   stack: z.string(),
   source: z.string(),
+  target: z.enum(['engine', 'swarm']).optional(),
   dryRun: z.boolean(),
   plan: planSchema,
+  swarm: swarmOutput.optional().describe('Target swarm: each Swarm service, its action, replicas and nodes.'),
   services: z
     .array(
       z.object({
