@@ -49,7 +49,7 @@ export const healContainersTool = defineDestructiveTool({
   name: 'heal_containers',
   title: 'Heal containers',
   description:
-    'Restart containers whose healthcheck fails and start those that should run but exited, in a container, a stack or every managed container (crash-looping and finished one-off containers are left alone). Destructive: needs confirmation.',
+    'Restart unhealthy containers and start exited ones that should run (a container, a stack or all managed; crash-looping and finished one-off containers are left alone). Destructive: needs confirmation.',
   toolset: 'operations',
   historyKind: 'heal',
   input: z.object({ target: healTargetArg, confirm: confirmArg }),

@@ -96,7 +96,7 @@ export const getDeploymentHistoryTool = defineTool({
   name: 'get_deployment_history',
   title: 'Deployment history',
   description:
-    'Past deploys, removals, heals, Swarm service/node changes and other destructive actions (also refused ones: not_confirmed), newest first, with outcome, error and step durations. Pass id for one record with its inputs and plan.',
+    'Past deploys, removals, heals, Swarm changes and other destructive actions (refused ones too: not_confirmed), newest first, with outcome, error and step durations. Pass id for one record with inputs and plan.',
   toolset: 'operations',
   kind: 'read',
   input: z.object({

@@ -23,7 +23,7 @@ export const targetArg = z
   .enum(STACK_TARGETS)
   .optional()
   .describe(
-    'engine: containers on the Engine (Compose); swarm: Swarm services on a manager (docker stack deploy). Default engine, or DOM_STACK_TARGET.',
+    'swarm: services on a Swarm manager, as docker stack deploy. Default engine (containers), or DOM_STACK_TARGET.',
   );
 
 /** The deploy target: the argument, else the server's setting (DOM_STACK_TARGET, default "engine"). */
