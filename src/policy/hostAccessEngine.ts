@@ -21,6 +21,30 @@ import { assertInScope } from './scope.js';
 
 const MAX_DEPTH = 4;
 
+type NetworkInspect = Awaited<ReturnType<typeof inspectNetwork>>;
+
+/**
+ * Engine answers shared by the checks of one stack's services: each network is inspected once
+ * however many services join it (a stack of thousands of services on one network made thousands
+ * of identical calls).
+ */
+export class EngineLookups {
+  private readonly networks = new Map<string, Promise<NetworkInspect | undefined>>();
+
+  network(engine: Engine, name: string, signal?: AbortSignal): Promise<NetworkInspect | undefined> {
+    let found = this.networks.get(name);
+    if (!found) {
+      found = inspectNetwork(engine, name, signal).catch((err: unknown) => {
+        // A network the deploy creates itself does not exist yet; a bad name fails at create.
+        if (err instanceof ToolError && (err.kind === 'not_found' || err.kind === 'invalid_input')) return undefined;
+        throw err;
+      });
+      this.networks.set(name, found);
+    }
+    return found;
+  }
+}
+
 async function existingVolume(engine: Engine, name: string, signal?: AbortSignal): Promise<VolumeInspect | undefined> {
   try {
     return await inspectVolume(engine, name, signal);
@@ -133,7 +157,7 @@ async function checkReferencedContainer(
   }
   try {
     const spec = checkHostAccess(config.policy, specOfContainer(c), `container "${name}"`);
-    await checkSpecOnEngine(engine, config, spec, `container "${name}"`, depth + 1, signal);
+    await checkSpecOnEngine(engine, config, spec, `container "${name}"`, depth + 1, signal, new EngineLookups());
   } catch (err) {
     if (err instanceof ToolError && (err.kind === 'denied' || err.kind === 'invalid_input')) {
       const details = err.kind === 'denied' && err.details ? err.details : { rule: 'shared-container' };
@@ -149,7 +173,8 @@ async function checkSpecOnEngine(
   spec: ContainerSpec,
   where: string,
   depth: number,
-  signal?: AbortSignal,
+  signal: AbortSignal | undefined,
+  lookups: EngineLookups,
 ): Promise<void> {
   for (const m of spec.mounts) {
     if (m.type === 'volume' && m.source) await checkExistingVolume(engine, config, m.source, where, signal);
@@ -157,16 +182,18 @@ async function checkSpecOnEngine(
   for (const r of containerReferences(spec))
     await checkReferencedContainer(engine, config, r.ref, r.via, where, depth, signal);
   if (!config.policy.allowHostNetwork)
-    for (const n of spec.networks) await checkNetworkIsNotHost(engine, n.name, where, signal);
+    for (const n of spec.networks) await checkNetworkIsNotHost(engine, lookups, n.name, where, signal);
 }
 
 /** A network named another way (its id, an id prefix) may still be the host's: judged by its driver. */
-async function checkNetworkIsNotHost(engine: Engine, name: string, where: string, signal?: AbortSignal): Promise<void> {
-  const net = await inspectNetwork(engine, name, signal).catch((err: unknown) => {
-    // A network the deploy creates itself does not exist yet; a bad name fails at create.
-    if (err instanceof ToolError && (err.kind === 'not_found' || err.kind === 'invalid_input')) return undefined;
-    throw err;
-  });
+async function checkNetworkIsNotHost(
+  engine: Engine,
+  lookups: EngineLookups,
+  name: string,
+  where: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  const net = await lookups.network(engine, name, signal);
   if (net?.Driver === 'host')
     refuse(
       'host-network',
@@ -185,8 +212,9 @@ export async function checkHostAccessOnEngine(
   spec: ContainerSpec,
   where: string,
   signal?: AbortSignal,
+  lookups: EngineLookups = new EngineLookups(),
 ): Promise<void> {
-  await checkSpecOnEngine(engine, config, spec, where, 0, signal);
+  await checkSpecOnEngine(engine, config, spec, where, 0, signal, lookups);
 }
 
 /** The whole container policy (images, host access, then the Engine half): the normalised spec to create, or a `denied` error. */
@@ -220,5 +248,5 @@ export async function vetExistingContainer(
 ): Promise<void> {
   const where = `container "${c.Name.replace(/^\//, '')}"`;
   const spec = checkHostAccess(config.policy, specOfContainer(c), where);
-  await checkSpecOnEngine(engine, config, spec, where, 0, signal);
+  await checkSpecOnEngine(engine, config, spec, where, 0, signal, new EngineLookups());
 }

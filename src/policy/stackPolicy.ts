@@ -5,7 +5,7 @@ import { containerSpecFor, type ComposeProject } from '../stacks/compose/index.j
 import { bindDevice, checkBindOverlaps } from './bindOverlap.js';
 import { checkContainerSpec } from './containerPolicy.js';
 import { checkVolume } from './hostAccess.js';
-import { checkHostAccessOnEngine } from './hostAccessEngine.js';
+import { checkHostAccessOnEngine, EngineLookups } from './hostAccessEngine.js';
 import { checkNetwork } from './networkPolicy.js';
 
 /**
@@ -57,6 +57,7 @@ export async function vetStack(
 ): Promise<ComposeProject> {
   const checked = checkStatic(config.policy, project);
   const own = new Set(project.services.map((s) => containerSpecFor(project, s, 1).name as string));
+  const lookups = new EngineLookups();
   for (const [service, spec] of checked.specs) {
     await checkHostAccessOnEngine(
       engine,
@@ -64,6 +65,7 @@ export async function vetStack(
       withoutOwnReferences(spec, own),
       serviceWhere(project, service),
       signal,
+      lookups,
     );
   }
   const stackVolumes = new Map<string, string>();

@@ -5,7 +5,7 @@ import type { PullPolicy } from '../docker/images.js';
 import { COMPOSE_PROJECT, COMPOSE_SERVICE } from '../docker/labels.js';
 import { checkContainerSpec, withDefaultLimits } from '../policy/containerPolicy.js';
 import { checkVolume } from '../policy/hostAccess.js';
-import { checkHostAccessOnEngine } from '../policy/hostAccessEngine.js';
+import { checkHostAccessOnEngine, EngineLookups } from '../policy/hostAccessEngine.js';
 import { checkNetwork } from '../policy/networkPolicy.js';
 import { assertInScope } from '../policy/scope.js';
 import {
@@ -227,12 +227,13 @@ export async function stackPolicyFindings(
   }
   const onEngine: Finding[] = [];
   if (!services.length && !volumes.length) {
+    const lookups = new EngineLookups();
     for (const s of project.services) {
       const where = `stack "${project.name}" service "${s.name}"`;
       const spec = checkContainerSpec(policy, containerSpecFor(project, s, 1), where);
       onEngine.push(
         ...(await refusalFindings(
-          () => checkHostAccessOnEngine(engine, config, spec, where, signal),
+          () => checkHostAccessOnEngine(engine, config, spec, where, signal, lookups),
           serviceFields(s.name),
         )),
       );

@@ -70,9 +70,7 @@ describe('bounded answers', () => {
       args: ['--history-path', ':memory:'],
     });
     try {
-      const started = Date.now();
       const r = await roomy.call('configuration_validation', { stack: { name: 'huge', compose: hugeCompose() } });
-      const ms = Date.now() - started;
       expect(r.isError).toBeFalsy();
       expect(Buffer.byteLength(JSON.stringify(r))).toBeLessThan(MAX_ANSWER_BYTES);
       const data = r.structuredContent as {
@@ -87,8 +85,7 @@ describe('bounded answers', () => {
       expect(data.moreFindings).toBe(data.counts.error + data.counts.warning - data.findings.length);
       expect(data.services.length + (data.moreServices ?? 0)).toBeGreaterThan(20_000);
       expect(r.content[0]?.text).toContain(`"moreFindings":${data.moreFindings}`);
-      // Minutes and a closed session before; seconds now (on a shared, loaded machine).
-      expect(ms).toBeLessThan(90_000);
+      // Minutes and a closed session before; the test's own timeout bounds it now (speed is the bench's job).
       await roomy.ok('list_containers', { limit: 1 });
     } finally {
       await roomy.close();
