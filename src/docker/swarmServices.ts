@@ -1,3 +1,4 @@
+import type { EngineAuth } from './registryAuth.js';
 import type Docker from 'dockerode';
 import type { Engine } from './engine.js';
 import { ToolError } from '../kernel/errors.js';
@@ -54,6 +55,8 @@ interface DialOptions {
   query?: Record<string, unknown>;
   body?: unknown;
   statusCodes: Record<number, boolean | string>;
+  /** Registry credentials, sent as X-Registry-Auth (never in the query or body). */
+  auth?: EngineAuth;
 }
 
 function dial<T>(d: Docker, o: DialOptions, signal: AbortSignal): Promise<T> {
@@ -63,6 +66,7 @@ function dial<T>(d: Docker, o: DialOptions, signal: AbortSignal): Promise<T> {
         path: o.path,
         method: o.method,
         options: { _query: o.query ?? {}, ...(o.body !== undefined ? { _body: o.body } : {}) },
+        ...(o.auth ? { authconfig: o.auth } : {}),
         abortSignal: signal,
         statusCodes: o.statusCodes,
       } as never,
@@ -167,11 +171,16 @@ export async function inspectService(
   return toServiceInfo(raw);
 }
 
-/** Creates a service; returns its id and the Engine's warnings (e.g. an image it could not resolve). */
+/**
+ * Creates a service; returns its id and the Engine's warnings (e.g. an image it could not resolve).
+ * `auth` travels with the service like `docker stack deploy --with-registry-auth`: the nodes pull
+ * with it.
+ */
 export async function createService(
   engine: Engine,
   spec: { Name: string },
   signal?: AbortSignal,
+  auth?: EngineAuth,
 ): Promise<{ id: string; warnings: string[] }> {
   const res = await engine.call(
     'create',
@@ -182,6 +191,7 @@ export async function createService(
           path: '/services/create?',
           method: 'POST',
           body: spec,
+          ...(auth ? { auth } : {}),
           statusCodes: {
             201: true,
             200: true,
@@ -214,7 +224,7 @@ export async function updateService(
   id: string,
   version: number,
   spec: Record<string, unknown>,
-  opts: { rollback?: boolean; signal?: AbortSignal } = {},
+  opts: { rollback?: boolean; signal?: AbortSignal; auth?: EngineAuth } = {},
 ): Promise<string[]> {
   const res = await engine.call(
     opts.rollback ? 'roll back' : 'update',
@@ -226,6 +236,7 @@ export async function updateService(
           method: 'POST',
           query: { version, ...(opts.rollback ? { rollback: 'previous' } : {}) },
           body: spec,
+          ...(opts.auth ? { auth: opts.auth } : {}),
           statusCodes: {
             200: true,
             400: 'bad parameter',

@@ -1,3 +1,4 @@
+import type { EngineAuth } from '../docker/registryAuth.js';
 import type { Logger } from 'pino';
 import type { Engine } from '../docker/engine.js';
 import type { ContainerSpec } from '../docker/containerSpec.js';
@@ -52,6 +53,8 @@ export interface SwarmDeployPorts {
   finishSpec: (spec: ContainerSpec) => ContainerSpec;
   /** Throws when an existing object may not be changed by this server (ownership scope). */
   assertInScope: (labels: Record<string, string>, what: string) => void;
+  /** Registry credentials for an image (server-side configuration only), sent with the service. */
+  registryAuth?: (image: string) => EngineAuth | undefined;
 }
 
 export interface SwarmDeployInput {
@@ -114,6 +117,11 @@ interface Desired {
   service: string;
   spec: ServiceSpec;
   hash: string;
+}
+
+function authFor(ports: SwarmDeployPorts, spec: unknown): EngineAuth | undefined {
+  const image = (spec as { TaskTemplate?: { ContainerSpec?: { Image?: string } } }).TaskTemplate?.ContainerSpec?.Image;
+  return image && ports.registryAuth ? ports.registryAuth(image) : undefined;
 }
 
 export async function deploySwarmStack(input: SwarmDeployInput, ports: SwarmDeployPorts): Promise<SwarmDeployResult> {
@@ -218,13 +226,17 @@ export async function deploySwarmStack(input: SwarmDeployInput, ports: SwarmDepl
       const row = rows.find((r) => r.name === d.spec.Name) as SwarmPlanRow;
       if (row.action === 'create') {
         ports.progress(++step, total, `creating service ${d.spec.Name}`);
-        const res = await createService(engine, d.spec, signal);
+        const res = await createService(engine, d.spec, signal, authFor(ports, d.spec));
         createdServices.push(res.id);
         warnings.push(...res.warnings.map((w) => `service ${d.spec.Name}: ${w}`));
       } else if (row.action === 'update') {
         const current = byName.get(d.spec.Name) as SwarmServiceInfo;
         ports.progress(++step, total, `updating service ${d.spec.Name}`);
-        const w = await updateService(engine, current.id, current.version, d.spec as never, { signal });
+        const auth = authFor(ports, d.spec);
+        const w = await updateService(engine, current.id, current.version, d.spec as never, {
+          signal,
+          ...(auth ? { auth } : {}),
+        });
         warnings.push(...w.map((x) => `service ${d.spec.Name}: ${x}`));
         updated.set(d.spec.Name, current);
       }

@@ -1,3 +1,4 @@
+import { resolveRegistryAuth } from '../../docker/registryAuth.js';
 import { z } from 'zod';
 import type { Config } from '../../config.js';
 import { assertInScope } from '../../policy/scope.js';
@@ -109,6 +110,7 @@ export async function deployToSwarm(
         progress: (current, total, message) => ctx.progress(current, total, message),
         finishSpec: (spec) => normaliseContainerSpec(withDefaultLimits(ctx.config.policy, spec)),
         assertInScope: (labels, what) => assertInScope(ctx.config, labels, what),
+        registryAuth: (image) => resolveRegistryAuth(ctx.config, image).auth,
       },
     );
   } catch (err) {
