@@ -47,6 +47,17 @@ export const WATCHER_WHO = 'self-heal watcher';
 /** How long after a `die` the watcher waits for the `stop`/`destroy` event of a deliberate stop. */
 export const SETTLE_MS = 750;
 /**
+ * The same wait for a death by SIGKILL or SIGTERM (exit 137, 143): what `docker stop` and
+ * stop_container end in, so the `stop` event that marks them deliberate is waited for longer
+ * (a busy Engine sends it well after the `die`); a crash by those signals is healed this much later.
+ */
+export const SIGNAL_SETTLE_MS = 3000;
+
+/** How long after a `die` the watcher waits before acting on it. */
+export function settleMs(exitCode: number | undefined): number {
+  return exitCode === 137 || exitCode === 143 ? SIGNAL_SETTLE_MS : SETTLE_MS;
+}
+/**
  * How long before a `die` a `stop` event still marks it as a deliberate stop (Engine 28 sends
  * `stop` first). The Engine sends `stop` once the container has exited, so the two are close;
  * the margin covers a busy Engine.
@@ -129,9 +140,14 @@ export function selfHealState(): SelfHealState | undefined {
 }
 
 /** Delay before the next restart: backoff doubled per restart already made in the window. */
-export function restartDelay(backoffMs: number, restartsInWindow: number, trigger: Trigger['kind']): number {
+export function restartDelay(
+  backoffMs: number,
+  restartsInWindow: number,
+  trigger: Trigger['kind'],
+  exitCode?: number,
+): number {
   const d = backoffMs * 2 ** Math.min(restartsInWindow, 16);
-  return trigger === 'die' ? Math.max(d, SETTLE_MS) : d;
+  return trigger === 'die' ? Math.max(d, settleMs(exitCode)) : d;
 }
 
 /**
@@ -223,9 +239,9 @@ class Healer {
     const delay =
       inWindow >= budget.maxRestarts
         ? trigger.kind === 'die'
-          ? SETTLE_MS
+          ? settleMs(trigger.exitCode)
           : 0
-        : restartDelay(budget.backoffMs, inWindow, trigger.kind);
+        : restartDelay(budget.backoffMs, inWindow, trigger.kind, trigger.kind === 'die' ? trigger.exitCode : undefined);
     const timer = setTimeout(() => {
       const p = this.act(t, trigger).catch((err: unknown) =>
         log.error({ err, container: t.name }, 'self-heal action failed unexpectedly'),

@@ -10,7 +10,7 @@ import {
   shouldRun,
   type Verdict,
 } from '../../../src/health/assess.js';
-import { restartDelay, SETTLE_MS } from '../../../src/health/watcher.js';
+import { restartDelay, SETTLE_MS, SIGNAL_SETTLE_MS } from '../../../src/health/watcher.js';
 
 interface Opts {
   name?: string;
@@ -288,6 +288,9 @@ describe('error lines and backoff', () => {
     expect(restartDelay(1000, 3, 'unhealthy')).toBe(8000);
     expect(restartDelay(100, 0, 'die')).toBe(SETTLE_MS);
     expect(restartDelay(500, 2, 'die')).toBe(2000);
+    // A death by SIGKILL/SIGTERM (what a stop ends in) waits longer for the stop event.
+    expect(restartDelay(100, 0, 'die', 137)).toBe(SIGNAL_SETTLE_MS);
+    expect(restartDelay(100, 0, 'die', 1)).toBe(SETTLE_MS);
   });
 });
 
