@@ -23,14 +23,19 @@ function globToRegExp(glob: string): RegExp {
 
 /** The checks that need no Engine; returns the normalised spec, which is what must be created. */
 export function checkContainerSpec(policy: PolicyConfig, spec: ContainerSpec, where: string): ContainerSpec {
-  if (policy.allowedImages.length && !policy.allowedImages.some((g) => globToRegExp(g).test(spec.image))) {
+  checkImageAllowed(policy, spec.image, where);
+  return checkHostAccess(policy, spec, where);
+}
+
+/** DOM_ALLOWED_IMAGES: for every image a container or service is made from, or updated to. */
+export function checkImageAllowed(policy: Pick<PolicyConfig, 'allowedImages'>, image: string, where: string): void {
+  if (policy.allowedImages.length && !policy.allowedImages.some((g) => globToRegExp(g).test(image))) {
     refuse(
       'allowed-images',
-      `${where}: image ${spec.image} matches none of the allowed images (${policy.allowedImages.join(', ')})`,
+      `${where}: image ${image} matches none of the allowed images (${policy.allowedImages.join(', ')})`,
       'DOM_ALLOWED_IMAGES including it',
     );
   }
-  return checkHostAccess(policy, spec, where);
 }
 
 /** Applies the configured default limits to a spec that has none. */

@@ -148,9 +148,11 @@ export async function deploySwarmStack(input: SwarmDeployInput, ports: SwarmDepl
   const desired: Desired[] = project.services.map((service) => {
     const deploy = deploys.get(service.name);
     if (!deploy) throw new ToolError('failed', `No Swarm settings were read for service "${service.name}".`);
+    // A port meant for one address (often 127.0.0.1) would be open on every address of every node.
     if (deploy.droppedHostIps.length)
-      warnings.push(
-        `service ${service.name}: a Swarm cannot publish on one address; ${deploy.droppedHostIps.join(', ')} is published on every address of the node(s).`,
+      throw new ToolError(
+        'invalid_input',
+        `service ${service.name}: a Swarm cannot publish a port on one address; ${deploy.droppedHostIps.join(', ')} would be published on every address of every node. Drop the address (publish on all addresses, knowingly) or deploy to a single Engine.`,
       );
     if (service.dependsOn.length)
       warnings.push(`service ${service.name}: depends_on is not ordered on a Swarm (as with docker stack deploy).`);

@@ -98,6 +98,14 @@ function refuseContainerOnly(spec: ContainerSpec, where: string): void {
   if (sec.deviceCgroupRules?.length) problems.push('device_cgroup_rules');
   if (spec.networks.some((n) => n.ipv4Address || n.ipv6Address)) problems.push('networks.*.ipv4_address');
   if (spec.extra?.runtime) problems.push('runtime');
+  // Swarm expands Go templates ({{.Node.Hostname}}...) in mount sources and targets on the node:
+  // the path the policy judged would not be the path mounted ("/{{""}}" becomes "/").
+  for (const m of spec.mounts)
+    if (`${m.source ?? ''}${m.target}`.includes('{{'))
+      throw new ToolError(
+        'invalid_input',
+        `${where}: mount "${m.source ?? ''}:${m.target}" contains "{{", which a Swarm node expands as a template, so the path judged would not be the path mounted; write the path without "{{".`,
+      );
   if (spec.extra?.shmSizeBytes !== undefined) problems.push('shm_size');
   if (problems.length) {
     throw new ToolError(

@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import { resolveRegistryAuth } from '../../docker/registryAuth.js';
-import { inspectService, updateService, type RawService, type RawServiceSpec } from '../../docker/swarmCluster.js';
+import {
+  inspectService,
+  listServices,
+  updateService,
+  type RawService,
+  type RawServiceSpec,
+} from '../../docker/swarmCluster.js';
+import { checkImageAllowed } from '../../policy/containerPolicy.js';
+import { refuse } from '../../policy/hostAccess.js';
+import { STACK_NAMESPACE } from '../../swarm/cluster.js';
 import { ToolError } from '../../kernel/errors.js';
 import { serviceMode, shortImage } from '../../swarm/cluster.js';
 import { failedTasksText, waitForService, type ConvergeResult } from '../../swarm/rollout.js';
@@ -107,6 +116,7 @@ async function scale(
       `Service "${svc.Spec.Name}" is ${mode}: only replicated services have a replica count (a global service runs one task per eligible node).`,
     );
   const before = svc.Spec.Mode?.Replicated?.Replicas ?? 1;
+  if (replicas > before) await checkStackTasks(ctx, svc, replicas);
   const since = Date.now();
   const warnings =
     before === replicas
@@ -137,6 +147,27 @@ async function scale(
   }
   const message = `Service "${svc.Spec.Name}" ${changed}: ${outcomeText(r)}.`;
   return { data: { service: svc.Spec.Name, image, message, warnings, converge: convergeData(r) }, text: message };
+}
+
+/**
+ * DOM_MAX_STACK_CONTAINERS holds for a scale as for a deploy: the replicas of every replicated
+ * service of the stack (the service alone when it has no stack), with this one at its new count.
+ */
+async function checkStackTasks(ctx: ToolContext, svc: RawService, replicas: number): Promise<void> {
+  const max = ctx.config.policy.maxContainersPerStack;
+  const stack = svc.Spec.Labels?.[STACK_NAMESPACE];
+  const others = stack
+    ? (await listServices(ctx.engine, { label: [`${STACK_NAMESPACE}=${stack}`] }, ctx.signal)).filter(
+        (s) => s.ID !== svc.ID,
+      )
+    : [];
+  const total = others.reduce((n, s) => n + (s.Spec.Mode?.Replicated?.Replicas ?? 1), replicas);
+  if (total > max)
+    refuse(
+      'max-containers-per-stack',
+      `${stack ? `stack "${stack}"` : `service "${svc.Spec.Name}"`} would run ${total} tasks, more than ${max}`,
+      `DOM_MAX_STACK_CONTAINERS=${total} or more`,
+    );
 }
 
 /** Rolls a service back to its previous spec and waits for that to converge. */
@@ -183,6 +214,7 @@ async function updateImage(
 ): Promise<{ data: ChangeAnswer; text: string }> {
   const from = shortImage(svc.Spec.TaskTemplate.ContainerSpec?.Image);
   if (/\s/.test(image)) throw new ToolError('invalid_input', `image "${image.slice(0, 80)}" contains whitespace.`);
+  checkImageAllowed(ctx.config.policy, image, `service "${svc.Spec.Name}"`);
   const { auth } = resolveRegistryAuth(ctx.config, image);
   const since = Date.now();
   const warnings = await updateService(
