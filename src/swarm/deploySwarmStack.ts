@@ -135,6 +135,14 @@ export async function deploySwarmStack(input: SwarmDeployInput, ports: SwarmDepl
       `Cannot deploy stack "${project.name}" as Swarm services: the Engine is not a Swarm manager (Swarm state "${state.state}"). Deploy with target "engine", or point the server at a manager.`,
     );
   }
+  // Each node creates a task's volume itself with the local driver and no options: a driver or
+  // options in the file would be dropped without a word, so they are refused by name.
+  for (const v of project.volumes)
+    if (!v.external && ((v.driver && v.driver !== 'local') || Object.keys(v.driverOpts).length))
+      throw new ToolError(
+        'invalid_input',
+        `volume "${v.key}": driver and driver_opts are not carried to the nodes of a Swarm (each node makes the volume with the local driver); leave them out, create the volume on each node and mark it external, or deploy to a single Engine.`,
+      );
   const warnings: string[] = [];
   const deploys = readSwarmDeploys(project.sourceServices ?? {});
   // Secrets and configs: one Swarm object per key and content (named by its keyed digest).
