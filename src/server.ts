@@ -16,9 +16,7 @@ import { annotationsFor, type AnyTool, type Progress, type ToolContext } from '.
 import { invokeTool } from './tools/invoke.js';
 import { withEngineProperty } from './tools/engineArg.js';
 import { inputWireSchema, outputWireSchema } from './tools/wireSchemas.js';
-import { registerContainerLogs } from './resources/containerLogs.js';
-import { registerStackResources } from './resources/stacks.js';
-import { enabledTools } from './tools/registry.js';
+import { attachToolsetExtras, enabledTools } from './tools/registry.js';
 import { PACKAGE_VERSION } from './version.js';
 import { installTasks, TASK_TOOLS } from './tasks/mcp.js';
 import type { TaskRunner, Work } from './tasks/runner.js';
@@ -189,8 +187,7 @@ export function createServer(
       };
     });
   }
-  if (tools.some((t) => t.name === 'get_container_logs')) registerContainerLogs(server, engine);
-  if (tools.some((t) => t.name === 'deploy_application_stack')) registerStackResources(server, engine);
+  attachToolsetExtras(server, engine, tools);
   return {
     server,
     engine,

@@ -1,23 +1,34 @@
+import type { McpServer } from '@modelcontextprotocol/server';
 import type { Config } from '../config.js';
-import { containerTools } from './containers/index.js';
+import type { Engine } from '../docker/engine.js';
+import type { ToolsetDefinition } from './toolset.js';
+import { containersToolset } from './containers/index.js';
 import { TOOLSETS, type AnyTool, type Toolset } from './defineTool.js';
 import { imageTools } from './images/index.js';
 import { networkTools } from './networks/index.js';
 import { operationsTools } from './operations/index.js';
-import { stackTools } from './stacks/index.js';
+import { stacksToolset } from './stacks/index.js';
 import { swarmTools } from './swarm/index.js';
 import { volumeTools } from './volumes/index.js';
 
-/** Every tool this server has, in the order they are listed. Each toolset owns its index.ts. */
-export const ALL_TOOLS: AnyTool[] = [
-  ...containerTools,
-  ...imageTools,
-  ...networkTools,
-  ...volumeTools,
-  ...stackTools,
-  ...operationsTools,
-  ...swarmTools,
+/** Every toolset, in the order their tools are listed. Each one is defined in its folder's index.ts. */
+export const ALL_TOOLSETS: ToolsetDefinition[] = [
+  containersToolset,
+  { name: 'images', tools: imageTools },
+  { name: 'networks', tools: networkTools },
+  { name: 'volumes', tools: volumeTools },
+  stacksToolset,
+  { name: 'operations', tools: operationsTools },
+  { name: 'swarm', tools: swarmTools },
 ];
+
+/** Every tool this server has, in the order they are listed. */
+export const ALL_TOOLS: AnyTool[] = ALL_TOOLSETS.flatMap((t) => t.tools);
+
+/** Registers the resources and prompts of every toolset that offers at least one of `tools`. */
+export function attachToolsetExtras(server: McpServer, engine: Engine, tools: readonly AnyTool[]): void {
+  for (const ts of ALL_TOOLSETS) if (ts.attach && tools.some((t) => t.toolset === ts.name)) ts.attach(server, engine);
+}
 
 export class UnknownToolsetError extends Error {}
 

@@ -64,8 +64,22 @@ describe('MCP surface', () => {
       // health is a read: read-only users see it; healing is not offered
       expect(tools.map((t) => t.name)).toContain('health_monitoring');
       expect(tools.map((t) => t.name)).not.toContain('heal_containers');
+      // A toolset's resources come with its read tools: templates and stacks stay readable.
+      const uris = (await ro.client.listResources()).resources.map((r) => r.uri);
+      expect(uris).toContain('docker-orchestration-mcp://templates/web-stack');
     } finally {
       await ro.close();
+    }
+  });
+
+  it('a toolset that is not offered brings no resources or prompts', async () => {
+    const ops = await startClient({ args: ['--toolsets', 'operations'] });
+    try {
+      expect((await ops.client.listPrompts().catch(() => ({ prompts: [] }))).prompts).toEqual([]);
+      const uris = (await ops.client.listResources().catch(() => ({ resources: [] }))).resources.map((r) => r.uri);
+      expect(uris.some((u) => u.includes('templates'))).toBe(false);
+    } finally {
+      await ops.close();
     }
   });
 

@@ -1,4 +1,6 @@
+import { registerContainerLogs } from '../../resources/containerLogs.js';
 import type { AnyTool } from '../defineTool.js';
+import type { ToolsetDefinition } from '../toolset.js';
 import { deployContainerTool } from './deploy.js';
 import { execInContainerTool } from './exec.js';
 import { getContainerInfoTool, getContainerLogsTool, listContainersTool } from './inspect.js';
@@ -17,3 +19,10 @@ export const containerTools: AnyTool[] = [
   getContainerStatsTool,
   execInContainerTool,
 ];
+
+/** The last log lines of each container as a resource (docker://containers/NAME/logs). */
+export const containersToolset: ToolsetDefinition = {
+  name: 'containers',
+  tools: containerTools,
+  attach: registerContainerLogs,
+};

@@ -1,4 +1,6 @@
+import { registerStackResources } from '../../resources/stacks.js';
 import type { AnyTool } from '../defineTool.js';
+import type { ToolsetDefinition } from '../toolset.js';
 import { deployStackTool } from './deploy.js';
 import { getStackStatusTool, listStacksTool, listStackTemplatesTool } from './read.js';
 import { removeStackTool } from './remove.js';
@@ -10,3 +12,6 @@ export const stackTools: AnyTool[] = [
   removeStackTool,
   listStackTemplatesTool,
 ];
+
+/** Templates and running stacks as resources, one prompt per template. */
+export const stacksToolset: ToolsetDefinition = { name: 'stacks', tools: stackTools, attach: registerStackResources };
