@@ -108,6 +108,8 @@ export interface PolicyConfig {
   allowedBindRoots: string[];
   /** Joining the host's network namespace (network "host"). */
   allowHostNetwork: boolean;
+  /** Builds whose inputs the Engine fetches over the network (remote build contexts, Dockerfile `ADD <url>`): it fetches them from the host. */
+  allowRemoteBuildContexts: boolean;
   /** `privileged: true`. */
   allowPrivileged: boolean;
   /** pid/ipc/uts "host" (or another container's), and user namespaces off (userns_mode "host"). */
@@ -275,6 +277,7 @@ function policyConfig(s: Settings, home: (path: string) => string, protectedPath
     allowOverlappingBinds: s.allowOverlappingBinds,
     allowedBindRoots: s.allowedBindRoots.map(home),
     allowHostNetwork: s.allowHostNetwork,
+    allowRemoteBuildContexts: s.allowRemoteBuildContexts,
     allowPrivileged: s.allowPrivileged,
     allowHostNamespaces: s.allowHostNamespaces,
     allowedCapabilities: s.allowedCapabilities.map((c) => c.toUpperCase().replace(/^CAP_/, '')),

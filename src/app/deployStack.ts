@@ -198,6 +198,7 @@ async function deployUnderLock(
     files,
     maxContextBytes: config.files.maxBuildContextBytes ?? DEFAULT_MAX_BUILD_CONTEXT_BYTES,
     allowHostNetwork: config.policy.allowHostNetwork,
+    allowRemoteBuilds: config.policy.allowRemoteBuildContexts,
     dryRun: input.dryRun ?? false,
     signal,
   });

@@ -405,6 +405,14 @@ export const SETTINGS = {
     shownDefault: 'off',
     description: 'allow the `host` network',
   }),
+  allowRemoteBuildContexts: setting({
+    ...onOff(),
+    env: 'DOM_ALLOW_REMOTE_BUILD_CONTEXTS',
+    group: 'policy',
+    shownDefault: 'off',
+    description:
+      'allow builds the Engine fetches over the network from the host: a remote (Git/HTTP) `build.context`, and a Dockerfile `ADD` of a URL (see *Security model*)',
+  }),
   allowPrivileged: setting({
     ...onOff(),
     env: 'DOM_ALLOW_PRIVILEGED',

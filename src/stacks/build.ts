@@ -10,6 +10,7 @@ import { canonicalJson } from './compose/hash.js';
 import type { ComposeProject, ComposeService } from './compose/index.js';
 import { isRemoteContext } from './compose/buildKey.js';
 import { contextHash, contextTar, scanContext, type ScannedContext } from './build/context.js';
+import { remoteAddSources } from './build/dockerfileRemote.js';
 
 /** What the deploy does about one service's image: build it, or use the one already there. */
 export interface BuildDecision {
@@ -31,6 +32,12 @@ export interface PrepareOptions {
   maxContextBytes: number;
   /** DOM_ALLOW_HOST_NETWORK: whether RUN steps may use the host's network (`build.network: host`). */
   allowHostNetwork: boolean;
+  /**
+   * DOM_ALLOW_REMOTE_BUILD_CONTEXTS: whether the Engine may fetch build inputs over the network (a
+   * remote build context, a Dockerfile `ADD <url>`). It fetches them from the host's network
+   * namespace, where services bound to the host's loopback are in reach of no container.
+   */
+  allowRemoteBuilds: boolean;
   /**
    * A dry run: a build input that is missing (context folder, Dockerfile) is reported in the plan
    * (the build's reason and a warning) instead of failing, as `docker compose --dry-run` plans it;
@@ -56,6 +63,35 @@ function checkBuildNetwork(service: string, network: string | undefined, allowHo
   );
 }
 
+const REMOTE_SETTING = 'DOM_ALLOW_REMOTE_BUILD_CONTEXTS=true';
+
+/** A context the Engine (or Compose) fetches: a URL, `git@host:repo`, or Compose's `github.com/owner/repo` form. */
+export function isFetchedContext(context: string): boolean {
+  return isRemoteContext(context) || /^github\.com\//i.test(context.trim());
+}
+
+function refuseRemote(rule: string, message: string): never {
+  throw new ToolError(
+    'denied',
+    `Refused by policy (${rule}): ${message}. The Engine would fetch it from the host's network, which reaches services no container can. Use a local build context, or ask the operator to start the server with ${REMOTE_SETTING}.`,
+    { rule, setting: 'DOM_ALLOW_REMOTE_BUILD_CONTEXTS' },
+  );
+}
+
+/** Refuses a Dockerfile that makes the builder download something (`ADD <url>`), unless allowed. */
+function checkDockerfileAdds(service: string, dockerfileText: string, allow: boolean): void {
+  if (allow) return;
+  const remote = remoteAddSources(dockerfileText);
+  if (remote.length === 0) return;
+  refuseRemote(
+    'remote-build-add',
+    `the Dockerfile of service "${service}" has ADD with a remote source (${remote
+      .slice(0, 3)
+      .map((r) => JSON.stringify(r.slice(0, 200)))
+      .join(', ')}; a source with "$" counts, as ARG/ENV may make it a URL)`,
+  );
+}
+
 /**
  * For every service with `build`: resolves its context (against the project's working folder,
  * inside the file roots), lists what would be sent, hashes the build inputs and folds that hash
@@ -75,6 +111,13 @@ export async function prepareBuilds(
     checkBuildNetwork(service.name, def.network, opts.allowHostNetwork);
     let context: ScannedContext | undefined;
     let inputsHash: string;
+    if (isFetchedContext(def.context) && !opts.allowRemoteBuilds)
+      refuseRemote(
+        'remote-build-context',
+        `service "${service.name}" has a remote build context (${JSON.stringify(def.context.slice(0, 200))})`,
+      );
+    if (def.dockerfileInline !== undefined)
+      checkDockerfileAdds(service.name, def.dockerfileInline, opts.allowRemoteBuilds);
     if (isRemoteContext(def.context)) {
       if (def.dockerfileInline !== undefined)
         throw new ToolError(
@@ -99,6 +142,7 @@ export async function prepareBuilds(
         });
         continue;
       }
+      checkDockerfileAdds(service.name, context.dockerfileText, opts.allowRemoteBuilds);
       inputsHash = buildInputsHash(service, await contextHash(context), context.dockerfileText);
     }
     service.configHash = createHash('sha256').update(`${service.configHash}\0build\0${inputsHash}`).digest('hex');

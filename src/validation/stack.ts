@@ -349,6 +349,7 @@ async function buildFindings(
       files: createFileReader(config.files),
       maxContextBytes: config.files.maxBuildContextBytes ?? DEFAULT_MAX_BUILD_CONTEXT_BYTES,
       allowHostNetwork: config.policy.allowHostNetwork,
+      allowRemoteBuilds: config.policy.allowRemoteBuildContexts,
       ...(signal ? { signal } : {}),
     });
     return builds.map((b) => ({

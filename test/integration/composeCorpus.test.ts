@@ -130,7 +130,10 @@ let mcp: TestClient;
 const rows: Row[] = [];
 
 beforeAll(async () => {
-  mcp = await startClient({ env: { DOM_FILE_ROOTS: CORPUS, DOM_HISTORY_PATH: ':memory:' } });
+  // Dry runs only, which fetch nothing: the remote-context file is planned as Compose plans it.
+  mcp = await startClient({
+    env: { DOM_FILE_ROOTS: CORPUS, DOM_HISTORY_PATH: ':memory:', DOM_ALLOW_REMOTE_BUILD_CONTEXTS: '1' },
+  });
 });
 
 afterAll(async () => {

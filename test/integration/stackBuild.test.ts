@@ -1,4 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -365,5 +367,112 @@ describe('stack services with build', () => {
       pull: 'never',
     });
     expect(plan.plan.summary.create).toBe(1);
+  });
+});
+
+describe('builds the Engine would fetch over the network (SSRF from the host)', () => {
+  let server: Server;
+  let port = 0;
+  const hits: string[] = [];
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      hits.push(req.url ?? '');
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end(`FROM dom-test/busybox:1\nLABEL ${TEST_LABEL}=${RUN}\n`);
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', () => done()));
+    port = (server.address() as AddressInfo).port;
+  });
+
+  afterAll(async () => {
+    await new Promise<void>((done) => server.close(() => done()));
+  });
+
+  const url = (path: string) => `http://127.0.0.1:${port}${path}`;
+
+  it('refuses a remote build context by default, in deploys, dry runs and validation', async () => {
+    const name = project('ssrf');
+    for (const context of [url('/internal/admin'), `git@127.0.0.1:o/r.git`, 'github.com/o/r']) {
+      const compose = `services:\n  app:\n    image: dom-test/ssrf-${name}:1\n    build:\n      context: ${context}\n`;
+      for (const dry_run of [false, true])
+        await mcp.fails(
+          'deploy_application_stack',
+          { name, compose, dry_run, wait: 'none' },
+          'denied',
+          /remote-build-context.*DOM_ALLOW_REMOTE_BUILD_CONTEXTS/s,
+        );
+      const v = await mcp.ok<{ valid: boolean; findings: { severity: string; message: string }[] }>(
+        'configuration_validation',
+        { stack: { name, compose } },
+      );
+      expect(v.valid).toBe(false);
+      expect(v.findings.find((f) => f.severity === 'error')?.message).toMatch(/DOM_ALLOW_REMOTE_BUILD_CONTEXTS/);
+    }
+    expect(hits, 'the Engine fetched a URL on the host loopback').toEqual([]);
+    expect((await projectObjects(name)).containers).toEqual([]);
+  });
+
+  it('refuses a Dockerfile ADD of a URL by default, inline or in the context', async () => {
+    const name = project('ssrfadd');
+    mkdirSync(join(root, 'addctx'), { recursive: true });
+    writeFileSync(join(root, 'addctx', 'README'), 'x\n');
+    writeFileSync(
+      join(root, 'addctx', 'Dockerfile'),
+      [
+        '# escape=`',
+        'FROM dom-test/busybox:1',
+        'add --chown=1:1 `',
+        `  # comment`,
+        `  ["${url('/meta')}", "/loot"]`,
+        '',
+      ].join('\n'),
+    );
+    const inline = `services:
+  app:
+    build:
+      context: ./addctx
+      dockerfile_inline: |
+        FROM dom-test/busybox:1
+        ARG U=${url('/latest/meta-data/iam')}
+        ADD $$U /loot
+`;
+    const inContext = `services:\n  app:\n    build: ./addctx\n`;
+    for (const compose of [inline, inContext])
+      for (const dry_run of [false, true])
+        await mcp.fails(
+          'deploy_application_stack',
+          { name, compose, dry_run, wait: 'none' },
+          'denied',
+          /remote-build-add.*DOM_ALLOW_REMOTE_BUILD_CONTEXTS/s,
+        );
+    expect(hits, 'the Engine fetched a URL named by a Dockerfile ADD').toEqual([]);
+    await expect(docker.getImage(`${name}-app`).inspect()).rejects.toThrow();
+  });
+
+  it('with DOM_ALLOW_REMOTE_BUILD_CONTEXTS a local context still builds and a remote one is planned', async () => {
+    const allowed = await startClient({
+      env: { DOM_FILE_ROOTS: root, DOM_HISTORY_PATH: ':memory:', DOM_ALLOW_REMOTE_BUILD_CONTEXTS: '1' },
+    });
+    try {
+      const name = project('ssrfok');
+      const local = await allowed.ok<Answer>('deploy_application_stack', {
+        name,
+        compose: `services:\n  app:\n    build:\n      context: ./app\n      labels:\n        ${TEST_LABEL}: ${RUN}\n    init: true\n    stop_grace_period: 1s\n`,
+        wait: 'none',
+      });
+      expect(local.plan.builds?.map((b) => b.action)).toEqual(['build']);
+      expect((await docker.getImage(`${name}-app`).inspect()).Config.Labels?.[TEST_LABEL]).toBe(RUN);
+      // A dry run plans the remote build without fetching it.
+      const dry = await allowed.ok<Answer>('deploy_application_stack', {
+        name: project('ssrfdry'),
+        compose: `services:\n  app:\n    image: dom-test/ssrf-dry-${name}:1\n    build:\n      context: ${url('/ctx')}\n`,
+        dry_run: true,
+      });
+      expect(dry.plan.builds?.map((b) => b.action)).toEqual(['build']);
+      expect(hits).toEqual([]);
+    } finally {
+      await allowed.close();
+    }
   });
 });
