@@ -230,13 +230,19 @@ async function deployUnderLock(
   }
 
   const host = config.docker.host;
+  // With nothing to build, the images' own healthchecks are read now, alongside the checks;
+  // a stack that builds reads them once its images are made (buildAndApply).
+  const hasBuilds = project.services.some((s) => s.build);
   // configuration_validation's checks; throws listing the errors, before anything is created.
-  const notes = await preflight(engine, project, plan, {
-    engineIsLocal: !host || host.startsWith('unix://'),
-    policy: config.policy,
-    pull,
-    signal,
-  });
+  const [notes] = await Promise.all([
+    preflight(engine, project, plan, {
+      engineIsLocal: !host || host.startsWith('unix://'),
+      policy: config.policy,
+      pull,
+      signal,
+    }),
+    hasBuilds ? undefined : markImageHealthchecks(engine, project, signal),
+  ]);
   const warnings = [
     ...project.warnings,
     ...compactWarnings(notes),
@@ -279,7 +285,7 @@ async function buildAndApply(
   try {
     // Before anything is created: a failed build leaves the stack as it was.
     const built = await buildServices(engine, d.project, d.builds, { progress, signal });
-    await markImageHealthchecks(engine, d.project, signal);
+    if (d.project.services.some((s) => s.build)) await markImageHealthchecks(engine, d.project, signal);
     const result = await applyPlan(d.project, d.plan, {
       engine,
       log: ports.log,

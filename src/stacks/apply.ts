@@ -10,7 +10,14 @@ import {
 } from '../docker/containers.js';
 import type { Engine } from '../docker/engine.js';
 import { removeNetwork } from '../docker/networks.js';
-import { containerState, createStackNetwork, createStackVolume, renameContainer } from '../docker/stackObjects.js';
+import { COMPOSE_PROJECT } from '../docker/labels.js';
+import {
+  containerState,
+  createStackNetwork,
+  createStackVolume,
+  listContainersByLabel,
+  renameContainer,
+} from '../docker/stackObjects.js';
 import { removeVolume } from '../docker/volumes.js';
 import { ToolError } from '../kernel/errors.js';
 import { ensureImage, type PullPolicy } from '../docker/images.js';
@@ -153,6 +160,8 @@ export class StackApplier {
   private readonly readyAt = new Map<string, number>();
   private readonly memo = new Map<string, Promise<void>>();
   private readonly backups: Backup[] = [];
+  /** Containers one list call found running at the start of the final wait (see runningNow). */
+  private runningAtFinalWait = new Set<string>();
   /** extraLabels plus this deploy's label: on every container, network and volume it creates. */
   private readonly labels: Record<string, string>;
   private readonly first: FirstFailure;
@@ -400,6 +409,7 @@ export class StackApplier {
   }
 
   private async waitOne(service: string, id: string, name: string, cond: Exclude<Readiness, 'started'>): Promise<void> {
+    if (cond === 'running' && this.runningAtFinalWait.has(id)) return;
     const remaining = Math.max(0, this.started + this.o.timeoutMs - Date.now());
     let r: WaitResult;
     try {
@@ -456,8 +466,21 @@ export class StackApplier {
     return this.o.wait === 'healthy' && hasHealthcheck(s) ? 'healthy' : 'running';
   }
 
-  private finalWait(): Promise<void> {
-    if (this.o.wait === 'none') return Promise.resolve();
+  /**
+   * Ids of the stack's containers the Engine lists as running now: one list call answers for
+   * every container at once, where an inspect each costs one Engine round trip per container.
+   * Only "running" is taken from it; anything else is inspected one by one as before.
+   */
+  private async runningNow(): Promise<Set<string>> {
+    const listed = await listContainersByLabel(this.o.engine, [`${COMPOSE_PROJECT}=${this.project.name}`], {
+      signal: this.signal,
+    });
+    return new Set(listed.filter((c) => c.state === 'running').map((c) => c.id));
+  }
+
+  private async finalWait(): Promise<void> {
+    if (this.o.wait === 'none') return;
+    this.runningAtFinalWait = await this.runningNow();
     return this.settle(this.project.services.map((s) => this.ready(s.name, this.finalCondition(s))));
   }
 
@@ -470,10 +493,13 @@ export class StackApplier {
     if (this.o.wait === 'none') return;
     const sinceStart = Date.now() - this.lastStartAt;
     if (this.lastStartAt && sinceStart < START_GRACE_MS) await sleep(START_GRACE_MS - sinceStart, this.signal);
+    const running = await this.runningNow();
     for (const s of this.project.services) {
       const cond = this.finalCondition(s);
       if (cond === 'completed') continue;
       for (const c of this.ids.get(s.name) ?? []) {
+        // Running now passes whatever the condition; only the others need their exit code.
+        if (running.has(c.id)) continue;
         const info = await containerState(this.o.engine, c.id, this.signal);
         const oneShotDone = cond !== 'healthy' && info.status === 'exited' && info.exitCode === 0;
         if (!info.running && !oneShotDone) {

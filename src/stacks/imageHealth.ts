@@ -10,6 +10,9 @@ import type { ComposeProject } from './compose/index.js';
  * image still to be pulled is looked at only through its container (the dependency wait).
  * A `healthcheck: {disable: true}` in the file (Test NONE) overrides the image, as in Compose.
  */
+/** Image inspects at once: the Engine is shared and slow under many concurrent calls. */
+const INSPECTS_IN_FLIGHT = 8;
+
 export async function markImageHealthchecks(
   engine: Engine,
   project: ComposeProject,
@@ -17,11 +20,16 @@ export async function markImageHealthchecks(
 ): Promise<void> {
   const unknown = project.services.filter((s) => s.spec.healthcheck === undefined);
   const byImage = new Map<string, boolean>();
-  for (const ref of new Set(unknown.map((s) => s.spec.image))) {
-    const img = await inspectImageIfPresent(engine, ref, signal);
-    if (!img) continue;
-    const test = img.Config?.Healthcheck?.Test;
-    byImage.set(ref, !!test?.length && test[0] !== 'NONE');
-  }
+  // One inspect per image, up to INSPECTS_IN_FLIGHT at once rather than one after another.
+  const refs = [...new Set(unknown.map((s) => s.spec.image))];
+  const inspectNext = async (): Promise<void> => {
+    for (let ref = refs.shift(); ref !== undefined; ref = refs.shift()) {
+      const img = await inspectImageIfPresent(engine, ref, signal);
+      if (!img) continue;
+      const test = img.Config?.Healthcheck?.Test;
+      byImage.set(ref, !!test?.length && test[0] !== 'NONE');
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(INSPECTS_IN_FLIGHT, refs.length) }, inspectNext));
   for (const s of unknown) if (byImage.get(s.spec.image)) s.imageHealthcheck = true;
 }
