@@ -106,6 +106,8 @@ export interface PolicyConfig {
   allowOverlappingBinds: boolean;
   /** When non-empty, bind mounts must lie under one of these host folders. */
   allowedBindRoots: string[];
+  /** Binds mounted by a remote Engine or a Swarm node, whose paths cannot be judged here: see src/policy/remoteBinds.ts. */
+  allowRemoteBinds: boolean;
   /** Joining the host's network namespace (network "host"). */
   allowHostNetwork: boolean;
   /** `privileged: true`. */
@@ -274,6 +276,7 @@ function policyConfig(s: Settings, home: (path: string) => string, protectedPath
     protectedPaths,
     allowOverlappingBinds: s.allowOverlappingBinds,
     allowedBindRoots: s.allowedBindRoots.map(home),
+    allowRemoteBinds: s.allowRemoteBinds,
     allowHostNetwork: s.allowHostNetwork,
     allowPrivileged: s.allowPrivileged,
     allowHostNamespaces: s.allowHostNamespaces,
