@@ -106,6 +106,8 @@ export interface PolicyConfig {
   allowOverlappingBinds: boolean;
   /** When non-empty, bind mounts must lie under one of these host folders. */
   allowedBindRoots: string[];
+  /** Binds mounted by a remote Engine or a Swarm node, whose paths cannot be judged here: see src/policy/remoteBinds.ts. */
+  allowRemoteBinds: boolean;
   /** Joining the host's network namespace (network "host"). */
   allowHostNetwork: boolean;
   /** Builds whose inputs the Engine fetches over the network (remote build contexts, Dockerfile `ADD <url>`): it fetches them from the host. */
@@ -276,6 +278,7 @@ function policyConfig(s: Settings, home: (path: string) => string, protectedPath
     protectedPaths,
     allowOverlappingBinds: s.allowOverlappingBinds,
     allowedBindRoots: s.allowedBindRoots.map(home),
+    allowRemoteBinds: s.allowRemoteBinds,
     allowHostNetwork: s.allowHostNetwork,
     allowRemoteBuildContexts: s.allowRemoteBuildContexts,
     allowPrivileged: s.allowPrivileged,

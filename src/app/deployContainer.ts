@@ -87,11 +87,10 @@ async function vetted(ports: DeployContainerPorts, req: DeployContainerRequest):
   const wanted = withDefaultLimits(config.policy, req.spec);
   const spec = await vetContainerSpec(engine, config, wanted, `container ${wanted.name ?? wanted.image}`, signal);
   // configuration_validation's host-port check: the Engine would only notice at start, after create.
-  const host = config.docker.host;
   const taken = (
     await checkContainerOnEngine(engine, spec, {
       pull: req.pull,
-      engineIsLocal: !host || host.startsWith('unix://'),
+      engineIsLocal: engine.local,
       signal,
       only: new Set(['port'] as const),
     })

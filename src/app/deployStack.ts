@@ -135,7 +135,7 @@ async function loadStack(input: DeployStackInput, ports: AppPorts, files: FileRe
     files,
   );
   // The host-access model for every service and volume, before any Engine object is created.
-  const project = await vetStack(ports.engine, config, loaded, ports.signal);
+  const project = await vetStack(ports.engine, config, loaded, ports.signal, { swarm });
   checkStackSize(config.policy.maxContainersPerStack, project);
   project.warnings.push(...(await platformWarnings(ports.engine, project, ports.signal)));
   return { source, project };
@@ -229,14 +229,13 @@ async function deployUnderLock(
     return { ...base, dryRun: true, warnings: [...project.warnings, ...compactWarnings(notes)] };
   }
 
-  const host = config.docker.host;
   // With nothing to build, the images' own healthchecks are read now, alongside the checks;
   // a stack that builds reads them once its images are made (buildAndApply).
   const hasBuilds = project.services.some((s) => s.build);
   // configuration_validation's checks; throws listing the errors, before anything is created.
   const [notes] = await Promise.all([
     preflight(engine, project, plan, {
-      engineIsLocal: !host || host.startsWith('unix://'),
+      engineIsLocal: ports.engine.local,
       policy: config.policy,
       pull,
       signal,

@@ -149,3 +149,19 @@ export function engineProtectedPaths(engines: readonly EngineSpec[]): string[] {
   }
   return out;
 }
+
+/**
+ * Whether an Engine runs on this server's own machine, so host paths (binds, bind volumes) can be
+ * judged on this filesystem: only the default Engine (the first configured) when its endpoint is a
+ * unix socket (the default socket or DOCKER_HOST=unix://...). Every other Engine, and a default
+ * reached over tcp://, https://, ssh:// or npipe://, is remote: its paths are another machine's.
+ */
+export function isLocalEngine(docker: DockerConfig, isDefault: boolean): boolean {
+  if (!isDefault) return false;
+  if (!docker.host) return true;
+  try {
+    return new URL(docker.host).protocol === 'unix:';
+  } catch {
+    return false;
+  }
+}

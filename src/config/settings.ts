@@ -398,6 +398,14 @@ export const SETTINGS = {
     example: '/srv,/data',
     description: 'bind mounts must lie under one of these folders (symlinks and `..` resolved)',
   }),
+  allowRemoteBinds: setting({
+    ...onOff(),
+    env: 'DOM_ALLOW_REMOTE_BINDS',
+    group: 'policy',
+    shownDefault: 'off',
+    description:
+      'allow binds (and local volumes with bind options) on an Engine other than the local one, or on a Swarm: their paths cannot be judged from here (see *Security model*)',
+  }),
   allowHostNetwork: setting({
     ...onOff(),
     env: 'DOM_ALLOW_HOST_NETWORK',

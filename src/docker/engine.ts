@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { withDeadline } from '../util/timeout.js';
 import { connectionOptions } from './connection.js';
-import { DEFAULT_ENGINE_NAME, engineEndpoint, type EngineSpec } from '../config/engines.js';
+import { DEFAULT_ENGINE_NAME, engineEndpoint, isLocalEngine, type EngineSpec } from '../config/engines.js';
 import { mapEngineError, ToolError, type ErrorContext } from '../kernel/errors.js';
 
 /**
@@ -52,6 +52,8 @@ export class Engine {
   readonly name: string;
   /** Where it is, without credentials. */
   readonly endpoint: string;
+  /** Whether it runs on this server's machine (host paths are judged here): see isLocalEngine. */
+  readonly local: boolean;
   private readonly options: Docker.DockerOptions;
   private pinned?: Promise<Docker>;
   private version?: string;
@@ -68,6 +70,8 @@ export class Engine {
     this.timeoutMs = config.engineTimeoutMs;
     this.name = spec.name;
     this.endpoint = engineEndpoint(spec.docker);
+    const first = config.engines?.[0];
+    this.local = isLocalEngine(spec.docker, !first || first.name === spec.name);
     this.named = named;
     this.options = connectionOptions(spec.docker);
   }

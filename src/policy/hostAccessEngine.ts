@@ -8,7 +8,8 @@ import type { MountMapping, SecuritySettings } from '../docker/specParsers.js';
 import { inspectVolume } from '../docker/volumes.js';
 import { inspectNetwork } from '../docker/networks.js';
 import { checkHostAccess, checkVolume, containerReferences, refuse } from './hostAccess.js';
-import { checkBindOverlaps } from './bindOverlap.js';
+import { bindDevice, checkBindOverlaps } from './bindOverlap.js';
+import { checkRemoteBind, checkRemoteSpecBinds, enginePlace } from './remoteBinds.js';
 import { checkContainerSpec } from './containerPolicy.js';
 import { assertInScope } from './scope.js';
 
@@ -63,13 +64,11 @@ export async function checkExistingVolume(
   signal?: AbortSignal,
 ): Promise<void> {
   const v = await existingVolume(engine, name, signal);
-  if (v)
-    checkVolume(
-      config.policy,
-      v.Driver,
-      (v.Options ?? {}) as Record<string, string>,
-      `${where}: existing volume "${name}"`,
-    );
+  if (!v) return;
+  const options = (v.Options ?? {}) as Record<string, string>;
+  const decided = checkVolume(config.policy, v.Driver, options, `${where}: existing volume "${name}"`);
+  const device = bindDevice(decided.driver, decided.options);
+  if (device) checkRemoteBind(config.policy, enginePlace(engine), device, `${where}: existing volume "${name}"`);
 }
 
 /** What another container has, as a spec the model can judge. Pure. */
@@ -176,6 +175,7 @@ async function checkSpecOnEngine(
   signal: AbortSignal | undefined,
   lookups: EngineLookups,
 ): Promise<void> {
+  checkRemoteSpecBinds(config.policy, enginePlace(engine), spec, where);
   for (const m of spec.mounts) {
     if (m.type === 'volume' && m.source) await checkExistingVolume(engine, config, m.source, where, signal);
   }

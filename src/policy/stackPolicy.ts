@@ -7,6 +7,7 @@ import { checkContainerSpec } from './containerPolicy.js';
 import { checkVolume } from './hostAccess.js';
 import { checkHostAccessOnEngine, EngineLookups } from './hostAccessEngine.js';
 import { checkNetwork } from './networkPolicy.js';
+import { checkRemoteBind, checkRemoteSpecBinds, enginePlace, SWARM_PLACE } from './remoteBinds.js';
 
 /**
  * The host-access model for a Compose project: every active service as a container spec, and every
@@ -48,14 +49,24 @@ function checkStatic(
 /**
  * Both halves: the Engine half judges volumes that already exist under the names the services mount
  * (external ones, and ones created earlier by anyone) and containers shared with (`container:X`).
+ * `swarm`: the services run on any node of the Swarm, so their binds (and bind volumes) are refused
+ * as remote ones (src/policy/remoteBinds.ts).
  */
 export async function vetStack(
   engine: Engine,
   config: Config,
   project: ComposeProject,
   signal?: AbortSignal,
+  opts: { swarm?: boolean } = {},
 ): Promise<ComposeProject> {
   const checked = checkStatic(config.policy, project);
+  const place = opts.swarm ? SWARM_PLACE : enginePlace(engine);
+  for (const [service, spec] of checked.specs)
+    checkRemoteSpecBinds(config.policy, place, spec, serviceWhere(project, service));
+  for (const v of checked.project.volumes) {
+    const device = v.external ? undefined : bindDevice(v.driver, v.driverOpts);
+    if (device) checkRemoteBind(config.policy, place, device, `stack "${project.name}" volume "${v.key}"`);
+  }
   const own = new Set(project.services.map((s) => containerSpecFor(project, s, 1).name as string));
   const lookups = new EngineLookups();
   for (const [service, spec] of checked.specs) {

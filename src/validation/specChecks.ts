@@ -120,7 +120,7 @@ export function projectWarningFindings(project: ComposeProject): Finding[] {
 export function deniedFinding(err: ToolError, fields: Fields): Finding {
   const [message, allow] = err.message.split(' To allow it, ');
   const rule = String(err.details?.rule ?? 'policy');
-  const field = /mount|volume/.test(rule)
+  const field = /mount|volume|remote-bind/.test(rule)
     ? fields.service !== undefined
       ? `services.${fields.service}.volumes`
       : 'volumes'

@@ -6,6 +6,8 @@ import { COMPOSE_PROJECT, COMPOSE_SERVICE } from '../docker/labels.js';
 import { checkContainerSpec, withDefaultLimits } from '../policy/containerPolicy.js';
 import { checkVolume } from '../policy/hostAccess.js';
 import { checkHostAccessOnEngine, EngineLookups } from '../policy/hostAccessEngine.js';
+import { bindDevice } from '../policy/bindOverlap.js';
+import { checkRemoteBind, enginePlace } from '../policy/remoteBinds.js';
 import { checkNetwork } from '../policy/networkPolicy.js';
 import { assertInScope } from '../policy/scope.js';
 import {
@@ -211,10 +213,12 @@ export async function stackPolicyFindings(
   const volumes: Finding[] = [];
   for (const v of project.volumes) {
     if (v.external) continue;
-    const refused = await refusalFindings(
-      () => checkVolume(policy, v.driver, v.driverOpts, `stack "${project.name}" volume "${v.key}"`),
-      containerFields,
-    );
+    const refused = await refusalFindings(() => {
+      const where = `stack "${project.name}" volume "${v.key}"`;
+      const decided = checkVolume(policy, v.driver, v.driverOpts, where);
+      const device = bindDevice(decided.driver, decided.options);
+      if (device) checkRemoteBind(policy, enginePlace(engine), device, where);
+    }, containerFields);
     volumes.push(...refused.map((f) => ({ ...f, field: `volumes.${v.key}` })));
   }
   for (const n of project.networks) {

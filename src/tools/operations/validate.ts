@@ -103,8 +103,7 @@ export const configurationValidationTool = defineTool({
           : 'Give either `container` or `stack`, not both: validate one at a time.',
       );
     }
-    const host = ctx.config.docker.host;
-    const engineIsLocal = !host || host.startsWith('unix://');
+    const engineIsLocal = ctx.engine.local;
 
     let head: {
       target: 'container' | 'stack';

@@ -16,6 +16,7 @@ import {
 } from '../../docker/volumes.js';
 import { bindDevice, checkVolumeDeviceOverlap } from '../../policy/bindOverlap.js';
 import { checkVolume } from '../../policy/hostAccess.js';
+import { checkRemoteBind, enginePlace } from '../../policy/remoteBinds.js';
 import { defineTool } from '../defineTool.js';
 import { pagingInput, paginate } from '../paging.js';
 import { moreHint } from '../render.js';
@@ -62,6 +63,7 @@ export const createVolumeTool = defineTool({
     // The host-access model: a local volume with o=bind is a bind mount in disguise, other types mount on the host.
     const decided = checkVolume(ctx.config.policy, a.driver, a.driver_opts, `volume "${name}"`);
     const device = bindDevice(decided.driver, decided.options);
+    if (device) checkRemoteBind(ctx.config.policy, enginePlace(ctx.engine), device, `volume "${name}"`);
     if (device) await checkVolumeDeviceOverlap(ctx.engine, ctx.config, device, `volume "${name}"`, ctx.signal);
     const v = await createVolume(
       ctx.engine,

@@ -267,6 +267,23 @@ services:
     );
   });
 
+  it('refuses a mount path with a Go template (a node would expand "/{{\"\"}}" to /)', () => {
+    const project = load(`
+services:
+  a:
+    image: x
+`);
+    const deploys = readSwarmDeploys(project.sourceServices ?? {});
+    const s = project.services[0]!;
+    const templated = {
+      ...s.spec,
+      mounts: [{ type: 'bind' as const, source: '/{{""}}', target: '/hostroot', readOnly: false }],
+    };
+    expect(errorOf(() => toServiceSpec(project, s, templated as never, deploys.get('a')!, {})).message).toMatch(
+      /expands as a template/,
+    );
+  });
+
   it('without the Swarm target, the Swarm-only keys stay refused as before', () => {
     const err = errorOf(() => load(WEB, false));
     expect(err.message + JSON.stringify(err.details)).toMatch(/not supported/);
