@@ -267,7 +267,7 @@ services:
     );
   });
 
-  it('refuses a mount path with a Go template (a node would expand "/{{\"\"}}" to /)', () => {
+  it('refuses a mount path with a Go template (a node would expand "/{{""}}" to /)', () => {
     const project = load(`
 services:
   a:
