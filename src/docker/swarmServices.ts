@@ -77,6 +77,27 @@ function dial<T>(d: Docker, o: DialOptions, signal: AbortSignal): Promise<T> {
 
 const READ_CODES = { 200: true, 404: 'not found', 500: 'server error', 503: 'node is not a swarm manager' };
 
+/** GET of a list the Engine filters (`{label: [...]}`, `{name: [...]}`, ...): its raw rows. */
+function listFiltered(
+  engine: Engine,
+  action: string,
+  path: string,
+  filters: Record<string, string[]>,
+  target: string,
+  signal?: AbortSignal,
+): Promise<Record<string, unknown>[]> {
+  return engine.call(
+    action,
+    (d, sig) =>
+      dial<Record<string, unknown>[]>(
+        d,
+        { path, method: 'GET', query: { filters: JSON.stringify(filters) }, statusCodes: READ_CODES },
+        sig,
+      ),
+    { target, ...(signal ? { signal } : {}) },
+  );
+}
+
 function serviceTarget(name: string): string {
   return `service "${name}"`;
 }
@@ -135,21 +156,7 @@ export async function listServicesByLabel(
   label: string,
   signal?: AbortSignal,
 ): Promise<SwarmServiceInfo[]> {
-  const raw = await engine.call(
-    'list services on',
-    (d, sig) =>
-      dial<Record<string, unknown>[]>(
-        d,
-        {
-          path: '/services?',
-          method: 'GET',
-          query: { filters: JSON.stringify({ label: [label] }) },
-          statusCodes: READ_CODES,
-        },
-        sig,
-      ),
-    { target: 'the Swarm', ...(signal ? { signal } : {}) },
-  );
+  const raw = await listFiltered(engine, 'list services on', '/services?', { label: [label] }, 'the Swarm', signal);
   return raw.map(toServiceInfo);
 }
 
@@ -272,23 +279,13 @@ export async function removeService(engine: Engine, id: string, signal?: AbortSi
 /** Tasks of services (by id or name). */
 export async function listTasks(engine: Engine, services: string[], signal?: AbortSignal): Promise<SwarmTask[]> {
   if (services.length === 0) return [];
-  const raw = await engine.call(
+  const raw = await listFiltered(
+    engine,
     'list tasks of',
-    (d, sig) =>
-      dial<Record<string, unknown>[]>(
-        d,
-        {
-          path: '/tasks?',
-          method: 'GET',
-          query: { filters: JSON.stringify({ service: services }) },
-          statusCodes: READ_CODES,
-        },
-        sig,
-      ),
-    {
-      target: services.length === 1 ? serviceTarget(services[0] as string) : `${services.length} services`,
-      ...(signal ? { signal } : {}),
-    },
+    '/tasks?',
+    { service: services },
+    services.length === 1 ? serviceTarget(services[0] as string) : `${services.length} services`,
+    signal,
   );
   return raw.map((t) => {
     const status = (t.Status ?? {}) as {
@@ -350,21 +347,7 @@ export async function listNetworksByLabel(
   label: string,
   signal?: AbortSignal,
 ): Promise<OverlayNetworkInfo[]> {
-  const raw = await engine.call(
-    'list networks on',
-    (d, sig) =>
-      dial<Record<string, unknown>[]>(
-        d,
-        {
-          path: '/networks?',
-          method: 'GET',
-          query: { filters: JSON.stringify({ label: [label] }) },
-          statusCodes: READ_CODES,
-        },
-        sig,
-      ),
-    { target: 'the Swarm', ...(signal ? { signal } : {}) },
-  );
+  const raw = await listFiltered(engine, 'list networks on', '/networks?', { label: [label] }, 'the Swarm', signal);
   return raw.map(networkInfo);
 }
 
@@ -384,21 +367,7 @@ export async function findNetwork(
   name: string,
   signal?: AbortSignal,
 ): Promise<OverlayNetworkInfo | undefined> {
-  const raw = await engine.call(
-    'list networks on',
-    (d, sig) =>
-      dial<Record<string, unknown>[]>(
-        d,
-        {
-          path: '/networks?',
-          method: 'GET',
-          query: { filters: JSON.stringify({ name: [name] }) },
-          statusCodes: READ_CODES,
-        },
-        sig,
-      ),
-    { target: 'the Swarm', ...(signal ? { signal } : {}) },
-  );
+  const raw = await listFiltered(engine, 'list networks on', '/networks?', { name: [name] }, 'the Swarm', signal);
   // The name filter matches substrings.
   const hit = raw.map(networkInfo).find((n) => n.name === name);
   return hit;
@@ -479,20 +448,13 @@ export async function listFileObjects(
   label: string,
   signal?: AbortSignal,
 ): Promise<SwarmFileObject[]> {
-  const raw = await engine.call(
+  const raw = await listFiltered(
+    engine,
     `list ${kind}s on`,
-    (d, sig) =>
-      dial<Record<string, unknown>[]>(
-        d,
-        {
-          path: `${FILE_PATH[kind]}?`,
-          method: 'GET',
-          query: { filters: JSON.stringify({ label: [label] }) },
-          statusCodes: READ_CODES,
-        },
-        sig,
-      ),
-    { target: 'the Swarm', ...(signal ? { signal } : {}) },
+    `${FILE_PATH[kind]}?`,
+    { label: [label] },
+    'the Swarm',
+    signal,
   );
   return raw.map((o) => {
     const spec = (o.Spec ?? {}) as { Name?: string; Labels?: Record<string, string> };
