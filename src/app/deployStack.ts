@@ -18,7 +18,7 @@ import { acquireStackLock } from '../stacks/lock.js';
 import { platformWarnings } from '../stacks/platform.js';
 import { imagePreflight, preflight } from '../validation/preflight.js';
 import { contentDigestKey, maskContentVariables } from '../stacks/secrets.js';
-import { composeEnvironment, loadProjectWithFiles, resolveSource, type ResolvedSource } from '../stacks/source.js';
+import { loadProjectWithFiles, sourceLoadOptions, resolveSource, type ResolvedSource } from '../stacks/source.js';
 import { maskEnvMap } from '../util/mask.js';
 import { compactWarnings } from '../validation/index.js';
 import type { AppPorts } from './ports.js';
@@ -120,15 +120,7 @@ async function loadStack(input: DeployStackInput, ports: AppPorts, files: FileRe
   const source = await resolveSource(input, files, { maxBytes: config.files.maxBytes });
   const loaded = await loadProjectWithFiles(
     {
-      text: source.text,
-      projectName: input.name,
-      env: { ...source.variables, ...(input.env ?? {}) },
-      profiles: input.profiles ?? [],
-      ...(source.workingDir !== undefined ? { workingDir: source.workingDir } : {}),
-      dotEnv: source.kind === 'file',
-      ...composeEnvironment(config),
-      ...(source.configFile !== undefined ? { configFile: source.configFile } : {}),
-      maxServices: config.policy.maxContainersPerStack,
+      ...sourceLoadOptions(source, input, config),
       contentKey: await contentDigestKey(config.historyPath),
       ...(swarm ? { swarm: true } : {}),
     },

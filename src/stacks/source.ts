@@ -106,6 +106,29 @@ export function composeEnvironment(
 }
 
 /**
+ * The loader options of a resolved source, the same for a deploy and a validation: the call's
+ * variables over the source's, profiles, the working folder and config file, the server's
+ * interpolation sources and the policy's cap on services.
+ */
+export function sourceLoadOptions(
+  source: ResolvedSource,
+  input: { name: string; env?: Record<string, string> | undefined; profiles?: string[] | undefined },
+  config: Pick<Config, 'compose' | 'policy'>,
+): LoadProjectOptions {
+  return {
+    text: source.text,
+    projectName: input.name,
+    env: { ...source.variables, ...(input.env ?? {}) },
+    profiles: input.profiles ?? [],
+    ...(source.workingDir !== undefined ? { workingDir: source.workingDir } : {}),
+    dotEnv: source.kind === 'file',
+    ...composeEnvironment(config),
+    ...(source.configFile !== undefined ? { configFile: source.configFile } : {}),
+    maxServices: config.policy.maxContainersPerStack,
+  };
+}
+
+/**
  * loadProject with the files a Compose source refers to (`.env` beside it, `env_file`s) read
  * asynchronously through `files`. The Compose library reads synchronously and learns which
  * files it needs only while loading, so it runs once with what has been read so far; the files it

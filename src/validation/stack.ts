@@ -18,7 +18,7 @@ import {
   type Plan,
 } from '../stacks/compose/index.js';
 import { actualState, stackObjects } from '../stacks/engineState.js';
-import { composeEnvironment, loadProjectWithFiles, resolveSource, type SourceInput } from '../stacks/source.js';
+import { loadProjectWithFiles, sourceLoadOptions, resolveSource, type SourceInput } from '../stacks/source.js';
 import { createFileReader } from '../policy/fileReader.js';
 import { prepareBuilds } from '../stacks/build.js';
 import { effectivePull } from '../stacks/compose/buildKey.js';
@@ -277,20 +277,7 @@ export async function validateStack(
   const result: StackValidation = { stack: input.name, source: source.label, findings: [], services: [] };
   let project: ComposeProject;
   try {
-    project = await loadProjectWithFiles(
-      {
-        text: source.text,
-        projectName: input.name,
-        env: { ...source.variables, ...(input.env ?? {}) },
-        profiles: input.profiles ?? [],
-        ...(source.workingDir !== undefined ? { workingDir: source.workingDir } : {}),
-        dotEnv: source.kind === 'file',
-        ...composeEnvironment(config),
-        ...(source.configFile !== undefined ? { configFile: source.configFile } : {}),
-        maxServices: config.policy.maxContainersPerStack,
-      },
-      files,
-    );
+    project = await loadProjectWithFiles(sourceLoadOptions(source, input, config), files);
   } catch (err) {
     if (err instanceof ToolError && err.kind === 'invalid_input') {
       result.findings = composeFindings(err);
