@@ -8,12 +8,7 @@ export async function projectObjects(
   project: string,
 ): Promise<{ containers: string[]; networks: string[]; volumes: string[] }> {
   const filters = { label: [`${PROJECT_LABEL}=${project}`] };
-  // The stack's lock container too: a server killed (or stopped) while it held the lock leaves it.
-  const locks = await docker.listContainers({
-    all: true,
-    filters: { label: [`io.docker-orchestration-mcp.lock=${project}`] },
-  });
-  const containers = [...(await docker.listContainers({ all: true, filters })), ...locks];
+  const containers = await docker.listContainers({ all: true, filters });
   const networks = await docker.listNetworks({ filters });
   const { Volumes } = await docker.listVolumes({ filters });
   return {
@@ -25,7 +20,12 @@ export async function projectObjects(
 
 export async function removeProject(project: string): Promise<void> {
   const filters = { label: [`${PROJECT_LABEL}=${project}`] };
-  const containers = await docker.listContainers({ all: true, filters });
+  // The stack's lock container too: a server stopped while it held the lock leaves it.
+  const locks = await docker.listContainers({
+    all: true,
+    filters: { label: [`io.docker-orchestration-mcp.lock=${project}`] },
+  });
+  const containers = [...(await docker.listContainers({ all: true, filters })), ...locks];
   await Promise.all(
     containers.map((c) =>
       docker
