@@ -3,7 +3,7 @@
 // Each test asserts what the safety model promises (they failed on the code first reviewed).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorText, startClient, uniqueName, type CallResult, type TestClient } from '../integration/mcpClient.js';
-import { docker, loadCluster } from './cluster.js';
+import { docker, loadCluster, removeStack } from './cluster.js';
 
 const cluster = loadCluster();
 const manager = cluster.managerHost;
@@ -37,7 +37,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await mcp?.close();
-  for (const s of stacks) await docker(manager, ['stack', 'rm', s]).catch(() => undefined);
+  for (const s of stacks) await removeStack(cluster, s).catch(() => undefined);
 });
 
 describe('update_service_image and the allowed-images policy', () => {

@@ -2,7 +2,7 @@
 // and an overlay network with a dnsrr service whose replicas find each other by name across
 // nodes. If this fails, every other swarm test would too, for a reason shown here first.
 import { afterAll, describe, expect, it } from 'vitest';
-import { docker, loadCluster } from './cluster.js';
+import { docker, goneFromNodes, loadCluster } from './cluster.js';
 
 const cluster = loadCluster();
 const run = `dom-fixture-${process.pid}`;
@@ -19,6 +19,10 @@ describe('swarm fixture', () => {
       if (ok) break;
       await new Promise((r) => setTimeout(r, 1000));
     }
+    await goneFromNodes(cluster, {
+      label: `com.docker.swarm.service.name=${run}-svc`,
+      isOurs: (n) => n === `${run}-net`,
+    }).catch(() => undefined);
   });
 
   it('has one manager and two workers, all Ready, each with the test images', async () => {

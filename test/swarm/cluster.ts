@@ -73,3 +73,41 @@ export async function docker(host: string, args: string[], timeoutMs = 60_000): 
     throw new Error(`docker ${args.join(' ')}: ${e.stderr?.trim() || e.message}`, { cause: err });
   }
 }
+
+/**
+ * Waits until no node has a container with `label` or a network `isOurs` names: a node tears
+ * its copy of an overlay network down only after its last task of it is removed, and until
+ * then a new network that Swarm gives the freed subnet fails its tasks on that node with "Pool
+ * overlaps with other one on this address space". A test that starts right after another
+ * one's cleanup would meet that Engine race.
+ */
+export async function goneFromNodes(
+  cluster: SwarmCluster,
+  what: { label: string; isOurs: (network: string) => boolean },
+  timeoutMs = 90_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const left: string[] = [];
+    for (const [i, host] of cluster.nodeHosts.entries()) {
+      const containers = await docker(host, ['ps', '-aq', '--filter', `label=${what.label}`]);
+      if (containers.trim()) left.push(`containers on node${i + 1}`);
+      const networks = (await docker(host, ['network', 'ls', '--format', '{{.Name}}'])).split('\n').filter(what.isOurs);
+      if (networks.length) left.push(`networks ${networks.join(', ')} on node${i + 1}`);
+    }
+    if (!left.length) return;
+    if (Date.now() > deadline) throw new Error(`not gone after ${timeoutMs / 1000} s: ${left.join('; ')}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** `docker stack rm`, then waits until the stack is gone from the manager and from every node. */
+export async function removeStack(cluster: SwarmCluster, stack: string): Promise<void> {
+  await docker(cluster.managerHost, ['stack', 'rm', stack]).catch(() => undefined);
+  const label = `com.docker.stack.namespace=${stack}`;
+  for (let i = 0; i < 60; i++) {
+    if (!(await docker(cluster.managerHost, ['service', 'ls', '-q', '--filter', `label=${label}`])).trim()) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  await goneFromNodes(cluster, { label, isOurs: (n) => n.startsWith(`${stack}_`) });
+}

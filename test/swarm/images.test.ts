@@ -3,7 +3,7 @@
 // timeout; the service the deploy created is removed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startClient, uniqueName, type TestClient } from '../integration/mcpClient.js';
-import { docker, loadCluster } from './cluster.js';
+import { docker, loadCluster, removeStack } from './cluster.js';
 
 const cluster = loadCluster();
 const stack = uniqueName('swimg').replace(/[^a-z0-9_-]/g, '');
@@ -17,7 +17,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await mcp?.close();
-  await docker(cluster.managerHost, ['stack', 'rm', stack]).catch(() => undefined);
+  await removeStack(cluster, stack).catch(() => undefined);
   await docker(cluster.nodeHosts[0]!, ['rmi', image]).catch(() => undefined);
 });
 

@@ -5,7 +5,7 @@
 // (rule remote-bind) unless DOM_ALLOW_REMOTE_BINDS=1.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startClient, uniqueName, type TestClient } from '../integration/mcpClient.js';
-import { docker, loadCluster } from './cluster.js';
+import { docker, loadCluster, removeStack } from './cluster.js';
 
 const cluster = loadCluster();
 const manager = cluster.managerHost;
@@ -20,7 +20,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await mcp?.close();
-  for (const s of [`${tag}a`, `${tag}b`, `${tag}c`]) await docker(manager, ['stack', 'rm', s]).catch(() => undefined);
+  for (const s of [`${tag}a`, `${tag}b`, `${tag}c`]) await removeStack(cluster, s).catch(() => undefined);
 });
 
 describe('binds of a Swarm stack', () => {

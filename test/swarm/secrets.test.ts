@@ -3,7 +3,7 @@
 // removes them with the stack.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startClient, uniqueName, type CallResult, type TestClient } from '../integration/mcpClient.js';
-import { docker, loadCluster } from './cluster.js';
+import { docker, loadCluster, removeStack } from './cluster.js';
 
 const cluster = loadCluster();
 const stack = uniqueName('swsec').replace(/[^a-z0-9_-]/g, '');
@@ -68,7 +68,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await mcp?.close();
-  await docker(cluster.managerHost, ['stack', 'rm', stack]).catch(() => undefined);
+  await removeStack(cluster, stack).catch(() => undefined);
 });
 
 describe('secrets and configs of a Swarm stack', () => {

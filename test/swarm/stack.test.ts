@@ -5,7 +5,7 @@
 // and `docker stack rm` removes it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startClient, uniqueName, type CallResult, type TestClient } from '../integration/mcpClient.js';
-import { docker, loadCluster } from './cluster.js';
+import { docker, loadCluster, removeStack } from './cluster.js';
 import { milestoneSwarmCompose as composeFile } from './milestone.js';
 
 const cluster = loadCluster();
@@ -91,8 +91,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await mcp?.close();
-  await docker(cluster.managerHost, ['stack', 'rm', stack]).catch(() => undefined);
-  await stackGone().catch(() => undefined);
+  await removeStack(cluster, stack).catch(() => undefined);
   // The db volume stays on the node that ran it (docker stack rm keeps volumes too).
   for (const host of cluster.nodeHosts)
     await docker(host, ['volume', 'rm', '-f', `${stack}_db-data`]).catch(() => undefined);
