@@ -5,7 +5,15 @@ import type { BenchConfig } from '../config.js';
 import { LABEL, PREFIX } from '../lib/engine.js';
 import { hwmKb, mustCall, ourStdio, peerInstalled, peerStdio, PEERS, rssKb, type Conn } from '../lib/mcp.js';
 import { ratio, summarize, timed, type Summary } from '../lib/stats.js';
-import { composeSide, ourSide, type PhaseResult } from './deploy.js';
+import {
+  composeBaselineNote,
+  composeSide,
+  ourSide,
+  phaseResult,
+  sidesOfRun,
+  type PhaseResult,
+  type Who,
+} from './deploy.js';
 
 export function scaleCompose(services: number, image: string): string {
   const lines = ['services:'];
@@ -33,23 +41,22 @@ export interface ScaleResult {
 /** Section 4a: a 30-service busybox stack, ours vs docker-compose, alternating. */
 export async function scaleSuite(cfg: BenchConfig, log: (s: string) => void): Promise<ScaleResult> {
   const text = scaleCompose(cfg.scaleServices, cfg.busyboxImage);
-  const samples: Record<string, { ours: number[]; compose: number[] }> = {};
-  const add = (phase: string, side: 'ours' | 'compose', ms: number) => {
-    samples[phase] ??= { ours: [], compose: [] };
+  const samples: Record<string, Record<Who, number[]>> = {};
+  const add = (phase: string, side: Who, ms: number) => {
+    samples[phase] ??= { ours: [], compose: [], composePoll: [] };
     samples[phase][side].push(ms);
   };
   const conn = await ourStdio();
   const dirs: string[] = [];
   try {
     for (let i = 0; i < cfg.scaleRuns; i++) {
-      const order: ('ours' | 'compose')[] = i % 2 === 0 ? ['ours', 'compose'] : ['compose', 'ours'];
-      for (const who of order) {
+      for (const who of await sidesOfRun(i)) {
         const id = randomBytes(3).toString('hex');
         const side =
           who === 'ours'
             ? ourSide(conn, `${PREFIX}-scale-${id}`, { compose: text })
             : (() => {
-                const c = composeSide(`${PREFIX}cscale${id}`, text, cfg.scaleServices);
+                const c = composeSide(`${PREFIX}cscale${id}`, text, cfg.scaleServices, who === 'composePoll');
                 dirs.push(c.dir);
                 return c;
               })();
@@ -70,23 +77,14 @@ export async function scaleSuite(cfg: BenchConfig, log: (s: string) => void): Pr
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }
   const phases: Record<string, PhaseResult> = {};
-  for (const [phase, s] of Object.entries(samples)) {
-    const ours = summarize(s.ours);
-    const compose = summarize(s.compose);
-    phases[phase] = {
-      ours,
-      compose,
-      ratio: ratio(ours.median, compose.median),
-      oursSamples: s.ours,
-      composeSamples: s.compose,
-    };
-  }
+  for (const [phase, s] of Object.entries(samples)) phases[phase] = phaseResult(s);
   return {
     services: cfg.scaleServices,
     runs: cfg.scaleRuns,
     phases,
     notes: [
       'Every service: dom-test/busybox `sleep 600` with init: true, no healthcheck, so "ready" means running on both sides.',
+      await composeBaselineNote(),
     ],
   };
 }
