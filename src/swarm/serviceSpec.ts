@@ -5,6 +5,7 @@ import { canonicalJson } from '../stacks/compose/hash.js';
 import type { ComposeProject, ComposeService, ProjectNetwork } from '../stacks/compose/index.js';
 import { LABEL_INSTANCE, LABEL_MANAGED } from '../docker/labels.js';
 import type { SwarmDeploy, UpdatePolicy } from './deployConfig.js';
+import { STACK_NAMESPACE } from './cluster.js';
 
 /**
  * Compose service -> Swarm ServiceSpec, as `docker stack deploy` converts it: service
@@ -12,7 +13,6 @@ import type { SwarmDeploy, UpdatePolicy } from './deployConfig.js';
  * containers and its networks, the image in com.docker.stack.image. Pure.
  */
 
-export const STACK_NAMESPACE = 'com.docker.stack.namespace';
 export const STACK_IMAGE = 'com.docker.stack.image';
 /** sha256 of the ServiceSpec we asked for (without this label): create / update / unchanged. */
 export const LABEL_SWARM_HASH = 'io.docker-orchestration-mcp.swarm-config-hash';

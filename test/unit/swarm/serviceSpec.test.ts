@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { loadProject } from '../../../src/stacks/compose/index.js';
 import { ToolError } from '../../../src/kernel/errors.js';
 import { readSwarmDeploys } from '../../../src/swarm/deployConfig.js';
+import { STACK_NAMESPACE } from '../../../src/swarm/cluster.js';
 import {
   LABEL_SWARM_HASH,
   STACK_IMAGE,
-  STACK_NAMESPACE,
   swarmFileName,
   toOverlayNetwork,
   toServiceSpec,
