@@ -90,6 +90,9 @@ describe('container lifecycle over MCP stdio against the real Engine', () => {
     expect(started.state).toBe('running');
     const restarted = await mcp.ok<{ state: string }>('restart_container', { id: name, timeout: 1 });
     expect(restarted.state).toBe('running');
+    // Starting a running container is no error: the Engine answers 304 Not Modified.
+    const again = await mcp.ok<{ state: string; message: string }>('start_container', { id: name });
+    expect(again).toMatchObject({ state: 'running', message: 'Already running' });
 
     const preview = await mcp.ok<{ done: boolean; message: string }>('remove_container', { id: name, force: true });
     expect(preview.done).toBe(false);

@@ -300,7 +300,9 @@ describe('self-healing watcher (serve --self-heal)', () => {
     // a deliberate stop through the tools is not a death to heal (Engine 20.10 sends
     // kill -> die -> stop, Engine 28 kill -> stop -> die: both must be recognised)
     await client.ok('stop_container', { id: managed, timeout: 1 });
-    await new Promise((r) => setTimeout(r, 2000));
+    // Longer than the watcher's wait for a stop event after an exit by signal (SIGNAL_SETTLE_MS,
+    // 3 s): a wrongly healed stop would have happened by now.
+    await new Promise((r) => setTimeout(r, 4500));
     expect((await inspect(managed)).State.Running).toBe(false);
     expect(await heals(client, managed)).toHaveLength(1);
 
@@ -310,7 +312,7 @@ describe('self-healing watcher (serve --self-heal)', () => {
     await client.ok('deploy_container', sleeper(stubborn, { init: false }));
     await docker.getContainer(stubborn).stop({ t: 1 });
     expect((await inspect(stubborn)).State.ExitCode).toBe(137);
-    await new Promise((r) => setTimeout(r, 2000));
+    await new Promise((r) => setTimeout(r, 4500));
     expect((await inspect(stubborn)).State.Running).toBe(false);
     expect(await heals(client, stubborn)).toEqual([]);
 
