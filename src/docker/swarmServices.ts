@@ -287,31 +287,42 @@ export async function listTasks(engine: Engine, services: string[], signal?: Abo
     services.length === 1 ? serviceTarget(services[0] as string) : `${services.length} services`,
     signal,
   );
-  return raw.map((t) => {
-    const status = (t.Status ?? {}) as {
-      State?: string;
-      Message?: string;
-      Err?: string;
-      ContainerStatus?: { ContainerID?: string; ExitCode?: number };
-    };
-    const spec = (t.Spec ?? {}) as { ContainerSpec?: { Image?: string } };
-    const task: SwarmTask = {
-      id: String(t.ID ?? ''),
-      serviceId: String(t.ServiceID ?? ''),
-      nodeId: String(t.NodeID ?? ''),
-      desiredState: String(t.DesiredState ?? ''),
-      state: status.State ?? '',
-      message: status.Message ?? '',
-      image: spec.ContainerSpec?.Image ?? '',
-      createdAt: String(t.CreatedAt ?? ''),
-      updatedAt: String(t.UpdatedAt ?? ''),
-    };
-    if (typeof t.Slot === 'number') task.slot = t.Slot;
-    if (status.Err) task.error = status.Err;
-    if (status.ContainerStatus?.ContainerID) task.containerId = status.ContainerStatus.ContainerID;
-    if (typeof status.ContainerStatus?.ExitCode === 'number') task.exitCode = status.ContainerStatus.ExitCode;
-    return task;
-  });
+  return raw.map(toTask);
+}
+
+/**
+ * Tasks carrying `label` (KEY=VALUE, e.g. a stack's namespace). Unlike the service filter this
+ * still answers once the services are removed: the tasks stay until their nodes have shut them down.
+ */
+export async function listTasksByLabel(engine: Engine, label: string, signal?: AbortSignal): Promise<SwarmTask[]> {
+  const raw = await listFiltered(engine, 'list tasks on', '/tasks?', { label: [label] }, 'the Swarm', signal);
+  return raw.map(toTask);
+}
+
+function toTask(t: Record<string, unknown>): SwarmTask {
+  const status = (t.Status ?? {}) as {
+    State?: string;
+    Message?: string;
+    Err?: string;
+    ContainerStatus?: { ContainerID?: string; ExitCode?: number };
+  };
+  const spec = (t.Spec ?? {}) as { ContainerSpec?: { Image?: string } };
+  const task: SwarmTask = {
+    id: String(t.ID ?? ''),
+    serviceId: String(t.ServiceID ?? ''),
+    nodeId: String(t.NodeID ?? ''),
+    desiredState: String(t.DesiredState ?? ''),
+    state: status.State ?? '',
+    message: status.Message ?? '',
+    image: spec.ContainerSpec?.Image ?? '',
+    createdAt: String(t.CreatedAt ?? ''),
+    updatedAt: String(t.UpdatedAt ?? ''),
+  };
+  if (typeof t.Slot === 'number') task.slot = t.Slot;
+  if (status.Err) task.error = status.Err;
+  if (status.ContainerStatus?.ContainerID) task.containerId = status.ContainerStatus.ContainerID;
+  if (typeof status.ContainerStatus?.ExitCode === 'number') task.exitCode = status.ContainerStatus.ExitCode;
+  return task;
 }
 
 export async function listNodes(engine: Engine, signal?: AbortSignal): Promise<SwarmNodeInfo[]> {
