@@ -86,34 +86,73 @@ export async function removeSwarmStack(
   ports: Pick<AppPorts, 'engine' | 'signal' | 'progress'>,
 ): Promise<void> {
   const { engine, signal, progress } = ports;
+  const removed: string[] = [];
+  const problems: string[] = [];
+  /** Tries every object, so one that fails (e.g. a network another stack uses) does not hide the rest. */
+  const removeEach = async <T extends SwarmObject>(
+    what: (o: T) => string,
+    objects: T[],
+    fn: (o: T) => Promise<void>,
+  ) => {
+    for (const o of objects) {
+      try {
+        await fn(o);
+        removed.push(what(o));
+      } catch (err) {
+        if (gone(err)) removed.push(what(o));
+        else if (signal.aborted) throw partial(r.name, removed, [`cancelled: ${(err as Error).message}`]);
+        else problems.push(`${what(o)}: ${(err as Error).message}`);
+      }
+    }
+    if (problems.length) throw partial(r.name, removed, problems);
+  };
+
   progress(1, 3, `removing ${r.services.length} services`);
-  for (const s of r.services)
-    await removeService(engine, s.id, signal).catch((err: unknown) => {
-      if (!gone(err)) throw err;
-    });
+  await removeEach(
+    (s) => `service ${s.name}`,
+    r.services,
+    (s) => removeService(engine, s.id, signal),
+  );
 
   progress(2, 3, 'waiting for the Swarm to remove their tasks');
+  const ours = new Set(r.services.map((s) => s.id));
   const deadline = Date.now() + TASKS_GONE_MS;
   const label = `${STACK_NAMESPACE}=${r.name}`;
   for (;;) {
-    const left = await listTasksByLabel(engine, label, signal);
-    if (!left.length) break;
-    if (Date.now() >= deadline) {
-      throw new ToolError(
-        'timeout',
-        `Removed the services of stack "${r.name}", but the Swarm still had ${left.length} of their tasks after ${TASKS_GONE_MS / 1000} s (nodes down?); its networks, secrets and configs are still there. Call remove_stack again once the nodes are back.`,
-      );
+    let left: number;
+    try {
+      // By label (the service filter fails once a service is gone), then only the removed services' tasks.
+      left = (await listTasksByLabel(engine, label, signal)).filter((t) => ours.has(t.serviceId)).length;
+      if (left && Date.now() < deadline) await sleep(POLL_MS, signal);
+    } catch (err) {
+      throw partial(r.name, removed, [`waiting for their tasks: ${(err as Error).message}`]);
     }
-    await sleep(POLL_MS, signal);
+    if (!left) break;
+    if (Date.now() >= deadline) {
+      throw partial(r.name, removed, [
+        `the Swarm still had ${left} of their tasks after ${TASKS_GONE_MS / 1000} s (nodes down?)`,
+      ]);
+    }
   }
 
   progress(3, 3, `removing ${r.files.length} secrets/configs and ${r.networks.length} networks`);
-  for (const f of r.files)
-    await removeFileObject(engine, f.kind, f.id, signal).catch((err: unknown) => {
-      if (!gone(err)) throw err;
-    });
-  for (const n of r.networks)
-    await removeNetwork(engine, n.id, signal).catch((err: unknown) => {
-      if (!gone(err)) throw err;
-    });
+  await removeEach(
+    (f) => `${f.kind} ${f.name}`,
+    r.files,
+    (f) => removeFileObject(engine, f.kind, f.id, signal),
+  );
+  await removeEach(
+    (n) => `network ${n.name}`,
+    r.networks,
+    (n) => removeNetwork(engine, n.id, signal),
+  );
+}
+
+/** A removal that stopped part way: what went, what did not, and that calling again finishes it. */
+function partial(stack: string, removed: string[], problems: string[]): ToolError {
+  return new ToolError(
+    'failed',
+    `Removal of Swarm stack "${stack}" is incomplete. Removed: ${removed.join(', ') || 'nothing'}. Not done: ${problems.join('; ')}. Call remove_stack again to remove what is left.`,
+    { removed, problems },
+  );
 }

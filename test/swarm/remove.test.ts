@@ -15,9 +15,11 @@ const COMPOSE = `
 services:
   app:
     image: dom-test/busybox:1
-    command: ["sleep", "600"]
+    # Ignores SIGTERM: each task takes its whole grace period to stop, so an answer that did not
+    # wait for the tasks would come while they are still there.
+    command: ["sh", "-c", "trap '' TERM; while true; do sleep 1; done"]
     init: true
-    stop_grace_period: 1s
+    stop_grace_period: 4s
     networks: [back]
     secrets: [token]
     configs: [motd]
@@ -72,6 +74,35 @@ describe('remove_stack on a Swarm', () => {
     expect(preview.files).toHaveLength(2);
     expect(await left(ours)).not.toBe('');
 
+    // An object labelled as part of the stack but not made by this server: the whole removal is refused.
+    const foreign = `${ours}_planted`;
+    await docker(manager, [
+      'secret',
+      'create',
+      '--label',
+      `com.docker.stack.namespace=${ours}`,
+      foreign,
+      '/etc/hostname',
+    ]);
+    await mcp.fails(
+      'remove_stack',
+      { name: ours, confirm: true },
+      'denied',
+      new RegExp(`secret "${foreign}".*not created by this server`, 's'),
+    );
+    expect(await left(ours)).toContain('service');
+    await docker(manager, ['secret', 'rm', foreign]);
+    // A neighbour whose name starts the same is not part of it.
+    const neighbour = `${ours}-2_token`;
+    await docker(manager, [
+      'secret',
+      'create',
+      '--label',
+      `com.docker.stack.namespace=${ours}-2`,
+      neighbour,
+      '/etc/hostname',
+    ]);
+
     const done = await mcp.ok<{ done: boolean; message: string }>('remove_stack', { name: ours, confirm: true });
     expect(done.done).toBe(true);
     expect(await left(ours)).toBe('');
@@ -82,6 +113,13 @@ describe('remove_stack on a Swarm', () => {
       .filter(Boolean);
     expect(tasks).toEqual([]);
     await mcp.fails('remove_stack', { name: ours, confirm: true }, 'not_found', /No stack named/);
+    expect((await docker(manager, ['secret', 'ls', '-q', '--filter', `name=${neighbour}`])).trim()).not.toBe('');
+    await docker(manager, ['secret', 'rm', neighbour]);
+    const history = await mcp.ok<{ entries: { kind: string; outcome: string }[] }>('get_deployment_history', {
+      stack: ours,
+      kind: 'remove_stack',
+    });
+    expect(history.entries.map((e) => e.outcome).sort()).toEqual(['not_confirmed', 'succeeded']);
   });
 
   it('refuses a stack that docker stack deploy made: not ours by the ownership scope', async () => {

@@ -1,44 +1,22 @@
 import { z } from 'zod';
-import { findStackRemoval, removeStack, type StackRemoval } from '../../app/removeStack.js';
+import { findStackRemoval, removeStack, type RemovalSubject, type StackRemoval } from '../../app/removeStack.js';
 import { findSwarmStack, removeSwarmStack, type SwarmStackRemoval } from '../../app/removeSwarmStack.js';
 import { ToolError } from '../../kernel/errors.js';
 import { defineDestructiveTool } from '../defineDestructiveTool.js';
 import { confirmArg, destructiveOutcome } from '../schemas.js';
 import { stackNameArg } from './shared.js';
-import type { RemovalSubject } from '../../app/removeStack.js';
-import type { ToolContext } from '../defineTool.js';
 
-type Found = { local: StackRemoval } | { swarm: SwarmStackRemoval };
-
-/** A stack on a Swarm; its volumes live on the nodes that ran its tasks and stay, as with docker stack rm. */
-function planSwarm(r: SwarmStackRemoval, ctx: ToolContext) {
-  const names = (xs: { name: string }[]) => xs.map((x) => x.name);
-  const base = {
-    name: r.name,
-    containers: [],
-    networks: names(r.networks),
-    volumes: [],
-    services: names(r.services),
-    files: names(r.files),
-  };
-  const list = (xs: string[]) => xs.join(', ') || '(none)';
-  return {
-    summary: `Remove Swarm stack "${r.name}": services ${list(base.services)}; networks ${list(base.networks)}; secrets and configs ${list(base.files)}. Volumes stay on the nodes.`,
-    record: { target: r.name, stack: r.name, inputs: { name: r.name, target: 'swarm' } },
-    refused: (message: string) => ({ ...base, done: false, message }),
-    run: async (record: { step: (s: { name: string; durationMs: number; outcome: 'ok' }) => void }) => {
-      const t0 = Date.now();
-      await removeSwarmStack(r, ctx);
-      record.step({
-        name: `remove ${base.services.length} services, ${base.files.length} secrets/configs, ${base.networks.length} networks`,
-        durationMs: Date.now() - t0,
-        outcome: 'ok',
-      });
-      const message = `Removed Swarm stack "${r.name}": ${base.services.length} services, ${base.networks.length} networks, ${base.files.length} secrets/configs; every task gone. Volumes stay on the nodes.`;
-      return { data: { ...base, done: true, message }, text: message };
-    },
-  };
+/**
+ * What a stack of this name is on the Engine: containers (and their networks and volumes), and,
+ * when the Engine manages a Swarm, services. Both go when both are there.
+ */
+interface Found {
+  local?: StackRemoval;
+  swarm?: SwarmStackRemoval;
 }
+
+const names = (xs: { name: string }[]) => xs.map((x) => x.name);
+const list = (xs: string[]) => xs.join(', ') || '(none)';
 
 export const removeStackTool = defineDestructiveTool({
   name: 'remove_stack',
@@ -62,44 +40,80 @@ export const removeStackTool = defineDestructiveTool({
     ...destructiveOutcome,
   }),
   async resolve({ name, volumes }, ctx): Promise<{ scope: RemovalSubject[]; found: Found }> {
+    let local: Awaited<ReturnType<typeof findStackRemoval>> | undefined;
+    let missing: unknown;
     try {
-      const { removal, subjects } = await findStackRemoval({ name, volumes: volumes ?? false }, ctx);
-      return { scope: subjects, found: { local: removal } };
+      local = await findStackRemoval({ name, volumes: volumes ?? false }, ctx);
     } catch (err) {
-      // Nothing of it on this Engine as containers: a stack on the Swarm it manages?
       if (!(err instanceof ToolError && err.kind === 'not_found')) throw err;
-      const swarm = await findSwarmStack(name, ctx);
-      if (!swarm) throw err;
-      return { scope: swarm.subjects, found: { swarm: swarm.removal } };
+      missing = err;
     }
-  },
-  async plan(found, { name, volumes }, ctx) {
-    if ('swarm' in found) return planSwarm(found.swarm, ctx);
-    const removal = found.local;
-    const { containers, networks, volumes: vols, kept } = removal;
-    const summary = `Remove stack "${name}": containers ${containers.join(', ') || '(none)'}; networks ${networks.join(', ') || '(none)'}${
-      volumes
-        ? `; volumes ${vols.join(', ') || '(none)'} (data lost)`
-        : kept.length
-          ? `; volumes ${kept.join(', ')} are kept`
-          : ''
-    }.`;
-    const base = { name, containers, networks, volumes: vols };
+    const swarm = await findSwarmStack(name, ctx);
+    if (!local && !swarm) throw missing;
     return {
-      summary,
-      record: { target: name, stack: name, inputs: { name, volumes: volumes ?? false } },
+      scope: [...(local?.subjects ?? []), ...(swarm?.subjects ?? [])],
+      found: { ...(local ? { local: local.removal } : {}), ...(swarm ? { swarm: swarm.removal } : {}) },
+    };
+  },
+  async plan({ local, swarm }, { name, volumes }, ctx) {
+    const containers = local?.containers ?? [];
+    const vols = local?.volumes ?? [];
+    const kept = local?.kept ?? [];
+    const base = {
+      name,
+      containers,
+      networks: [...(local?.networks ?? []), ...(swarm ? names(swarm.networks) : [])],
+      volumes: vols,
+      ...(swarm ? { services: names(swarm.services), files: names(swarm.files) } : {}),
+    };
+    const parts: string[] = [];
+    if (local) {
+      parts.push(`containers ${list(containers)}; networks ${list(local.networks)}`);
+      if (volumes) parts.push(`volumes ${list(vols)} (data lost)`);
+      else if (kept.length) parts.push(`volumes ${kept.join(', ')} are kept`);
+    }
+    if (swarm) {
+      parts.push(
+        `Swarm services ${list(names(swarm.services))}; Swarm networks ${list(names(swarm.networks))}; secrets and configs ${list(names(swarm.files))} (volumes stay on the nodes)`,
+      );
+    }
+    return {
+      summary: `Remove stack "${name}": ${parts.join('; ')}.`,
+      record: {
+        target: name,
+        stack: name,
+        inputs: { name, volumes: volumes ?? false, ...(swarm ? { swarm: true } : {}) },
+      },
       refused: (message) => ({ ...base, done: false, message }),
       run: async (record) => {
-        const t0 = Date.now();
-        await removeStack(removal, ctx, record.id);
-        record.step({
-          name: `remove ${containers.length} containers, ${networks.length} networks, ${vols.length} volumes`,
-          durationMs: Date.now() - t0,
-          outcome: 'ok',
-        });
-        const message = `Removed stack "${name}": ${containers.length} containers, ${networks.length} networks${
-          volumes ? `, ${vols.length} volumes` : kept.length ? `; kept volumes ${kept.join(', ')}` : ''
-        }.`;
+        const done: string[] = [];
+        if (local) {
+          const t0 = Date.now();
+          await removeStack(local, ctx, record.id);
+          record.step({
+            name: `remove ${containers.length} containers, ${local.networks.length} networks, ${vols.length} volumes`,
+            durationMs: Date.now() - t0,
+            outcome: 'ok',
+          });
+          done.push(
+            `${containers.length} containers, ${local.networks.length} networks${
+              volumes ? `, ${vols.length} volumes` : kept.length ? ` (kept volumes ${kept.join(', ')})` : ''
+            }`,
+          );
+        }
+        if (swarm) {
+          const t0 = Date.now();
+          await removeSwarmStack(swarm, ctx);
+          record.step({
+            name: `remove ${swarm.services.length} Swarm services, ${swarm.files.length} secrets/configs, ${swarm.networks.length} networks`,
+            durationMs: Date.now() - t0,
+            outcome: 'ok',
+          });
+          done.push(
+            `${swarm.services.length} Swarm services (every task gone), ${swarm.networks.length} Swarm networks, ${swarm.files.length} secrets/configs (volumes stay on the nodes)`,
+          );
+        }
+        const message = `Removed stack "${name}": ${done.join('; ')}.`;
         return { data: { ...base, done: true, message }, text: message };
       },
     };
