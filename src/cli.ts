@@ -13,6 +13,7 @@ import { createLogger, type Logger } from './logger.js';
 import { createServer, SERVER_NAME, SERVER_VERSION } from './server.js';
 import { explicitOnly } from './tools/confirm.js';
 import { setKnownSecrets } from './util/mask.js';
+import { unsupportedNode } from './util/nodeVersion.js';
 import { HttpConfigError, isLoopback, startHttpServer } from './transports/http.js';
 import { boundedStdioTransport } from './transports/stdio.js';
 import { serveStdio as serveStdioConnection } from '@modelcontextprotocol/server/stdio';
@@ -231,6 +232,11 @@ addSettingFlags(
   process.exitCode = await callTool(tool, json, opts);
 });
 
+const tooOld = unsupportedNode(process.versions.node);
+if (tooOld) {
+  console.error(`${SERVER_NAME}: ${tooOld}`);
+  process.exit(2);
+}
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (
     err instanceof ConfigError ||
