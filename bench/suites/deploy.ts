@@ -41,9 +41,9 @@ export function composeHasWait(): Promise<boolean> {
 }
 
 /** The sides of one run, in an order that rotates from run to run. */
-export async function sidesOfRun(run: number): Promise<Who[]> {
+export async function sidesOfRun(index: number): Promise<Who[]> {
   const all: Who[] = (await composeHasWait()) ? ['ours', 'compose', 'composePoll'] : ['ours', 'compose'];
-  return all.map((_, i) => all[(i + run) % all.length]!);
+  return all.map((_, i) => all[(i + index) % all.length]!);
 }
 
 /** Medians and ratios of one phase's samples per side. */

@@ -104,7 +104,6 @@ export async function removeSwarmStack(
         else problems.push(`${what(o)}: ${(err as Error).message}`);
       }
     }
-    if (problems.length) throw partial(r.name, removed, problems);
   };
 
   progress(1, 3, `removing ${r.services.length} services`);
@@ -113,6 +112,8 @@ export async function removeSwarmStack(
     r.services,
     (s) => removeService(engine, s.id, signal),
   );
+  // A service still there keeps its tasks: waiting for them would only time out.
+  if (problems.length) throw partial(r.name, removed, problems);
 
   progress(2, 3, 'waiting for the Swarm to remove their tasks');
   const ours = new Set(r.services.map((s) => s.id));
@@ -146,6 +147,7 @@ export async function removeSwarmStack(
     r.networks,
     (n) => removeNetwork(engine, n.id, signal),
   );
+  if (problems.length) throw partial(r.name, removed, problems);
 }
 
 /** A removal that stopped part way: what went, what did not, and that calling again finishes it. */

@@ -101,12 +101,13 @@ export async function goneFromNodes(
   }
 }
 
-/** `docker stack rm`, then waits until the stack is gone from the manager and from every node. */
+/** `docker stack rm`, then waits until the stack is gone from the manager and from every node; throws if not. */
 export async function removeStack(cluster: SwarmCluster, stack: string): Promise<void> {
-  await docker(cluster.managerHost, ['stack', 'rm', stack]).catch(() => undefined);
+  await docker(cluster.managerHost, ['stack', 'rm', stack]);
   const label = `com.docker.stack.namespace=${stack}`;
-  for (let i = 0; i < 60; i++) {
+  for (let i = 0; ; i++) {
     if (!(await docker(cluster.managerHost, ['service', 'ls', '-q', '--filter', `label=${label}`])).trim()) break;
+    if (i >= 120) throw new Error(`stack ${stack} still has services 60 s after docker stack rm`);
     await new Promise((r) => setTimeout(r, 500));
   }
   await goneFromNodes(cluster, { label, isOurs: (n) => n.startsWith(`${stack}_`) });

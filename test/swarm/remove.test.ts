@@ -1,6 +1,6 @@
 // remove_stack on a stack we deployed to the Swarm: a preview without confirmation, then its
 // services, networks, secrets and configs removed, every task gone before it answers; a stack
-// that `docker stack deploy` made (not ours) is refused by the ownership scope.
+// made outside this server (not ours) is refused by the ownership scope.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startClient, uniqueName, type TestClient } from '../integration/mcpClient.js';
 import { docker, loadCluster, removeStack } from './cluster.js';
@@ -122,7 +122,7 @@ describe('remove_stack on a Swarm', () => {
     expect(history.entries.map((e) => e.outcome).sort()).toEqual(['not_confirmed', 'succeeded']);
   });
 
-  it('refuses a stack that docker stack deploy made: not ours by the ownership scope', async () => {
+  it('refuses a stack made outside this server (labelled as docker stack deploy labels it): the ownership scope', async () => {
     // A service as docker stack deploy labels it, made by the CLI (so without our managed label).
     await docker(manager, [
       'service',

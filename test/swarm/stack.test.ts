@@ -59,32 +59,6 @@ async function taskContainers(service: string): Promise<{ node: number; id: stri
   return out;
 }
 
-async function stackGone(): Promise<void> {
-  for (let i = 0; i < 60; i++) {
-    const left = (
-      await docker(cluster.managerHost, [
-        'network',
-        'ls',
-        '-q',
-        '--filter',
-        `label=com.docker.stack.namespace=${stack}`,
-      ])
-    ).trim();
-    const services = (
-      await docker(cluster.managerHost, [
-        'service',
-        'ls',
-        '-q',
-        '--filter',
-        `label=com.docker.stack.namespace=${stack}`,
-      ])
-    ).trim();
-    if (!left && !services) return;
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  throw new Error(`stack ${stack} still has services or networks`);
-}
-
 beforeAll(async () => {
   mcp = await startClient({ env: { DOCKER_HOST: cluster.managerHost } });
 });
@@ -233,7 +207,7 @@ describe('the milestone stack on a three-node Swarm', () => {
   });
 
   it('docker stack rm removes what we deployed', async () => {
-    await docker(cluster.managerHost, ['stack', 'rm', stack]);
-    await stackGone();
+    // docker stack rm, then services, networks and tasks gone from the manager and every node.
+    await removeStack(cluster, stack);
   });
 });

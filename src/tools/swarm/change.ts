@@ -9,9 +9,8 @@ import {
 } from '../../docker/swarmCluster.js';
 import { checkImageAllowed } from '../../policy/containerPolicy.js';
 import { refuse } from '../../policy/hostAccess.js';
-import { STACK_NAMESPACE } from '../../swarm/cluster.js';
 import { ToolError } from '../../kernel/errors.js';
-import { serviceMode, shortImage } from '../../swarm/cluster.js';
+import { serviceMode, shortImage, STACK_NAMESPACE } from '../../swarm/cluster.js';
 import { failedTasksText, waitForService, type ConvergeResult } from '../../swarm/rollout.js';
 import { recorded } from '../../history/record.js';
 import { defineTool, type ToolContext } from '../defineTool.js';
